@@ -1,0 +1,14 @@
+//! Server functions, one file per resource. Each starts with `auth::require` (or
+//! `auth::public` for the few anonymous callers may use) and is otherwise thin.
+
+pub mod projects;
+pub mod session;
+pub mod users;
+
+/// The server function paths anonymous callers may reach; every other one refuses them at the
+/// HTTP layer before its arguments are decoded.
+#[cfg(feature = "ssr")]
+pub fn public_paths() -> [&'static str; 3] {
+    use server_fn::ServerFn;
+    [session::Login::PATH, session::Logout::PATH, session::CurrentUser::PATH]
+}

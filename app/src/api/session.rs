@@ -1,0 +1,48 @@
+//! Signing in and out, and who is signed in.
+
+use crate::domain::user::UserView;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::server::{auth, db, password};
+
+/// The message for any failed sign-in, so it never tells which part was wrong.
+pub const WRONG_CREDENTIALS: &str = "Wrong username or password.";
+
+/// Signs a user in and cycles the session id. Open to anonymous callers.
+#[server(endpoint = "login")]
+pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
+    let (pool, session) = auth::public().await?;
+    if username.trim().is_empty() {
+        return Err(AppError::invalid("username", "must not be empty"));
+    }
+    let found = db::users::find_credentials(&pool, &username).await?;
+    let Some((user, hash)) = found else {
+        password::blocking(move || password::verify_against_nothing(&password)).await;
+        return Err(AppError::invalid("password", WRONG_CREDENTIALS));
+    };
+    if !password::blocking(move || password::verify(&password, &hash)).await {
+        return Err(AppError::invalid("password", WRONG_CREDENTIALS));
+    }
+    if !user.active {
+        return Err(AppError::invalid("username", "This account is deactivated; ask an admin to reactivate it."));
+    }
+    session.log_in(user.id).await?;
+    tracing::info!(user = %user.username, "signed in");
+    Ok(user)
+}
+
+/// Ends the caller's session on the server. Open to anonymous callers (it is then a no-op).
+#[server(endpoint = "logout")]
+pub async fn logout() -> Result<(), AppError> {
+    let (_, session) = auth::public().await?;
+    session.log_out().await
+}
+
+/// The signed-in user, or `None`. Open to anonymous callers.
+#[server(endpoint = "current_user")]
+pub async fn current_user() -> Result<Option<UserView>, AppError> {
+    let (_, session) = auth::public().await?;
+    auth::signed_in_user(&auth::state()?, &session).await
+}

@@ -1,0 +1,59 @@
+//! User administration; admins only.
+
+use crate::domain::user::UserView;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{role::Access, user::{parse_role, NewUser}},
+    server::{auth, db, password},
+};
+
+/// Every user.
+#[server(endpoint = "list_users")]
+pub async fn list_users() -> Result<Vec<UserView>, AppError> {
+    let caller = auth::require(Access::ADMIN).await?;
+    db::users::list(&caller.pool).await
+}
+
+/// Creates a user with a role.
+#[server(endpoint = "create_user")]
+pub async fn create_user(
+    username: String,
+    display_name: String,
+    password: String,
+    role: String,
+) -> Result<UserView, AppError> {
+    let caller = auth::require(Access::ADMIN).await?;
+    let user = NewUser::parse(&username, &display_name, &password, &role)?;
+    let clear = user.password.expose().to_owned();
+    let hash = password::blocking(move || password::hash(&clear))
+        .await
+        .map_err(|e| auth::internal("hash password", e))?;
+    let created = db::users::insert(&caller.pool, &user, &hash).await?;
+    tracing::info!(by = %caller.user.username, user = %created.username, role = %created.role, "user created");
+    Ok(created)
+}
+
+/// Changes a user's role; the last active admin keeps theirs.
+#[server(endpoint = "change_role")]
+pub async fn change_role(id: i64, role: String) -> Result<UserView, AppError> {
+    let caller = auth::require(Access::ADMIN).await?;
+    let role = parse_role(&role)?;
+    let changed = db::users::set_role(&caller.pool, id, role).await?;
+    tracing::info!(by = %caller.user.username, user = %changed.username, %role, "role changed");
+    Ok(changed)
+}
+
+/// Deactivates (their sessions stop working at once) or reactivates a user.
+#[server(endpoint = "set_user_active")]
+pub async fn set_user_active(id: i64, active: bool) -> Result<UserView, AppError> {
+    let caller = auth::require(Access::ADMIN).await?;
+    if id == caller.user.id && !active {
+        return Err(AppError::invalid("active", "you cannot deactivate yourself"));
+    }
+    let changed = db::users::set_active(&caller.pool, id, active).await?;
+    tracing::info!(by = %caller.user.username, user = %changed.username, active, "activation changed");
+    Ok(changed)
+}

@@ -1,0 +1,5 @@
+//! Reusable views.
+
+pub mod forms;
+pub mod header;
+pub mod outcome;

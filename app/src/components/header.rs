@@ -1,0 +1,48 @@
+//! The page header: brand, the navigation the caller's role may use, who is signed in.
+
+use crate::domain::role::NavItem;
+use crate::domain::user::UserView;
+use crate::session::SessionContext;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+
+/// The header shown on every page.
+#[component]
+pub fn Header() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    view! {
+        <header class="topbar">
+            <a href="/" class="brand">"Vernier"</a>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    match session.user.await {
+                        Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
+                        _ => view! { <a class="nav-link" href="/login">"Sign in"</a> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </header>
+    }
+}
+
+#[component]
+fn SignedIn(user: UserView) -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    let links = NavItem::for_role(user.role)
+        .into_iter()
+        .map(|item| match item {
+            NavItem::Projects => view! { <a class="nav-link" href="/" data-testid="nav-projects">"Projects"</a> },
+            NavItem::Users => view! { <a class="nav-link" href="/admin/users" data-testid="nav-users">"Users"</a> },
+        })
+        .collect_view();
+    view! {
+        <nav class="nav">{links}</nav>
+        <div class="whoami">
+            <span data-testid="whoami">{user.display_name}</span>
+            <span class="badge" data-testid="whoami-role">{user.role.label()}</span>
+            <ActionForm action=session.logout>
+                <button type="submit" class="link-button" data-testid="logout">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+}

@@ -1,0 +1,167 @@
+//! Roles and the rules of who may do what.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+/// A user's role; each user has exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Users, roles, projects, API keys.
+    Admin,
+    /// Business / metric owner: defines metrics, costs and dates.
+    Owner,
+    /// Reviews maturity, signs off stage changes, reads trends.
+    Manager,
+    /// Works through annotation queues and sees nothing else.
+    Annotator,
+}
+
+impl Role {
+    /// Every role, in the order forms list them.
+    pub const ALL: [Role; 4] = [Role::Admin, Role::Owner, Role::Manager, Role::Annotator];
+
+    /// The name stored in the database and used on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Owner => "owner",
+            Role::Manager => "manager",
+            Role::Annotator => "annotator",
+        }
+    }
+
+    /// The name shown to people.
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Admin",
+            Role::Owner => "Owner",
+            Role::Manager => "Manager",
+            Role::Annotator => "Annotator",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("'{s}' is not a role; choose admin, owner, manager or annotator"))
+    }
+}
+
+/// What a handler requires of its caller. Every server function states one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Any signed-in, active user.
+    SignedIn,
+    /// Only the listed roles.
+    Roles(&'static [Role]),
+}
+
+impl Access {
+    /// Admins only.
+    pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
+    /// Admins and owners: the people who shape projects and metrics.
+    pub const EDITOR: Access = Access::Roles(&[Role::Admin, Role::Owner]);
+
+    /// Whether a user with `role` passes.
+    pub fn allows(self, role: Role) -> bool {
+        match self {
+            Access::SignedIn => true,
+            Access::Roles(roles) => roles.contains(&role),
+        }
+    }
+
+    /// The message a refused caller sees.
+    pub fn refusal(self) -> String {
+        match self {
+            Access::SignedIn => "Please sign in.".to_owned(),
+            Access::Roles(roles) => {
+                let names: Vec<&str> = roles.iter().map(|role| role.label()).collect();
+                format!("Only {} may do this.", names.join(" and "))
+            }
+        }
+    }
+}
+
+/// The navigation entries a role sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NavItem {
+    /// The project list.
+    Projects,
+    /// User administration.
+    Users,
+}
+
+impl NavItem {
+    /// The entries shown to `role`, in order.
+    pub fn for_role(role: Role) -> Vec<NavItem> {
+        let mut items = vec![NavItem::Projects];
+        if Access::ADMIN.allows(role) {
+            items.push(NavItem::Users);
+        }
+        items
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>(), Ok(role));
+        }
+        assert_eq!(" Admin ".parse::<Role>(), Ok(Role::Admin));
+    }
+
+    #[test]
+    fn an_unknown_role_is_refused_with_the_choices() {
+        let error = "superuser".parse::<Role>().unwrap_err();
+        assert!(error.contains("annotator"), "{error}");
+    }
+
+    #[test]
+    fn only_admins_pass_the_admin_rule() {
+        assert!(Access::ADMIN.allows(Role::Admin));
+        for role in [Role::Owner, Role::Manager, Role::Annotator] {
+            assert!(!Access::ADMIN.allows(role), "{role} passed");
+        }
+    }
+
+    #[test]
+    fn editors_are_admins_and_owners() {
+        assert!(Access::EDITOR.allows(Role::Admin));
+        assert!(Access::EDITOR.allows(Role::Owner));
+        assert!(!Access::EDITOR.allows(Role::Manager));
+        assert!(!Access::EDITOR.allows(Role::Annotator));
+    }
+
+    #[test]
+    fn every_role_passes_signed_in() {
+        assert!(Role::ALL.into_iter().all(|role| Access::SignedIn.allows(role)));
+    }
+
+    #[test]
+    fn refusals_name_the_roles_that_may() {
+        assert_eq!(Access::EDITOR.refusal(), "Only Admin and Owner may do this.");
+    }
+
+    #[test]
+    fn only_admins_see_the_users_entry() {
+        assert_eq!(NavItem::for_role(Role::Admin), vec![NavItem::Projects, NavItem::Users]);
+        assert_eq!(NavItem::for_role(Role::Annotator), vec![NavItem::Projects]);
+    }
+}

@@ -1,0 +1,73 @@
+//! Vernier's Leptos application: the HTML shell, the root component and the route table.
+
+pub mod api;
+pub mod components;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod server;
+pub mod session;
+
+use components::header::Header;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{path, SsrMode};
+use pages::{home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage, users::UsersPage};
+use session::SessionContext;
+
+/// The HTML document around the application.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The root component: session context, header and routes. Pages render on the server only
+/// after their data is ready (`SsrMode::Async`), so a sign-in redirect is a real 302.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    SessionContext::provide();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vernier.css"/>
+        <Title text="Vernier"/>
+        <Router>
+            <SessionEffects/>
+            <Header/>
+            <main class="page">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug") view=ProjectPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// Navigation after sign-in and sign-out, and a marker that hydration finished (end-to-end
+/// tests wait for it before they type).
+#[component]
+fn SessionEffects() -> impl IntoView {
+    expect_context::<SessionContext>().follow_outcomes();
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,91 @@
+//! The home page: the projects, and for admins and owners a form to add one.
+
+use crate::api::projects::{list_projects, CreateProject};
+use crate::components::forms::{last_error, FormError, TextField};
+use crate::components::outcome::{error_view, loading};
+use crate::domain::project::ProjectView;
+use crate::domain::role::Access;
+use crate::session::SessionContext;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server::ServerAction;
+use leptos_meta::Title;
+
+/// Lists every project; editors also see the create form.
+#[component]
+pub fn HomePage() -> impl IntoView {
+    let session = expect_context::<SessionContext>();
+    let create = ServerAction::<CreateProject>::new();
+    let projects = Resource::new(move || create.version().get(), |_| list_projects());
+    view! {
+        <Title text="Projects · Vernier"/>
+        <h1>"Projects"</h1>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match (projects.await, session.user.await) {
+                    (Ok(list), Ok(Some(user))) => view! {
+                        <ProjectList projects=list/>
+                        <Show when=move || Access::EDITOR.allows(user.role)>
+                            <NewProjectForm create/>
+                        </Show>
+                    }
+                    .into_any(),
+                    (Err(error), _) | (_, Err(error)) => error_view(error),
+                    (_, Ok(None)) => error_view(crate::error::AppError::Unauthorized),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn ProjectList(projects: Vec<ProjectView>) -> impl IntoView {
+    if projects.is_empty() {
+        return view! {
+            <p class="empty" data-testid="no-projects">
+                "No projects yet. A project is one LLM application, such as \"Support bot — DACH\"."
+            </p>
+        }
+        .into_any();
+    }
+    view! {
+        <ul class="project-list" data-testid="project-list">
+            {projects
+                .into_iter()
+                .map(|project| {
+                    view! {
+                        <li class="project-card">
+                            <a href=format!("/projects/{}", project.slug) data-testid=format!("project-{}", project.slug)>
+                                {project.name}
+                            </a>
+                            <p class="muted">{project.description}</p>
+                        </li>
+                    }
+                })
+                .collect_view()}
+        </ul>
+    }
+    .into_any()
+}
+
+#[component]
+fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
+    let error = last_error(create);
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <section class="card">
+            <h2>"New project"</h2>
+            <ActionForm action=create attr:class="form" attr:data-testid="project-form">
+                <TextField label="Name" name="name" error required=true placeholder="Support bot — DACH"/>
+                <TextField label="Slug (optional, from the name)" name="slug" error placeholder="support-bot-dach"/>
+                <TextField label="Description" name="description" error/>
+                <TextField label="Purpose: what the application is for" name="purpose" error/>
+                <FormError error fields=&["name", "slug", "description", "purpose"]/>
+                <button type="submit" class="primary" data-testid="project-submit">"Create project"</button>
+            </ActionForm>
+            {move || created().map(|p| view! {
+                <p class="success" data-testid="project-created">{format!("Created project {}.", p.name)}</p>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,123 @@
+//! User administration: list, create, change role, deactivate. Admins only (enforced on the
+//! server; the page shows the refusal for everyone else).
+
+use crate::api::users::{list_users, ChangeRole, CreateUser, SetUserActive};
+use crate::components::forms::{last_error, FormError, TextField};
+use crate::components::outcome::{error_view, loading};
+use crate::domain::role::Role;
+use crate::domain::user::UserView;
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server::ServerAction;
+use leptos_meta::Title;
+
+/// The admin's user table and create form.
+#[component]
+pub fn UsersPage() -> impl IntoView {
+    let create = ServerAction::<CreateUser>::new();
+    let change = ServerAction::<ChangeRole>::new();
+    let toggle = ServerAction::<SetUserActive>::new();
+    let users = Resource::new(
+        move || (create.version().get(), change.version().get(), toggle.version().get()),
+        |_| list_users(),
+    );
+    let row_error = Signal::derive(move || last_error(change).get().or_else(|| last_error(toggle).get()));
+    view! {
+        <Title text="Users · Vernier"/>
+        <h1>"Users"</h1>
+        <Suspense fallback=loading>
+            {move || Suspend::new(async move {
+                match users.await {
+                    Ok(list) => view! {
+                        <FormError error=row_error fields=&[]/>
+                        <UserTable users=list change toggle/>
+                        <NewUserForm create/>
+                    }
+                    .into_any(),
+                    Err(error) => error_view(error),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn UserTable(users: Vec<UserView>, change: ServerAction<ChangeRole>, toggle: ServerAction<SetUserActive>) -> impl IntoView {
+    view! {
+        <table class="table" data-testid="user-table">
+            <thead>
+                <tr><th>"Username"</th><th>"Name"</th><th>"Role"</th><th>"Status"</th><th></th></tr>
+            </thead>
+            <tbody>
+                {users.into_iter().map(|user| view! { <UserRow user change toggle/> }).collect_view()}
+            </tbody>
+        </table>
+    }
+}
+
+#[component]
+fn UserRow(user: UserView, change: ServerAction<ChangeRole>, toggle: ServerAction<SetUserActive>) -> impl IntoView {
+    let id = user.id;
+    let (status, toggle_label) = if user.active { ("active", "Deactivate") } else { ("deactivated", "Activate") };
+    view! {
+        <tr data-testid=format!("user-{}", user.username)>
+            <td>{user.username.clone()}</td>
+            <td>{user.display_name.clone()}</td>
+            <td>
+                <ActionForm action=change attr:class="inline-form">
+                    <input type="hidden" name="id" value=move || id.to_string()/>
+                    <RoleSelect selected=user.role/>
+                    <button type="submit" data-testid="change-role">"Change role"</button>
+                </ActionForm>
+            </td>
+            <td data-testid="user-status">{status}</td>
+            <td>
+                <ActionForm action=toggle attr:class="inline-form">
+                    <input type="hidden" name="id" value=move || id.to_string()/>
+                    <input type="hidden" name="active" value=if user.active { "false" } else { "true" }/>
+                    <button type="submit" data-testid="toggle-active">{toggle_label}</button>
+                </ActionForm>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn RoleSelect(selected: Role) -> impl IntoView {
+    view! {
+        <select name="role" data-testid="input-role">
+            {Role::ALL
+                .into_iter()
+                .map(|role| view! { <option value=role.as_str() selected=role == selected>{role.label()}</option> })
+                .collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn NewUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
+    let error = last_error(create);
+    let role_error: Signal<Option<AppError>> = error;
+    let created = move || create.value().get().and_then(Result::ok);
+    view! {
+        <section class="card">
+            <h2>"New user"</h2>
+            <ActionForm action=create attr:class="form" attr:data-testid="user-form">
+                <TextField label="Username" name="username" error required=true autocomplete="off"/>
+                <TextField label="Display name" name="display_name" error/>
+                <TextField label="Initial password (10+ characters)" name="password" kind="password" error required=true autocomplete="new-password"/>
+                <label class="field">
+                    <span class="field-label">"Role"</span>
+                    <RoleSelect selected=Role::Annotator/>
+                    <crate::components::forms::FieldError error=role_error field="role"/>
+                </label>
+                <FormError error fields=&["username", "display_name", "password", "role"]/>
+                <button type="submit" class="primary" data-testid="user-submit">"Create user"</button>
+            </ActionForm>
+            {move || created().map(|u| view! {
+                <p class="success" data-testid="user-created">{format!("Created {} ({}).", u.username, u.role.label())}</p>
+            })}
+        </section>
+    }
+}

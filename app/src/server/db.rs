@@ -1,0 +1,23 @@
+//! Database access, one module per aggregate. Functions take a pool or transaction and domain
+//! types; they answer `AppError` so unique violations become field-level conflicts.
+
+pub mod projects;
+pub mod users;
+
+use crate::error::AppError;
+
+/// Maps a sqlx error to `AppError`: a unique violation on `constraint` becomes a conflict on
+/// `field`; anything else is logged as internal.
+pub(crate) fn map_unique(error: sqlx::Error, constraint: &str, field: &str, message: &str) -> AppError {
+    if let sqlx::Error::Database(db_error) = &error {
+        if db_error.constraint() == Some(constraint) {
+            return AppError::conflict(field, message);
+        }
+    }
+    database(error)
+}
+
+/// Any other database failure.
+pub(crate) fn database(error: sqlx::Error) -> AppError {
+    super::auth::internal("database", error)
+}

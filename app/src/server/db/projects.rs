@@ -1,0 +1,120 @@
+//! Projects.
+
+use super::{database, map_unique};
+use crate::domain::project::{NewProject, ProjectView};
+use crate::error::AppError;
+use sqlx::PgPool;
+
+const SELECT: &str = "SELECT p.id, p.slug, p.name, p.description, p.purpose,
+        u.display_name AS created_by, p.created_at
+    FROM projects p JOIN users u ON u.id = p.created_by";
+
+#[derive(sqlx::FromRow)]
+struct ProjectRow {
+    id: i64,
+    slug: String,
+    name: String,
+    description: String,
+    purpose: String,
+    created_by: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<ProjectRow> for ProjectView {
+    fn from(row: ProjectRow) -> Self {
+        Self {
+            id: row.id,
+            slug: row.slug,
+            name: row.name,
+            description: row.description,
+            purpose: row.purpose,
+            created_by: row.created_by,
+            created_at: row.created_at,
+        }
+    }
+}
+
+/// Stores a new project. A taken slug is a conflict.
+pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Result<ProjectView, AppError> {
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO projects (slug, name, description, purpose, created_by)
+         VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(&project.slug)
+    .bind(&project.name)
+    .bind(&project.description)
+    .bind(&project.purpose)
+    .bind(created_by)
+    .fetch_one(pool)
+    .await
+    .map_err(|e| map_unique(e, "projects_slug_key", "slug", "is already used by another project"))?;
+    find(pool, "p.id = $1", id).await?.ok_or_else(|| AppError::NotFound("Project".into()))
+}
+
+/// Every project, by name.
+pub async fn list(pool: &PgPool) -> Result<Vec<ProjectView>, AppError> {
+    let rows = sqlx::query_as::<_, ProjectRow>(&format!("{SELECT} ORDER BY lower(p.name), p.id"))
+        .fetch_all(pool)
+        .await
+        .map_err(database)?;
+    Ok(rows.into_iter().map(ProjectView::from).collect())
+}
+
+/// One project by slug.
+pub async fn find_by_slug(pool: &PgPool, slug: &str) -> Result<Option<ProjectView>, AppError> {
+    find(pool, "p.slug = $1", slug).await
+}
+
+async fn find<T>(pool: &PgPool, condition: &str, value: T) -> Result<Option<ProjectView>, AppError>
+where
+    T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,
+{
+    let row = sqlx::query_as::<_, ProjectRow>(&format!("{SELECT} WHERE {condition}"))
+        .bind(value)
+        .fetch_optional(pool)
+        .await
+        .map_err(database)?;
+    Ok(row.map(ProjectView::from))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::user::NewUser;
+    use crate::server::db::users;
+
+    async fn owner(pool: &PgPool) -> i64 {
+        let user = NewUser::parse("olivia", "Olivia Owner", "a long password", "owner").unwrap();
+        users::insert(pool, &user, "hash").await.unwrap().id
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_created_project_is_listed_and_found_by_slug(pool: PgPool) {
+        let by = owner(&pool).await;
+        let project = NewProject::parse("Support bot — DACH", "", "German support", "Answer tickets").unwrap();
+        let stored = insert(&pool, &project, by).await.unwrap();
+        assert_eq!((stored.slug.as_str(), stored.created_by.as_str()), ("support-bot-dach", "Olivia Owner"));
+        assert_eq!(list(&pool).await.unwrap(), vec![stored.clone()]);
+        assert_eq!(find_by_slug(&pool, "support-bot-dach").await.unwrap(), Some(stored));
+        assert_eq!(find_by_slug(&pool, "nope").await.unwrap(), None);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn a_taken_slug_is_a_conflict_on_the_slug_field(pool: PgPool) {
+        let by = owner(&pool).await;
+        insert(&pool, &NewProject::parse("Bot", "bot", "", "").unwrap(), by).await.unwrap();
+        let error = insert(&pool, &NewProject::parse("Other bot", "bot", "", "").unwrap(), by).await.unwrap_err();
+        assert_eq!(error.field(), Some("slug"));
+        assert_eq!(list(&pool).await.unwrap().len(), 1);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn projects_are_listed_by_name_ignoring_case(pool: PgPool) {
+        let by = owner(&pool).await;
+        for name in ["beta", "Alpha", "gamma"] {
+            insert(&pool, &NewProject::parse(name, "", "", "").unwrap(), by).await.unwrap();
+        }
+        let names: Vec<String> = list(&pool).await.unwrap().into_iter().map(|p| p.name).collect();
+        assert_eq!(names, ["Alpha", "beta", "gamma"]);
+    }
+}

@@ -1,0 +1,26 @@
+//! The state every request handler and server function can reach.
+
+use axum::extract::FromRef;
+use leptos::prelude::LeptosOptions;
+use sqlx::PgPool;
+
+/// Session rules that are checked on each request, beyond the cookie's idle expiry.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionPolicy {
+    /// A session older than this (since sign-in) is ended, however active it is.
+    pub absolute_lifetime: chrono::Duration,
+}
+
+/// Shared state: the router's state, and a context value inside server functions.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub sessions: SessionPolicy,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos_options.clone()
+    }
+}

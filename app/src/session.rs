@@ -1,0 +1,47 @@
+//! The browser's view of the session: sign-in and sign-out actions and the current user.
+
+use crate::api::session::{current_user, Login, Logout};
+use crate::domain::user::UserView;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos::server::ServerAction;
+use leptos_router::hooks::use_navigate;
+
+/// Shared by the header and the login page through context.
+#[derive(Clone, Copy)]
+pub struct SessionContext {
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub user: Resource<Result<Option<UserView>, AppError>>,
+}
+
+impl SessionContext {
+    /// Creates the context; the current user is refetched after every sign-in and sign-out.
+    pub fn provide() -> Self {
+        let login = ServerAction::<Login>::new();
+        let logout = ServerAction::<Logout>::new();
+        let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| current_user());
+        let context = Self { login, logout, user };
+        provide_context(context);
+        context
+    }
+
+    /// After a successful sign-in go home; after a sign-out go to the login page. Each clears the
+    /// other's last result so a later visit does not replay it.
+    pub fn follow_outcomes(self) {
+        let navigate = use_navigate();
+        Effect::new(move |_| {
+            if matches!(self.login.value().get(), Some(Ok(_))) {
+                self.logout.value().set(None);
+                navigate("/", Default::default());
+            }
+        });
+        let navigate = use_navigate();
+        Effect::new(move |_| {
+            if matches!(self.logout.value().get(), Some(Ok(()))) {
+                self.login.value().set(None);
+                navigate("/login", Default::default());
+            }
+        });
+    }
+}

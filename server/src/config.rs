@@ -1,0 +1,93 @@
+//! Configuration from environment variables; every variable is documented in the README.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Everything the server reads from its environment.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `VERNIER_ADDR`: where to listen (default `127.0.0.1:3000`).
+    pub addr: SocketAddr,
+    /// `DATABASE_URL`: the Postgres to use; when unset Vernier starts its own.
+    pub database_url: Option<String>,
+    /// `VERNIER_DATA_DIR`: where the local Postgres keeps its data (default `.vernier`).
+    pub data_dir: PathBuf,
+    /// `VERNIER_PG_PORT`: the local Postgres's port (default 54329).
+    pub pg_port: u16,
+    /// `VERNIER_SESSION_IDLE_MINUTES`: a session unused this long ends (default 480).
+    pub session_idle_minutes: i64,
+    /// `VERNIER_SESSION_ABSOLUTE_HOURS`: a session ends this long after sign-in (default 168).
+    pub session_absolute_hours: i64,
+    /// `VERNIER_SECURE_COOKIES`: mark the session cookie `Secure` (default false; set true behind HTTPS).
+    pub secure_cookies: bool,
+    /// `RUST_LOG`: the log filter (default `info`).
+    pub log_filter: String,
+}
+
+impl Config {
+    /// Reads the configuration; an invalid value is an error naming its variable.
+    pub fn from_env() -> Result<Self, String> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads the configuration through `lookup` (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        Ok(Self {
+            addr: parse(&get, "VERNIER_ADDR", "127.0.0.1:3000")?,
+            database_url: get("DATABASE_URL"),
+            data_dir: get("VERNIER_DATA_DIR").unwrap_or_else(|| ".vernier".into()).into(),
+            pg_port: parse(&get, "VERNIER_PG_PORT", "54329")?,
+            session_idle_minutes: positive(parse(&get, "VERNIER_SESSION_IDLE_MINUTES", "480")?, "VERNIER_SESSION_IDLE_MINUTES")?,
+            session_absolute_hours: positive(parse(&get, "VERNIER_SESSION_ABSOLUTE_HOURS", "168")?, "VERNIER_SESSION_ABSOLUTE_HOURS")?,
+            secure_cookies: parse(&get, "VERNIER_SECURE_COOKIES", "false")?,
+            log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
+        })
+    }
+}
+
+fn parse<T: std::str::FromStr>(get: &impl Fn(&str) -> Option<String>, name: &str, default: &str) -> Result<T, String>
+where
+    T::Err: std::fmt::Display,
+{
+    let value = get(name).unwrap_or_else(|| default.to_owned());
+    value.trim().parse().map_err(|e| format!("{name}={value:?} is not valid: {e}"))
+}
+
+fn positive(value: i64, name: &str) -> Result<i64, String> {
+    if value > 0 { Ok(value) } else { Err(format!("{name} must be a positive number, got {value}")) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
+        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|name| map.get(name).cloned())
+    }
+
+    #[test]
+    fn defaults_serve_locally_with_a_private_database() {
+        let config = config(&[]).unwrap();
+        assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
+        assert_eq!(config.database_url, None);
+        assert_eq!(config.data_dir, PathBuf::from(".vernier"));
+        assert_eq!((config.session_idle_minutes, config.session_absolute_hours), (480, 168));
+        assert!(!config.secure_cookies);
+    }
+
+    #[test]
+    fn a_bad_value_names_its_variable() {
+        let error = config(&[("VERNIER_ADDR", "localhost")]).unwrap_err();
+        assert!(error.starts_with("VERNIER_ADDR="), "{error}");
+        let error = config(&[("VERNIER_SESSION_IDLE_MINUTES", "0")]).unwrap_err();
+        assert!(error.contains("VERNIER_SESSION_IDLE_MINUTES"), "{error}");
+    }
+
+    #[test]
+    fn a_blank_database_url_counts_as_unset() {
+        assert_eq!(config(&[("DATABASE_URL", " ")]).unwrap().database_url, None);
+    }
+}

@@ -1,0 +1,71 @@
+//! The HTTP gate in front of every server function: anonymous callers are refused before any
+//! non-public function decodes its arguments, and a function's `AppError` is answered with its
+//! real status (401, 403, 404, 409, 422) instead of server_fn's blanket 500.
+
+use app::error::AppError;
+use app::server::auth::{signed_in_user, AuthSession};
+use app::server::state::AppState;
+use axum::body::{to_bytes, Body};
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+use leptos::server_fn::error::{FromServerFnError, SERVER_FN_ERROR_HEADER};
+use std::collections::HashSet;
+use std::sync::LazyLock;
+use tower_sessions::Session;
+
+/// Every registered server function path, and the ones anonymous callers may use.
+static SERVER_FNS: LazyLock<(HashSet<&'static str>, HashSet<&'static str>)> = LazyLock::new(|| {
+    let all = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    (all, app::api::public_paths().into_iter().collect())
+});
+
+/// Largest error body re-read to set the status; errors are small JSON documents.
+const MAX_ERROR_BODY: usize = 64 * 1024;
+
+/// The middleware; see the module documentation.
+pub async fn gate(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+    let path = request.uri().path().to_owned();
+    let (all, public) = &*SERVER_FNS;
+    if all.contains(path.as_str()) && !public.contains(path.as_str()) {
+        match signed_in_user(&state, &AuthSession::new(session)).await {
+            Ok(Some(_)) => {}
+            Ok(None) => return error_response(&AppError::Unauthorized, &path),
+            Err(error) => return error_response(&error, &path),
+        }
+    }
+    let response = next.run(request).await;
+    if response.status() == StatusCode::INTERNAL_SERVER_ERROR && response.headers().contains_key(SERVER_FN_ERROR_HEADER) {
+        return with_error_status(response).await;
+    }
+    response
+}
+
+/// An error answered the way server functions answer errors, so the browser decodes it.
+pub fn error_response(error: &AppError, path: &str) -> Response {
+    let mut response = Response::new(Body::from(error.ser()));
+    *response.status_mut() = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    if let Ok(value) = HeaderValue::from_str(path) {
+        headers.insert(SERVER_FN_ERROR_HEADER, value);
+    }
+    response
+}
+
+async fn with_error_status(response: Response) -> Response {
+    let (mut parts, body) = response.into_parts();
+    let Ok(bytes) = to_bytes(body, MAX_ERROR_BODY).await else {
+        return Response::from_parts(parts, Body::from("error body too large"));
+    };
+    let error = AppError::de(bytes.clone());
+    parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    Response::from_parts(parts, Body::from(bytes))
+}
+
+/// The registered server function paths, for tests that check each one.
+pub fn server_fn_paths() -> (Vec<&'static str>, Vec<&'static str>) {
+    let (all, public) = &*SERVER_FNS;
+    (all.iter().copied().collect(), public.iter().copied().collect())
+}

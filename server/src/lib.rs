@@ -1,0 +1,8 @@
+//! Vernier's server: configuration, database and sessions, the HTTP gate, and start-up.
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod gate;
+pub mod local_pg;
+pub mod startup;

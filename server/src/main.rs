@@ -1,0 +1,100 @@
+//! The `server` binary: serves Vernier, or creates an admin from the command line.
+
+use server::cli::{self, Command};
+use server::config::Config;
+use server::local_pg::LocalPostgres;
+use server::{demo, startup};
+use std::process::ExitCode;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match run(args).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("vernier: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(args: Vec<String>) -> Result<(), String> {
+    let command = cli::parse(&args)?;
+    if command == Command::Help {
+        println!("{}", cli::USAGE);
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    tracing_subscriber::fmt().with_env_filter(config.log_filter.as_str()).init();
+
+    let mut local = None;
+    let url = match &config.database_url {
+        Some(url) => url.clone(),
+        None => {
+            tracing::info!("DATABASE_URL is unset; starting a local PostgreSQL in {}/pg", config.data_dir.display());
+            let cluster = LocalPostgres::start(&config.data_dir, config.pg_port)?;
+            let url = cluster.url.clone();
+            local = Some(cluster);
+            url
+        }
+    };
+    let result = match command {
+        Command::Serve { demo } => serve(&config, &url, demo).await,
+        Command::CreateAdmin { username, display_name } => create_admin(&url, &username, &display_name).await,
+        Command::Help => Ok(()),
+    };
+    if let Some(mut cluster) = local {
+        cluster.stop();
+    }
+    result
+}
+
+async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
+    let pool = startup::connect(url).await?;
+    if demo {
+        demo::seed(&pool).await.map_err(|e| format!("seeding demo data failed: {e}"))?;
+    }
+    let mut leptos_options = leptos::prelude::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    leptos_options.site_addr = config.addr;
+    let router = startup::build_router(pool, leptos_options, startup::SessionSettings::from_config(config)).await?;
+    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    println!("Vernier is listening on http://{}", config.addr);
+    if demo {
+        println!("Demo logins (username / password):\n{}", demo::logins());
+    }
+    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+}
+
+async fn create_admin(url: &str, username: &str, display_name: &str) -> Result<(), String> {
+    let password = match std::env::var("VERNIER_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            eprintln!("Password for {username} (10+ characters), then Enter:");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let pool = startup::connect(url).await?;
+    let user = app::domain::user::NewUser::parse(username, display_name, &password, "admin").map_err(|e| e.to_string())?;
+    let hash = app::server::password::hash(user.password.expose()).map_err(|e| e.to_string())?;
+    let created = app::server::db::users::insert(&pool, &user, &hash).await.map_err(|e| e.to_string())?;
+    println!("Created admin {} (id {}).", created.username, created.id);
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { () = ctrl_c => {}, () = terminate => {} }
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,99 @@
+//! Building the application: database, sessions and the router (reused by the HTTP tests).
+
+use crate::config::Config;
+use crate::gate::gate;
+use app::server::state::{AppState, SessionPolicy};
+use app::{shell, App};
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::get;
+use axum::Router;
+use leptos::prelude::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use sqlx::postgres::PgPoolOptions;
+use sqlx::PgPool;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "vernier_session";
+
+/// Session settings taken from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionSettings {
+    pub idle: time::Duration,
+    pub absolute: chrono::Duration,
+    pub secure: bool,
+}
+
+impl SessionSettings {
+    /// The settings `config` asks for.
+    pub fn from_config(config: &Config) -> Self {
+        Self {
+            idle: time::Duration::minutes(config.session_idle_minutes),
+            absolute: chrono::Duration::hours(config.session_absolute_hours),
+            secure: config.secure_cookies,
+        }
+    }
+}
+
+/// Connects to Postgres and applies the migrations.
+pub async fn connect(url: &str) -> Result<PgPool, String> {
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect(url)
+        .await
+        .map_err(|e| format!("cannot connect to the database: {e}"))?;
+    migrate(&pool).await?;
+    Ok(pool)
+}
+
+/// Applies Vernier's migrations and the session store's table.
+pub async fn migrate(pool: &PgPool) -> Result<(), String> {
+    sqlx::migrate!("../migrations").run(pool).await.map_err(|e| format!("migrations failed: {e}"))?;
+    PostgresStore::new(pool.clone()).migrate().await.map_err(|e| format!("session store migration failed: {e}"))
+}
+
+/// The whole application as an Axum router.
+pub async fn build_router(pool: PgPool, leptos_options: LeptosOptions, sessions: SessionSettings) -> Result<Router, String> {
+    let store = PostgresStore::new(pool.clone());
+    store.migrate().await.map_err(|e| format!("session store migration failed: {e}"))?;
+    tokio::spawn(store.clone().continuously_delete_expired(std::time::Duration::from_secs(600)));
+    let session_layer = SessionManagerLayer::new(store)
+        .with_name(SESSION_COOKIE)
+        .with_secure(sessions.secure)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(sessions.idle));
+
+    let state = AppState {
+        leptos_options,
+        pool,
+        sessions: SessionPolicy { absolute_lifetime: sessions.absolute },
+    };
+    let routes = generate_route_list(App);
+    let options = state.leptos_options.clone();
+    // leptos_routes registers every server function too, and provides `AppState` as context.
+    let router = Router::new()
+        .route("/health", get(health))
+        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
+        .layer(session_layer)
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state);
+    Ok(router)
+}
+
+/// Readiness: the server runs and the database answers.
+async fn health(State(state): State<AppState>) -> (StatusCode, &'static str) {
+    match sqlx::query("SELECT 1").execute(&state.pool).await {
+        Ok(_) => (StatusCode::OK, "ok"),
+        Err(error) => {
+            tracing::error!("health check: {error}");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable")
+        }
+    }
+}
