@@ -50,10 +50,9 @@ pub async fn connect(url: &str) -> Result<PgPool, String> {
     Ok(pool)
 }
 
-/// Applies Vernier's migrations and the session store's table.
+/// Applies Vernier's migrations (the session store's table is created by `build_router`).
 pub async fn migrate(pool: &PgPool) -> Result<(), String> {
-    sqlx::migrate!("../migrations").run(pool).await.map_err(|e| format!("migrations failed: {e}"))?;
-    PostgresStore::new(pool.clone()).migrate().await.map_err(|e| format!("session store migration failed: {e}"))
+    sqlx::migrate!("../migrations").run(pool).await.map_err(|e| format!("migrations failed: {e}"))
 }
 
 /// The whole application as an Axum router.

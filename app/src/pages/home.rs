@@ -5,7 +5,7 @@ use crate::components::forms::{last_error, FormError, TextField};
 use crate::components::outcome::{error_view, loading};
 use crate::domain::project::ProjectView;
 use crate::domain::role::Access;
-use crate::session::SessionContext;
+use crate::components::for_role::ForRole;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -14,7 +14,6 @@ use leptos_meta::Title;
 /// Lists every project; editors also see the create form.
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let session = expect_context::<SessionContext>();
     let create = ServerAction::<CreateProject>::new();
     let projects = Resource::new(move || create.version().get(), |_| list_projects());
     view! {
@@ -22,19 +21,16 @@ pub fn HomePage() -> impl IntoView {
         <h1>"Projects"</h1>
         <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match (projects.await, session.user.await) {
-                    (Ok(list), Ok(Some(user))) => view! {
-                        <ProjectList projects=list/>
-                        <Show when=move || Access::EDITOR.allows(user.role)>
-                            <NewProjectForm create/>
-                        </Show>
-                    }
-                    .into_any(),
-                    (Err(error), _) | (_, Err(error)) => error_view(error),
-                    (_, Ok(None)) => error_view(crate::error::AppError::Unauthorized),
+                match projects.await {
+                    Ok(list) => view! { <ProjectList projects=list/> }.into_any(),
+                    Err(error) => error_view(error),
                 }
             })}
         </Suspense>
+        // Outside the list's Suspense, so refreshing the list never clears what was typed.
+        <ForRole access=Access::EDITOR>
+            <NewProjectForm create/>
+        </ForRole>
     }
 }
 

@@ -4,7 +4,8 @@
 use crate::api::users::{list_users, ChangeRole, CreateUser, SetUserActive};
 use crate::components::forms::{last_error, FormError, TextField};
 use crate::components::outcome::{error_view, loading};
-use crate::domain::role::Role;
+use crate::components::for_role::ForRole;
+use crate::domain::role::{Access, Role};
 use crate::domain::user::UserView;
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -32,13 +33,15 @@ pub fn UsersPage() -> impl IntoView {
                     Ok(list) => view! {
                         <FormError error=row_error fields=&[]/>
                         <UserTable users=list change toggle/>
-                        <NewUserForm create/>
                     }
                     .into_any(),
                     Err(error) => error_view(error),
                 }
             })}
         </Suspense>
+        <ForRole access=Access::ADMIN>
+            <NewUserForm create/>
+        </ForRole>
     }
 }
 

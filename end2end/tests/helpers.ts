@@ -1,0 +1,23 @@
+import { expect, Page } from '@playwright/test';
+
+/** The password of every demo user (server/src/demo.rs). */
+export const DEMO_PASSWORD = 'vernier-demo';
+
+/** A suffix that keeps names unique across runs against the same database. */
+export const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
+
+/** Opens a page and waits until the WASM app has hydrated it, so typing is handled by Leptos. */
+export async function open(page: Page, path: string) {
+  await page.goto(path);
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+}
+
+/** Signs in through the login form and waits for the home page. */
+export async function signIn(page: Page, username: string, password = DEMO_PASSWORD) {
+  await open(page, '/login');
+  await page.getByTestId('input-username').fill(username);
+  await page.getByTestId('input-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await expect(page.getByTestId('whoami')).toBeVisible();
+  await expect(page).toHaveURL(/\/$/);
+}

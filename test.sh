@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Runs every test: unit and database tests (cargo test, a fresh database per test), HTTP tests
+# against the real router, then Playwright journeys in Chromium against the built app.
+# Uses $DATABASE_URL's server when set; otherwise starts a private PostgreSQL in a temp folder.
+set -euo pipefail
+cd "$(dirname "$0")"
+source scripts/lib.sh
+
+ensure_rust_tools
+[ -x /usr/bin/chromium ] || apt_install chromium
+command -v npm >/dev/null || apt_install nodejs npm
+
+work=$(mktemp -d /tmp/vernier-test.XXXXXX)
+chmod 755 "$work"  # the private cluster may run as the postgres user
+server_pid=""
+cleanup() {
+  [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  stop_private_pg
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  say "starting a private PostgreSQL"
+  start_private_pg "$work/pg" "$(free_port)"
+fi
+
+say "unit, database and HTTP tests"
+cargo test -p app --features ssr -p server 2>&1 | tee "$work/cargo.log"
+cargo_passed=$(awk '/^test result:/ { sum += $4 } END { print sum + 0 }' "$work/cargo.log")
+cargo_failed=$(awk '/^test result:/ { sum += $6 } END { print sum + 0 }' "$work/cargo.log")
+
+say "building the app for the browser tests"
+cargo leptos build
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+
+say "starting Vernier on a fresh database"
+e2e_db="vernier_e2e_$$"
+psql "$DATABASE_URL" -qc "CREATE DATABASE $e2e_db" >/dev/null
+port=$(free_port)
+DATABASE_URL="${DATABASE_URL%/*}/$e2e_db" VERNIER_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
+  RUST_LOG=warn "$target_dir/debug/server" serve --demo >"$work/server.log" 2>&1 &
+server_pid=$!
+wait_for "http://127.0.0.1:$port/health" 60 || { cat "$work/server.log"; die "Vernier did not start"; }
+
+say "browser tests (Playwright, Chromium)"
+(cd end2end && { [ -d node_modules/@playwright/test ] || npm ci --no-audit --no-fund; })
+set +e
+(cd end2end && VERNIER_E2E_URL="http://127.0.0.1:$port" npx playwright test) 2>&1 | tee "$work/e2e.log"
+e2e_status=${PIPESTATUS[0]}
+set -e
+playwright_count() { grep -oE "^ +[0-9]+ $1" "$work/e2e.log" | grep -oE '[0-9]+' | tail -n 1 || true; }
+e2e_passed=$(playwright_count passed)
+e2e_failed=$(playwright_count failed)
+if [ "$e2e_status" != 0 ]; then
+  tail -n 50 "$work/server.log"
+fi
+
+echo "total: $((cargo_passed + ${e2e_passed:-0})) passed, $((cargo_failed + ${e2e_failed:-0})) failed"
+[ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ]
