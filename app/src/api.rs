@@ -10,5 +10,9 @@ pub mod users;
 #[cfg(feature = "ssr")]
 pub fn public_paths() -> [&'static str; 3] {
     use server_fn::ServerFn;
-    [session::Login::PATH, session::Logout::PATH, session::CurrentUser::PATH]
+    [
+        session::Login::PATH,
+        session::Logout::PATH,
+        session::CurrentUser::PATH,
+    ]
 }

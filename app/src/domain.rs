@@ -1,5 +1,8 @@
 //! Validated types and pure logic shared by the browser and the server.
 
+pub mod choice;
+pub mod metric;
+pub mod money;
 pub mod project;
 pub mod role;
 pub mod text;

@@ -34,12 +34,18 @@ pub enum AppError {
 impl AppError {
     /// A validation error on `field`.
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Validation { field: field.to_owned(), message: message.into() }
+        Self::Validation {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// A conflict with stored data on `field`.
     pub fn conflict(field: &str, message: impl Into<String>) -> Self {
-        Self::Conflict { field: field.to_owned(), message: message.into() }
+        Self::Conflict {
+            field: field.to_owned(),
+            message: message.into(),
+        }
     }
 
     /// The form field this error belongs to, if any.

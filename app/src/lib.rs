@@ -14,7 +14,10 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
-use pages::{home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage, users::UsersPage};
+use pages::{
+    home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage,
+    users::UsersPage,
+};
 use session::SessionContext;
 
 /// The HTML document around the application.

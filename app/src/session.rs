@@ -20,8 +20,15 @@ impl SessionContext {
     pub fn provide() -> Self {
         let login = ServerAction::<Login>::new();
         let logout = ServerAction::<Logout>::new();
-        let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| current_user());
-        let context = Self { login, logout, user };
+        let user = Resource::new(
+            move || (login.version().get(), logout.version().get()),
+            |_| current_user(),
+        );
+        let context = Self {
+            login,
+            logout,
+            user,
+        };
         provide_context(context);
         context
     }

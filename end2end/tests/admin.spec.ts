@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { DEMO_PASSWORD, open, signIn, unique } from './helpers';
+import { createUser, DEMO_PASSWORD, open, signIn, unique } from './helpers';
 
 test('an admin creates an annotator, who cannot use the admin page or its server function', async ({ browser }) => {
   const admin = await browser.newPage();
@@ -8,16 +8,12 @@ test('an admin creates an annotator, who cannot use the admin page or its server
   await expect(admin.getByTestId('user-table')).toBeVisible();
 
   const username = `annie-${unique()}`;
-  const form = admin.getByTestId('user-form');
-  await form.getByTestId('input-username').fill(username);
-  await form.getByTestId('input-display_name').fill('Annie Annotator');
-  await form.getByTestId('input-password').fill('annie-password');
-  await form.getByTestId('input-role').selectOption('annotator');
-  await form.getByTestId('user-submit').click();
+  await createUser(admin, { username, password: 'annie-password', role: 'annotator', displayName: 'Annie Annotator' });
   await expect(admin.getByTestId('user-created')).toHaveText(`Created ${username} (Annotator).`);
   await expect(admin.getByTestId(`user-${username}`)).toContainText('Annie Annotator');
 
   // The same username again is refused next to the field, and nothing else changes.
+  const form = admin.getByTestId('user-form');
   await form.getByTestId('user-submit').click();
   await expect(form.getByTestId('error-username')).toHaveText('is already taken');
 
@@ -49,12 +45,7 @@ test('a deactivated user cannot sign in, and their open session stops working', 
   await signIn(admin, 'admin');
   await open(admin, '/admin/users');
   const username = `leaver-${unique()}`;
-  const form = admin.getByTestId('user-form');
-  await form.getByTestId('input-username').fill(username);
-  await form.getByTestId('input-password').fill('leaver-password');
-  await form.getByTestId('input-role').selectOption('manager');
-  await form.getByTestId('user-submit').click();
-  await expect(admin.getByTestId(`user-${username}`)).toBeVisible();
+  await createUser(admin, { username, password: 'leaver-password', role: 'manager' });
 
   const leaverContext = await browser.newContext();
   const leaver = await leaverContext.newPage();
@@ -81,11 +72,7 @@ test('an admin changes a role and the user sees it at once', async ({ browser })
   await signIn(admin, 'admin');
   await open(admin, '/admin/users');
   const username = `promo-${unique()}`;
-  const form = admin.getByTestId('user-form');
-  await form.getByTestId('input-username').fill(username);
-  await form.getByTestId('input-password').fill(DEMO_PASSWORD + '-x');
-  await form.getByTestId('input-role').selectOption('annotator');
-  await form.getByTestId('user-submit').click();
+  await createUser(admin, { username, password: DEMO_PASSWORD + '-x', role: 'annotator' });
   const row = admin.getByTestId(`user-${username}`);
   await row.getByTestId('input-role').selectOption('owner');
   await row.getByTestId('change-role').click();

@@ -21,3 +21,14 @@ export async function signIn(page: Page, username: string, password = DEMO_PASSW
   await expect(page.getByTestId('whoami')).toBeVisible();
   await expect(page).toHaveURL(/\/$/);
 }
+
+/** Creates a user through the admin's user form (the admin page must be open). */
+export async function createUser(admin: Page, user: { username: string; password: string; role: string; displayName?: string }) {
+  const form = admin.getByTestId('user-form');
+  await form.getByTestId('input-username').fill(user.username);
+  await form.getByTestId('input-display_name').fill(user.displayName ?? '');
+  await form.getByTestId('input-password').fill(user.password);
+  await form.getByTestId('input-role').selectOption(user.role);
+  await form.getByTestId('user-submit').click();
+  await expect(admin.getByTestId(`user-${user.username}`)).toBeVisible();
+}

@@ -6,7 +6,10 @@ pub enum Command {
     /// Serve the application, optionally after seeding demo data.
     Serve { demo: bool },
     /// Create an admin; the password comes from `VERNIER_ADMIN_PASSWORD` or standard input.
-    CreateAdmin { username: String, display_name: String },
+    CreateAdmin {
+        username: String,
+        display_name: String,
+    },
     /// Print usage.
     Help,
 }
@@ -28,7 +31,10 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         ["admin", "create", rest @ ..] => {
             let username = flag(rest, "--username")?.ok_or("admin create needs --username NAME")?;
             let display_name = flag(rest, "--display-name")?.unwrap_or_else(|| username.clone());
-            Ok(Command::CreateAdmin { username, display_name })
+            Ok(Command::CreateAdmin {
+                username,
+                display_name,
+            })
         }
         _ => Err(format!("unknown arguments: {}\n{USAGE}", words.join(" "))),
     }
@@ -57,24 +63,35 @@ mod tests {
     #[test]
     fn no_arguments_serve() {
         assert_eq!(parse(&[]), Ok(Command::Serve { demo: false }));
-        assert_eq!(parse(&args("serve --demo")), Ok(Command::Serve { demo: true }));
+        assert_eq!(
+            parse(&args("serve --demo")),
+            Ok(Command::Serve { demo: true })
+        );
     }
 
     #[test]
     fn admin_create_takes_a_username_and_an_optional_display_name() {
         assert_eq!(
             parse(&args("admin create --username root")),
-            Ok(Command::CreateAdmin { username: "root".into(), display_name: "root".into() })
+            Ok(Command::CreateAdmin {
+                username: "root".into(),
+                display_name: "root".into()
+            })
         );
         assert_eq!(
             parse(&args("admin create --display-name Root --username root")),
-            Ok(Command::CreateAdmin { username: "root".into(), display_name: "Root".into() })
+            Ok(Command::CreateAdmin {
+                username: "root".into(),
+                display_name: "Root".into()
+            })
         );
     }
 
     #[test]
     fn admin_create_without_a_username_is_refused() {
-        assert!(parse(&args("admin create")).unwrap_err().contains("--username"));
+        assert!(parse(&args("admin create"))
+            .unwrap_err()
+            .contains("--username"));
     }
 
     #[test]

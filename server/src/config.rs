@@ -36,26 +36,45 @@ impl Config {
         Ok(Self {
             addr: parse(&get, "VERNIER_ADDR", "127.0.0.1:3000")?,
             database_url: get("DATABASE_URL"),
-            data_dir: get("VERNIER_DATA_DIR").unwrap_or_else(|| ".vernier".into()).into(),
+            data_dir: get("VERNIER_DATA_DIR")
+                .unwrap_or_else(|| ".vernier".into())
+                .into(),
             pg_port: parse(&get, "VERNIER_PG_PORT", "54329")?,
-            session_idle_minutes: positive(parse(&get, "VERNIER_SESSION_IDLE_MINUTES", "480")?, "VERNIER_SESSION_IDLE_MINUTES")?,
-            session_absolute_hours: positive(parse(&get, "VERNIER_SESSION_ABSOLUTE_HOURS", "168")?, "VERNIER_SESSION_ABSOLUTE_HOURS")?,
+            session_idle_minutes: positive(
+                parse(&get, "VERNIER_SESSION_IDLE_MINUTES", "480")?,
+                "VERNIER_SESSION_IDLE_MINUTES",
+            )?,
+            session_absolute_hours: positive(
+                parse(&get, "VERNIER_SESSION_ABSOLUTE_HOURS", "168")?,
+                "VERNIER_SESSION_ABSOLUTE_HOURS",
+            )?,
             secure_cookies: parse(&get, "VERNIER_SECURE_COOKIES", "false")?,
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
         })
     }
 }
 
-fn parse<T: std::str::FromStr>(get: &impl Fn(&str) -> Option<String>, name: &str, default: &str) -> Result<T, String>
+fn parse<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: &str,
+) -> Result<T, String>
 where
     T::Err: std::fmt::Display,
 {
     let value = get(name).unwrap_or_else(|| default.to_owned());
-    value.trim().parse().map_err(|e| format!("{name}={value:?} is not valid: {e}"))
+    value
+        .trim()
+        .parse()
+        .map_err(|e| format!("{name}={value:?} is not valid: {e}"))
 }
 
 fn positive(value: i64, name: &str) -> Result<i64, String> {
-    if value > 0 { Ok(value) } else { Err(format!("{name} must be a positive number, got {value}")) }
+    if value > 0 {
+        Ok(value)
+    } else {
+        Err(format!("{name} must be a positive number, got {value}"))
+    }
 }
 
 #[cfg(test)]
@@ -64,7 +83,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(pairs: &[(&str, &str)]) -> Result<Config, String> {
-        let map: HashMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|name| map.get(name).cloned())
     }
 
@@ -74,7 +96,10 @@ mod tests {
         assert_eq!(config.addr.to_string(), "127.0.0.1:3000");
         assert_eq!(config.database_url, None);
         assert_eq!(config.data_dir, PathBuf::from(".vernier"));
-        assert_eq!((config.session_idle_minutes, config.session_absolute_hours), (480, 168));
+        assert_eq!(
+            (config.session_idle_minutes, config.session_absolute_hours),
+            (480, 168)
+        );
         assert!(!config.secure_cookies);
     }
 

@@ -23,25 +23,77 @@ impl LocalPostgres {
     /// `vernier` database, and waits until it accepts connections.
     pub fn start(data_dir: &Path, port: u16) -> Result<Self, String> {
         let bin_dir = find_binaries().ok_or(HOW_TO_INSTALL)?;
-        std::fs::create_dir_all(data_dir).map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
-        let data_dir = std::fs::canonicalize(data_dir).map_err(|e| e.to_string())?.join("pg");
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| format!("cannot create {}: {e}", data_dir.display()))?;
+        let data_dir = std::fs::canonicalize(data_dir)
+            .map_err(|e| e.to_string())?
+            .join("pg");
         let run_as = running_as_root().then(|| "postgres".to_owned());
-        let cluster = Self { bin_dir, data_dir, run_as, stopped: false, url: format!("postgres://vernier@127.0.0.1:{port}/vernier") };
+        let cluster = Self {
+            bin_dir,
+            data_dir,
+            run_as,
+            stopped: false,
+            url: format!("postgres://vernier@127.0.0.1:{port}/vernier"),
+        };
         if !cluster.data_dir.join("PG_VERSION").exists() {
             cluster.init()?;
         }
         if !cluster.is_running() {
-            let options = format!("-p {port} -k {} -c listen_addresses=127.0.0.1", cluster.data_dir.display());
+            let options = format!(
+                "-p {port} -k {} -c listen_addresses=127.0.0.1",
+                cluster.data_dir.display()
+            );
             let log = cluster.data_dir.join("server.log");
             cluster.pg(
                 "pg_ctl",
-                &["-D", &cluster.path(), "-l", &log.display().to_string(), "-o", &options, "-w", "-t", "60", "start"],
+                &[
+                    "-D",
+                    &cluster.path(),
+                    "-l",
+                    &log.display().to_string(),
+                    "-o",
+                    &options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
             )?;
         }
-        cluster.pg("psql", &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "vernier", "-d", "postgres", "-tAc",
-            "SELECT 1 FROM pg_database WHERE datname = 'vernier'"])
-            .and_then(|found| if found.trim() == "1" { Ok(String::new()) } else {
-                cluster.pg("createdb", &["-h", "127.0.0.1", "-p", &port.to_string(), "-U", "vernier", "vernier"])
+        cluster
+            .pg(
+                "psql",
+                &[
+                    "-h",
+                    "127.0.0.1",
+                    "-p",
+                    &port.to_string(),
+                    "-U",
+                    "vernier",
+                    "-d",
+                    "postgres",
+                    "-tAc",
+                    "SELECT 1 FROM pg_database WHERE datname = 'vernier'",
+                ],
+            )
+            .and_then(|found| {
+                if found.trim() == "1" {
+                    Ok(String::new())
+                } else {
+                    cluster.pg(
+                        "createdb",
+                        &[
+                            "-h",
+                            "127.0.0.1",
+                            "-p",
+                            &port.to_string(),
+                            "-U",
+                            "vernier",
+                            "vernier",
+                        ],
+                    )
+                }
             })?;
         Ok(cluster)
     }
@@ -60,10 +112,26 @@ impl LocalPostgres {
         std::fs::create_dir_all(&self.data_dir).map_err(|e| e.to_string())?;
         if let Some(user) = &self.run_as {
             // PostgreSQL refuses to run as root, so the cluster belongs to the `postgres` user.
-            let parent = self.data_dir.parent().unwrap_or(&self.data_dir).display().to_string();
+            let parent = self
+                .data_dir
+                .parent()
+                .unwrap_or(&self.data_dir)
+                .display()
+                .to_string();
             run(Command::new("chown").args(["-R", &format!("{user}:{user}"), &parent]))?;
         }
-        self.pg("initdb", &["-D", &self.path(), "-U", "vernier", "--auth=trust", "--encoding=UTF8", "--locale=C"])?;
+        self.pg(
+            "initdb",
+            &[
+                "-D",
+                &self.path(),
+                "-U",
+                "vernier",
+                "--auth=trust",
+                "--encoding=UTF8",
+                "--locale=C",
+            ],
+        )?;
         Ok(())
     }
 
@@ -96,16 +164,25 @@ impl Drop for LocalPostgres {
 }
 
 fn run(command: &mut Command) -> Result<String, String> {
-    let output = command.output().map_err(|e| format!("cannot run {command:?}: {e}"))?;
+    let output = command
+        .output()
+        .map_err(|e| format!("cannot run {command:?}: {e}"))?;
     if output.status.success() {
         Ok(String::from_utf8_lossy(&output.stdout).into_owned())
     } else {
-        Err(format!("{command:?} failed: {}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr)))
+        Err(format!(
+            "{command:?} failed: {}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
     }
 }
 
 fn running_as_root() -> bool {
-    Command::new("id").arg("-u").output().is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
 /// The folder holding `initdb` and `pg_ctl`: `VERNIER_PG_BIN`, else the newest
@@ -119,7 +196,12 @@ pub fn find_binaries() -> Option<PathBuf> {
         .into_iter()
         .flatten()
         .flatten()
-        .filter_map(|entry| Some((entry.file_name().to_str()?.parse().ok()?, entry.path().join("bin"))))
+        .filter_map(|entry| {
+            Some((
+                entry.file_name().to_str()?.parse().ok()?,
+                entry.path().join("bin"),
+            ))
+        })
         .filter(|(_, dir)| has_tools(dir))
         .collect();
     versions.sort();

@@ -25,13 +25,18 @@ async fn run(args: Vec<String>) -> Result<(), String> {
         return Ok(());
     }
     let config = Config::from_env()?;
-    tracing_subscriber::fmt().with_env_filter(config.log_filter.as_str()).init();
+    tracing_subscriber::fmt()
+        .with_env_filter(config.log_filter.as_str())
+        .init();
 
     let mut local = None;
     let url = match &config.database_url {
         Some(url) => url.clone(),
         None => {
-            tracing::info!("DATABASE_URL is unset; starting a local PostgreSQL in {}/pg", config.data_dir.display());
+            tracing::info!(
+                "DATABASE_URL is unset; starting a local PostgreSQL in {}/pg",
+                config.data_dir.display()
+            );
             let cluster = LocalPostgres::start(&config.data_dir, config.pg_port)?;
             let url = cluster.url.clone();
             local = Some(cluster);
@@ -40,7 +45,10 @@ async fn run(args: Vec<String>) -> Result<(), String> {
     };
     let result = match command {
         Command::Serve { demo } => serve(&config, &url, demo).await,
-        Command::CreateAdmin { username, display_name } => create_admin(&url, &username, &display_name).await,
+        Command::CreateAdmin {
+            username,
+            display_name,
+        } => create_admin(&url, &username, &display_name).await,
         Command::Help => Ok(()),
     };
     if let Some(mut cluster) = local {
@@ -52,17 +60,31 @@ async fn run(args: Vec<String>) -> Result<(), String> {
 async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
     let pool = startup::connect(url).await?;
     if demo {
-        demo::seed(&pool).await.map_err(|e| format!("seeding demo data failed: {e}"))?;
+        demo::seed(&pool)
+            .await
+            .map_err(|e| format!("seeding demo data failed: {e}"))?;
     }
-    let mut leptos_options = leptos::prelude::get_configuration(None).map_err(|e| e.to_string())?.leptos_options;
+    let mut leptos_options = leptos::prelude::get_configuration(None)
+        .map_err(|e| e.to_string())?
+        .leptos_options;
     leptos_options.site_addr = config.addr;
-    let router = startup::build_router(pool, leptos_options, startup::SessionSettings::from_config(config)).await?;
-    let listener = tokio::net::TcpListener::bind(config.addr).await.map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
+    let router = startup::build_router(
+        pool,
+        leptos_options,
+        startup::SessionSettings::from_config(config),
+    )
+    .await?;
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
     println!("Vernier is listening on http://{}", config.addr);
     if demo {
         println!("Demo logins (username / password):\n{}", demo::logins());
     }
-    axum::serve(listener, router).with_graceful_shutdown(shutdown_signal()).await.map_err(|e| e.to_string())
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())
 }
 
 async fn create_admin(url: &str, username: &str, display_name: &str) -> Result<(), String> {
@@ -71,14 +93,19 @@ async fn create_admin(url: &str, username: &str, display_name: &str) -> Result<(
         Err(_) => {
             eprintln!("Password for {username} (10+ characters), then Enter:");
             let mut line = String::new();
-            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
+            std::io::stdin()
+                .read_line(&mut line)
+                .map_err(|e| e.to_string())?;
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
     let pool = startup::connect(url).await?;
-    let user = app::domain::user::NewUser::parse(username, display_name, &password, "admin").map_err(|e| e.to_string())?;
+    let user = app::domain::user::NewUser::parse(username, display_name, &password, "admin")
+        .map_err(|e| e.to_string())?;
     let hash = app::server::password::hash(user.password.expose()).map_err(|e| e.to_string())?;
-    let created = app::server::db::users::insert(&pool, &user, &hash).await.map_err(|e| e.to_string())?;
+    let created = app::server::db::users::insert(&pool, &user, &hash)
+        .await
+        .map_err(|e| e.to_string())?;
     println!("Created admin {} (id {}).", created.username, created.id);
     Ok(())
 }

@@ -13,7 +13,7 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, ExpiredDeletion, SessionManagerLayer};
+use tower_sessions::{ExpiredDeletion, Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 /// The session cookie's name.
@@ -52,14 +52,28 @@ pub async fn connect(url: &str) -> Result<PgPool, String> {
 
 /// Applies Vernier's migrations (the session store's table is created by `build_router`).
 pub async fn migrate(pool: &PgPool) -> Result<(), String> {
-    sqlx::migrate!("../migrations").run(pool).await.map_err(|e| format!("migrations failed: {e}"))
+    sqlx::migrate!("../migrations")
+        .run(pool)
+        .await
+        .map_err(|e| format!("migrations failed: {e}"))
 }
 
 /// The whole application as an Axum router.
-pub async fn build_router(pool: PgPool, leptos_options: LeptosOptions, sessions: SessionSettings) -> Result<Router, String> {
+pub async fn build_router(
+    pool: PgPool,
+    leptos_options: LeptosOptions,
+    sessions: SessionSettings,
+) -> Result<Router, String> {
     let store = PostgresStore::new(pool.clone());
-    store.migrate().await.map_err(|e| format!("session store migration failed: {e}"))?;
-    tokio::spawn(store.clone().continuously_delete_expired(std::time::Duration::from_secs(600)));
+    store
+        .migrate()
+        .await
+        .map_err(|e| format!("session store migration failed: {e}"))?;
+    tokio::spawn(
+        store
+            .clone()
+            .continuously_delete_expired(std::time::Duration::from_secs(600)),
+    );
     let session_layer = SessionManagerLayer::new(store)
         .with_name(SESSION_COOKIE)
         .with_secure(sessions.secure)
@@ -70,7 +84,9 @@ pub async fn build_router(pool: PgPool, leptos_options: LeptosOptions, sessions:
     let state = AppState {
         leptos_options,
         pool,
-        sessions: SessionPolicy { absolute_lifetime: sessions.absolute },
+        sessions: SessionPolicy {
+            absolute_lifetime: sessions.absolute,
+        },
     };
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();

@@ -26,7 +26,10 @@ pub async fn login(username: String, password: String) -> Result<UserView, AppEr
         return Err(AppError::invalid("password", WRONG_CREDENTIALS));
     }
     if !user.active {
-        return Err(AppError::invalid("username", "This account is deactivated; ask an admin to reactivate it."));
+        return Err(AppError::invalid(
+            "username",
+            "This account is deactivated; ask an admin to reactivate it.",
+        ));
     }
     session.log_in(user.id).await?;
     tracing::info!(user = %user.username, "signed in");

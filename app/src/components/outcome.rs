@@ -31,11 +31,37 @@ pub fn error_view(error: AppError) -> AnyView {
             </section>
         }
         .into_any(),
-        other => view! { <p class="notice notice-error" role="alert">{other.to_string()}</p> }.into_any(),
+        other => {
+            view! { <p class="notice notice-error" role="alert">{other.to_string()}</p> }.into_any()
+        }
     }
 }
 
 /// The placeholder while a page's data loads.
 pub fn loading() -> impl IntoView {
     view! { <p class="loading">"Loading…"</p> }
+}
+
+/// Shows `render(value)` once `resource` has loaded, or the right [`error_view`] if it failed.
+pub fn loaded<T, V>(
+    resource: Resource<Result<T, AppError>>,
+    render: impl Fn(T) -> V + Clone + Send + Sync + 'static,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    V: IntoView + 'static,
+{
+    view! {
+        <Suspense fallback=loading>
+            {move || {
+                let render = render.clone();
+                Suspend::new(async move {
+                    match resource.await {
+                        Ok(value) => render(value).into_any(),
+                        Err(error) => error_view(error),
+                    }
+                })
+            }}
+        </Suspense>
+    }
 }

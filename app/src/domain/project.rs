@@ -35,9 +35,18 @@ impl NewProject {
     pub const TEXT_MAX: usize = 2000;
 
     /// Parses every field; a blank slug is derived from the name.
-    pub fn parse(name: &str, slug: &str, description: &str, purpose: &str) -> Result<Self, AppError> {
+    pub fn parse(
+        name: &str,
+        slug: &str,
+        description: &str,
+        purpose: &str,
+    ) -> Result<Self, AppError> {
         let name = bounded("name", name, 1, Self::NAME_MAX)?;
-        let slug = if slug.trim().is_empty() { slugify(&name) } else { slug.trim().to_owned() };
+        let slug = if slug.trim().is_empty() {
+            slugify(&name)
+        } else {
+            slug.trim().to_owned()
+        };
         Ok(Self {
             slug: parse_slug(&slug)?,
             name,
@@ -63,7 +72,11 @@ pub fn slugify(name: &str) -> String {
         }
     }
     let slug = slug.trim_end_matches('-');
-    slug.chars().take(NewProject::SLUG_MAX).collect::<String>().trim_end_matches('-').to_owned()
+    slug.chars()
+        .take(NewProject::SLUG_MAX)
+        .collect::<String>()
+        .trim_end_matches('-')
+        .to_owned()
 }
 
 #[cfg(test)]
@@ -90,7 +103,10 @@ mod tests {
 
     #[test]
     fn an_empty_name_is_refused_on_the_name_field() {
-        assert_eq!(NewProject::parse(" ", "x1", "", "").unwrap_err().field(), Some("name"));
+        assert_eq!(
+            NewProject::parse(" ", "x1", "", "").unwrap_err().field(),
+            Some("name")
+        );
     }
 
     #[test]

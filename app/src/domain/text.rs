@@ -10,17 +10,29 @@ pub fn bounded(field: &str, value: &str, min: usize, max: usize) -> Result<Strin
         return Err(AppError::invalid(field, "must not be empty"));
     }
     if length < min {
-        return Err(AppError::invalid(field, format!("must be at least {min} characters")));
+        return Err(AppError::invalid(
+            field,
+            format!("must be at least {min} characters"),
+        ));
     }
     if length > max {
-        return Err(AppError::invalid(field, format!("must be at most {max} characters (got {length})")));
+        return Err(AppError::invalid(
+            field,
+            format!("must be at most {max} characters (got {length})"),
+        ));
     }
     Ok(trimmed.to_owned())
 }
 
 /// A lower-case identifier of `min..=max` characters from `a-z`, `0-9` and the `extra` punctuation,
 /// starting and ending with a letter or digit.
-pub fn identifier(field: &str, value: &str, min: usize, max: usize, extra: &[char]) -> Result<String, AppError> {
+pub fn identifier(
+    field: &str,
+    value: &str,
+    min: usize,
+    max: usize,
+    extra: &[char],
+) -> Result<String, AppError> {
     let value = bounded(field, value, min, max)?;
     let allowed = |c: char| c.is_ascii_lowercase() || c.is_ascii_digit() || extra.contains(&c);
     if let Some(bad) = value.chars().find(|&c| !allowed(c)) {
@@ -32,7 +44,10 @@ pub fn identifier(field: &str, value: &str, min: usize, max: usize, extra: &[cha
     }
     let edges_ok = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
     if !edges_ok(value.chars().next()) || !edges_ok(value.chars().last()) {
-        return Err(AppError::invalid(field, "must start and end with a letter or digit"));
+        return Err(AppError::invalid(
+            field,
+            "must start and end with a letter or digit",
+        ));
     }
     Ok(value)
 }
@@ -43,7 +58,10 @@ mod tests {
 
     #[test]
     fn bounded_text_is_trimmed() {
-        assert_eq!(bounded("name", "  Support bot  ", 1, 100), Ok("Support bot".into()));
+        assert_eq!(
+            bounded("name", "  Support bot  ", 1, 100),
+            Ok("Support bot".into())
+        );
     }
 
     #[test]
@@ -74,6 +92,9 @@ mod tests {
     fn identifiers_must_start_and_end_with_an_alphanumeric() {
         assert!(identifier("slug", "-bot", 2, 40, &['-']).is_err());
         assert!(identifier("slug", "bot-", 2, 40, &['-']).is_err());
-        assert_eq!(identifier("slug", "support-bot-2", 2, 40, &['-']), Ok("support-bot-2".into()));
+        assert_eq!(
+            identifier("slug", "support-bot-2", 2, 40, &['-']),
+            Ok("support-bot-2".into())
+        );
     }
 }

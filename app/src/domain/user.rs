@@ -63,10 +63,16 @@ impl NewPassword {
     pub fn parse(value: &str) -> Result<Self, AppError> {
         let length = value.chars().count();
         if length < Self::MIN {
-            return Err(AppError::invalid("password", format!("must be at least {} characters", Self::MIN)));
+            return Err(AppError::invalid(
+                "password",
+                format!("must be at least {} characters", Self::MIN),
+            ));
         }
         if length > Self::MAX {
-            return Err(AppError::invalid("password", format!("must be at most {} characters", Self::MAX)));
+            return Err(AppError::invalid(
+                "password",
+                format!("must be at most {} characters", Self::MAX),
+            ));
         }
         Ok(Self(value.to_owned()))
     }
@@ -94,7 +100,12 @@ pub struct NewUser {
 
 impl NewUser {
     /// Parses every field; the first invalid one is reported.
-    pub fn parse(username: &str, display_name: &str, password: &str, role: &str) -> Result<Self, AppError> {
+    pub fn parse(
+        username: &str,
+        display_name: &str,
+        password: &str,
+        role: &str,
+    ) -> Result<Self, AppError> {
         let username = Username::parse(username)?;
         let display_name = if display_name.trim().is_empty() {
             DisplayName::parse(username.as_str())?
@@ -112,7 +123,9 @@ impl NewUser {
 
 /// Parses a role from a form value, as a validation error on the `role` field.
 pub fn parse_role(value: &str) -> Result<Role, AppError> {
-    value.parse().map_err(|message: String| AppError::invalid("role", message))
+    value
+        .parse()
+        .map_err(|message: String| AppError::invalid("role", message))
 }
 
 #[cfg(test)]
@@ -126,7 +139,10 @@ mod tests {
 
     #[test]
     fn usernames_with_spaces_are_refused() {
-        assert_eq!(Username::parse("al ice").unwrap_err().field(), Some("username"));
+        assert_eq!(
+            Username::parse("al ice").unwrap_err().field(),
+            Some("username")
+        );
     }
 
     #[test]

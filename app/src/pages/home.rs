@@ -1,11 +1,11 @@
 //! The home page: the projects, and for admins and owners a form to add one.
 
 use crate::api::projects::{list_projects, CreateProject};
+use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FormError, TextField};
-use crate::components::outcome::{error_view, loading};
+use crate::components::outcome::loaded;
 use crate::domain::project::ProjectView;
 use crate::domain::role::Access;
-use crate::components::for_role::ForRole;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -19,14 +19,7 @@ pub fn HomePage() -> impl IntoView {
     view! {
         <Title text="Projects · Vernier"/>
         <h1>"Projects"</h1>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match projects.await {
-                    Ok(list) => view! { <ProjectList projects=list/> }.into_any(),
-                    Err(error) => error_view(error),
-                }
-            })}
-        </Suspense>
+        {loaded(projects, |list| view! { <ProjectList projects=list/> })}
         // Outside the list's Suspense, so refreshing the list never clears what was typed.
         <ForRole access=Access::EDITOR>
             <NewProjectForm create/>

@@ -2,9 +2,9 @@
 //! server; the page shows the refusal for everyone else).
 
 use crate::api::users::{list_users, ChangeRole, CreateUser, SetUserActive};
-use crate::components::forms::{last_error, FormError, TextField};
-use crate::components::outcome::{error_view, loading};
 use crate::components::for_role::ForRole;
+use crate::components::forms::{last_error, FormError, TextField};
+use crate::components::outcome::loaded;
 use crate::domain::role::{Access, Role};
 use crate::domain::user::UserView;
 use crate::error::AppError;
@@ -20,25 +20,27 @@ pub fn UsersPage() -> impl IntoView {
     let change = ServerAction::<ChangeRole>::new();
     let toggle = ServerAction::<SetUserActive>::new();
     let users = Resource::new(
-        move || (create.version().get(), change.version().get(), toggle.version().get()),
+        move || {
+            (
+                create.version().get(),
+                change.version().get(),
+                toggle.version().get(),
+            )
+        },
         |_| list_users(),
     );
-    let row_error = Signal::derive(move || last_error(change).get().or_else(|| last_error(toggle).get()));
+    let row_error = Signal::derive(move || {
+        last_error(change)
+            .get()
+            .or_else(|| last_error(toggle).get())
+    });
     view! {
         <Title text="Users · Vernier"/>
         <h1>"Users"</h1>
-        <Suspense fallback=loading>
-            {move || Suspend::new(async move {
-                match users.await {
-                    Ok(list) => view! {
-                        <FormError error=row_error fields=&[]/>
-                        <UserTable users=list change toggle/>
-                    }
-                    .into_any(),
-                    Err(error) => error_view(error),
-                }
-            })}
-        </Suspense>
+        {loaded(users, move |list| view! {
+            <FormError error=row_error fields=&[]/>
+            <UserTable users=list change toggle/>
+        })}
         <ForRole access=Access::ADMIN>
             <NewUserForm create/>
         </ForRole>
@@ -46,7 +48,11 @@ pub fn UsersPage() -> impl IntoView {
 }
 
 #[component]
-fn UserTable(users: Vec<UserView>, change: ServerAction<ChangeRole>, toggle: ServerAction<SetUserActive>) -> impl IntoView {
+fn UserTable(
+    users: Vec<UserView>,
+    change: ServerAction<ChangeRole>,
+    toggle: ServerAction<SetUserActive>,
+) -> impl IntoView {
     view! {
         <table class="table" data-testid="user-table">
             <thead>
@@ -60,9 +66,17 @@ fn UserTable(users: Vec<UserView>, change: ServerAction<ChangeRole>, toggle: Ser
 }
 
 #[component]
-fn UserRow(user: UserView, change: ServerAction<ChangeRole>, toggle: ServerAction<SetUserActive>) -> impl IntoView {
+fn UserRow(
+    user: UserView,
+    change: ServerAction<ChangeRole>,
+    toggle: ServerAction<SetUserActive>,
+) -> impl IntoView {
     let id = user.id;
-    let (status, toggle_label) = if user.active { ("active", "Deactivate") } else { ("deactivated", "Activate") };
+    let (status, toggle_label) = if user.active {
+        ("active", "Deactivate")
+    } else {
+        ("deactivated", "Activate")
+    };
     view! {
         <tr data-testid=format!("user-{}", user.username)>
             <td>{user.username.clone()}</td>

@@ -29,7 +29,10 @@ pub struct AuthSession(Session);
 impl AuthSession {
     /// The session of the current request.
     pub async fn current() -> Result<Self, AppError> {
-        leptos_axum::extract::<Session>().await.map(Self).map_err(|e| internal("session missing", e))
+        leptos_axum::extract::<Session>()
+            .await
+            .map(Self)
+            .map_err(|e| internal("session missing", e))
     }
 
     /// Wraps a session taken from a request elsewhere (the HTTP gate).
@@ -39,22 +42,47 @@ impl AuthSession {
 
     /// Signs `user_id` in; the session id is cycled so a planted id is worthless.
     pub async fn log_in(&self, user_id: i64) -> Result<(), AppError> {
-        self.0.cycle_id().await.map_err(|e| internal("cycle session id", e))?;
-        self.0.insert(USER_ID, user_id).await.map_err(|e| internal("store session", e))?;
+        self.0
+            .cycle_id()
+            .await
+            .map_err(|e| internal("cycle session id", e))?;
+        self.0
+            .insert(USER_ID, user_id)
+            .await
+            .map_err(|e| internal("store session", e))?;
         let now = chrono::Utc::now().timestamp();
-        self.0.insert(SIGNED_IN_AT, now).await.map_err(|e| internal("store session", e))
+        self.0
+            .insert(SIGNED_IN_AT, now)
+            .await
+            .map_err(|e| internal("store session", e))
     }
 
     /// Ends the session on the server: its record is deleted and the cookie cleared.
     pub async fn log_out(&self) -> Result<(), AppError> {
-        self.0.flush().await.map_err(|e| internal("flush session", e))
+        self.0
+            .flush()
+            .await
+            .map_err(|e| internal("flush session", e))
     }
 
     /// The signed-in user's id, if the session has one and it is within its absolute lifetime.
-    pub async fn user_id(&self, policy: &super::state::SessionPolicy) -> Result<Option<i64>, AppError> {
-        let id: Option<i64> = self.0.get(USER_ID).await.map_err(|e| internal("read session", e))?;
-        let signed_in_at: Option<i64> = self.0.get(SIGNED_IN_AT).await.map_err(|e| internal("read session", e))?;
-        let (Some(id), Some(signed_in_at)) = (id, signed_in_at) else { return Ok(None) };
+    pub async fn user_id(
+        &self,
+        policy: &super::state::SessionPolicy,
+    ) -> Result<Option<i64>, AppError> {
+        let id: Option<i64> = self
+            .0
+            .get(USER_ID)
+            .await
+            .map_err(|e| internal("read session", e))?;
+        let signed_in_at: Option<i64> = self
+            .0
+            .get(SIGNED_IN_AT)
+            .await
+            .map_err(|e| internal("read session", e))?;
+        let (Some(id), Some(signed_in_at)) = (id, signed_in_at) else {
+            return Ok(None);
+        };
         let age = chrono::Utc::now().timestamp() - signed_in_at;
         if age > policy.absolute_lifetime.num_seconds() {
             self.log_out().await?;
@@ -70,8 +98,13 @@ pub fn state() -> Result<AppState, AppError> {
 }
 
 /// The signed-in, active user of this request, if any. A deactivated user's session is ended.
-pub async fn signed_in_user(state: &AppState, session: &AuthSession) -> Result<Option<UserView>, AppError> {
-    let Some(id) = session.user_id(&state.sessions).await? else { return Ok(None) };
+pub async fn signed_in_user(
+    state: &AppState,
+    session: &AuthSession,
+) -> Result<Option<UserView>, AppError> {
+    let Some(id) = session.user_id(&state.sessions).await? else {
+        return Ok(None);
+    };
     match db::users::find_by_id(&state.pool, id).await? {
         Some(user) if user.active => Ok(Some(user)),
         _ => {
@@ -86,12 +119,17 @@ pub async fn signed_in_user(state: &AppState, session: &AuthSession) -> Result<O
 pub async fn require(access: Access) -> Result<Authorized, AppError> {
     let state = state()?;
     let session = AuthSession::current().await?;
-    let user = signed_in_user(&state, &session).await?.ok_or(AppError::Unauthorized)?;
+    let user = signed_in_user(&state, &session)
+        .await?
+        .ok_or(AppError::Unauthorized)?;
     if !access.allows(user.role) {
         tracing::warn!(user = %user.username, role = %user.role, "refused: {}", access.refusal());
         return Err(AppError::Forbidden(access.refusal()));
     }
-    Ok(Authorized { user, pool: state.pool })
+    Ok(Authorized {
+        user,
+        pool: state.pool,
+    })
 }
 
 /// The pool and session for the few server functions anonymous callers may use (sign-in).

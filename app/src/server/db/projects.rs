@@ -35,7 +35,11 @@ impl From<ProjectRow> for ProjectView {
 }
 
 /// Stores a new project. A taken slug is a conflict.
-pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Result<ProjectView, AppError> {
+pub async fn insert(
+    pool: &PgPool,
+    project: &NewProject,
+    created_by: i64,
+) -> Result<ProjectView, AppError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (slug, name, description, purpose, created_by)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -47,8 +51,17 @@ pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Res
     .bind(created_by)
     .fetch_one(pool)
     .await
-    .map_err(|e| map_unique(e, "projects_slug_key", "slug", "is already used by another project"))?;
-    find(pool, "p.id = $1", id).await?.ok_or_else(|| AppError::NotFound("Project".into()))
+    .map_err(|e| {
+        map_unique(
+            e,
+            "projects_slug_key",
+            "slug",
+            "is already used by another project",
+        )
+    })?;
+    find(pool, "p.id = $1", id)
+        .await?
+        .ok_or_else(|| AppError::NotFound("Project".into()))
 }
 
 /// Every project, by name.
@@ -91,19 +104,35 @@ mod tests {
     #[sqlx::test(migrations = "../migrations")]
     async fn a_created_project_is_listed_and_found_by_slug(pool: PgPool) {
         let by = owner(&pool).await;
-        let project = NewProject::parse("Support bot — DACH", "", "German support", "Answer tickets").unwrap();
+        let project =
+            NewProject::parse("Support bot — DACH", "", "German support", "Answer tickets")
+                .unwrap();
         let stored = insert(&pool, &project, by).await.unwrap();
-        assert_eq!((stored.slug.as_str(), stored.created_by.as_str()), ("support-bot-dach", "Olivia Owner"));
+        assert_eq!(
+            (stored.slug.as_str(), stored.created_by.as_str()),
+            ("support-bot-dach", "Olivia Owner")
+        );
         assert_eq!(list(&pool).await.unwrap(), vec![stored.clone()]);
-        assert_eq!(find_by_slug(&pool, "support-bot-dach").await.unwrap(), Some(stored));
+        assert_eq!(
+            find_by_slug(&pool, "support-bot-dach").await.unwrap(),
+            Some(stored)
+        );
         assert_eq!(find_by_slug(&pool, "nope").await.unwrap(), None);
     }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_taken_slug_is_a_conflict_on_the_slug_field(pool: PgPool) {
         let by = owner(&pool).await;
-        insert(&pool, &NewProject::parse("Bot", "bot", "", "").unwrap(), by).await.unwrap();
-        let error = insert(&pool, &NewProject::parse("Other bot", "bot", "", "").unwrap(), by).await.unwrap_err();
+        insert(&pool, &NewProject::parse("Bot", "bot", "", "").unwrap(), by)
+            .await
+            .unwrap();
+        let error = insert(
+            &pool,
+            &NewProject::parse("Other bot", "bot", "", "").unwrap(),
+            by,
+        )
+        .await
+        .unwrap_err();
         assert_eq!(error.field(), Some("slug"));
         assert_eq!(list(&pool).await.unwrap().len(), 1);
     }
@@ -112,9 +141,16 @@ mod tests {
     async fn projects_are_listed_by_name_ignoring_case(pool: PgPool) {
         let by = owner(&pool).await;
         for name in ["beta", "Alpha", "gamma"] {
-            insert(&pool, &NewProject::parse(name, "", "", "").unwrap(), by).await.unwrap();
+            insert(&pool, &NewProject::parse(name, "", "", "").unwrap(), by)
+                .await
+                .unwrap();
         }
-        let names: Vec<String> = list(&pool).await.unwrap().into_iter().map(|p| p.name).collect();
+        let names: Vec<String> = list(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.name)
+            .collect();
         assert_eq!(names, ["Alpha", "beta", "gamma"]);
     }
 }

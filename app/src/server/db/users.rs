@@ -18,7 +18,10 @@ struct UserRow {
 
 impl UserRow {
     fn into_view(self) -> Result<UserView, AppError> {
-        let role = self.role.parse().map_err(|e: String| super::super::auth::internal("stored role", e))?;
+        let role = self
+            .role
+            .parse()
+            .map_err(|e: String| super::super::auth::internal("stored role", e))?;
         Ok(UserView {
             id: self.id,
             username: self.username,
@@ -33,7 +36,11 @@ impl UserRow {
 const COLUMNS: &str = "id, username, display_name, role, active, created_at";
 
 /// Stores a new user with an already hashed password. A taken username is a conflict.
-pub async fn insert(pool: &PgPool, user: &NewUser, password_hash: &str) -> Result<UserView, AppError> {
+pub async fn insert(
+    pool: &PgPool,
+    user: &NewUser,
+    password_hash: &str,
+) -> Result<UserView, AppError> {
     sqlx::query_as::<_, UserRow>(&format!(
         "INSERT INTO users (username, display_name, password_hash, role)
          VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
@@ -60,13 +67,19 @@ pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<UserView>, AppE
 }
 
 /// A user and their password hash, by username, for signing in.
-pub async fn find_credentials(pool: &PgPool, username: &str) -> Result<Option<(UserView, String)>, AppError> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
-        .bind(username.trim().to_lowercase())
-        .fetch_optional(pool)
-        .await
-        .map_err(database)?;
-    let Some((id, hash)) = row else { return Ok(None) };
+pub async fn find_credentials(
+    pool: &PgPool,
+    username: &str,
+) -> Result<Option<(UserView, String)>, AppError> {
+    let row: Option<(i64, String)> =
+        sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
+            .bind(username.trim().to_lowercase())
+            .fetch_optional(pool)
+            .await
+            .map_err(database)?;
+    let Some((id, hash)) = row else {
+        return Ok(None);
+    };
     Ok(find_by_id(pool, id).await?.map(|user| (user, hash)))
 }
 
@@ -111,37 +124,59 @@ pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<UserView
     if current.role == Role::Admin && current.active && !active {
         ensure_another_admin(&mut tx, id, "active").await?;
     }
-    let user = update(&mut tx, "active = $2::boolean", id, if active { "true" } else { "false" }).await?;
+    let user = update(
+        &mut tx,
+        "active = $2::boolean",
+        id,
+        if active { "true" } else { "false" },
+    )
+    .await?;
     tx.commit().await.map_err(database)?;
     Ok(user)
 }
 
 /// Locks a user's row for the rest of the transaction.
 async fn lock(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<UserView, AppError> {
-    sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(database)?
-        .ok_or_else(|| AppError::NotFound("User".into()))?
-        .into_view()
+    sqlx::query_as::<_, UserRow>(&format!(
+        "SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await
+    .map_err(database)?
+    .ok_or_else(|| AppError::NotFound("User".into()))?
+    .into_view()
 }
 
 /// Refuses when no active admin other than `id` exists; the admins are locked so two concurrent
 /// demotions cannot both pass.
-async fn ensure_another_admin(tx: &mut Transaction<'_, Postgres>, id: i64, field: &str) -> Result<(), AppError> {
-    let others: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND active AND id <> $1 FOR UPDATE")
-        .bind(id)
-        .fetch_all(&mut **tx)
-        .await
-        .map_err(database)?;
+async fn ensure_another_admin(
+    tx: &mut Transaction<'_, Postgres>,
+    id: i64,
+    field: &str,
+) -> Result<(), AppError> {
+    let others: Vec<i64> = sqlx::query_scalar(
+        "SELECT id FROM users WHERE role = 'admin' AND active AND id <> $1 FOR UPDATE",
+    )
+    .bind(id)
+    .fetch_all(&mut **tx)
+    .await
+    .map_err(database)?;
     if others.is_empty() {
-        return Err(AppError::invalid(field, "this is the last active admin; make another user admin first"));
+        return Err(AppError::invalid(
+            field,
+            "this is the last active admin; make another user admin first",
+        ));
     }
     Ok(())
 }
 
-async fn update(tx: &mut Transaction<'_, Postgres>, set: &str, id: i64, value: &str) -> Result<UserView, AppError> {
+async fn update(
+    tx: &mut Transaction<'_, Postgres>,
+    set: &str,
+    id: i64,
+    value: &str,
+) -> Result<UserView, AppError> {
     sqlx::query_as::<_, UserRow>(&format!(
         "UPDATE users SET {set}, updated_at = now() WHERE id = $1 RETURNING {COLUMNS}"
     ))
@@ -163,50 +198,96 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_stored_user_is_found_by_id_and_credentials(pool: PgPool) {
-        let stored = insert(&pool, &new_user("Alice", "owner"), "hash").await.unwrap();
+        let stored = insert(&pool, &new_user("Alice", "owner"), "hash")
+            .await
+            .unwrap();
         assert_eq!(stored.username, "alice");
-        assert_eq!(find_by_id(&pool, stored.id).await.unwrap(), Some(stored.clone()));
+        assert_eq!(
+            find_by_id(&pool, stored.id).await.unwrap(),
+            Some(stored.clone())
+        );
         let (found, hash) = find_credentials(&pool, " ALICE ").await.unwrap().unwrap();
         assert_eq!((found, hash.as_str()), (stored, "hash"));
     }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_taken_username_is_a_conflict_and_stores_nothing(pool: PgPool) {
-        insert(&pool, &new_user("alice", "owner"), "hash").await.unwrap();
-        let error = insert(&pool, &new_user("ALICE", "admin"), "other").await.unwrap_err();
+        insert(&pool, &new_user("alice", "owner"), "hash")
+            .await
+            .unwrap();
+        let error = insert(&pool, &new_user("ALICE", "admin"), "other")
+            .await
+            .unwrap_err();
         assert_eq!(error, AppError::conflict("username", "is already taken"));
         assert_eq!(list(&pool).await.unwrap().len(), 1);
     }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn the_last_admin_can_be_neither_demoted_nor_deactivated(pool: PgPool) {
-        let admin = insert(&pool, &new_user("root", "admin"), "hash").await.unwrap();
-        assert_eq!(set_role(&pool, admin.id, Role::Owner).await.unwrap_err().field(), Some("role"));
-        assert_eq!(set_active(&pool, admin.id, false).await.unwrap_err().field(), Some("active"));
-        assert_eq!(find_by_id(&pool, admin.id).await.unwrap().unwrap().role, Role::Admin);
+        let admin = insert(&pool, &new_user("root", "admin"), "hash")
+            .await
+            .unwrap();
+        assert_eq!(
+            set_role(&pool, admin.id, Role::Owner)
+                .await
+                .unwrap_err()
+                .field(),
+            Some("role")
+        );
+        assert_eq!(
+            set_active(&pool, admin.id, false)
+                .await
+                .unwrap_err()
+                .field(),
+            Some("active")
+        );
+        assert_eq!(
+            find_by_id(&pool, admin.id).await.unwrap().unwrap().role,
+            Role::Admin
+        );
 
-        let second = insert(&pool, &new_user("root2", "admin"), "hash").await.unwrap();
-        assert_eq!(set_role(&pool, admin.id, Role::Owner).await.unwrap().role, Role::Owner);
-        assert!(set_active(&pool, second.id, false).await.is_err(), "second is now the last admin");
+        let second = insert(&pool, &new_user("root2", "admin"), "hash")
+            .await
+            .unwrap();
+        assert_eq!(
+            set_role(&pool, admin.id, Role::Owner).await.unwrap().role,
+            Role::Owner
+        );
+        assert!(
+            set_active(&pool, second.id, false).await.is_err(),
+            "second is now the last admin"
+        );
     }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn deactivating_and_reactivating_a_user_round_trips(pool: PgPool) {
-        let user = insert(&pool, &new_user("annie", "annotator"), "hash").await.unwrap();
+        let user = insert(&pool, &new_user("annie", "annotator"), "hash")
+            .await
+            .unwrap();
         assert!(!set_active(&pool, user.id, false).await.unwrap().active);
         assert!(set_active(&pool, user.id, true).await.unwrap().active);
     }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn changing_the_role_of_a_missing_user_is_not_found(pool: PgPool) {
-        assert_eq!(set_role(&pool, 999, Role::Owner).await.unwrap_err(), AppError::NotFound("User".into()));
+        assert_eq!(
+            set_role(&pool, 999, Role::Owner).await.unwrap_err(),
+            AppError::NotFound("User".into())
+        );
     }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn users_are_listed_admins_first(pool: PgPool) {
-        insert(&pool, &new_user("zed", "annotator"), "h").await.unwrap();
+        insert(&pool, &new_user("zed", "annotator"), "h")
+            .await
+            .unwrap();
         insert(&pool, &new_user("yan", "admin"), "h").await.unwrap();
-        let names: Vec<String> = list(&pool).await.unwrap().into_iter().map(|u| u.username).collect();
+        let names: Vec<String> = list(&pool)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|u| u.username)
+            .collect();
         assert_eq!(names, ["yan", "zed"]);
         assert!(any_admin(&pool).await.unwrap());
     }

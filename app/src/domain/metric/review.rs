@@ -1,0 +1,133 @@
+//! The retirement queue: metrics that must justify themselves now.
+
+use super::kinds::Status;
+use super::MetricView;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+/// How many days ahead a coming retirement date puts a metric in the queue.
+pub const RETIREMENT_HORIZON_DAYS: i64 = 14;
+
+/// Why a metric is in the retirement queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QueueReason {
+    /// The review date passed this many days ago (0 = today).
+    ReviewOverdue { days: i64 },
+    /// The retirement date is this many days away (0 = today, negative = passed).
+    RetiringSoon { days: i64 },
+}
+
+impl QueueReason {
+    /// A sentence for the queue row.
+    pub fn describe(self) -> String {
+        match self {
+            QueueReason::ReviewOverdue { days: 0 } => "review due today".into(),
+            QueueReason::ReviewOverdue { days } => format!("review overdue by {days} day{}", plural(days)),
+            QueueReason::RetiringSoon { days } if days < 0 => format!("retirement date passed {} day{} ago", -days, plural(-days)),
+            QueueReason::RetiringSoon { days: 0 } => "retirement date is today".into(),
+            QueueReason::RetiringSoon { days } => format!("retirement date in {days} day{}", plural(days)),
+        }
+    }
+}
+
+fn plural(n: i64) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// One row of the queue.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueueItem {
+    pub metric: MetricView,
+    pub reasons: Vec<QueueReason>,
+}
+
+/// Why `metric` belongs in the queue on `today`; empty when it does not. Retired metrics never do.
+pub fn reasons(metric: &MetricView, today: NaiveDate) -> Vec<QueueReason> {
+    if metric.status == Status::Retired {
+        return Vec::new();
+    }
+    let mut reasons = Vec::new();
+    let overdue = (today - metric.definition.review_date).num_days();
+    if overdue >= 0 {
+        reasons.push(QueueReason::ReviewOverdue { days: overdue });
+    }
+    if let Some(retire) = metric.definition.retirement_date {
+        let until = (retire - today).num_days();
+        if until <= RETIREMENT_HORIZON_DAYS {
+            reasons.push(QueueReason::RetiringSoon { days: until });
+        }
+    }
+    reasons
+}
+
+/// The queue for `today` from candidate metrics, most urgent first (by review date).
+pub fn queue(metrics: Vec<MetricView>, today: NaiveDate) -> Vec<QueueItem> {
+    let mut items: Vec<QueueItem> = metrics
+        .into_iter()
+        .filter_map(|metric| {
+            let reasons = reasons(&metric, today);
+            (!reasons.is_empty()).then_some(QueueItem { metric, reasons })
+        })
+        .collect();
+    items.sort_by_key(|item| {
+        let retire = item.metric.definition.retirement_date.unwrap_or(NaiveDate::MAX);
+        item.metric.definition.review_date.min(retire)
+    });
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::metric::tests::input;
+
+    fn metric(review: &str, retire: &str, status: Status) -> MetricView {
+        let mut definition = input();
+        definition.review_date = review.into();
+        definition.retirement_date = retire.into();
+        MetricView {
+            id: 1,
+            project_slug: "bot".into(),
+            definition: definition.parse().unwrap(),
+            owner_name: "Otto".into(),
+            status,
+            status_reason: String::new(),
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn a_passed_review_date_is_overdue_by_whole_days() {
+        let reasons = reasons(&metric("2026-11-20", "", Status::Active), day("2026-11-24"));
+        assert_eq!(reasons, vec![QueueReason::ReviewOverdue { days: 4 }]);
+        assert_eq!(reasons[0].describe(), "review overdue by 4 days");
+    }
+
+    #[test]
+    fn a_retirement_within_fourteen_days_is_listed_and_fifteen_is_not() {
+        let soon = metric("2026-12-01", "2026-12-08", Status::Draft);
+        assert_eq!(reasons(&soon, day("2026-11-24")), vec![QueueReason::RetiringSoon { days: 14 }]);
+        let later = metric("2026-12-01", "2026-12-09", Status::Active);
+        assert!(reasons(&later, day("2026-11-24")).is_empty());
+    }
+
+    #[test]
+    fn retired_metrics_are_never_queued() {
+        assert!(reasons(&metric("2020-01-01", "", Status::Retired), day("2026-11-24")).is_empty());
+    }
+
+    #[test]
+    fn the_most_urgent_metric_comes_first() {
+        let queued = queue(
+            vec![metric("2026-11-23", "", Status::Active), metric("2026-10-01", "", Status::Active), metric("2027-01-01", "", Status::Active)],
+            day("2026-11-24"),
+        );
+        let dates: Vec<String> = queued.iter().map(|i| i.metric.definition.review_date.to_string()).collect();
+        assert_eq!(dates, ["2026-10-01", "2026-11-23"]);
+    }
+}
