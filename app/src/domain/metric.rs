@@ -99,7 +99,10 @@ impl MetricInput {
             text => Some(parse_date("retirement_date", text)?),
         };
         if retirement_date.is_some_and(|retire| retire < review_date) {
-            return Err(AppError::invalid("retirement_date", "must not be before the review date"));
+            return Err(AppError::invalid(
+                "retirement_date",
+                "must not be before the review date",
+            ));
         }
         Ok(MetricDefinition {
             key: parse_key(&self.key)?,
@@ -115,7 +118,10 @@ impl MetricInput {
             stage: Stage::parse(&self.stage)?,
             owner: bounded("owner", &self.owner.to_lowercase(), 1, 40)?,
             cost_per_failure: Money::parse("cost_per_failure", &self.cost_per_failure)?,
-            cost_per_evaluation: Money::parse("cost_per_evaluation", or_zero(&self.cost_per_evaluation))?,
+            cost_per_evaluation: Money::parse(
+                "cost_per_evaluation",
+                or_zero(&self.cost_per_evaluation),
+            )?,
             review_date,
             retirement_date,
             tags: parse_tags(&self.tags)?,
@@ -142,7 +148,10 @@ impl From<&MetricDefinition> for MetricInput {
             cost_per_failure: definition.cost_per_failure.to_decimal(),
             cost_per_evaluation: definition.cost_per_evaluation.to_decimal(),
             review_date: definition.review_date.to_string(),
-            retirement_date: definition.retirement_date.map(|d| d.to_string()).unwrap_or_default(),
+            retirement_date: definition
+                .retirement_date
+                .map(|d| d.to_string())
+                .unwrap_or_default(),
             tags: definition.tags.join(", "),
         }
     }
@@ -166,7 +175,12 @@ impl MetricDefinition {
             ("cost_per_failure", self.cost_per_failure.to_string()),
             ("cost_per_evaluation", self.cost_per_evaluation.to_string()),
             ("review_date", self.review_date.to_string()),
-            ("retirement_date", self.retirement_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())),
+            (
+                "retirement_date",
+                self.retirement_date
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "—".into()),
+            ),
             ("tags", self.tags.join(", ")),
         ]
     }
@@ -193,26 +207,38 @@ pub fn parse_date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
     if value.is_empty() {
         return Err(AppError::invalid(field, "must be a date (YYYY-MM-DD)"));
     }
-    NaiveDate::parse_from_str(value, "%Y-%m-%d").map_err(|_| AppError::invalid(field, format!("'{value}' is not a date (YYYY-MM-DD)")))
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map_err(|_| AppError::invalid(field, format!("'{value}' is not a date (YYYY-MM-DD)")))
 }
 
 /// Parses comma-separated tags: lower case, deduplicated, in the order given.
 pub fn parse_tags(value: &str) -> Result<Vec<String>, AppError> {
     let mut tags: Vec<String> = Vec::new();
-    for raw in value.split(',').map(str::trim).filter(|tag| !tag.is_empty()) {
+    for raw in value
+        .split(',')
+        .map(str::trim)
+        .filter(|tag| !tag.is_empty())
+    {
         let tag = identifier("tags", &raw.to_lowercase(), 1, 32, &['-', '_'])?;
         if !tags.contains(&tag) {
             tags.push(tag);
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(AppError::invalid("tags", format!("at most {MAX_TAGS} tags")));
+        return Err(AppError::invalid(
+            "tags",
+            format!("at most {MAX_TAGS} tags"),
+        ));
     }
     Ok(tags)
 }
 
 fn or_zero(text: &str) -> &str {
-    if text.trim().is_empty() { "0" } else { text }
+    if text.trim().is_empty() {
+        "0"
+    } else {
+        text
+    }
 }
 
 #[cfg(test)]
@@ -260,7 +286,10 @@ pub(crate) mod tests {
             (|i| i.scorer = "{}".into(), "scorer"),
             (|i| i.cost_per_failure = "-3".into(), "cost_per_failure"),
             (|i| i.review_date = "31/01/2027".into(), "review_date"),
-            (|i| i.retirement_date = "2026-12-01".into(), "retirement_date"),
+            (
+                |i| i.retirement_date = "2026-12-01".into(),
+                "retirement_date",
+            ),
             (|i| i.tags = "ok, not ok".into(), "tags"),
         ];
         for (spoil, field) in cases {
@@ -293,7 +322,11 @@ pub(crate) mod tests {
         assert_eq!(
             new.changes_from(&old),
             vec![
-                ("pass_rule", "score at least 1".into(), "score at least 0.5".into()),
+                (
+                    "pass_rule",
+                    "score at least 1".into(),
+                    "score at least 0.5".into()
+                ),
                 ("cost_per_failure", "$2.50".into(), "$3.00".into()),
             ]
         );

@@ -13,7 +13,9 @@ const PER_DOLLAR: i64 = 1_000_000;
 const MAX_DOLLARS: i64 = 1_000_000_000;
 
 /// An exact, non-negative amount of US dollars.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
+)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -38,9 +40,17 @@ impl Money {
 
     /// Parses "2.50", "$2.50", "1,250.00" or "0.0004" (up to six decimals) for `field`.
     pub fn parse(field: &str, text: &str) -> Result<Self, AppError> {
-        let cleaned: String = text.trim().trim_start_matches('$').chars().filter(|&c| c != ',' && c != ' ').collect();
+        let cleaned: String = text
+            .trim()
+            .trim_start_matches('$')
+            .chars()
+            .filter(|&c| c != ',' && c != ' ')
+            .collect();
         if cleaned.is_empty() {
-            return Err(AppError::invalid(field, "must be a dollar amount such as 2.50"));
+            return Err(AppError::invalid(
+                field,
+                "must be a dollar amount such as 2.50",
+            ));
         }
         if cleaned.starts_with('-') {
             return Err(AppError::invalid(field, "must not be negative"));
@@ -48,12 +58,22 @@ impl Money {
         let (whole, fraction) = cleaned.split_once('.').unwrap_or((&cleaned, ""));
         let digits = |s: &str| s.chars().all(|c| c.is_ascii_digit());
         if !digits(whole) || !digits(fraction) || (whole.is_empty() && fraction.is_empty()) {
-            return Err(AppError::invalid(field, format!("'{text}' is not a dollar amount such as 2.50")));
+            return Err(AppError::invalid(
+                field,
+                format!("'{text}' is not a dollar amount such as 2.50"),
+            ));
         }
         if fraction.len() > 6 {
-            return Err(AppError::invalid(field, "may have at most six decimals (a millionth of a dollar)"));
+            return Err(AppError::invalid(
+                field,
+                "may have at most six decimals (a millionth of a dollar)",
+            ));
         }
-        let whole: i64 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| too_large(field))? };
+        let whole: i64 = if whole.is_empty() {
+            0
+        } else {
+            whole.parse().map_err(|_| too_large(field))?
+        };
         if whole > MAX_DOLLARS {
             return Err(too_large(field));
         }
@@ -76,7 +96,11 @@ impl Money {
         let whole = self.0 / PER_DOLLAR;
         let fraction = format!("{:06}", self.0 % PER_DOLLAR);
         let trimmed = fraction.trim_end_matches('0');
-        let shown = if trimmed.len() < 2 { &fraction[..2] } else { trimmed };
+        let shown = if trimmed.len() < 2 {
+            &fraction[..2]
+        } else {
+            trimmed
+        };
         format!("{whole}.{shown}")
     }
 }

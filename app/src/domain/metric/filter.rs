@@ -33,8 +33,15 @@ pub struct ParsedFilter {
 impl MetricFilter {
     /// Checks each filter value; a bad one names its filter.
     pub fn parse(&self) -> Result<ParsedFilter, AppError> {
-        fn optional<T>(value: &str, parse: impl Fn(&str) -> Result<T, AppError>) -> Result<Option<T>, AppError> {
-            if value.trim().is_empty() { Ok(None) } else { parse(value).map(Some) }
+        fn optional<T>(
+            value: &str,
+            parse: impl Fn(&str) -> Result<T, AppError>,
+        ) -> Result<Option<T>, AppError> {
+            if value.trim().is_empty() {
+                Ok(None)
+            } else {
+                parse(value).map(Some)
+            }
         }
         let text = |value: &str, max: usize| {
             let value = value.trim();
@@ -58,16 +65,30 @@ mod tests {
 
     #[test]
     fn empty_filters_match_everything() {
-        assert_eq!(MetricFilter::default().parse().unwrap(), ParsedFilter::default());
+        assert_eq!(
+            MetricFilter::default().parse().unwrap(),
+            ParsedFilter::default()
+        );
     }
 
     #[test]
     fn filters_are_checked_and_normalised() {
-        let filter = MetricFilter { status: "Active".into(), tag: " Tone ".into(), q: " Delve ".into(), ..Default::default() };
+        let filter = MetricFilter {
+            status: "Active".into(),
+            tag: " Tone ".into(),
+            q: " Delve ".into(),
+            ..Default::default()
+        };
         let parsed = filter.parse().unwrap();
         assert_eq!(parsed.status, Some(Status::Active));
-        assert_eq!((parsed.tag.as_deref(), parsed.q.as_deref()), (Some("tone"), Some("delve")));
-        let bad = MetricFilter { stage: "sprint".into(), ..Default::default() };
+        assert_eq!(
+            (parsed.tag.as_deref(), parsed.q.as_deref()),
+            (Some("tone"), Some("delve"))
+        );
+        let bad = MetricFilter {
+            stage: "sprint".into(),
+            ..Default::default()
+        };
         assert_eq!(bad.parse().unwrap_err().field(), Some("stage"));
     }
 }

@@ -74,7 +74,10 @@ impl Status {
     pub fn can_become(self, next: Status) -> bool {
         matches!(
             (self, next),
-            (Status::Draft, Status::Active) | (Status::Draft, Status::Retired) | (Status::Active, Status::Retired) | (Status::Retired, Status::Active)
+            (Status::Draft, Status::Active)
+                | (Status::Draft, Status::Retired)
+                | (Status::Active, Status::Retired)
+                | (Status::Retired, Status::Active)
         )
     }
 }
@@ -96,7 +99,11 @@ mod tests {
     fn a_bad_option_names_the_field_and_the_choices() {
         let error = Category::parse("vibes").unwrap_err();
         assert_eq!(error.field(), Some("category"));
-        assert!(error.message().contains("quality, safety"), "{}", error.message());
+        assert!(
+            error.message().contains("quality, safety"),
+            "{}",
+            error.message()
+        );
     }
 
     #[test]
@@ -110,7 +117,13 @@ mod tests {
 
     #[test]
     fn options_serialise_as_their_stored_names() {
-        assert_eq!(serde_json::to_string(&Cadence::RealTime).unwrap(), "\"real-time\"");
-        assert_eq!(serde_json::from_str::<Direction>("\"at_most\"").unwrap(), Direction::AtMost);
+        assert_eq!(
+            serde_json::to_string(&Cadence::RealTime).unwrap(),
+            "\"real-time\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Direction>("\"at_most\"").unwrap(),
+            Direction::AtMost
+        );
     }
 }

@@ -22,16 +22,26 @@ impl QueueReason {
     pub fn describe(self) -> String {
         match self {
             QueueReason::ReviewOverdue { days: 0 } => "review due today".into(),
-            QueueReason::ReviewOverdue { days } => format!("review overdue by {days} day{}", plural(days)),
-            QueueReason::RetiringSoon { days } if days < 0 => format!("retirement date passed {} day{} ago", -days, plural(-days)),
+            QueueReason::ReviewOverdue { days } => {
+                format!("review overdue by {days} day{}", plural(days))
+            }
+            QueueReason::RetiringSoon { days } if days < 0 => {
+                format!("retirement date passed {} day{} ago", -days, plural(-days))
+            }
             QueueReason::RetiringSoon { days: 0 } => "retirement date is today".into(),
-            QueueReason::RetiringSoon { days } => format!("retirement date in {days} day{}", plural(days)),
+            QueueReason::RetiringSoon { days } => {
+                format!("retirement date in {days} day{}", plural(days))
+            }
         }
     }
 }
 
 fn plural(n: i64) -> &'static str {
-    if n == 1 { "" } else { "s" }
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
 }
 
 /// One row of the queue.
@@ -70,7 +80,11 @@ pub fn queue(metrics: Vec<MetricView>, today: NaiveDate) -> Vec<QueueItem> {
         })
         .collect();
     items.sort_by_key(|item| {
-        let retire = item.metric.definition.retirement_date.unwrap_or(NaiveDate::MAX);
+        let retire = item
+            .metric
+            .definition
+            .retirement_date
+            .unwrap_or(NaiveDate::MAX);
         item.metric.definition.review_date.min(retire)
     });
     items
@@ -111,23 +125,37 @@ mod tests {
     #[test]
     fn a_retirement_within_fourteen_days_is_listed_and_fifteen_is_not() {
         let soon = metric("2026-12-01", "2026-12-08", Status::Draft);
-        assert_eq!(reasons(&soon, day("2026-11-24")), vec![QueueReason::RetiringSoon { days: 14 }]);
+        assert_eq!(
+            reasons(&soon, day("2026-11-24")),
+            vec![QueueReason::RetiringSoon { days: 14 }]
+        );
         let later = metric("2026-12-01", "2026-12-09", Status::Active);
         assert!(reasons(&later, day("2026-11-24")).is_empty());
     }
 
     #[test]
     fn retired_metrics_are_never_queued() {
-        assert!(reasons(&metric("2020-01-01", "", Status::Retired), day("2026-11-24")).is_empty());
+        assert!(reasons(
+            &metric("2020-01-01", "", Status::Retired),
+            day("2026-11-24")
+        )
+        .is_empty());
     }
 
     #[test]
     fn the_most_urgent_metric_comes_first() {
         let queued = queue(
-            vec![metric("2026-11-23", "", Status::Active), metric("2026-10-01", "", Status::Active), metric("2027-01-01", "", Status::Active)],
+            vec![
+                metric("2026-11-23", "", Status::Active),
+                metric("2026-10-01", "", Status::Active),
+                metric("2027-01-01", "", Status::Active),
+            ],
             day("2026-11-24"),
         );
-        let dates: Vec<String> = queued.iter().map(|i| i.metric.definition.review_date.to_string()).collect();
+        let dates: Vec<String> = queued
+            .iter()
+            .map(|i| i.metric.definition.review_date.to_string())
+            .collect();
         assert_eq!(dates, ["2026-10-01", "2026-11-23"]);
     }
 }

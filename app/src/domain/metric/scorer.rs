@@ -176,23 +176,39 @@ impl ScorerSpec {
     pub fn validate(&self) -> Result<(), AppError> {
         let bad = |message: String| Err(AppError::invalid("scorer", message));
         match self {
-            ScorerSpec::Contains { words, .. } | ScorerSpec::NotContains { words, .. } | ScorerSpec::Moderation { words } => {
-                check_words(words)
-            }
+            ScorerSpec::Contains { words, .. }
+            | ScorerSpec::NotContains { words, .. }
+            | ScorerSpec::Moderation { words } => check_words(words),
             ScorerSpec::Regex { pattern, .. } => check_pattern(pattern),
-            ScorerSpec::Length { min: None, max: None, .. } => bad("a length scorer needs min, max or both".into()),
-            ScorerSpec::Length { min: Some(min), max: Some(max), .. } if min > max => {
-                bad(format!("length min ({min}) is greater than max ({max})"))
-            }
+            ScorerSpec::Length {
+                min: None,
+                max: None,
+                ..
+            } => bad("a length scorer needs min, max or both".into()),
+            ScorerSpec::Length {
+                min: Some(min),
+                max: Some(max),
+                ..
+            } if min > max => bad(format!("length min ({min}) is greater than max ({max})")),
             ScorerSpec::JsonSchema { schema } if !schema.is_object() && !schema.is_boolean() => {
                 bad("a JSON Schema must be an object (or true/false)".into())
             }
-            ScorerSpec::LanguageMatch { min_confidence, .. } if !(0.0..=1.0).contains(min_confidence) => {
-                bad(format!("min_confidence must be between 0 and 1, got {min_confidence}"))
+            ScorerSpec::LanguageMatch { min_confidence, .. }
+                if !(0.0..=1.0).contains(min_confidence) =>
+            {
+                bad(format!(
+                    "min_confidence must be between 0 and 1, got {min_confidence}"
+                ))
             }
-            ScorerSpec::Retrieval { k, .. } if !(1..=1000).contains(k) => bad(format!("k must be between 1 and 1000, got {k}")),
-            ScorerSpec::Consistency { min_samples } if *min_samples < 2 => bad("consistency needs min_samples of at least 2".into()),
-            ScorerSpec::LlmJudge { rubric_prompt, .. } if rubric_prompt.trim().is_empty() || rubric_prompt.len() > 20_000 => {
+            ScorerSpec::Retrieval { k, .. } if !(1..=1000).contains(k) => {
+                bad(format!("k must be between 1 and 1000, got {k}"))
+            }
+            ScorerSpec::Consistency { min_samples } if *min_samples < 2 => {
+                bad("consistency needs min_samples of at least 2".into())
+            }
+            ScorerSpec::LlmJudge { rubric_prompt, .. }
+                if rubric_prompt.trim().is_empty() || rubric_prompt.len() > 20_000 =>
+            {
                 bad("an LLM judge needs a rubric prompt of 1 to 20,000 characters".into())
             }
             _ => Ok(()),
@@ -204,8 +220,14 @@ impl ScorerSpec {
     pub fn fits(&self, paradigm: Paradigm) -> Result<(), AppError> {
         let human = matches!(self, ScorerSpec::Human { .. });
         match (paradigm, human) {
-            (Paradigm::Human, false) => Err(AppError::invalid("scorer", "a human-centric metric is scored by people: use kind \"human\"")),
-            (Paradigm::Model, true) => Err(AppError::invalid("scorer", "a model-centric metric needs an automated scorer, not \"human\"")),
+            (Paradigm::Human, false) => Err(AppError::invalid(
+                "scorer",
+                "a human-centric metric is scored by people: use kind \"human\"",
+            )),
+            (Paradigm::Model, true) => Err(AppError::invalid(
+                "scorer",
+                "a model-centric metric needs an automated scorer, not \"human\"",
+            )),
             _ => Ok(()),
         }
     }
@@ -213,19 +235,55 @@ impl ScorerSpec {
     /// An example of each kind, for forms and documentation.
     pub fn examples() -> Vec<ScorerSpec> {
         vec![
-            ScorerSpec::NotContains { words: vec!["delve".into()], case_sensitive: false, whole_words: true },
-            ScorerSpec::Contains { words: vec!["refund".into()], require_all: false, case_sensitive: false, whole_words: true },
-            ScorerSpec::ExactMatch { ignore_case: true, trim: true },
-            ScorerSpec::Regex { pattern: r"\[doc-\d+\]".into(), must_match: true },
-            ScorerSpec::Length { unit: LengthUnit::Words, min: Some(5), max: Some(300) },
+            ScorerSpec::NotContains {
+                words: vec!["delve".into()],
+                case_sensitive: false,
+                whole_words: true,
+            },
+            ScorerSpec::Contains {
+                words: vec!["refund".into()],
+                require_all: false,
+                case_sensitive: false,
+                whole_words: true,
+            },
+            ScorerSpec::ExactMatch {
+                ignore_case: true,
+                trim: true,
+            },
+            ScorerSpec::Regex {
+                pattern: r"\[doc-\d+\]".into(),
+                must_match: true,
+            },
+            ScorerSpec::Length {
+                unit: LengthUnit::Words,
+                min: Some(5),
+                max: Some(300),
+            },
             ScorerSpec::ValidJson {},
-            ScorerSpec::JsonSchema { schema: serde_json::json!({"type": "object", "required": ["answer"]}) },
-            ScorerSpec::LanguageMatch { expected_key: Some("language".into()), min_chars: 20, min_confidence: 0.5 },
-            ScorerSpec::LexicalSimilarity { measure: LexicalMeasure::RougeL },
-            ScorerSpec::Retrieval { measure: RetrievalMeasure::Ndcg, k: 5 },
-            ScorerSpec::Moderation { words: vec!["idiot".into()] },
+            ScorerSpec::JsonSchema {
+                schema: serde_json::json!({"type": "object", "required": ["answer"]}),
+            },
+            ScorerSpec::LanguageMatch {
+                expected_key: Some("language".into()),
+                min_chars: 20,
+                min_confidence: 0.5,
+            },
+            ScorerSpec::LexicalSimilarity {
+                measure: LexicalMeasure::RougeL,
+            },
+            ScorerSpec::Retrieval {
+                measure: RetrievalMeasure::Ndcg,
+                k: 5,
+            },
+            ScorerSpec::Moderation {
+                words: vec!["idiot".into()],
+            },
             ScorerSpec::Consistency { min_samples: 3 },
-            ScorerSpec::LlmJudge { rubric_prompt: "Is the answer faithful to the retrieved context? Answer 1 or 0.".into(), model: None },
+            ScorerSpec::LlmJudge {
+                rubric_prompt: "Is the answer faithful to the retrieved context? Answer 1 or 0."
+                    .into(),
+                model: None,
+            },
             ScorerSpec::EmbeddingSimilarity { model: None },
             ScorerSpec::Human { rubric_id: None },
         ]
@@ -234,20 +292,38 @@ impl ScorerSpec {
 
 fn check_words(words: &[String]) -> Result<(), AppError> {
     if words.is_empty() || words.iter().all(|word| word.trim().is_empty()) {
-        return Err(AppError::invalid("scorer", "the word list must not be empty"));
+        return Err(AppError::invalid(
+            "scorer",
+            "the word list must not be empty",
+        ));
     }
     if words.len() > MAX_WORDS {
-        return Err(AppError::invalid("scorer", format!("the word list has {} words; at most {MAX_WORDS}", words.len())));
+        return Err(AppError::invalid(
+            "scorer",
+            format!(
+                "the word list has {} words; at most {MAX_WORDS}",
+                words.len()
+            ),
+        ));
     }
     if let Some(word) = words.iter().find(|word| word.chars().count() > 200) {
-        return Err(AppError::invalid("scorer", format!("'{}…' is longer than 200 characters", word.chars().take(20).collect::<String>())));
+        return Err(AppError::invalid(
+            "scorer",
+            format!(
+                "'{}…' is longer than 200 characters",
+                word.chars().take(20).collect::<String>()
+            ),
+        ));
     }
     Ok(())
 }
 
 fn check_pattern(pattern: &str) -> Result<(), AppError> {
     if pattern.is_empty() || pattern.len() > MAX_PATTERN {
-        return Err(AppError::invalid("scorer", format!("the pattern must have 1 to {MAX_PATTERN} characters")));
+        return Err(AppError::invalid(
+            "scorer",
+            format!("the pattern must have 1 to {MAX_PATTERN} characters"),
+        ));
     }
     #[cfg(feature = "ssr")]
     regex::RegexBuilder::new(pattern)
@@ -267,14 +343,16 @@ pub struct PassRule {
 impl PassRule {
     /// Parses a threshold and direction from form text.
     pub fn parse(threshold: &str, direction: &str) -> Result<Self, AppError> {
-        let value: f64 = threshold
-            .trim()
-            .parse()
-            .map_err(|_| AppError::invalid("threshold", format!("'{threshold}' is not a number")))?;
+        let value: f64 = threshold.trim().parse().map_err(|_| {
+            AppError::invalid("threshold", format!("'{threshold}' is not a number"))
+        })?;
         if !value.is_finite() {
             return Err(AppError::invalid("threshold", "must be a finite number"));
         }
-        Ok(Self { threshold: value, direction: Direction::parse(direction)? })
+        Ok(Self {
+            threshold: value,
+            direction: Direction::parse(direction)?,
+        })
     }
 
     /// Whether `score` passes.
@@ -300,42 +378,76 @@ mod tests {
     fn every_example_is_valid_and_round_trips_through_json() {
         for spec in ScorerSpec::examples() {
             spec.validate().unwrap();
-            assert_eq!(ScorerSpec::parse_json(&spec.to_json()).unwrap(), spec, "{}", spec.kind());
+            assert_eq!(
+                ScorerSpec::parse_json(&spec.to_json()).unwrap(),
+                spec,
+                "{}",
+                spec.kind()
+            );
         }
     }
 
     #[test]
     fn defaults_fill_omitted_parameters() {
-        let spec = ScorerSpec::parse_json(r#"{"kind": "not_contains", "words": ["delve"]}"#).unwrap();
-        assert_eq!(spec, ScorerSpec::NotContains { words: vec!["delve".into()], case_sensitive: false, whole_words: true });
+        let spec =
+            ScorerSpec::parse_json(r#"{"kind": "not_contains", "words": ["delve"]}"#).unwrap();
+        assert_eq!(
+            spec,
+            ScorerSpec::NotContains {
+                words: vec!["delve".into()],
+                case_sensitive: false,
+                whole_words: true
+            }
+        );
     }
 
     #[test]
     fn unknown_kinds_and_misspelt_parameters_are_refused() {
-        for text in [r#"{"kind": "vibes"}"#, r#"{"kind": "regex", "pattern": "a", "must_mach": true}"#, "not json"] {
-            assert_eq!(ScorerSpec::parse_json(text).unwrap_err().field(), Some("scorer"), "{text}");
+        for text in [
+            r#"{"kind": "vibes"}"#,
+            r#"{"kind": "regex", "pattern": "a", "must_mach": true}"#,
+            "not json",
+        ] {
+            assert_eq!(
+                ScorerSpec::parse_json(text).unwrap_err().field(),
+                Some("scorer"),
+                "{text}"
+            );
         }
     }
 
     #[test]
     fn empty_word_lists_and_inverted_bounds_are_refused() {
         assert!(ScorerSpec::parse_json(r#"{"kind": "contains", "words": []}"#).is_err());
-        assert!(ScorerSpec::parse_json(r#"{"kind": "length", "unit": "chars", "min": 10, "max": 5}"#).is_err());
+        assert!(ScorerSpec::parse_json(
+            r#"{"kind": "length", "unit": "chars", "min": 10, "max": 5}"#
+        )
+        .is_err());
         assert!(ScorerSpec::parse_json(r#"{"kind": "length", "unit": "chars"}"#).is_err());
-        assert!(ScorerSpec::parse_json(r#"{"kind": "retrieval", "measure": "ndcg", "k": 0}"#).is_err());
+        assert!(
+            ScorerSpec::parse_json(r#"{"kind": "retrieval", "measure": "ndcg", "k": 0}"#).is_err()
+        );
     }
 
     #[cfg(feature = "ssr")]
     #[test]
     fn a_regex_that_does_not_compile_is_refused_with_the_reason() {
-        let error = ScorerSpec::parse_json(r#"{"kind": "regex", "pattern": "(unclosed"}"#).unwrap_err();
-        assert!(error.message().contains("does not compile"), "{}", error.message());
+        let error =
+            ScorerSpec::parse_json(r#"{"kind": "regex", "pattern": "(unclosed"}"#).unwrap_err();
+        assert!(
+            error.message().contains("does not compile"),
+            "{}",
+            error.message()
+        );
     }
 
     #[test]
     fn human_metrics_need_the_human_scorer_and_model_metrics_an_automated_one() {
         let human = ScorerSpec::Human { rubric_id: None };
-        let regex = ScorerSpec::Regex { pattern: "x".into(), must_match: true };
+        let regex = ScorerSpec::Regex {
+            pattern: "x".into(),
+            must_match: true,
+        };
         assert!(human.fits(Paradigm::Human).is_ok());
         assert!(regex.fits(Paradigm::Human).is_err());
         assert!(human.fits(Paradigm::Model).is_err());
@@ -348,8 +460,17 @@ mod tests {
         assert!(at_least.passes(0.8) && !at_least.passes(0.79));
         let at_most = PassRule::parse("2", "at_most").unwrap();
         assert!(at_most.passes(2.0) && !at_most.passes(2.1));
-        assert_eq!(PassRule::parse("x", "at_least").unwrap_err().field(), Some("threshold"));
-        assert_eq!(PassRule::parse("NaN", "at_least").unwrap_err().field(), Some("threshold"));
-        assert_eq!(PassRule::parse("1", "sideways").unwrap_err().field(), Some("direction"));
+        assert_eq!(
+            PassRule::parse("x", "at_least").unwrap_err().field(),
+            Some("threshold")
+        );
+        assert_eq!(
+            PassRule::parse("NaN", "at_least").unwrap_err().field(),
+            Some("threshold")
+        );
+        assert_eq!(
+            PassRule::parse("1", "sideways").unwrap_err().field(),
+            Some("direction")
+        );
     }
 }

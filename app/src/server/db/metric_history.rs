@@ -1,0 +1,59 @@
+//! The change history of metrics: one row per changed field, written in the same transaction
+//! as the change itself.
+
+use super::database;
+use crate::domain::metric::MetricChange;
+use crate::error::AppError;
+use sqlx::{PgConnection, PgPool};
+
+/// Records `changes` (field, old, new) of `metric_id` made by `user_id`.
+pub async fn record(
+    connection: &mut PgConnection,
+    metric_id: i64,
+    user_id: i64,
+    changes: &[(&str, String, String)],
+) -> Result<(), AppError> {
+    for (field, old, new) in changes {
+        sqlx::query("INSERT INTO metric_changes (metric_id, changed_by, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5)")
+            .bind(metric_id)
+            .bind(user_id)
+            .bind(field)
+            .bind(old)
+            .bind(new)
+            .execute(&mut *connection)
+            .await
+            .map_err(database)?;
+    }
+    Ok(())
+}
+
+/// Every recorded change of a metric, newest first.
+pub async fn list(pool: &PgPool, metric_id: i64) -> Result<Vec<MetricChange>, AppError> {
+    let rows: Vec<(
+        String,
+        String,
+        String,
+        String,
+        chrono::DateTime<chrono::Utc>,
+    )> = sqlx::query_as(
+        "SELECT c.field, c.old_value, c.new_value, u.display_name, c.changed_at
+         FROM metric_changes c JOIN users u ON u.id = c.changed_by
+         WHERE c.metric_id = $1 ORDER BY c.changed_at DESC, c.id DESC",
+    )
+    .bind(metric_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(field, old_value, new_value, changed_by, changed_at)| MetricChange {
+                field,
+                old_value,
+                new_value,
+                changed_by,
+                changed_at,
+            },
+        )
+        .collect())
+}

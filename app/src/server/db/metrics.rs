@@ -1,0 +1,446 @@
+//! Metrics of a project: definitions, lifecycle and the queries behind the list and the queue.
+
+use super::{database, map_unique, metric_history};
+use crate::domain::metric::filter::ParsedFilter;
+use crate::domain::metric::kinds::{
+    Cadence, Category, Direction, FailureAction, Paradigm, Stage, Status,
+};
+use crate::domain::metric::scorer::{PassRule, ScorerSpec};
+use crate::domain::metric::{MetricDefinition, MetricView};
+use crate::domain::money::Money;
+use crate::error::AppError;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+
+const SELECT: &str = "SELECT m.id, p.slug AS project_slug, m.key, m.name, m.description, m.question, m.paradigm,
+        m.category, m.cadence, m.action_on_failure, m.scorer, m.threshold, m.direction, m.stage,
+        u.username AS owner, u.display_name AS owner_name, m.cost_per_failure, m.cost_per_evaluation,
+        m.review_date, m.retirement_date, m.tags, m.status, m.status_reason, m.created_at, m.updated_at
+    FROM metrics m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.owner_id";
+
+#[derive(sqlx::FromRow)]
+struct MetricRow {
+    id: i64,
+    project_slug: String,
+    key: String,
+    name: String,
+    description: String,
+    question: String,
+    paradigm: String,
+    category: String,
+    cadence: String,
+    action_on_failure: String,
+    scorer: serde_json::Value,
+    threshold: f64,
+    direction: String,
+    stage: String,
+    owner: String,
+    owner_name: String,
+    cost_per_failure: i64,
+    cost_per_evaluation: i64,
+    review_date: chrono::NaiveDate,
+    retirement_date: Option<chrono::NaiveDate>,
+    tags: Vec<String>,
+    status: String,
+    status_reason: String,
+    created_at: chrono::DateTime<chrono::Utc>,
+    updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl MetricRow {
+    fn into_view(self) -> Result<MetricView, AppError> {
+        let corrupt = |e: AppError| super::super::auth::internal("stored metric", e);
+        let scorer: ScorerSpec = serde_json::from_value(self.scorer)
+            .map_err(|e| super::super::auth::internal("stored scorer", e))?;
+        Ok(MetricView {
+            id: self.id,
+            project_slug: self.project_slug,
+            definition: MetricDefinition {
+                key: self.key,
+                name: self.name,
+                description: self.description,
+                question: self.question,
+                paradigm: Paradigm::parse(&self.paradigm).map_err(corrupt)?,
+                category: Category::parse(&self.category).map_err(corrupt)?,
+                cadence: Cadence::parse(&self.cadence).map_err(corrupt)?,
+                action_on_failure: FailureAction::parse(&self.action_on_failure)
+                    .map_err(corrupt)?,
+                scorer,
+                pass_rule: PassRule {
+                    threshold: self.threshold,
+                    direction: Direction::parse(&self.direction).map_err(corrupt)?,
+                },
+                stage: Stage::parse(&self.stage).map_err(corrupt)?,
+                owner: self.owner,
+                cost_per_failure: Money::from_micros(self.cost_per_failure),
+                cost_per_evaluation: Money::from_micros(self.cost_per_evaluation),
+                review_date: self.review_date,
+                retirement_date: self.retirement_date,
+                tags: self.tags,
+            },
+            owner_name: self.owner_name,
+            status: Status::parse(&self.status).map_err(corrupt)?,
+            status_reason: self.status_reason,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// The id of the active user named `username`, for the owner field.
+async fn owner_id(connection: &mut PgConnection, username: &str) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND active")
+        .bind(username)
+        .fetch_optional(connection)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| AppError::invalid("owner", format!("no active user is called '{username}'")))
+}
+
+/// Stores a new metric as a draft and records its creation.
+pub async fn insert(
+    pool: &PgPool,
+    project_id: i64,
+    definition: &MetricDefinition,
+    by: i64,
+) -> Result<MetricView, AppError> {
+    let mut tx = pool.begin().await.map_err(database)?;
+    let id = insert_in(&mut tx, project_id, definition, by).await?;
+    tx.commit().await.map_err(database)?;
+    find_by_id(pool, id).await
+}
+
+/// The seventeen editable columns, in the order [`bind_fields`] binds them.
+const FIELDS: [&str; 17] = [
+    "name",
+    "description",
+    "question",
+    "paradigm",
+    "category",
+    "cadence",
+    "action_on_failure",
+    "scorer",
+    "threshold",
+    "direction",
+    "stage",
+    "owner_id",
+    "cost_per_failure",
+    "cost_per_evaluation",
+    "review_date",
+    "retirement_date",
+    "tags",
+];
+
+type Query<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
+
+/// Binds a definition's editable fields in [`FIELDS`] order.
+fn bind_fields<'q>(
+    query: Query<'q>,
+    definition: &'q MetricDefinition,
+    owner: i64,
+) -> Result<Query<'q>, AppError> {
+    let scorer = serde_json::to_value(&definition.scorer)
+        .map_err(|e| super::super::auth::internal("encode scorer", e))?;
+    Ok(query
+        .bind(&definition.name)
+        .bind(&definition.description)
+        .bind(&definition.question)
+        .bind(definition.paradigm.as_str())
+        .bind(definition.category.as_str())
+        .bind(definition.cadence.as_str())
+        .bind(definition.action_on_failure.as_str())
+        .bind(scorer)
+        .bind(definition.pass_rule.threshold)
+        .bind(definition.pass_rule.direction.as_str())
+        .bind(definition.stage.as_str())
+        .bind(owner)
+        .bind(definition.cost_per_failure.micros())
+        .bind(definition.cost_per_evaluation.micros())
+        .bind(definition.review_date)
+        .bind(definition.retirement_date)
+        .bind(&definition.tags))
+}
+
+/// `$first, $first+1, …` for the editable fields.
+fn placeholders(first: usize) -> Vec<String> {
+    (first..first + FIELDS.len())
+        .map(|n| format!("${n}"))
+        .collect()
+}
+
+/// Inserts within a caller's transaction (used by imports); returns the new id.
+pub async fn insert_in(
+    connection: &mut PgConnection,
+    project_id: i64,
+    definition: &MetricDefinition,
+    by: i64,
+) -> Result<i64, AppError> {
+    use sqlx::Row;
+    let owner = owner_id(connection, &definition.owner).await?;
+    let sql = format!(
+        "INSERT INTO metrics (project_id, key, {}) VALUES ($1, $2, {}) RETURNING id",
+        FIELDS.join(", "),
+        placeholders(3).join(", ")
+    );
+    let query = sqlx::query(&sql).bind(project_id).bind(&definition.key);
+    let row = bind_fields(query, definition, owner)?
+        .fetch_one(&mut *connection)
+        .await
+        .map_err(|e| {
+            map_unique(
+                e,
+                "metrics_project_key_key",
+                "key",
+                "is already used by another metric of this project",
+            )
+        })?;
+    let id: i64 = row.get("id");
+    metric_history::record(
+        connection,
+        id,
+        by,
+        &[("created", String::new(), definition.name.clone())],
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Replaces a metric's definition (its key stays) and records each changed field.
+pub async fn update(
+    pool: &PgPool,
+    project_id: i64,
+    key: &str,
+    definition: &MetricDefinition,
+    by: i64,
+) -> Result<MetricView, AppError> {
+    let mut tx = pool.begin().await.map_err(database)?;
+    let id = update_in(&mut tx, project_id, key, definition, by).await?;
+    tx.commit().await.map_err(database)?;
+    find_by_id(pool, id).await
+}
+
+/// Updates within a caller's transaction; returns the metric's id.
+pub async fn update_in(
+    connection: &mut PgConnection,
+    project_id: i64,
+    key: &str,
+    definition: &MetricDefinition,
+    by: i64,
+) -> Result<i64, AppError> {
+    if definition.key != key {
+        return Err(AppError::invalid(
+            "key",
+            "cannot be changed; create a new metric and retire this one",
+        ));
+    }
+    let current = lock(connection, project_id, key).await?;
+    let changes = definition.changes_from(&current.definition);
+    if changes.is_empty() {
+        return Ok(current.id);
+    }
+    let owner = owner_id(connection, &definition.owner).await?;
+    let assignments: Vec<String> = FIELDS
+        .iter()
+        .zip(placeholders(2))
+        .map(|(field, p)| format!("{field} = {p}"))
+        .collect();
+    let sql = format!(
+        "UPDATE metrics SET {}, updated_at = now() WHERE id = $1",
+        assignments.join(", ")
+    );
+    bind_fields(sqlx::query(&sql).bind(current.id), definition, owner)?
+        .execute(&mut *connection)
+        .await
+        .map_err(database)?;
+    metric_history::record(connection, current.id, by, &changes).await?;
+    Ok(current.id)
+}
+
+/// Moves a metric through its lifecycle. Retiring needs a reason; the reason is kept and shown.
+pub async fn set_status(
+    pool: &PgPool,
+    project_id: i64,
+    key: &str,
+    next: Status,
+    reason: &str,
+    by: i64,
+) -> Result<MetricView, AppError> {
+    let mut tx = pool.begin().await.map_err(database)?;
+    let current = lock(&mut tx, project_id, key).await?;
+    if !current.status.can_become(next) {
+        return Err(AppError::invalid(
+            "status",
+            format!("a {} metric cannot become {}", current.status, next),
+        ));
+    }
+    let reason = reason.trim();
+    if next == Status::Retired && reason.is_empty() {
+        return Err(AppError::invalid("reason", "say why the metric is retired"));
+    }
+    if reason.chars().count() > 1000 {
+        return Err(AppError::invalid(
+            "reason",
+            "must be at most 1000 characters",
+        ));
+    }
+    sqlx::query(
+        "UPDATE metrics SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1",
+    )
+    .bind(current.id)
+    .bind(next.as_str())
+    .bind(reason)
+    .execute(&mut *tx)
+    .await
+    .map_err(database)?;
+    let new_value = if reason.is_empty() {
+        next.to_string()
+    } else {
+        format!("{next}: {reason}")
+    };
+    metric_history::record(
+        &mut tx,
+        current.id,
+        by,
+        &[("status", current.status.to_string(), new_value)],
+    )
+    .await?;
+    tx.commit().await.map_err(database)?;
+    find_by_id(pool, current.id).await
+}
+
+/// One metric by project and key.
+pub async fn find(
+    pool: &PgPool,
+    project_id: i64,
+    key: &str,
+) -> Result<Option<MetricView>, AppError> {
+    let row =
+        sqlx::query_as::<_, MetricRow>(&format!("{SELECT} WHERE m.project_id = $1 AND m.key = $2"))
+            .bind(project_id)
+            .bind(key)
+            .fetch_optional(pool)
+            .await
+            .map_err(database)?;
+    row.map(MetricRow::into_view).transpose()
+}
+
+async fn find_by_id(pool: &PgPool, id: i64) -> Result<MetricView, AppError> {
+    sqlx::query_as::<_, MetricRow>(&format!("{SELECT} WHERE m.id = $1"))
+        .bind(id)
+        .fetch_one(pool)
+        .await
+        .map_err(database)?
+        .into_view()
+}
+
+async fn lock(
+    connection: &mut PgConnection,
+    project_id: i64,
+    key: &str,
+) -> Result<MetricView, AppError> {
+    sqlx::query_as::<_, MetricRow>(&format!(
+        "{SELECT} WHERE m.project_id = $1 AND m.key = $2 FOR UPDATE OF m"
+    ))
+    .bind(project_id)
+    .bind(key)
+    .fetch_optional(connection)
+    .await
+    .map_err(database)?
+    .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?
+    .into_view()
+}
+
+/// The metrics of a project (or of every project) that pass `filter`, by name.
+pub async fn list(
+    pool: &PgPool,
+    project_id: Option<i64>,
+    filter: &ParsedFilter,
+) -> Result<Vec<MetricView>, AppError> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(SELECT);
+    query.push(" WHERE TRUE");
+    if let Some(project_id) = project_id {
+        query.push(" AND m.project_id = ").push_bind(project_id);
+    }
+    if let Some(status) = filter.status {
+        query.push(" AND m.status = ").push_bind(status.as_str());
+    }
+    if let Some(stage) = filter.stage {
+        query.push(" AND m.stage = ").push_bind(stage.as_str());
+    }
+    if let Some(cadence) = filter.cadence {
+        query.push(" AND m.cadence = ").push_bind(cadence.as_str());
+    }
+    if let Some(category) = filter.category {
+        query
+            .push(" AND m.category = ")
+            .push_bind(category.as_str());
+    }
+    if let Some(owner) = &filter.owner {
+        query.push(" AND u.username = ").push_bind(owner.clone());
+    }
+    if let Some(tag) = &filter.tag {
+        query
+            .push(" AND ")
+            .push_bind(tag.clone())
+            .push(" = ANY (m.tags)");
+    }
+    if let Some(q) = &filter.q {
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        query
+            .push(" AND (m.key ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR m.name ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR m.description ILIKE ")
+            .push_bind(pattern.clone())
+            .push(" OR m.question ILIKE ")
+            .push_bind(pattern)
+            .push(")");
+    }
+    query.push(" ORDER BY lower(m.name), m.id");
+    query
+        .build_query_as::<MetricRow>()
+        .fetch_all(pool)
+        .await
+        .map_err(database)?
+        .into_iter()
+        .map(MetricRow::into_view)
+        .collect()
+}
+
+/// Metrics that may belong in the retirement queue on `today` (not retired, and reviewed or
+/// retiring within the horizon); the domain decides the reasons.
+pub async fn queue_candidates(
+    pool: &PgPool,
+    project_id: Option<i64>,
+    today: chrono::NaiveDate,
+) -> Result<Vec<MetricView>, AppError> {
+    let horizon =
+        today + chrono::Duration::days(crate::domain::metric::review::RETIREMENT_HORIZON_DAYS);
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(SELECT);
+    query
+        .push(" WHERE m.status <> 'retired' AND (m.review_date <= ")
+        .push_bind(today);
+    query
+        .push(" OR m.retirement_date <= ")
+        .push_bind(horizon)
+        .push(")");
+    if let Some(project_id) = project_id {
+        query.push(" AND m.project_id = ").push_bind(project_id);
+    }
+    query
+        .build_query_as::<MetricRow>()
+        .fetch_all(pool)
+        .await
+        .map_err(database)?
+        .into_iter()
+        .map(MetricRow::into_view)
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;
