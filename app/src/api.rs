@@ -1,6 +1,8 @@
 //! Server functions, one file per resource. Each starts with `auth::require` (or
 //! `auth::public` for the few anonymous callers may use) and is otherwise thin.
 
+pub mod metric_io;
+pub mod metrics;
 pub mod projects;
 pub mod session;
 pub mod users;

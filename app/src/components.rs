@@ -1,5 +1,6 @@
 //! Reusable views.
 
+pub mod fields;
 pub mod for_role;
 pub mod forms;
 pub mod header;

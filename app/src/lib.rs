@@ -14,6 +14,11 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use pages::metric::MetricPage;
+use pages::metric_form::{EditMetricPage, NewMetricPage};
+use pages::metrics::MetricsPage;
+use pages::metrics_io::MetricsIoPage;
+use pages::queue::QueuePage;
 use pages::{
     home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage,
     users::UsersPage,
@@ -56,7 +61,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug") view=ProjectPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/metrics") view=MetricsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/metrics/new") view=NewMetricPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/metrics/:key") view=MetricPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/metrics/:key/edit") view=EditMetricPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/queue") view=QueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/metrics-as-code") view=MetricsIoPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

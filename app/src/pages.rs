@@ -2,6 +2,11 @@
 
 pub mod home;
 pub mod login;
+pub mod metric;
+pub mod metric_form;
+pub mod metrics;
+pub mod metrics_io;
 pub mod not_found;
 pub mod project;
+pub mod queue;
 pub mod users;

@@ -1,5 +1,7 @@
 //! Metrics: the small, specific, business-owned checks at the centre of Vernier.
 
+pub mod catalogue;
+pub mod document;
 pub mod filter;
 pub mod kinds;
 pub mod review;
@@ -75,6 +77,13 @@ pub struct MetricView {
     pub status_reason: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+/// A metric with its change history, for the metric page.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetricDetail {
+    pub metric: MetricView,
+    pub history: Vec<MetricChange>,
 }
 
 /// One recorded change of a metric.

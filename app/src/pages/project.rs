@@ -1,45 +1,110 @@
-//! One project's page; later features (metrics, outputs, dashboards) fill it.
+//! One project's page: its facts, its metrics at a glance, and for a new project the nudge to
+//! start with one metric from the catalogue.
 
+use crate::api::metric_io::{metric_templates, AddTemplate};
+use crate::api::metrics::list_metrics;
 use crate::api::projects::get_project;
+use crate::components::for_role::ForRole;
+use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
+use crate::domain::metric::catalogue::TemplateSummary;
+use crate::domain::metric::kinds::Status;
+use crate::domain::role::Access;
+use crate::error::AppError;
+use leptos::form::ActionForm;
 use leptos::prelude::*;
+use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_navigate, use_params_map};
 
 /// The project named by the `:slug` in the address.
 #[component]
 pub fn ProjectPage() -> impl IntoView {
     let params = use_params_map();
-    let project = Resource::new(
-        move || params.read().get("slug").unwrap_or_default(),
-        get_project,
-    );
-    loaded(project, |project| {
+    let slug = move || params.read().get("slug").unwrap_or_default();
+    let add = ServerAction::<AddTemplate>::new();
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(metric)) = add.value().get() {
+            navigate(&format!("/projects/{}/metrics/{}", metric.project_slug, metric.definition.key), Default::default());
+        }
+    });
+    let data = Resource::new(slug, |slug| async move {
+        let project = get_project(slug.clone()).await?;
+        let metrics = list_metrics(slug, Default::default()).await?;
+        Ok::<_, AppError>((project, metrics, metric_templates().await?))
+    });
+    loaded(data, move |(project, metrics, templates)| {
+        let active = metrics.iter().filter(|m| m.status == Status::Active).count();
+        let base = format!("/projects/{}", project.slug);
         view! {
             <Title text=format!("{} · Vernier", project.name)/>
             <h1 data-testid="project-name">{project.name}</h1>
             <p class="muted">{format!("/{} · created by {}", project.slug, project.created_by)}</p>
+            <nav class="subnav">
+                <a href=format!("{base}/metrics") data-testid="project-metrics">
+                    {format!("Metrics ({} active of {})", active, metrics.len())}
+                </a>
+                <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>
+                <a href=format!("{base}/metrics-as-code") data-testid="project-io">"Metrics as code"</a>
+            </nav>
             <dl class="facts">
                 <dt>"Description"</dt>
                 <dd>{or_dash(project.description)}</dd>
                 <dt>"Purpose"</dt>
                 <dd>{or_dash(project.purpose)}</dd>
             </dl>
-            <section class="card nudge" data-testid="start-with-one-metric">
-                <h2>"Start with one metric"</h2>
-                <p>
-                    "Crawl first: pick the one behaviour whose failure costs the most, "
-                    "give it a dollar cost per failure and a review date, and measure it."
-                </p>
-            </section>
+            {metrics.is_empty().then(|| view! { <StartWithOneMetric slug=project.slug.clone() templates add/> })}
         }
     })
 }
 
-fn or_dash(text: String) -> String {
-    if text.is_empty() {
-        "—".to_owned()
-    } else {
-        text
+#[component]
+fn StartWithOneMetric(slug: String, templates: Vec<TemplateSummary>, add: ServerAction<AddTemplate>) -> impl IntoView {
+    let error = last_error(add);
+    view! {
+        <section class="card nudge" data-testid="start-with-one-metric">
+            <h2>"Start with one metric"</h2>
+            <p>
+                "Crawl first: pick the one behaviour whose failure costs the most, give it a dollar "
+                "cost per failure and a review date, and measure it. These come from the method:"
+            </p>
+            <FormError error fields=&[]/>
+            <ul class="catalogue">
+                {templates
+                    .into_iter()
+                    .map(|template| {
+                        let slug = slug.clone();
+                        let id = template.id.clone();
+                        view! {
+                            <li class="template" data-testid=format!("template-{}", &template.id)>
+                                <strong>{template.title}</strong>
+                                <span class="muted">{format!(" · {} · {} · {} per failure", template.category, template.cadence, template.cost_per_failure)}</span>
+                                <p>{template.why}</p>
+                                <ForRole access=Access::EDITOR>
+                                    <AddTemplateButton slug=slug.clone() id=id.clone() add/>
+                                </ForRole>
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </section>
     }
+}
+
+#[component]
+fn AddTemplateButton(slug: String, id: String, add: ServerAction<AddTemplate>) -> impl IntoView {
+    let testid = format!("add-{id}");
+    view! {
+        <ActionForm action=add>
+            <input type="hidden" name="project" value=slug/>
+            <input type="hidden" name="template" value=id/>
+            <button type="submit" data-testid=testid>"Add as draft"</button>
+        </ActionForm>
+    }
+}
+
+fn or_dash(text: String) -> String {
+    if text.is_empty() { "—".to_owned() } else { text }
 }

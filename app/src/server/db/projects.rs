@@ -78,6 +78,16 @@ pub async fn find_by_slug(pool: &PgPool, slug: &str) -> Result<Option<ProjectVie
     find(pool, "p.slug = $1", slug).await
 }
 
+/// The id of the project with `slug`; a missing project is not found.
+pub async fn id_by_slug(pool: &PgPool, slug: &str) -> Result<i64, AppError> {
+    sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1")
+        .bind(slug.trim())
+        .fetch_optional(pool)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| AppError::NotFound(format!("Project '{slug}'")))
+}
+
 async fn find<T>(pool: &PgPool, condition: &str, value: T) -> Result<Option<ProjectView>, AppError>
 where
     T: for<'q> sqlx::Encode<'q, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send,

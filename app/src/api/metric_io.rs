@@ -1,0 +1,113 @@
+//! Metrics as code (export, import with preview) and the starter catalogue.
+
+use crate::domain::metric::catalogue::TemplateSummary;
+use crate::domain::metric::document::ImportPlan;
+use crate::domain::metric::MetricView;
+use crate::domain::user::Person;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::metric::{catalogue, document},
+    domain::role::Access,
+    server::{auth, db},
+};
+
+/// A project's metric definitions as YAML or JSON text.
+#[server(endpoint = "export_metrics")]
+pub async fn export_metrics(project: String, format: String) -> Result<String, AppError> {
+    let caller = auth::require(Access::SignedIn).await?;
+    let format = document::Format::parse(&format)?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metrics = db::metrics::list(&caller.pool, Some(project_id), &Default::default()).await?;
+    document::write_file(format, &document::file_of(project.trim(), &metrics))
+}
+
+/// What importing `text` would change, with every error by item and field. Changes nothing.
+#[server(endpoint = "preview_import")]
+pub async fn preview_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    plan_import(&caller.pool, &project, &format, &text).await.map(|(_, plan)| plan)
+}
+
+/// Imports `text`: creates or updates each metric by key, all or nothing.
+#[server(endpoint = "apply_import")]
+pub async fn apply_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let (project_id, plan) = plan_import(&caller.pool, &project, &format, &text).await?;
+    if let Some(first) = plan.errors.first() {
+        return Err(AppError::invalid(
+            "file",
+            format!("{} error(s); nothing was imported. First: item {} ({}), {}: {}", plan.errors.len(), first.index + 1, first.key, first.field, first.message),
+        ));
+    }
+    let mut tx = caller.pool.begin().await.map_err(|e| auth::internal("begin import", e))?;
+    for (item, definition) in plan.items.iter().zip(&plan.definitions) {
+        match item.change {
+            document::PlannedChange::Create => {
+                db::metrics::insert_in(&mut tx, project_id, definition, caller.user.id).await?;
+            }
+            document::PlannedChange::Update(_) => {
+                db::metrics::update_in(&mut tx, project_id, &definition.key, definition, caller.user.id).await?;
+            }
+            document::PlannedChange::Unchanged => {}
+        }
+    }
+    tx.commit().await.map_err(|e| auth::internal("commit import", e))?;
+    Ok(plan)
+}
+
+#[cfg(feature = "ssr")]
+async fn plan_import(pool: &sqlx::PgPool, project: &str, format: &str, text: &str) -> Result<(i64, ImportPlan), AppError> {
+    if text.len() > 2 * 1024 * 1024 {
+        return Err(AppError::invalid("file", "is larger than 2 MiB"));
+    }
+    let format = document::Format::parse(format)?;
+    let project_id = db::projects::id_by_slug(pool, project).await?;
+    let file = document::read_file(format, text)?;
+    let existing = db::metrics::list(pool, Some(project_id), &Default::default()).await?;
+    let mut plan = document::plan(&file, &existing);
+    let people = db::users::people(pool).await?;
+    let mut kept = Vec::new();
+    for (item, definition) in plan.items.drain(..).zip(plan.definitions.drain(..)) {
+        if people.iter().any(|person| person.username == definition.owner) {
+            kept.push((item, definition));
+        } else {
+            plan.errors.push(document::ItemError {
+                index: item.index,
+                key: item.key,
+                field: "owner".into(),
+                message: format!("no active user is called '{}'", definition.owner),
+            });
+        }
+    }
+    (plan.items, plan.definitions) = kept.into_iter().unzip();
+    plan.errors.sort_by_key(|error| error.index);
+    Ok((project_id, plan))
+}
+
+/// The starter catalogue.
+#[server(endpoint = "metric_templates")]
+pub async fn metric_templates() -> Result<Vec<TemplateSummary>, AppError> {
+    auth::require(Access::SignedIn).await?;
+    Ok(catalogue::templates().iter().map(catalogue::Template::summary).collect())
+}
+
+/// Adds a catalogue template to a project as a draft owned by the caller.
+#[server(endpoint = "add_template")]
+pub async fn add_template(project: String, template: String) -> Result<MetricView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let template = catalogue::template(template.trim()).ok_or_else(|| AppError::invalid("template", "is not in the catalogue"))?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let review = chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
+    let definition = template.to_input(&caller.user.username, review).parse()?;
+    db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await
+}
+
+/// Active users, for owner pickers.
+#[server(endpoint = "list_people")]
+pub async fn list_people() -> Result<Vec<Person>, AppError> {
+    let caller = auth::require(Access::SignedIn).await?;
+    db::users::people(&caller.pool).await
+}

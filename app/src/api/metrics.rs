@@ -1,0 +1,119 @@
+//! Metrics: everyone signed in reads them; admins and owners create, edit and retire them.
+
+use crate::domain::metric::filter::MetricFilter;
+use crate::domain::metric::review::QueueItem;
+use crate::domain::metric::{MetricDetail, MetricInput, MetricView};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::metric::{kinds::Status, parse_date, review, MetricDefinition},
+    domain::role::Access,
+    server::{auth, db},
+};
+
+/// The metrics of a project that pass the filter.
+#[server(endpoint = "list_metrics")]
+pub async fn list_metrics(project: String, filter: MetricFilter) -> Result<Vec<MetricView>, AppError> {
+    let caller = auth::require(Access::SignedIn).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    db::metrics::list(&caller.pool, Some(project_id), &filter.parse()?).await
+}
+
+/// One metric with its change history.
+#[server(endpoint = "get_metric")]
+pub async fn get_metric(project: String, key: String) -> Result<MetricDetail, AppError> {
+    let caller = auth::require(Access::SignedIn).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metric = db::metrics::find(&caller.pool, project_id, key.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    let history = db::metric_history::list(&caller.pool, metric.id).await?;
+    Ok(MetricDetail { metric, history })
+}
+
+/// Creates a metric (as a draft).
+#[server(endpoint = "create_metric")]
+pub async fn create_metric(project: String, input: MetricInput) -> Result<MetricView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    db::metrics::insert(&caller.pool, project_id, &input.parse()?, caller.user.id).await
+}
+
+/// Replaces a metric's definition; every changed field is recorded.
+#[server(endpoint = "update_metric")]
+pub async fn update_metric(project: String, key: String, input: MetricInput) -> Result<MetricView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    db::metrics::update(&caller.pool, project_id, key.trim(), &input.parse()?, caller.user.id).await
+}
+
+/// Activates a draft or reactivates a retired metric.
+#[server(endpoint = "activate_metric")]
+pub async fn activate_metric(project: String, key: String) -> Result<MetricView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    db::metrics::set_status(&caller.pool, project_id, key.trim(), Status::Active, "", caller.user.id).await
+}
+
+/// Retires a metric; the reason is required and kept.
+#[server(endpoint = "retire_metric")]
+pub async fn retire_metric(project: String, key: String, reason: String) -> Result<MetricView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    db::metrics::set_status(&caller.pool, project_id, key.trim(), Status::Retired, &reason, caller.user.id).await
+}
+
+/// Moves a metric's review date (one click from the retirement queue).
+#[server(endpoint = "extend_review")]
+pub async fn extend_review(project: String, key: String, review_date: String) -> Result<MetricView, AppError> {
+    let review_date = parse_date("review_date", &review_date)?;
+    edit(&project, &key, move |definition| {
+        if definition.retirement_date.is_some_and(|retire| retire < review_date) {
+            return Err(AppError::invalid("review_date", "must not be after the retirement date"));
+        }
+        definition.review_date = review_date;
+        Ok(())
+    })
+    .await
+}
+
+/// Hands a metric to another owner (one click from the retirement queue).
+#[server(endpoint = "change_owner")]
+pub async fn change_owner(project: String, key: String, owner: String) -> Result<MetricView, AppError> {
+    edit(&project, &key, move |definition| {
+        definition.owner = owner.trim().to_lowercase();
+        Ok(())
+    })
+    .await
+}
+
+/// Applies a partial edit through the full update, so history and validation are the same.
+#[cfg(feature = "ssr")]
+async fn edit(
+    project: &str,
+    key: &str,
+    change: impl FnOnce(&mut MetricDefinition) -> Result<(), AppError>,
+) -> Result<MetricView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
+    let current = db::metrics::find(&caller.pool, project_id, key.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    let mut definition = current.definition;
+    change(&mut definition)?;
+    db::metrics::update(&caller.pool, project_id, key.trim(), &definition, caller.user.id).await
+}
+
+/// Metrics that must justify themselves now, in one project (a slug) or all (empty).
+#[server(endpoint = "retirement_queue")]
+pub async fn retirement_queue(project: String) -> Result<Vec<QueueItem>, AppError> {
+    let caller = auth::require(Access::SignedIn).await?;
+    let project_id = match project.trim() {
+        "" => None,
+        slug => Some(db::projects::id_by_slug(&caller.pool, slug).await?),
+    };
+    let today = chrono::Utc::now().date_naive();
+    Ok(review::queue(db::metrics::queue_candidates(&caller.pool, project_id, today).await?, today))
+}

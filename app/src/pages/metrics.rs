@@ -1,0 +1,128 @@
+//! A project's metrics, filtered by status, stage, cadence, owner, category, tag and text.
+
+use crate::api::metric_io::list_people;
+use crate::api::metrics::list_metrics;
+use crate::components::for_role::ForRole;
+use crate::components::outcome::loaded;
+use crate::domain::metric::filter::MetricFilter;
+use crate::domain::metric::kinds::{Cadence, Category, Stage, Status};
+use crate::domain::metric::MetricView;
+use crate::domain::role::Access;
+use crate::error::AppError;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The filterable metric list; the filters live in the address, so a filtered view can be shared.
+#[component]
+pub fn MetricsPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let project = move || params.read().get("slug").unwrap_or_default();
+    let filter = move || {
+        let query = query.read();
+        let get = |name: &str| query.get(name).unwrap_or_default();
+        MetricFilter {
+            status: get("status"),
+            stage: get("stage"),
+            cadence: get("cadence"),
+            category: get("category"),
+            owner: get("owner"),
+            tag: get("tag"),
+            q: get("q"),
+        }
+    };
+    let data = Resource::new(move || (project(), filter()), |(project, filter)| async move {
+        Ok::<_, AppError>((list_metrics(project, filter).await?, list_people().await?))
+    });
+    view! {
+        <Title text="Metrics · Vernier"/>
+        <div class="page-head">
+            <h1>"Metrics"</h1>
+            <a href=move || format!("/projects/{}", project())>"← Project"</a>
+            <ForRole access=Access::EDITOR>
+                <a class="button primary" href=move || format!("/projects/{}/metrics/new", project()) data-testid="new-metric">"New metric"</a>
+            </ForRole>
+        </div>
+        {loaded(data, move |(metrics, people)| {
+            let current = filter();
+            view! {
+                <form method="get" class="filters" data-testid="metric-filters">
+                    <input type="search" name="q" placeholder="Search key, name, question…" value=current.q.clone() data-testid="filter-q"/>
+                    <FilterSelect name="status" current=current.status.clone() options=names(Status::ALL, Status::as_str)/>
+                    <FilterSelect name="stage" current=current.stage.clone() options=names(Stage::ALL, Stage::as_str)/>
+                    <FilterSelect name="cadence" current=current.cadence.clone() options=names(Cadence::ALL, Cadence::as_str)/>
+                    <FilterSelect name="category" current=current.category.clone() options=names(Category::ALL, Category::as_str)/>
+                    <FilterSelect name="owner" current=current.owner.clone() options=people.into_iter().map(|p| p.username).collect()/>
+                    <input type="text" name="tag" placeholder="tag" value=current.tag.clone() data-testid="filter-tag"/>
+                    <button type="submit" data-testid="filter-apply">"Filter"</button>
+                    <a href="?">"Clear"</a>
+                </form>
+                <MetricTable metrics/>
+            }
+        })}
+    }
+}
+
+fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
+    all.iter().map(|&option| name(option).to_owned()).collect()
+}
+
+#[component]
+fn FilterSelect(name: &'static str, current: String, options: Vec<String>) -> impl IntoView {
+    view! {
+        <select name=name data-testid=format!("filter-{name}")>
+            <option value="">{format!("any {name}")}</option>
+            {options
+                .into_iter()
+                .map(|option| {
+                    let selected = option == current;
+                    view! { <option value=option.clone() selected=selected>{option.clone()}</option> }
+                })
+                .collect_view()}
+        </select>
+    }
+}
+
+#[component]
+fn MetricTable(metrics: Vec<MetricView>) -> impl IntoView {
+    if metrics.is_empty() {
+        return view! { <p class="empty" data-testid="no-metrics">"No metrics match."</p> }.into_any();
+    }
+    view! {
+        <table class="table" data-testid="metric-table">
+            <thead>
+                <tr>
+                    <th>"Metric"</th><th>"Status"</th><th>"Stage"</th><th>"Cadence"</th><th>"Owner"</th>
+                    <th class="num">"Cost / failure"</th><th>"Review"</th><th>"Tags"</th>
+                </tr>
+            </thead>
+            <tbody>
+                {metrics
+                    .into_iter()
+                    .map(|metric| {
+                        let d = metric.definition;
+                        let testid = format!("metric-row-{}", d.key);
+                        let href = format!("/projects/{}/metrics/{}", metric.project_slug, d.key);
+                        view! {
+                            <tr data-testid=testid>
+                                <td>
+                                    <a href=href>{d.name}</a>
+                                    <div class="muted mono">{d.key}</div>
+                                </td>
+                                <td><span class=format!("status status-{}", metric.status)>{metric.status.label()}</span></td>
+                                <td>{d.stage.label()}</td>
+                                <td>{d.cadence.label()}</td>
+                                <td>{metric.owner_name}</td>
+                                <td class="num" data-testid="metric-cost">{d.cost_per_failure.to_string()}</td>
+                                <td>{d.review_date.to_string()}</td>
+                                <td>{d.tags.join(", ")}</td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
