@@ -5,4 +5,5 @@ pub mod config;
 pub mod demo;
 pub mod gate;
 pub mod local_pg;
+pub mod rest;
 pub mod startup;

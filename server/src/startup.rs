@@ -93,6 +93,7 @@ pub async fn build_router(
     // leptos_routes registers every server function too, and provides `AppState` as context.
     let router = Router::new()
         .route("/health", get(health))
+        .merge(crate::rest::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))

@@ -26,40 +26,75 @@ pub async fn export_metrics(project: String, format: String) -> Result<String, A
 
 /// What importing `text` would change, with every error by item and field. Changes nothing.
 #[server(endpoint = "preview_import")]
-pub async fn preview_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
+pub async fn preview_import(
+    project: String,
+    format: String,
+    text: String,
+) -> Result<ImportPlan, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
-    plan_import(&caller.pool, &project, &format, &text).await.map(|(_, plan)| plan)
+    plan_import(&caller.pool, &project, &format, &text)
+        .await
+        .map(|(_, plan)| plan)
 }
 
 /// Imports `text`: creates or updates each metric by key, all or nothing.
 #[server(endpoint = "apply_import")]
-pub async fn apply_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
+pub async fn apply_import(
+    project: String,
+    format: String,
+    text: String,
+) -> Result<ImportPlan, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let (project_id, plan) = plan_import(&caller.pool, &project, &format, &text).await?;
     if let Some(first) = plan.errors.first() {
         return Err(AppError::invalid(
             "file",
-            format!("{} error(s); nothing was imported. First: item {} ({}), {}: {}", plan.errors.len(), first.index + 1, first.key, first.field, first.message),
+            format!(
+                "{} error(s); nothing was imported. First: item {} ({}), {}: {}",
+                plan.errors.len(),
+                first.index + 1,
+                first.key,
+                first.field,
+                first.message
+            ),
         ));
     }
-    let mut tx = caller.pool.begin().await.map_err(|e| auth::internal("begin import", e))?;
+    let mut tx = caller
+        .pool
+        .begin()
+        .await
+        .map_err(|e| auth::internal("begin import", e))?;
     for (item, definition) in plan.items.iter().zip(&plan.definitions) {
         match item.change {
             document::PlannedChange::Create => {
                 db::metrics::insert_in(&mut tx, project_id, definition, caller.user.id).await?;
             }
             document::PlannedChange::Update(_) => {
-                db::metrics::update_in(&mut tx, project_id, &definition.key, definition, caller.user.id).await?;
+                db::metrics::update_in(
+                    &mut tx,
+                    project_id,
+                    &definition.key,
+                    definition,
+                    caller.user.id,
+                )
+                .await?;
             }
             document::PlannedChange::Unchanged => {}
         }
     }
-    tx.commit().await.map_err(|e| auth::internal("commit import", e))?;
+    tx.commit()
+        .await
+        .map_err(|e| auth::internal("commit import", e))?;
     Ok(plan)
 }
 
 #[cfg(feature = "ssr")]
-async fn plan_import(pool: &sqlx::PgPool, project: &str, format: &str, text: &str) -> Result<(i64, ImportPlan), AppError> {
+async fn plan_import(
+    pool: &sqlx::PgPool,
+    project: &str,
+    format: &str,
+    text: &str,
+) -> Result<(i64, ImportPlan), AppError> {
     if text.len() > 2 * 1024 * 1024 {
         return Err(AppError::invalid("file", "is larger than 2 MiB"));
     }
@@ -71,7 +106,10 @@ async fn plan_import(pool: &sqlx::PgPool, project: &str, format: &str, text: &st
     let people = db::users::people(pool).await?;
     let mut kept = Vec::new();
     for (item, definition) in plan.items.drain(..).zip(plan.definitions.drain(..)) {
-        if people.iter().any(|person| person.username == definition.owner) {
+        if people
+            .iter()
+            .any(|person| person.username == definition.owner)
+        {
             kept.push((item, definition));
         } else {
             plan.errors.push(document::ItemError {
@@ -91,16 +129,21 @@ async fn plan_import(pool: &sqlx::PgPool, project: &str, format: &str, text: &st
 #[server(endpoint = "metric_templates")]
 pub async fn metric_templates() -> Result<Vec<TemplateSummary>, AppError> {
     auth::require(Access::SignedIn).await?;
-    Ok(catalogue::templates().iter().map(catalogue::Template::summary).collect())
+    Ok(catalogue::templates()
+        .iter()
+        .map(catalogue::Template::summary)
+        .collect())
 }
 
 /// Adds a catalogue template to a project as a draft owned by the caller.
 #[server(endpoint = "add_template")]
 pub async fn add_template(project: String, template: String) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
-    let template = catalogue::template(template.trim()).ok_or_else(|| AppError::invalid("template", "is not in the catalogue"))?;
+    let template = catalogue::template(template.trim())
+        .ok_or_else(|| AppError::invalid("template", "is not in the catalogue"))?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let review = chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
+    let review =
+        chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
     let definition = template.to_input(&caller.user.username, review).parse()?;
     db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await
 }

@@ -15,7 +15,10 @@ use crate::{
 
 /// The metrics of a project that pass the filter.
 #[server(endpoint = "list_metrics")]
-pub async fn list_metrics(project: String, filter: MetricFilter) -> Result<Vec<MetricView>, AppError> {
+pub async fn list_metrics(
+    project: String,
+    filter: MetricFilter,
+) -> Result<Vec<MetricView>, AppError> {
     let caller = auth::require(Access::SignedIn).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     db::metrics::list(&caller.pool, Some(project_id), &filter.parse()?).await
@@ -43,10 +46,21 @@ pub async fn create_metric(project: String, input: MetricInput) -> Result<Metric
 
 /// Replaces a metric's definition; every changed field is recorded.
 #[server(endpoint = "update_metric")]
-pub async fn update_metric(project: String, key: String, input: MetricInput) -> Result<MetricView, AppError> {
+pub async fn update_metric(
+    project: String,
+    key: String,
+    input: MetricInput,
+) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    db::metrics::update(&caller.pool, project_id, key.trim(), &input.parse()?, caller.user.id).await
+    db::metrics::update(
+        &caller.pool,
+        project_id,
+        key.trim(),
+        &input.parse()?,
+        caller.user.id,
+    )
+    .await
 }
 
 /// Activates a draft or reactivates a retired metric.
@@ -54,24 +68,54 @@ pub async fn update_metric(project: String, key: String, input: MetricInput) -> 
 pub async fn activate_metric(project: String, key: String) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    db::metrics::set_status(&caller.pool, project_id, key.trim(), Status::Active, "", caller.user.id).await
+    db::metrics::set_status(
+        &caller.pool,
+        project_id,
+        key.trim(),
+        Status::Active,
+        "",
+        caller.user.id,
+    )
+    .await
 }
 
 /// Retires a metric; the reason is required and kept.
 #[server(endpoint = "retire_metric")]
-pub async fn retire_metric(project: String, key: String, reason: String) -> Result<MetricView, AppError> {
+pub async fn retire_metric(
+    project: String,
+    key: String,
+    reason: String,
+) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    db::metrics::set_status(&caller.pool, project_id, key.trim(), Status::Retired, &reason, caller.user.id).await
+    db::metrics::set_status(
+        &caller.pool,
+        project_id,
+        key.trim(),
+        Status::Retired,
+        &reason,
+        caller.user.id,
+    )
+    .await
 }
 
 /// Moves a metric's review date (one click from the retirement queue).
 #[server(endpoint = "extend_review")]
-pub async fn extend_review(project: String, key: String, review_date: String) -> Result<MetricView, AppError> {
+pub async fn extend_review(
+    project: String,
+    key: String,
+    review_date: String,
+) -> Result<MetricView, AppError> {
     let review_date = parse_date("review_date", &review_date)?;
     edit(&project, &key, move |definition| {
-        if definition.retirement_date.is_some_and(|retire| retire < review_date) {
-            return Err(AppError::invalid("review_date", "must not be after the retirement date"));
+        if definition
+            .retirement_date
+            .is_some_and(|retire| retire < review_date)
+        {
+            return Err(AppError::invalid(
+                "review_date",
+                "must not be after the retirement date",
+            ));
         }
         definition.review_date = review_date;
         Ok(())
@@ -81,7 +125,11 @@ pub async fn extend_review(project: String, key: String, review_date: String) ->
 
 /// Hands a metric to another owner (one click from the retirement queue).
 #[server(endpoint = "change_owner")]
-pub async fn change_owner(project: String, key: String, owner: String) -> Result<MetricView, AppError> {
+pub async fn change_owner(
+    project: String,
+    key: String,
+    owner: String,
+) -> Result<MetricView, AppError> {
     edit(&project, &key, move |definition| {
         definition.owner = owner.trim().to_lowercase();
         Ok(())
@@ -103,7 +151,14 @@ async fn edit(
         .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
     let mut definition = current.definition;
     change(&mut definition)?;
-    db::metrics::update(&caller.pool, project_id, key.trim(), &definition, caller.user.id).await
+    db::metrics::update(
+        &caller.pool,
+        project_id,
+        key.trim(),
+        &definition,
+        caller.user.id,
+    )
+    .await
 }
 
 /// Metrics that must justify themselves now, in one project (a slug) or all (empty).
@@ -115,5 +170,8 @@ pub async fn retirement_queue(project: String) -> Result<Vec<QueueItem>, AppErro
         slug => Some(db::projects::id_by_slug(&caller.pool, slug).await?),
     };
     let today = chrono::Utc::now().date_naive();
-    Ok(review::queue(db::metrics::queue_candidates(&caller.pool, project_id, today).await?, today))
+    Ok(review::queue(
+        db::metrics::queue_candidates(&caller.pool, project_id, today).await?,
+        today,
+    ))
 }

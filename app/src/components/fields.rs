@@ -71,6 +71,12 @@ pub fn ChoiceField(
 }
 
 /// The (stored name, label) options of a `choice!` enum.
-pub fn options<T: Copy>(all: &[T], name: fn(T) -> &'static str, label: fn(T) -> &'static str) -> Vec<(String, String)> {
-    all.iter().map(|&option| (name(option).to_owned(), label(option).to_owned())).collect()
+pub fn options<T: Copy>(
+    all: &[T],
+    name: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+) -> Vec<(String, String)> {
+    all.iter()
+        .map(|&option| (name(option).to_owned(), label(option).to_owned()))
+        .collect()
 }

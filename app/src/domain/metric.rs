@@ -207,7 +207,15 @@ impl MetricDefinition {
 
 /// Parses a metric key: 2–64 characters of `a-z 0-9 _ -`, unique within its project.
 pub fn parse_key(value: &str) -> Result<String, AppError> {
-    identifier("key", value, 2, 64, &['_', '-'])
+    let key = identifier("key", value, 2, 64, &['_', '-'])?;
+    // `/projects/<slug>/metrics/new` is the create form, so no metric may be called "new".
+    if key == "new" {
+        return Err(AppError::invalid(
+            "key",
+            "'new' is reserved; choose another key",
+        ));
+    }
+    Ok(key)
 }
 
 /// Parses an ISO date (YYYY-MM-DD) for `field`.
@@ -287,7 +295,8 @@ pub(crate) mod tests {
 
     #[test]
     fn each_bad_field_is_named() {
-        let cases: [(fn(&mut MetricInput), &str); 9] = [
+        type Spoil = fn(&mut MetricInput);
+        let cases: [(Spoil, &str); 9] = [
             (|i| i.key = "No Spaces".into(), "key"),
             (|i| i.name = " ".into(), "name"),
             (|i| i.question = String::new(), "question"),
@@ -306,6 +315,12 @@ pub(crate) mod tests {
             spoil(&mut bad);
             assert_eq!(bad.parse().unwrap_err().field(), Some(field));
         }
+    }
+
+    #[test]
+    fn the_key_new_is_reserved_for_the_create_form() {
+        assert!(parse_key("new").is_err());
+        assert_eq!(parse_key("news"), Ok("news".into()));
     }
 
     #[test]

@@ -22,7 +22,14 @@ pub fn MetricPage() -> impl IntoView {
     let activate = ServerAction::<ActivateMetric>::new();
     let retire = ServerAction::<RetireMetric>::new();
     let detail = Resource::new(
-        move || (project(), key(), activate.version().get(), retire.version().get()),
+        move || {
+            (
+                project(),
+                key(),
+                activate.version().get(),
+                retire.version().get(),
+            )
+        },
         |(project, key, _, _)| get_metric(project, key),
     );
     view! {
@@ -50,7 +57,11 @@ pub fn MetricPage() -> impl IntoView {
 }
 
 #[component]
-fn Actions(metric: MetricView, activate: ServerAction<ActivateMetric>, retire: ServerAction<RetireMetric>) -> impl IntoView {
+fn Actions(
+    metric: MetricView,
+    activate: ServerAction<ActivateMetric>,
+    retire: ServerAction<RetireMetric>,
+) -> impl IntoView {
     let retire_error = last_error(retire);
     let activate_error = last_error(activate);
     let (project, key) = (metric.project_slug.clone(), metric.definition.key.clone());

@@ -25,7 +25,16 @@ pub fn NewMetricPage() -> impl IntoView {
     let session = expect_context::<SessionContext>();
     let people = Resource::new(|| (), |_| list_people());
     let create = ServerAction::<CreateMetric>::new();
-    follow_to_metric(project, Signal::derive(move || create.value().get().and_then(Result::ok).map(|m| m.definition.key)));
+    follow_to_metric(
+        project,
+        Signal::derive(move || {
+            create
+                .value()
+                .get()
+                .and_then(Result::ok)
+                .map(|m| m.definition.key)
+        }),
+    );
     let error = last_error(create);
     view! {
         <Title text="New metric · Vernier"/>
@@ -63,12 +72,24 @@ pub fn EditMetricPage() -> impl IntoView {
     let params = use_params_map();
     let project = move || params.read().get("slug").unwrap_or_default();
     let key = move || params.read().get("key").unwrap_or_default();
-    let detail = Resource::new(move || (project(), key()), |(project, key)| async move {
-        let detail = get_metric(project, key).await?;
-        Ok::<_, AppError>((detail, list_people().await?))
-    });
+    let detail = Resource::new(
+        move || (project(), key()),
+        |(project, key)| async move {
+            let detail = get_metric(project, key).await?;
+            Ok::<_, AppError>((detail, list_people().await?))
+        },
+    );
     let update = ServerAction::<UpdateMetric>::new();
-    follow_to_metric(project, Signal::derive(move || update.value().get().and_then(Result::ok).map(|m| m.definition.key)));
+    follow_to_metric(
+        project,
+        Signal::derive(move || {
+            update
+                .value()
+                .get()
+                .and_then(Result::ok)
+                .map(|m| m.definition.key)
+        }),
+    );
     let error = last_error(update);
     view! {
         <Title text="Edit metric · Vernier"/>
@@ -92,14 +113,25 @@ fn follow_to_metric(project: impl Fn() -> String + 'static, saved: Signal<Option
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(key) = saved.get() {
-            navigate(&format!("/projects/{}/metrics/{key}", project()), Default::default());
+            navigate(
+                &format!("/projects/{}/metrics/{key}", project()),
+                Default::default(),
+            );
         }
     });
 }
 
 #[component]
-fn MetricFields(input: MetricInput, people: Vec<Person>, error: Signal<Option<AppError>>, editing: bool) -> impl IntoView {
-    let owners: Vec<(String, String)> = people.into_iter().map(|p| (p.username, p.display_name)).collect();
+fn MetricFields(
+    input: MetricInput,
+    people: Vec<Person>,
+    error: Signal<Option<AppError>>,
+    editing: bool,
+) -> impl IntoView {
+    let owners: Vec<(String, String)> = people
+        .into_iter()
+        .map(|p| (p.username, p.display_name))
+        .collect();
     let scorer = RwSignal::new(input.scorer.clone());
     let examples = ScorerSpec::examples();
     view! {
@@ -165,7 +197,22 @@ fn MetricFields(input: MetricInput, people: Vec<Person>, error: Signal<Option<Ap
 
 /// The fields shown beside their inputs; other errors go to the form's own message.
 const FIELDS: &[&str] = &[
-    "key", "name", "question", "description", "paradigm", "category", "cadence", "action_on_failure", "scorer",
-    "threshold", "direction", "owner", "stage", "cost_per_failure", "cost_per_evaluation", "review_date",
-    "retirement_date", "tags",
+    "key",
+    "name",
+    "question",
+    "description",
+    "paradigm",
+    "category",
+    "cadence",
+    "action_on_failure",
+    "scorer",
+    "threshold",
+    "direction",
+    "owner",
+    "stage",
+    "cost_per_failure",
+    "cost_per_evaluation",
+    "review_date",
+    "retirement_date",
+    "tags",
 ];

@@ -32,9 +32,12 @@ pub fn MetricsPage() -> impl IntoView {
             q: get("q"),
         }
     };
-    let data = Resource::new(move || (project(), filter()), |(project, filter)| async move {
-        Ok::<_, AppError>((list_metrics(project, filter).await?, list_people().await?))
-    });
+    let data = Resource::new(
+        move || (project(), filter()),
+        |(project, filter)| async move {
+            Ok::<_, AppError>((list_metrics(project, filter).await?, list_people().await?))
+        },
+    );
     view! {
         <Title text="Metrics · Vernier"/>
         <div class="page-head">
@@ -87,7 +90,8 @@ fn FilterSelect(name: &'static str, current: String, options: Vec<String>) -> im
 #[component]
 fn MetricTable(metrics: Vec<MetricView>) -> impl IntoView {
     if metrics.is_empty() {
-        return view! { <p class="empty" data-testid="no-metrics">"No metrics match."</p> }.into_any();
+        return view! { <p class="empty" data-testid="no-metrics">"No metrics match."</p> }
+            .into_any();
     }
     view! {
         <table class="table" data-testid="metric-table">

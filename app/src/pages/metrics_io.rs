@@ -72,9 +72,16 @@ pub fn MetricsIoPage() -> impl IntoView {
 fn plan_view(result: Result<ImportPlan, AppError>, title: &'static str) -> AnyView {
     let plan = match result {
         Ok(plan) => plan,
-        Err(error) => return view! { <p class="form-error" data-testid="import-error">{error.message()}</p> }.into_any(),
+        Err(error) => {
+            return view! { <p class="form-error" data-testid="import-error">{error.message()}</p> }
+                .into_any()
+        }
     };
-    let testid = if title == "Preview" { "import-plan" } else { "import-result" };
+    let testid = if title == "Preview" {
+        "import-plan"
+    } else {
+        "import-result"
+    };
     view! {
         <div class="import-plan" data-testid=testid>
             <h3>{title}</h3>

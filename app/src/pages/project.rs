@@ -26,7 +26,13 @@ pub fn ProjectPage() -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         if let Some(Ok(metric)) = add.value().get() {
-            navigate(&format!("/projects/{}/metrics/{}", metric.project_slug, metric.definition.key), Default::default());
+            navigate(
+                &format!(
+                    "/projects/{}/metrics/{}",
+                    metric.project_slug, metric.definition.key
+                ),
+                Default::default(),
+            );
         }
     });
     let data = Resource::new(slug, |slug| async move {
@@ -35,7 +41,10 @@ pub fn ProjectPage() -> impl IntoView {
         Ok::<_, AppError>((project, metrics, metric_templates().await?))
     });
     loaded(data, move |(project, metrics, templates)| {
-        let active = metrics.iter().filter(|m| m.status == Status::Active).count();
+        let active = metrics
+            .iter()
+            .filter(|m| m.status == Status::Active)
+            .count();
         let base = format!("/projects/{}", project.slug);
         view! {
             <Title text=format!("{} · Vernier", project.name)/>
@@ -60,7 +69,11 @@ pub fn ProjectPage() -> impl IntoView {
 }
 
 #[component]
-fn StartWithOneMetric(slug: String, templates: Vec<TemplateSummary>, add: ServerAction<AddTemplate>) -> impl IntoView {
+fn StartWithOneMetric(
+    slug: String,
+    templates: Vec<TemplateSummary>,
+    add: ServerAction<AddTemplate>,
+) -> impl IntoView {
     let error = last_error(add);
     view! {
         <section class="card nudge" data-testid="start-with-one-metric">
@@ -106,5 +119,9 @@ fn AddTemplateButton(slug: String, id: String, add: ServerAction<AddTemplate>) -
 }
 
 fn or_dash(text: String) -> String {
-    if text.is_empty() { "—".to_owned() } else { text }
+    if text.is_empty() {
+        "—".to_owned()
+    } else {
+        text
+    }
 }

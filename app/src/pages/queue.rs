@@ -25,10 +25,24 @@ pub fn QueuePage() -> impl IntoView {
     let extend = ServerAction::<ExtendReview>::new();
     let reassign = ServerAction::<ChangeOwner>::new();
     let data = Resource::new(
-        move || (project(), retire.version().get(), extend.version().get(), reassign.version().get()),
-        |(project, ..)| async move { Ok::<_, AppError>((retirement_queue(project).await?, list_people().await?)) },
+        move || {
+            (
+                project(),
+                retire.version().get(),
+                extend.version().get(),
+                reassign.version().get(),
+            )
+        },
+        |(project, ..)| async move {
+            Ok::<_, AppError>((retirement_queue(project).await?, list_people().await?))
+        },
     );
-    let error = Signal::derive(move || last_error(retire).get().or(last_error(extend).get()).or(last_error(reassign).get()));
+    let error = Signal::derive(move || {
+        last_error(retire)
+            .get()
+            .or(last_error(extend).get())
+            .or(last_error(reassign).get())
+    });
     view! {
         <Title text="Retirement queue · Vernier"/>
         <div class="page-head">
@@ -106,9 +120,15 @@ fn RowActions(
     reassign: ServerAction<ChangeOwner>,
 ) -> impl IntoView {
     let in_90_days = (chrono::Utc::now().date_naive() + chrono::Duration::days(90)).to_string();
-    let (project2, key2, project3, key3) = (project.clone(), key.clone(), project.clone(), key.clone());
-    let owners: Vec<(String, String, bool)> =
-        people.into_iter().map(|p| { let selected = p.username == owner; (p.username, p.display_name, selected) }).collect();
+    let (project2, key2, project3, key3) =
+        (project.clone(), key.clone(), project.clone(), key.clone());
+    let owners: Vec<(String, String, bool)> = people
+        .into_iter()
+        .map(|p| {
+            let selected = p.username == owner;
+            (p.username, p.display_name, selected)
+        })
+        .collect();
     view! {
         <div class="row-actions">
             <ActionForm action=retire attr:class="inline-form">

@@ -208,7 +208,15 @@ mod tests {
     #[test]
     fn the_catalogue_covers_the_method_examples() {
         let ids: Vec<&str> = templates().iter().map(|t| t.id).collect();
-        for id in ["reply-language", "no-delve", "valid-json", "reply-length", "faithful-to-context", "persona-tone", "moderation"] {
+        for id in [
+            "reply-language",
+            "no-delve",
+            "valid-json",
+            "reply-length",
+            "faithful-to-context",
+            "persona-tone",
+            "moderation",
+        ] {
             assert!(ids.contains(&id), "{id} missing");
         }
         assert!(template("persona-tone").is_some() && template("nope").is_none());

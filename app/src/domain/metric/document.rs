@@ -19,7 +19,10 @@ impl Format {
         match value.trim().to_ascii_lowercase().as_str() {
             "yaml" | "yml" => Ok(Format::Yaml),
             "json" => Ok(Format::Json),
-            other => Err(AppError::invalid("format", format!("'{other}' is not yaml or json"))),
+            other => Err(AppError::invalid(
+                "format",
+                format!("'{other}' is not yaml or json"),
+            )),
         }
     }
 }
@@ -96,7 +99,10 @@ impl From<&MetricDefinition> for MetricDocument {
         let input = MetricInput::from(definition);
         Self {
             scorer: serde_json::to_value(&definition.scorer).unwrap_or_default(),
-            pass_rule: PassRuleDocument { threshold: input.threshold, direction: input.direction },
+            pass_rule: PassRuleDocument {
+                threshold: input.threshold,
+                direction: input.direction,
+            },
             tags: definition.tags.clone(),
             key: input.key,
             name: input.name,
@@ -147,7 +153,10 @@ pub fn file_of(project: &str, metrics: &[MetricView]) -> MetricFile {
     MetricFile {
         version: 1,
         project: project.to_owned(),
-        metrics: metrics.iter().map(|metric| MetricDocument::from(&metric.definition)).collect(),
+        metrics: metrics
+            .iter()
+            .map(|metric| MetricDocument::from(&metric.definition))
+            .collect(),
     }
 }
 
@@ -192,7 +201,11 @@ pub struct ImportPlan {
 /// Plans importing `file` over the `existing` metrics of a project. Pure: owners are checked
 /// by the caller against the database.
 pub fn plan(file: &MetricFile, existing: &[MetricView]) -> ImportPlan {
-    let mut plan = ImportPlan { items: Vec::new(), errors: Vec::new(), definitions: Vec::new() };
+    let mut plan = ImportPlan {
+        items: Vec::new(),
+        errors: Vec::new(),
+        definitions: Vec::new(),
+    };
     let mut seen: Vec<String> = Vec::new();
     for (index, document) in file.metrics.iter().enumerate() {
         let key = document.key.trim().to_owned();
@@ -200,27 +213,49 @@ pub fn plan(file: &MetricFile, existing: &[MetricView]) -> ImportPlan {
             Ok(definition) => definition,
             Err(error) => {
                 let field = error.field().unwrap_or("metric").to_owned();
-                plan.errors.push(ItemError { index, key, field, message: error.message() });
+                plan.errors.push(ItemError {
+                    index,
+                    key,
+                    field,
+                    message: error.message(),
+                });
                 continue;
             }
         };
         if seen.contains(&definition.key) {
-            plan.errors.push(ItemError { index, key, field: "key".into(), message: "appears more than once in the file".into() });
+            plan.errors.push(ItemError {
+                index,
+                key,
+                field: "key".into(),
+                message: "appears more than once in the file".into(),
+            });
             continue;
         }
         seen.push(definition.key.clone());
-        let change = match existing.iter().find(|metric| metric.definition.key == definition.key) {
+        let change = match existing
+            .iter()
+            .find(|metric| metric.definition.key == definition.key)
+        {
             None => PlannedChange::Create,
             Some(stored) => {
                 let changes = definition.changes_from(&stored.definition);
                 if changes.is_empty() {
                     PlannedChange::Unchanged
                 } else {
-                    PlannedChange::Update(changes.into_iter().map(|(f, o, n)| (f.to_owned(), o, n)).collect())
+                    PlannedChange::Update(
+                        changes
+                            .into_iter()
+                            .map(|(f, o, n)| (f.to_owned(), o, n))
+                            .collect(),
+                    )
                 }
             }
         };
-        plan.items.push(PlannedItem { index, key: definition.key.clone(), change });
+        plan.items.push(PlannedItem {
+            index,
+            key: definition.key.clone(),
+            change,
+        });
         plan.definitions.push(definition);
     }
     plan
@@ -230,11 +265,16 @@ pub fn plan(file: &MetricFile, existing: &[MetricView]) -> ImportPlan {
 #[cfg(feature = "ssr")]
 pub fn read_file(format: Format, text: &str) -> Result<MetricFile, AppError> {
     let file: MetricFile = match format {
-        Format::Json => serde_json::from_str(text).map_err(|e| AppError::invalid("file", format!("is not valid JSON: {e}")))?,
-        Format::Yaml => serde_yaml::from_str(text).map_err(|e| AppError::invalid("file", format!("is not valid YAML: {e}")))?,
+        Format::Json => serde_json::from_str(text)
+            .map_err(|e| AppError::invalid("file", format!("is not valid JSON: {e}")))?,
+        Format::Yaml => serde_yaml::from_str(text)
+            .map_err(|e| AppError::invalid("file", format!("is not valid YAML: {e}")))?,
     };
     if file.version != 1 {
-        return Err(AppError::invalid("file", format!("version {} is not supported (expected 1)", file.version)));
+        return Err(AppError::invalid(
+            "file",
+            format!("version {} is not supported (expected 1)", file.version),
+        ));
     }
     Ok(file)
 }
@@ -243,7 +283,9 @@ pub fn read_file(format: Format, text: &str) -> Result<MetricFile, AppError> {
 #[cfg(feature = "ssr")]
 pub fn write_file(format: Format, file: &MetricFile) -> Result<String, AppError> {
     match format {
-        Format::Json => serde_json::to_string_pretty(file).map_err(|e| AppError::Internal(e.to_string())),
+        Format::Json => {
+            serde_json::to_string_pretty(file).map_err(|e| AppError::Internal(e.to_string()))
+        }
         Format::Yaml => serde_yaml::to_string(file).map_err(|e| AppError::Internal(e.to_string())),
     }
 }
@@ -274,7 +316,11 @@ mod tests {
             let text = write_file(format, &file_of("bot", &existing)).unwrap();
             let plan = plan(&read_file(format, &text).unwrap(), &existing);
             assert!(plan.errors.is_empty(), "{format:?}: {:?}", plan.errors);
-            assert_eq!(plan.items[0].change, PlannedChange::Unchanged, "{format:?}:\n{text}");
+            assert_eq!(
+                plan.items[0].change,
+                PlannedChange::Unchanged,
+                "{format:?}:\n{text}"
+            );
             assert_eq!(plan.definitions[0], existing[0].definition);
         }
     }
@@ -318,17 +364,36 @@ metrics:
         let plan = plan(&file, &existing);
         assert_eq!(
             plan.items[0].change,
-            PlannedChange::Update(vec![("cost_per_failure".into(), "$2.50".into(), "$3.00".into())])
+            PlannedChange::Update(vec![(
+                "cost_per_failure".into(),
+                "$2.50".into(),
+                "$3.00".into()
+            )])
         );
-        let errors: Vec<(usize, &str)> = plan.errors.iter().map(|e| (e.index, e.field.as_str())).collect();
+        let errors: Vec<(usize, &str)> = plan
+            .errors
+            .iter()
+            .map(|e| (e.index, e.field.as_str()))
+            .collect();
         assert_eq!(errors, [(1, "cadence"), (2, "key")]);
     }
 
     #[test]
     fn syntax_errors_and_unknown_fields_are_reported_on_the_file() {
-        assert_eq!(read_file(Format::Json, "{").unwrap_err().field(), Some("file"));
-        assert_eq!(read_file(Format::Yaml, "version: 2\nmetrics: []").unwrap_err().field(), Some("file"));
+        assert_eq!(
+            read_file(Format::Json, "{").unwrap_err().field(),
+            Some("file")
+        );
+        assert_eq!(
+            read_file(Format::Yaml, "version: 2\nmetrics: []")
+                .unwrap_err()
+                .field(),
+            Some("file")
+        );
         let typo = "version: 1\nmetrics:\n  - key: a1\n    nmae: typo\n";
-        assert!(read_file(Format::Yaml, typo).unwrap_err().message().contains("nmae"));
+        assert!(read_file(Format::Yaml, typo)
+            .unwrap_err()
+            .message()
+            .contains("nmae"));
     }
 }

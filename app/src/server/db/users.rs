@@ -104,7 +104,13 @@ pub async fn people(pool: &PgPool) -> Result<Vec<crate::domain::user::Person>, A
             .fetch_all(pool)
             .await
             .map_err(database)?;
-    Ok(rows.into_iter().map(|(username, display_name)| crate::domain::user::Person { username, display_name }).collect())
+    Ok(rows
+        .into_iter()
+        .map(|(username, display_name)| crate::domain::user::Person {
+            username,
+            display_name,
+        })
+        .collect())
 }
 
 /// Whether any admin exists (the first one is created from the command line).

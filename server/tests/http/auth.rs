@@ -1,76 +1,12 @@
-//! HTTP tests against the real router on an ephemeral port, with a fresh database per test.
+//! Sign-in, sessions, roles and the server-function gate.
 
-use leptos::prelude::LeptosOptions;
+use super::support::TestApp;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
-use server::demo::{self, DEMO_PASSWORD};
+use server::demo::DEMO_PASSWORD;
 use server::gate::server_fn_paths;
-use server::startup::{build_router, SessionSettings, SESSION_COOKIE};
+use server::startup::SESSION_COOKIE;
 use sqlx::PgPool;
-
-struct TestApp {
-    base: String,
-}
-
-impl TestApp {
-    async fn spawn(pool: PgPool) -> Self {
-        Self::spawn_with(pool, chrono::Duration::hours(1)).await
-    }
-
-    async fn spawn_with(pool: PgPool, absolute: chrono::Duration) -> Self {
-        demo::seed(&pool).await.unwrap();
-        let options = LeptosOptions::builder().output_name("vernier").build();
-        let sessions = SessionSettings {
-            idle: time::Duration::hours(1),
-            absolute,
-            secure: false,
-        };
-        let router = build_router(pool, options, sessions).await.unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        Self { base }
-    }
-
-    /// A browser-like client with its own cookie jar.
-    fn client(&self) -> Client {
-        Client::builder().cookie_store(true).build().unwrap()
-    }
-
-    /// Calls a server function with form-encoded arguments, as an `ActionForm` does.
-    async fn call(
-        &self,
-        client: &Client,
-        endpoint: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
-        let response = client
-            .post(format!("{}/api/{endpoint}", self.base))
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
-    }
-
-    async fn signed_in(&self, username: &str) -> Client {
-        let client = self.client();
-        let (status, body) = self
-            .call(
-                &client,
-                "login",
-                &[("username", username), ("password", DEMO_PASSWORD)],
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        client
-    }
-}
 
 fn session_cookie(response: &reqwest::Response) -> Option<String> {
     response

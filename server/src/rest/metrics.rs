@@ -1,0 +1,144 @@
+//! `/api/v1/projects/{project}/metrics`: list, get, create, update, retire, activate.
+//! Bodies use the same document format as metrics-as-code files.
+
+use super::caller::ApiCaller;
+use super::error::ApiError;
+use app::domain::metric::document::MetricDocument;
+use app::domain::metric::filter::MetricFilter;
+use app::domain::metric::kinds::Status;
+use app::domain::metric::MetricView;
+use app::domain::role::Access;
+use app::error::AppError;
+use app::server::db;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::{Deserialize, Serialize};
+
+/// A metric as the API returns it: the document fields plus its lifecycle.
+#[derive(Debug, Serialize)]
+pub struct MetricResource {
+    #[serde(flatten)]
+    pub definition: MetricDocument,
+    pub status: Status,
+    pub status_reason: String,
+    pub owner_name: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl From<MetricView> for MetricResource {
+    fn from(metric: MetricView) -> Self {
+        Self {
+            definition: MetricDocument::from(&metric.definition),
+            status: metric.status,
+            status_reason: metric.status_reason,
+            owner_name: metric.owner_name,
+            created_at: metric.created_at,
+            updated_at: metric.updated_at,
+        }
+    }
+}
+
+/// The body of a retire call.
+#[derive(Debug, Deserialize)]
+pub struct RetireBody {
+    #[serde(default)]
+    pub reason: String,
+}
+
+type ApiResult<T> = Result<T, ApiError>;
+
+/// `GET …/metrics?status=&stage=&cadence=&category=&owner=&tag=&q=`
+pub async fn list(
+    caller: ApiCaller,
+    Path(project): Path<String>,
+    Query(filter): Query<MetricFilter>,
+) -> ApiResult<Json<Vec<MetricResource>>> {
+    let caller = caller.require(Access::SignedIn)?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metrics = db::metrics::list(&caller.pool, Some(project_id), &filter.parse()?).await?;
+    Ok(Json(
+        metrics.into_iter().map(MetricResource::from).collect(),
+    ))
+}
+
+/// `GET …/metrics/{key}`
+pub async fn get(
+    caller: ApiCaller,
+    Path((project, key)): Path<(String, String)>,
+) -> ApiResult<Json<MetricResource>> {
+    let caller = caller.require(Access::SignedIn)?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metric = db::metrics::find(&caller.pool, project_id, &key)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    Ok(Json(metric.into()))
+}
+
+/// `POST …/metrics` with a metric document; answers 201 with the created draft.
+pub async fn create(
+    caller: ApiCaller,
+    Path(project): Path<String>,
+    body: Result<Json<MetricDocument>, JsonRejection>,
+) -> ApiResult<(StatusCode, Json<MetricResource>)> {
+    let caller = caller.require(Access::EDITOR)?;
+    let Json(document) = body?;
+    let definition = document.to_input().parse()?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metric = db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await?;
+    Ok((StatusCode::CREATED, Json(metric.into())))
+}
+
+/// `PUT …/metrics/{key}` with the whole document; every changed field is recorded.
+pub async fn update(
+    caller: ApiCaller,
+    Path((project, key)): Path<(String, String)>,
+    body: Result<Json<MetricDocument>, JsonRejection>,
+) -> ApiResult<Json<MetricResource>> {
+    let caller = caller.require(Access::EDITOR)?;
+    let Json(document) = body?;
+    let definition = document.to_input().parse()?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    Ok(Json(
+        db::metrics::update(&caller.pool, project_id, &key, &definition, caller.user.id)
+            .await?
+            .into(),
+    ))
+}
+
+/// `POST …/metrics/{key}/retire` with `{"reason": "…"}` (required).
+pub async fn retire(
+    caller: ApiCaller,
+    Path((project, key)): Path<(String, String)>,
+    body: Result<Json<RetireBody>, JsonRejection>,
+) -> ApiResult<Json<MetricResource>> {
+    let caller = caller.require(Access::EDITOR)?;
+    let Json(body) = body?;
+    set_status(caller, &project, &key, Status::Retired, &body.reason).await
+}
+
+/// `POST …/metrics/{key}/activate`
+pub async fn activate(
+    caller: ApiCaller,
+    Path((project, key)): Path<(String, String)>,
+) -> ApiResult<Json<MetricResource>> {
+    let caller = caller.require(Access::EDITOR)?;
+    set_status(caller, &project, &key, Status::Active, "").await
+}
+
+async fn set_status(
+    caller: super::caller::Allowed,
+    project: &str,
+    key: &str,
+    next: Status,
+    reason: &str,
+) -> ApiResult<Json<MetricResource>> {
+    let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
+    Ok(Json(
+        db::metrics::set_status(&caller.pool, project_id, key, next, reason, caller.user.id)
+            .await?
+            .into(),
+    ))
+}

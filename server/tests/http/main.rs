@@ -1,0 +1,6 @@
+//! HTTP tests against the real router (`build_router`) on an ephemeral port, with a fresh
+//! database per test. One test binary; one module per area.
+
+mod auth;
+mod metrics_api;
+mod support;

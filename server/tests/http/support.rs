@@ -1,0 +1,72 @@
+//! The app under test: the real router on an ephemeral port, over a fresh database.
+
+use leptos::prelude::LeptosOptions;
+use reqwest::{Client, StatusCode};
+use serde_json::Value;
+use server::demo::{self, DEMO_PASSWORD};
+use server::startup::{build_router, SessionSettings};
+use sqlx::PgPool;
+
+pub struct TestApp {
+    pub base: String,
+}
+
+impl TestApp {
+    pub async fn spawn(pool: PgPool) -> Self {
+        Self::spawn_with(pool, chrono::Duration::hours(1)).await
+    }
+
+    pub async fn spawn_with(pool: PgPool, absolute: chrono::Duration) -> Self {
+        demo::seed(&pool).await.unwrap();
+        let options = LeptosOptions::builder().output_name("vernier").build();
+        let sessions = SessionSettings {
+            idle: time::Duration::hours(1),
+            absolute,
+            secure: false,
+        };
+        let router = build_router(pool, options, sessions).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        Self { base }
+    }
+
+    /// A browser-like client with its own cookie jar.
+    pub fn client(&self) -> Client {
+        Client::builder().cookie_store(true).build().unwrap()
+    }
+
+    /// Calls a server function with form-encoded arguments, as an `ActionForm` does.
+    pub async fn call(
+        &self,
+        client: &Client,
+        endpoint: &str,
+        form: &[(&str, &str)],
+    ) -> (StatusCode, Value) {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn signed_in(&self, username: &str) -> Client {
+        let client = self.client();
+        let (status, body) = self
+            .call(
+                &client,
+                "login",
+                &[("username", username), ("password", DEMO_PASSWORD)],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        client
+    }
+}
