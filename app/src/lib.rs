@@ -20,8 +20,7 @@ use pages::metrics::MetricsPage;
 use pages::metrics_io::MetricsIoPage;
 use pages::queue::QueuePage;
 use pages::{
-    home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage,
-    users::UsersPage,
+    home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage, users::UsersPage,
 };
 use session::SessionContext;
 

@@ -24,11 +24,7 @@ impl SessionContext {
             move || (login.version().get(), logout.version().get()),
             |_| current_user(),
         );
-        let context = Self {
-            login,
-            logout,
-            user,
-        };
+        let context = Self { login, logout, user };
         provide_context(context);
         context
     }

@@ -6,10 +6,7 @@ pub enum Command {
     /// Serve the application, optionally after seeding demo data.
     Serve { demo: bool },
     /// Create an admin; the password comes from `VERNIER_ADMIN_PASSWORD` or standard input.
-    CreateAdmin {
-        username: String,
-        display_name: String,
-    },
+    CreateAdmin { username: String, display_name: String },
     /// Print usage.
     Help,
 }
@@ -63,10 +60,7 @@ mod tests {
     #[test]
     fn no_arguments_serve() {
         assert_eq!(parse(&[]), Ok(Command::Serve { demo: false }));
-        assert_eq!(
-            parse(&args("serve --demo")),
-            Ok(Command::Serve { demo: true })
-        );
+        assert_eq!(parse(&args("serve --demo")), Ok(Command::Serve { demo: true }));
     }
 
     #[test]
@@ -89,9 +83,7 @@ mod tests {
 
     #[test]
     fn admin_create_without_a_username_is_refused() {
-        assert!(parse(&args("admin create"))
-            .unwrap_err()
-            .contains("--username"));
+        assert!(parse(&args("admin create")).unwrap_err().contains("--username"));
     }
 
     #[test]

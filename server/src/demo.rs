@@ -25,8 +25,7 @@ pub async fn seed(pool: &PgPool) -> Result<(), AppError> {
         let id = match db::users::find_credentials(pool, username).await? {
             Some((existing, _)) => existing.id,
             None => {
-                let hash =
-                    password::hash(DEMO_PASSWORD).map_err(|e| AppError::Internal(e.to_string()))?;
+                let hash = password::hash(DEMO_PASSWORD).map_err(|e| AppError::Internal(e.to_string()))?;
                 db::users::insert(pool, &user, &hash).await?.id
             }
         };
@@ -40,10 +39,7 @@ pub async fn seed(pool: &PgPool) -> Result<(), AppError> {
         "German-language customer support chatbot for Germany, Austria and Switzerland.",
         "Answer support tickets in the customer's language, citing the help centre.",
     )?;
-    if db::projects::find_by_slug(pool, &project.slug)
-        .await?
-        .is_none()
-    {
+    if db::projects::find_by_slug(pool, &project.slug).await?.is_none() {
         db::projects::insert(pool, &project, owner_id.unwrap_or_default()).await?;
     }
     Ok(())

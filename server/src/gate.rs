@@ -27,12 +27,7 @@ static SERVER_FNS: LazyLock<(HashSet<&'static str>, HashSet<&'static str>)> = La
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The middleware; see the module documentation.
-pub async fn gate(
-    State(state): State<AppState>,
-    session: Session,
-    request: Request,
-    next: Next,
-) -> Response {
+pub async fn gate(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let (all, public) = &*SERVER_FNS;
     if all.contains(path.as_str()) && !public.contains(path.as_str()) {
@@ -57,10 +52,7 @@ pub fn error_response(error: &AppError, path: &str) -> Response {
     *response.status_mut() =
         StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     if let Ok(value) = HeaderValue::from_str(path) {
         headers.insert(SERVER_FN_ERROR_HEADER, value);
     }
@@ -73,16 +65,12 @@ async fn with_error_status(response: Response) -> Response {
         return Response::from_parts(parts, Body::from("error body too large"));
     };
     let error = AppError::de(bytes.clone());
-    parts.status =
-        StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     Response::from_parts(parts, Body::from(bytes))
 }
 
 /// The registered server function paths, for tests that check each one.
 pub fn server_fn_paths() -> (Vec<&'static str>, Vec<&'static str>) {
     let (all, public) = &*SERVER_FNS;
-    (
-        all.iter().copied().collect(),
-        public.iter().copied().collect(),
-    )
+    (all.iter().copied().collect(), public.iter().copied().collect())
 }

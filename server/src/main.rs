@@ -93,9 +93,7 @@ async fn create_admin(url: &str, username: &str, display_name: &str) -> Result<(
         Err(_) => {
             eprintln!("Password for {username} (10+ characters), then Enter:");
             let mut line = String::new();
-            std::io::stdin()
-                .read_line(&mut line)
-                .map_err(|e| e.to_string())?;
+            std::io::stdin().read_line(&mut line).map_err(|e| e.to_string())?;
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };

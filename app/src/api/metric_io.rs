@@ -26,11 +26,7 @@ pub async fn export_metrics(project: String, format: String) -> Result<String, A
 
 /// What importing `text` would change, with every error by item and field. Changes nothing.
 #[server(endpoint = "preview_import")]
-pub async fn preview_import(
-    project: String,
-    format: String,
-    text: String,
-) -> Result<ImportPlan, AppError> {
+pub async fn preview_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     plan_import(&caller.pool, &project, &format, &text)
         .await
@@ -39,11 +35,7 @@ pub async fn preview_import(
 
 /// Imports `text`: creates or updates each metric by key, all or nothing.
 #[server(endpoint = "apply_import")]
-pub async fn apply_import(
-    project: String,
-    format: String,
-    text: String,
-) -> Result<ImportPlan, AppError> {
+pub async fn apply_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let (project_id, plan) = plan_import(&caller.pool, &project, &format, &text).await?;
     if let Some(first) = plan.errors.first() {
@@ -70,14 +62,8 @@ pub async fn apply_import(
                 db::metrics::insert_in(&mut tx, project_id, definition, caller.user.id).await?;
             }
             document::PlannedChange::Update(_) => {
-                db::metrics::update_in(
-                    &mut tx,
-                    project_id,
-                    &definition.key,
-                    definition,
-                    caller.user.id,
-                )
-                .await?;
+                db::metrics::update_in(&mut tx, project_id, &definition.key, definition, caller.user.id)
+                    .await?;
             }
             document::PlannedChange::Unchanged => {}
         }
@@ -106,10 +92,7 @@ async fn plan_import(
     let people = db::users::people(pool).await?;
     let mut kept = Vec::new();
     for (item, definition) in plan.items.drain(..).zip(plan.definitions.drain(..)) {
-        if people
-            .iter()
-            .any(|person| person.username == definition.owner)
-        {
+        if people.iter().any(|person| person.username == definition.owner) {
             kept.push((item, definition));
         } else {
             plan.errors.push(document::ItemError {
@@ -142,8 +125,7 @@ pub async fn add_template(project: String, template: String) -> Result<MetricVie
     let template = catalogue::template(template.trim())
         .ok_or_else(|| AppError::invalid("template", "is not in the catalogue"))?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let review =
-        chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
+    let review = chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
     let definition = template.to_input(&caller.user.username, review).parse()?;
     db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await
 }

@@ -15,10 +15,7 @@ use crate::{
 
 /// The metrics of a project that pass the filter.
 #[server(endpoint = "list_metrics")]
-pub async fn list_metrics(
-    project: String,
-    filter: MetricFilter,
-) -> Result<Vec<MetricView>, AppError> {
+pub async fn list_metrics(project: String, filter: MetricFilter) -> Result<Vec<MetricView>, AppError> {
     let caller = auth::require(Access::SignedIn).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     db::metrics::list(&caller.pool, Some(project_id), &filter.parse()?).await
@@ -46,11 +43,7 @@ pub async fn create_metric(project: String, input: MetricInput) -> Result<Metric
 
 /// Replaces a metric's definition; every changed field is recorded.
 #[server(endpoint = "update_metric")]
-pub async fn update_metric(
-    project: String,
-    key: String,
-    input: MetricInput,
-) -> Result<MetricView, AppError> {
+pub async fn update_metric(project: String, key: String, input: MetricInput) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     db::metrics::update(
@@ -66,37 +59,20 @@ pub async fn update_metric(
 /// Activates a draft or reactivates a retired metric.
 #[server(endpoint = "activate_metric")]
 pub async fn activate_metric(project: String, key: String) -> Result<MetricView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    db::metrics::set_status(
-        &caller.pool,
-        project_id,
-        key.trim(),
-        Status::Active,
-        "",
-        caller.user.id,
-    )
-    .await
+    set_status(&project, &key, Status::Active, "").await
 }
 
 /// Retires a metric; the reason is required and kept.
 #[server(endpoint = "retire_metric")]
-pub async fn retire_metric(
-    project: String,
-    key: String,
-    reason: String,
-) -> Result<MetricView, AppError> {
+pub async fn retire_metric(project: String, key: String, reason: String) -> Result<MetricView, AppError> {
+    set_status(&project, &key, Status::Retired, &reason).await
+}
+
+#[cfg(feature = "ssr")]
+async fn set_status(project: &str, key: &str, next: Status, reason: &str) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    db::metrics::set_status(
-        &caller.pool,
-        project_id,
-        key.trim(),
-        Status::Retired,
-        &reason,
-        caller.user.id,
-    )
-    .await
+    let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
+    db::metrics::set_status(&caller.pool, project_id, key.trim(), next, reason, caller.user.id).await
 }
 
 /// Moves a metric's review date (one click from the retirement queue).
@@ -125,11 +101,7 @@ pub async fn extend_review(
 
 /// Hands a metric to another owner (one click from the retirement queue).
 #[server(endpoint = "change_owner")]
-pub async fn change_owner(
-    project: String,
-    key: String,
-    owner: String,
-) -> Result<MetricView, AppError> {
+pub async fn change_owner(project: String, key: String, owner: String) -> Result<MetricView, AppError> {
     edit(&project, &key, move |definition| {
         definition.owner = owner.trim().to_lowercase();
         Ok(())
@@ -151,14 +123,7 @@ async fn edit(
         .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
     let mut definition = current.definition;
     change(&mut definition)?;
-    db::metrics::update(
-        &caller.pool,
-        project_id,
-        key.trim(),
-        &definition,
-        caller.user.id,
-    )
-    .await
+    db::metrics::update(&caller.pool, project_id, key.trim(), &definition, caller.user.id).await
 }
 
 /// Metrics that must justify themselves now, in one project (a slug) or all (empty).

@@ -54,10 +54,7 @@ pub async fn change_role(id: i64, role: String) -> Result<UserView, AppError> {
 pub async fn set_user_active(id: i64, active: bool) -> Result<UserView, AppError> {
     let caller = auth::require(Access::ADMIN).await?;
     if id == caller.user.id && !active {
-        return Err(AppError::invalid(
-            "active",
-            "you cannot deactivate yourself",
-        ));
+        return Err(AppError::invalid("active", "you cannot deactivate yourself"));
     }
     let changed = db::users::set_active(&caller.pool, id, active).await?;
     tracing::info!(by = %caller.user.username, user = %changed.username, active, "activation changed");

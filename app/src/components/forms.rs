@@ -26,14 +26,14 @@ pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl 
 
 /// An error that names no field of the form (`fields` lists the ones shown beside their inputs).
 #[component]
-pub fn FormError(
-    error: Signal<Option<AppError>>,
-    fields: &'static [&'static str],
-) -> impl IntoView {
+pub fn FormError(error: Signal<Option<AppError>>, fields: &'static [&'static str]) -> impl IntoView {
     move || {
-        error.get().filter(|e| !e.field().is_some_and(|f| fields.contains(&f))).map(|e| {
-            view! { <p class="form-error" role="alert" data-testid="form-error">{e.message()}</p> }
-        })
+        error
+            .get()
+            .filter(|e| !e.field().is_some_and(|f| fields.contains(&f)))
+            .map(|e| {
+                view! { <p class="form-error" role="alert" data-testid="form-error">{e.message()}</p> }
+            })
     }
 }
 

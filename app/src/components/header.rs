@@ -31,8 +31,12 @@ fn SignedIn(user: UserView) -> impl IntoView {
     let links = NavItem::for_role(user.role)
         .into_iter()
         .map(|item| match item {
-            NavItem::Projects => view! { <a class="nav-link" href="/" data-testid="nav-projects">"Projects"</a> },
-            NavItem::Users => view! { <a class="nav-link" href="/admin/users" data-testid="nav-users">"Users"</a> },
+            NavItem::Projects => {
+                view! { <a class="nav-link" href="/" data-testid="nav-projects">"Projects"</a> }
+            }
+            NavItem::Users => {
+                view! { <a class="nav-link" href="/admin/users" data-testid="nav-users">"Users"</a> }
+            }
         })
         .collect_view();
     view! {

@@ -31,9 +31,7 @@ pub fn error_view(error: AppError) -> AnyView {
             </section>
         }
         .into_any(),
-        other => {
-            view! { <p class="notice notice-error" role="alert">{other.to_string()}</p> }.into_any()
-        }
+        other => view! { <p class="notice notice-error" role="alert">{other.to_string()}</p> }.into_any(),
     }
 }
 

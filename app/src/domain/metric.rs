@@ -127,10 +127,7 @@ impl MetricInput {
             stage: Stage::parse(&self.stage)?,
             owner: bounded("owner", &self.owner.to_lowercase(), 1, 40)?,
             cost_per_failure: Money::parse("cost_per_failure", &self.cost_per_failure)?,
-            cost_per_evaluation: Money::parse(
-                "cost_per_evaluation",
-                or_zero(&self.cost_per_evaluation),
-            )?,
+            cost_per_evaluation: Money::parse("cost_per_evaluation", or_zero(&self.cost_per_evaluation))?,
             review_date,
             retirement_date,
             tags: parse_tags(&self.tags)?,
@@ -210,10 +207,7 @@ pub fn parse_key(value: &str) -> Result<String, AppError> {
     let key = identifier("key", value, 2, 64, &['_', '-'])?;
     // `/projects/<slug>/metrics/new` is the create form, so no metric may be called "new".
     if key == "new" {
-        return Err(AppError::invalid(
-            "key",
-            "'new' is reserved; choose another key",
-        ));
+        return Err(AppError::invalid("key", "'new' is reserved; choose another key"));
     }
     Ok(key)
 }
@@ -231,21 +225,14 @@ pub fn parse_date(field: &str, value: &str) -> Result<NaiveDate, AppError> {
 /// Parses comma-separated tags: lower case, deduplicated, in the order given.
 pub fn parse_tags(value: &str) -> Result<Vec<String>, AppError> {
     let mut tags: Vec<String> = Vec::new();
-    for raw in value
-        .split(',')
-        .map(str::trim)
-        .filter(|tag| !tag.is_empty())
-    {
+    for raw in value.split(',').map(str::trim).filter(|tag| !tag.is_empty()) {
         let tag = identifier("tags", &raw.to_lowercase(), 1, 32, &['-', '_'])?;
         if !tags.contains(&tag) {
             tags.push(tag);
         }
     }
     if tags.len() > MAX_TAGS {
-        return Err(AppError::invalid(
-            "tags",
-            format!("at most {MAX_TAGS} tags"),
-        ));
+        return Err(AppError::invalid("tags", format!("at most {MAX_TAGS} tags")));
     }
     Ok(tags)
 }
@@ -304,10 +291,7 @@ pub(crate) mod tests {
             (|i| i.scorer = "{}".into(), "scorer"),
             (|i| i.cost_per_failure = "-3".into(), "cost_per_failure"),
             (|i| i.review_date = "31/01/2027".into(), "review_date"),
-            (
-                |i| i.retirement_date = "2026-12-01".into(),
-                "retirement_date",
-            ),
+            (|i| i.retirement_date = "2026-12-01".into(), "retirement_date"),
             (|i| i.tags = "ok, not ok".into(), "tags"),
         ];
         for (spoil, field) in cases {

@@ -13,9 +13,7 @@ const PER_DOLLAR: i64 = 1_000_000;
 const MAX_DOLLARS: i64 = 1_000_000_000;
 
 /// An exact, non-negative amount of US dollars.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Money(i64);
 
@@ -47,10 +45,7 @@ impl Money {
             .filter(|&c| c != ',' && c != ' ')
             .collect();
         if cleaned.is_empty() {
-            return Err(AppError::invalid(
-                field,
-                "must be a dollar amount such as 2.50",
-            ));
+            return Err(AppError::invalid(field, "must be a dollar amount such as 2.50"));
         }
         if cleaned.starts_with('-') {
             return Err(AppError::invalid(field, "must not be negative"));

@@ -35,12 +35,7 @@ impl NewProject {
     pub const TEXT_MAX: usize = 2000;
 
     /// Parses every field; a blank slug is derived from the name.
-    pub fn parse(
-        name: &str,
-        slug: &str,
-        description: &str,
-        purpose: &str,
-    ) -> Result<Self, AppError> {
+    pub fn parse(name: &str, slug: &str, description: &str, purpose: &str) -> Result<Self, AppError> {
         let name = bounded("name", name, 1, Self::NAME_MAX)?;
         let slug = if slug.trim().is_empty() {
             slugify(&name)

@@ -56,9 +56,7 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| {
-                format!("'{s}' is not a role; choose admin, owner, manager or annotator")
-            })
+            .ok_or_else(|| format!("'{s}' is not a role; choose admin, owner, manager or annotator"))
     }
 }
 
@@ -153,17 +151,12 @@ mod tests {
 
     #[test]
     fn every_role_passes_signed_in() {
-        assert!(Role::ALL
-            .into_iter()
-            .all(|role| Access::SignedIn.allows(role)));
+        assert!(Role::ALL.into_iter().all(|role| Access::SignedIn.allows(role)));
     }
 
     #[test]
     fn refusals_name_the_roles_that_may() {
-        assert_eq!(
-            Access::EDITOR.refusal(),
-            "Only Admin and Owner may do this."
-        );
+        assert_eq!(Access::EDITOR.refusal(), "Only Admin and Owner may do this.");
     }
 
     #[test]

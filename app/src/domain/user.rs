@@ -107,12 +107,7 @@ pub struct NewUser {
 
 impl NewUser {
     /// Parses every field; the first invalid one is reported.
-    pub fn parse(
-        username: &str,
-        display_name: &str,
-        password: &str,
-        role: &str,
-    ) -> Result<Self, AppError> {
+    pub fn parse(username: &str, display_name: &str, password: &str, role: &str) -> Result<Self, AppError> {
         let username = Username::parse(username)?;
         let display_name = if display_name.trim().is_empty() {
             DisplayName::parse(username.as_str())?
@@ -146,10 +141,7 @@ mod tests {
 
     #[test]
     fn usernames_with_spaces_are_refused() {
-        assert_eq!(
-            Username::parse("al ice").unwrap_err().field(),
-            Some("username")
-        );
+        assert_eq!(Username::parse("al ice").unwrap_err().field(), Some("username"));
     }
 
     #[test]

@@ -22,14 +22,7 @@ pub fn MetricPage() -> impl IntoView {
     let activate = ServerAction::<ActivateMetric>::new();
     let retire = ServerAction::<RetireMetric>::new();
     let detail = Resource::new(
-        move || {
-            (
-                project(),
-                key(),
-                activate.version().get(),
-                retire.version().get(),
-            )
-        },
+        move || (project(), key(), activate.version().get(), retire.version().get()),
         |(project, key, _, _)| get_metric(project, key),
     );
     view! {

@@ -128,10 +128,7 @@ fn MetricFields(
     error: Signal<Option<AppError>>,
     editing: bool,
 ) -> impl IntoView {
-    let owners: Vec<(String, String)> = people
-        .into_iter()
-        .map(|p| (p.username, p.display_name))
-        .collect();
+    let owners: Vec<(String, String)> = people.into_iter().map(|p| (p.username, p.display_name)).collect();
     let scorer = RwSignal::new(input.scorer.clone());
     let examples = ScorerSpec::examples();
     view! {

@@ -90,8 +90,7 @@ fn FilterSelect(name: &'static str, current: String, options: Vec<String>) -> im
 #[component]
 fn MetricTable(metrics: Vec<MetricView>) -> impl IntoView {
     if metrics.is_empty() {
-        return view! { <p class="empty" data-testid="no-metrics">"No metrics match."</p> }
-            .into_any();
+        return view! { <p class="empty" data-testid="no-metrics">"No metrics match."</p> }.into_any();
     }
     view! {
         <table class="table" data-testid="metric-table">

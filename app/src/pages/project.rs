@@ -41,10 +41,7 @@ pub fn ProjectPage() -> impl IntoView {
         Ok::<_, AppError>((project, metrics, metric_templates().await?))
     });
     loaded(data, move |(project, metrics, templates)| {
-        let active = metrics
-            .iter()
-            .filter(|m| m.status == Status::Active)
-            .count();
+        let active = metrics.iter().filter(|m| m.status == Status::Active).count();
         let base = format!("/projects/{}", project.slug);
         view! {
             <Title text=format!("{} · Vernier", project.name)/>

@@ -33,9 +33,7 @@ pub fn QueuePage() -> impl IntoView {
                 reassign.version().get(),
             )
         },
-        |(project, ..)| async move {
-            Ok::<_, AppError>((retirement_queue(project).await?, list_people().await?))
-        },
+        |(project, ..)| async move { Ok::<_, AppError>((retirement_queue(project).await?, list_people().await?)) },
     );
     let error = Signal::derive(move || {
         last_error(retire)
@@ -120,8 +118,7 @@ fn RowActions(
     reassign: ServerAction<ChangeOwner>,
 ) -> impl IntoView {
     let in_90_days = (chrono::Utc::now().date_naive() + chrono::Duration::days(90)).to_string();
-    let (project2, key2, project3, key3) =
-        (project.clone(), key.clone(), project.clone(), key.clone());
+    let (project2, key2, project3, key3) = (project.clone(), key.clone(), project.clone(), key.clone());
     let owners: Vec<(String, String, bool)> = people
         .into_iter()
         .map(|p| {

@@ -29,11 +29,7 @@ pub fn UsersPage() -> impl IntoView {
         },
         |_| list_users(),
     );
-    let row_error = Signal::derive(move || {
-        last_error(change)
-            .get()
-            .or_else(|| last_error(toggle).get())
-    });
+    let row_error = Signal::derive(move || last_error(change).get().or_else(|| last_error(toggle).get()));
     view! {
         <Title text="Users · Vernier"/>
         <h1>"Users"</h1>

@@ -59,17 +59,11 @@ impl AuthSession {
 
     /// Ends the session on the server: its record is deleted and the cookie cleared.
     pub async fn log_out(&self) -> Result<(), AppError> {
-        self.0
-            .flush()
-            .await
-            .map_err(|e| internal("flush session", e))
+        self.0.flush().await.map_err(|e| internal("flush session", e))
     }
 
     /// The signed-in user's id, if the session has one and it is within its absolute lifetime.
-    pub async fn user_id(
-        &self,
-        policy: &super::state::SessionPolicy,
-    ) -> Result<Option<i64>, AppError> {
+    pub async fn user_id(&self, policy: &super::state::SessionPolicy) -> Result<Option<i64>, AppError> {
         let id: Option<i64> = self
             .0
             .get(USER_ID)
@@ -98,10 +92,7 @@ pub fn state() -> Result<AppState, AppError> {
 }
 
 /// The signed-in, active user of this request, if any. A deactivated user's session is ended.
-pub async fn signed_in_user(
-    state: &AppState,
-    session: &AuthSession,
-) -> Result<Option<UserView>, AppError> {
+pub async fn signed_in_user(state: &AppState, session: &AuthSession) -> Result<Option<UserView>, AppError> {
     let Some(id) = session.user_id(&state.sessions).await? else {
         return Ok(None);
     };

@@ -10,12 +10,7 @@ use crate::error::AppError;
 
 /// Maps a sqlx error to `AppError`: a unique violation on `constraint` becomes a conflict on
 /// `field`; anything else is logged as internal.
-pub(crate) fn map_unique(
-    error: sqlx::Error,
-    constraint: &str,
-    field: &str,
-    message: &str,
-) -> AppError {
+pub(crate) fn map_unique(error: sqlx::Error, constraint: &str, field: &str, message: &str) -> AppError {
     if let sqlx::Error::Database(db_error) = &error {
         if db_error.constraint() == Some(constraint) {
             return AppError::conflict(field, message);

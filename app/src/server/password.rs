@@ -1,8 +1,6 @@
 //! Password hashing with Argon2id at OWASP's recommended parameters.
 
-use argon2::password_hash::{
-    rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
-};
+use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 
 /// Memory cost in KiB: OWASP's 19 MiB.
@@ -13,26 +11,21 @@ const ITERATIONS: u32 = 2;
 const LANES: u32 = 1;
 
 fn hasher() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, LANES, None)
-        .expect("constant Argon2 parameters are valid");
+    let params =
+        Params::new(MEMORY_KIB, ITERATIONS, LANES, None).expect("constant Argon2 parameters are valid");
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
 /// Hashes a password into a PHC string (which carries its own salt and parameters).
 pub fn hash(password: &str) -> Result<String, argon2::password_hash::Error> {
     let salt = SaltString::generate(&mut OsRng);
-    Ok(hasher()
-        .hash_password(password.as_bytes(), &salt)?
-        .to_string())
+    Ok(hasher().hash_password(password.as_bytes(), &salt)?.to_string())
 }
 
 /// Whether `password` matches the PHC string `stored`; a malformed hash never matches.
 pub fn verify(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored).is_ok_and(|parsed| {
-        hasher()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
+    PasswordHash::new(stored)
+        .is_ok_and(|parsed| hasher().verify_password(password.as_bytes(), &parsed).is_ok())
 }
 
 /// Burns the same time as a real verification, so a wrong username cannot be told from a wrong
@@ -64,18 +57,12 @@ mod tests {
     #[test]
     fn hashes_use_argon2id_with_owasp_parameters() {
         let stored = hash("correct horse battery").unwrap();
-        assert!(
-            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{stored}"
-        );
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
     }
 
     #[test]
     fn the_same_password_hashes_differently_each_time() {
-        assert_ne!(
-            hash("same password").unwrap(),
-            hash("same password").unwrap()
-        );
+        assert_ne!(hash("same password").unwrap(), hash("same password").unwrap());
     }
 
     #[test]

@@ -34,8 +34,7 @@ impl IntoResponse for ApiError {
             AppError::NotFound(_) => "not_found",
             AppError::Internal(_) => "internal",
         };
-        let status =
-            StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = json!({ "error": { "code": code, "message": error.message(), "field": error.field() } });
         (status, Json(body)).into_response()
     }

@@ -59,9 +59,7 @@ pub async fn list(
     let caller = caller.require(Access::SignedIn)?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     let metrics = db::metrics::list(&caller.pool, Some(project_id), &filter.parse()?).await?;
-    Ok(Json(
-        metrics.into_iter().map(MetricResource::from).collect(),
-    ))
+    Ok(Json(metrics.into_iter().map(MetricResource::from).collect()))
 }
 
 /// `GET …/metrics/{key}`

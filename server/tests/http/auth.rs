@@ -26,11 +26,7 @@ async fn every_non_public_server_function_refuses_anonymous_callers(pool: PgPool
     assert_eq!(public.len(), 3);
     let client = app.client();
     for path in all.iter().filter(|path| !public.contains(path)) {
-        let response = client
-            .post(format!("{}{path}", app.base))
-            .send()
-            .await
-            .unwrap();
+        let response = client.post(format!("{}{path}", app.base)).send().await.unwrap();
         assert_eq!(
             response.status(),
             StatusCode::UNAUTHORIZED,
@@ -80,10 +76,7 @@ async fn managers_and_annotators_may_read_but_not_create_projects(pool: PgPool) 
     for username in ["manager", "annotator"] {
         let client = app.signed_in(username).await;
         let (status, body) = app.call(&client, "list_projects", &[]).await;
-        assert_eq!(
-            (status, body.as_array().map(Vec::len)),
-            (StatusCode::OK, Some(1))
-        );
+        assert_eq!((status, body.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
         assert_eq!(
             app.call(&client, "create_project", &form).await.0,
             StatusCode::FORBIDDEN
@@ -117,11 +110,7 @@ async fn a_wrong_password_is_a_validation_error_on_the_password_field(pool: PgPo
         assert_eq!(body["Validation"]["message"], "Wrong username or password.");
     }
     let (_, body) = app.call(&client, "current_user", &[]).await;
-    assert_eq!(
-        body,
-        Value::Null,
-        "a failed sign-in must not sign anyone in"
-    );
+    assert_eq!(body, Value::Null, "a failed sign-in must not sign anyone in");
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -183,11 +172,7 @@ async fn bad_input_names_the_field_and_stores_nothing(pool: PgPool) {
     for (form, field, status) in cases {
         let (got, body) = app.call(&admin, "create_user", &form).await;
         assert_eq!(got.as_u16(), status, "{form:?}: {body}");
-        let variant = if status == 409 {
-            "Conflict"
-        } else {
-            "Validation"
-        };
+        let variant = if status == 409 { "Conflict" } else { "Validation" };
         assert_eq!(body[variant]["field"], field, "{form:?}: {body}");
     }
     let (_, users) = app.call(&admin, "list_users", &[]).await;
@@ -210,10 +195,7 @@ async fn bad_input_names_the_field_and_stores_nothing(pool: PgPool) {
 async fn a_deactivated_user_is_signed_out_and_cannot_sign_in(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let annotator = app.signed_in("annotator").await;
-    assert_eq!(
-        app.call(&annotator, "list_projects", &[]).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.call(&annotator, "list_projects", &[]).await.0, StatusCode::OK);
 
     let admin = app.signed_in("admin").await;
     let (_, users) = app.call(&admin, "list_users", &[]).await;
@@ -225,16 +207,9 @@ async fn a_deactivated_user_is_signed_out_and_cannot_sign_in(pool: PgPool) {
         .unwrap()["id"]
         .to_string();
     let (status, body) = app
-        .call(
-            &admin,
-            "set_user_active",
-            &[("id", &id), ("active", "false")],
-        )
+        .call(&admin, "set_user_active", &[("id", &id), ("active", "false")])
         .await;
-    assert_eq!(
-        (status, body["active"].as_bool()),
-        (StatusCode::OK, Some(false))
-    );
+    assert_eq!((status, body["active"].as_bool()), (StatusCode::OK, Some(false)));
 
     assert_eq!(
         app.call(&annotator, "list_projects", &[]).await.0,
@@ -321,10 +296,7 @@ async fn signing_in_cycles_the_session_id_and_signing_out_ends_it_on_the_server(
 async fn a_session_ends_at_its_absolute_lifetime_however_active(pool: PgPool) {
     let app = TestApp::spawn_with(pool, chrono::Duration::seconds(1)).await;
     let owner = app.signed_in("owner").await;
-    assert_eq!(
-        app.call(&owner, "list_projects", &[]).await.0,
-        StatusCode::OK
-    );
+    assert_eq!(app.call(&owner, "list_projects", &[]).await.0, StatusCode::OK);
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(
         app.call(&owner, "list_projects", &[]).await.0,
@@ -350,11 +322,7 @@ async fn pages_redirect_anonymous_visitors_to_sign_in(pool: PgPool) {
     assert_eq!(response.headers()["location"], "/login");
     let login = page("/login").await.unwrap();
     assert_eq!(login.status(), StatusCode::OK);
-    assert!(login
-        .text()
-        .await
-        .unwrap()
-        .contains("data-testid=\"login-form\""));
+    assert!(login.text().await.unwrap().contains("data-testid=\"login-form\""));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -368,9 +336,7 @@ async fn the_admin_page_refuses_other_roles_with_403(pool: PgPool) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     let html = response.text().await.unwrap();
-    assert!(
-        html.contains("data-testid=\"forbidden\"") && !html.contains("data-testid=\"user-table\"")
-    );
+    assert!(html.contains("data-testid=\"forbidden\"") && !html.contains("data-testid=\"user-table\""));
 
     let admin = app.signed_in("admin").await;
     let response = admin

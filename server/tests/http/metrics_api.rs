@@ -98,10 +98,7 @@ async fn an_owner_creates_lists_updates_and_retires_a_metric(pool: PgPool) {
         .unwrap();
     let retired: Value = retired.json().await.unwrap();
     assert_eq!(
-        (
-            retired["status"].as_str(),
-            retired["status_reason"].as_str()
-        ),
+        (retired["status"].as_str(), retired["status_reason"].as_str()),
         (Some("retired"), Some("moved to schema check"))
     );
 }
@@ -120,10 +117,7 @@ async fn readers_may_list_but_not_write_and_strangers_get_401(pool: PgPool) {
 
     for username in ["manager", "annotator"] {
         let client = app.signed_in(username).await;
-        assert_eq!(
-            client.get(&url).send().await.unwrap().status(),
-            StatusCode::OK
-        );
+        assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
         let post = client
             .post(&url)
             .json(&document("other", "1"))

@@ -37,12 +37,7 @@ impl TestApp {
     }
 
     /// Calls a server function with form-encoded arguments, as an `ActionForm` does.
-    pub async fn call(
-        &self,
-        client: &Client,
-        endpoint: &str,
-        form: &[(&str, &str)],
-    ) -> (StatusCode, Value) {
+    pub async fn call(&self, client: &Client, endpoint: &str, form: &[(&str, &str)]) -> (StatusCode, Value) {
         let response = client
             .post(format!("{}/api/{endpoint}", self.base))
             .form(form)
@@ -51,10 +46,7 @@ impl TestApp {
             .unwrap();
         let status = response.status();
         let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
+        (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
     }
 
     pub async fn signed_in(&self, username: &str) -> Client {

@@ -283,9 +283,7 @@ pub fn read_file(format: Format, text: &str) -> Result<MetricFile, AppError> {
 #[cfg(feature = "ssr")]
 pub fn write_file(format: Format, file: &MetricFile) -> Result<String, AppError> {
     match format {
-        Format::Json => {
-            serde_json::to_string_pretty(file).map_err(|e| AppError::Internal(e.to_string()))
-        }
+        Format::Json => serde_json::to_string_pretty(file).map_err(|e| AppError::Internal(e.to_string())),
         Format::Yaml => serde_yaml::to_string(file).map_err(|e| AppError::Internal(e.to_string())),
     }
 }
@@ -364,26 +362,15 @@ metrics:
         let plan = plan(&file, &existing);
         assert_eq!(
             plan.items[0].change,
-            PlannedChange::Update(vec![(
-                "cost_per_failure".into(),
-                "$2.50".into(),
-                "$3.00".into()
-            )])
+            PlannedChange::Update(vec![("cost_per_failure".into(), "$2.50".into(), "$3.00".into())])
         );
-        let errors: Vec<(usize, &str)> = plan
-            .errors
-            .iter()
-            .map(|e| (e.index, e.field.as_str()))
-            .collect();
+        let errors: Vec<(usize, &str)> = plan.errors.iter().map(|e| (e.index, e.field.as_str())).collect();
         assert_eq!(errors, [(1, "cadence"), (2, "key")]);
     }
 
     #[test]
     fn syntax_errors_and_unknown_fields_are_reported_on_the_file() {
-        assert_eq!(
-            read_file(Format::Json, "{").unwrap_err().field(),
-            Some("file")
-        );
+        assert_eq!(read_file(Format::Json, "{").unwrap_err().field(), Some("file"));
         assert_eq!(
             read_file(Format::Yaml, "version: 2\nmetrics: []")
                 .unwrap_err()

@@ -65,10 +65,7 @@ mod tests {
 
     #[test]
     fn empty_filters_match_everything() {
-        assert_eq!(
-            MetricFilter::default().parse().unwrap(),
-            ParsedFilter::default()
-        );
+        assert_eq!(MetricFilter::default().parse().unwrap(), ParsedFilter::default());
     }
 
     #[test]

@@ -99,11 +99,7 @@ mod tests {
     fn a_bad_option_names_the_field_and_the_choices() {
         let error = Category::parse("vibes").unwrap_err();
         assert_eq!(error.field(), Some("category"));
-        assert!(
-            error.message().contains("quality, safety"),
-            "{}",
-            error.message()
-        );
+        assert!(error.message().contains("quality, safety"), "{}", error.message());
     }
 
     #[test]

@@ -80,11 +80,7 @@ pub fn queue(metrics: Vec<MetricView>, today: NaiveDate) -> Vec<QueueItem> {
         })
         .collect();
     items.sort_by_key(|item| {
-        let retire = item
-            .metric
-            .definition
-            .retirement_date
-            .unwrap_or(NaiveDate::MAX);
+        let retire = item.metric.definition.retirement_date.unwrap_or(NaiveDate::MAX);
         item.metric.definition.review_date.min(retire)
     });
     items
@@ -135,11 +131,7 @@ mod tests {
 
     #[test]
     fn retired_metrics_are_never_queued() {
-        assert!(reasons(
-            &metric("2020-01-01", "", Status::Retired),
-            day("2026-11-24")
-        )
-        .is_empty());
+        assert!(reasons(&metric("2020-01-01", "", Status::Retired), day("2026-11-24")).is_empty());
     }
 
     #[test]

@@ -181,9 +181,7 @@ impl ScorerSpec {
             | ScorerSpec::Moderation { words } => check_words(words),
             ScorerSpec::Regex { pattern, .. } => check_pattern(pattern),
             ScorerSpec::Length {
-                min: None,
-                max: None,
-                ..
+                min: None, max: None, ..
             } => bad("a length scorer needs min, max or both".into()),
             ScorerSpec::Length {
                 min: Some(min),
@@ -193,13 +191,9 @@ impl ScorerSpec {
             ScorerSpec::JsonSchema { schema } if !schema.is_object() && !schema.is_boolean() => {
                 bad("a JSON Schema must be an object (or true/false)".into())
             }
-            ScorerSpec::LanguageMatch { min_confidence, .. }
-                if !(0.0..=1.0).contains(min_confidence) =>
-            {
-                bad(format!(
-                    "min_confidence must be between 0 and 1, got {min_confidence}"
-                ))
-            }
+            ScorerSpec::LanguageMatch { min_confidence, .. } if !(0.0..=1.0).contains(min_confidence) => bad(
+                format!("min_confidence must be between 0 and 1, got {min_confidence}"),
+            ),
             ScorerSpec::Retrieval { k, .. } if !(1..=1000).contains(k) => {
                 bad(format!("k must be between 1 and 1000, got {k}"))
             }
@@ -280,8 +274,7 @@ impl ScorerSpec {
             },
             ScorerSpec::Consistency { min_samples: 3 },
             ScorerSpec::LlmJudge {
-                rubric_prompt: "Is the answer faithful to the retrieved context? Answer 1 or 0."
-                    .into(),
+                rubric_prompt: "Is the answer faithful to the retrieved context? Answer 1 or 0.".into(),
                 model: None,
             },
             ScorerSpec::EmbeddingSimilarity { model: None },
@@ -292,18 +285,12 @@ impl ScorerSpec {
 
 fn check_words(words: &[String]) -> Result<(), AppError> {
     if words.is_empty() || words.iter().all(|word| word.trim().is_empty()) {
-        return Err(AppError::invalid(
-            "scorer",
-            "the word list must not be empty",
-        ));
+        return Err(AppError::invalid("scorer", "the word list must not be empty"));
     }
     if words.len() > MAX_WORDS {
         return Err(AppError::invalid(
             "scorer",
-            format!(
-                "the word list has {} words; at most {MAX_WORDS}",
-                words.len()
-            ),
+            format!("the word list has {} words; at most {MAX_WORDS}", words.len()),
         ));
     }
     if let Some(word) = words.iter().find(|word| word.chars().count() > 200) {
@@ -343,9 +330,10 @@ pub struct PassRule {
 impl PassRule {
     /// Parses a threshold and direction from form text.
     pub fn parse(threshold: &str, direction: &str) -> Result<Self, AppError> {
-        let value: f64 = threshold.trim().parse().map_err(|_| {
-            AppError::invalid("threshold", format!("'{threshold}' is not a number"))
-        })?;
+        let value: f64 = threshold
+            .trim()
+            .parse()
+            .map_err(|_| AppError::invalid("threshold", format!("'{threshold}' is not a number")))?;
         if !value.is_finite() {
             return Err(AppError::invalid("threshold", "must be a finite number"));
         }
@@ -389,8 +377,7 @@ mod tests {
 
     #[test]
     fn defaults_fill_omitted_parameters() {
-        let spec =
-            ScorerSpec::parse_json(r#"{"kind": "not_contains", "words": ["delve"]}"#).unwrap();
+        let spec = ScorerSpec::parse_json(r#"{"kind": "not_contains", "words": ["delve"]}"#).unwrap();
         assert_eq!(
             spec,
             ScorerSpec::NotContains {
@@ -419,21 +406,17 @@ mod tests {
     #[test]
     fn empty_word_lists_and_inverted_bounds_are_refused() {
         assert!(ScorerSpec::parse_json(r#"{"kind": "contains", "words": []}"#).is_err());
-        assert!(ScorerSpec::parse_json(
-            r#"{"kind": "length", "unit": "chars", "min": 10, "max": 5}"#
-        )
-        .is_err());
-        assert!(ScorerSpec::parse_json(r#"{"kind": "length", "unit": "chars"}"#).is_err());
         assert!(
-            ScorerSpec::parse_json(r#"{"kind": "retrieval", "measure": "ndcg", "k": 0}"#).is_err()
+            ScorerSpec::parse_json(r#"{"kind": "length", "unit": "chars", "min": 10, "max": 5}"#).is_err()
         );
+        assert!(ScorerSpec::parse_json(r#"{"kind": "length", "unit": "chars"}"#).is_err());
+        assert!(ScorerSpec::parse_json(r#"{"kind": "retrieval", "measure": "ndcg", "k": 0}"#).is_err());
     }
 
     #[cfg(feature = "ssr")]
     #[test]
     fn a_regex_that_does_not_compile_is_refused_with_the_reason() {
-        let error =
-            ScorerSpec::parse_json(r#"{"kind": "regex", "pattern": "(unclosed"}"#).unwrap_err();
+        let error = ScorerSpec::parse_json(r#"{"kind": "regex", "pattern": "(unclosed"}"#).unwrap_err();
         assert!(
             error.message().contains("does not compile"),
             "{}",

@@ -29,13 +29,7 @@ pub async fn record(
 
 /// Every recorded change of a metric, newest first.
 pub async fn list(pool: &PgPool, metric_id: i64) -> Result<Vec<MetricChange>, AppError> {
-    let rows: Vec<(
-        String,
-        String,
-        String,
-        String,
-        chrono::DateTime<chrono::Utc>,
-    )> = sqlx::query_as(
+    let rows: Vec<(String, String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
         "SELECT c.field, c.old_value, c.new_value, u.display_name, c.changed_at
          FROM metric_changes c JOIN users u ON u.id = c.changed_by
          WHERE c.metric_id = $1 ORDER BY c.changed_at DESC, c.id DESC",

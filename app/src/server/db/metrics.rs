@@ -2,16 +2,15 @@
 
 use super::{database, map_unique, metric_history};
 use crate::domain::metric::filter::ParsedFilter;
-use crate::domain::metric::kinds::{
-    Cadence, Category, Direction, FailureAction, Paradigm, Stage, Status,
-};
+use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, Paradigm, Stage, Status};
 use crate::domain::metric::scorer::{PassRule, ScorerSpec};
 use crate::domain::metric::{MetricDefinition, MetricView};
 use crate::domain::money::Money;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-const SELECT: &str = "SELECT m.id, p.slug AS project_slug, m.key, m.name, m.description, m.question, m.paradigm,
+const SELECT: &str =
+    "SELECT m.id, p.slug AS project_slug, m.key, m.name, m.description, m.question, m.paradigm,
         m.category, m.cadence, m.action_on_failure, m.scorer, m.threshold, m.direction, m.stage,
         u.username AS owner, u.display_name AS owner_name, m.cost_per_failure, m.cost_per_evaluation,
         m.review_date, m.retirement_date, m.tags, m.status, m.status_reason, m.created_at, m.updated_at
@@ -62,8 +61,7 @@ impl MetricRow {
                 paradigm: Paradigm::parse(&self.paradigm).map_err(corrupt)?,
                 category: Category::parse(&self.category).map_err(corrupt)?,
                 cadence: Cadence::parse(&self.cadence).map_err(corrupt)?,
-                action_on_failure: FailureAction::parse(&self.action_on_failure)
-                    .map_err(corrupt)?,
+                action_on_failure: FailureAction::parse(&self.action_on_failure).map_err(corrupt)?,
                 scorer,
                 pass_rule: PassRule {
                     threshold: self.threshold,
@@ -162,9 +160,7 @@ fn bind_fields<'q>(
 
 /// `$first, $first+1, …` for the editable fields.
 fn placeholders(first: usize) -> Vec<String> {
-    (first..first + FIELDS.len())
-        .map(|n| format!("${n}"))
-        .collect()
+    (first..first + FIELDS.len()).map(|n| format!("${n}")).collect()
 }
 
 /// Inserts within a caller's transaction (used by imports); returns the new id.
@@ -277,20 +273,15 @@ pub async fn set_status(
         return Err(AppError::invalid("reason", "say why the metric is retired"));
     }
     if reason.chars().count() > 1000 {
-        return Err(AppError::invalid(
-            "reason",
-            "must be at most 1000 characters",
-        ));
+        return Err(AppError::invalid("reason", "must be at most 1000 characters"));
     }
-    sqlx::query(
-        "UPDATE metrics SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1",
-    )
-    .bind(current.id)
-    .bind(next.as_str())
-    .bind(reason)
-    .execute(&mut *tx)
-    .await
-    .map_err(database)?;
+    sqlx::query("UPDATE metrics SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1")
+        .bind(current.id)
+        .bind(next.as_str())
+        .bind(reason)
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
     let new_value = if reason.is_empty() {
         next.to_string()
     } else {
@@ -308,18 +299,13 @@ pub async fn set_status(
 }
 
 /// One metric by project and key.
-pub async fn find(
-    pool: &PgPool,
-    project_id: i64,
-    key: &str,
-) -> Result<Option<MetricView>, AppError> {
-    let row =
-        sqlx::query_as::<_, MetricRow>(&format!("{SELECT} WHERE m.project_id = $1 AND m.key = $2"))
-            .bind(project_id)
-            .bind(key)
-            .fetch_optional(pool)
-            .await
-            .map_err(database)?;
+pub async fn find(pool: &PgPool, project_id: i64, key: &str) -> Result<Option<MetricView>, AppError> {
+    let row = sqlx::query_as::<_, MetricRow>(&format!("{SELECT} WHERE m.project_id = $1 AND m.key = $2"))
+        .bind(project_id)
+        .bind(key)
+        .fetch_optional(pool)
+        .await
+        .map_err(database)?;
     row.map(MetricRow::into_view).transpose()
 }
 
@@ -332,11 +318,7 @@ async fn find_by_id(pool: &PgPool, id: i64) -> Result<MetricView, AppError> {
         .into_view()
 }
 
-async fn lock(
-    connection: &mut PgConnection,
-    project_id: i64,
-    key: &str,
-) -> Result<MetricView, AppError> {
+async fn lock(connection: &mut PgConnection, project_id: i64, key: &str) -> Result<MetricView, AppError> {
     sqlx::query_as::<_, MetricRow>(&format!(
         "{SELECT} WHERE m.project_id = $1 AND m.key = $2 FOR UPDATE OF m"
     ))
@@ -370,25 +352,18 @@ pub async fn list(
         query.push(" AND m.cadence = ").push_bind(cadence.as_str());
     }
     if let Some(category) = filter.category {
-        query
-            .push(" AND m.category = ")
-            .push_bind(category.as_str());
+        query.push(" AND m.category = ").push_bind(category.as_str());
     }
     if let Some(owner) = &filter.owner {
         query.push(" AND u.username = ").push_bind(owner.clone());
     }
     if let Some(tag) = &filter.tag {
-        query
-            .push(" AND ")
-            .push_bind(tag.clone())
-            .push(" = ANY (m.tags)");
+        query.push(" AND ").push_bind(tag.clone()).push(" = ANY (m.tags)");
     }
     if let Some(q) = &filter.q {
         let pattern = format!(
             "%{}%",
-            q.replace('\\', "\\\\")
-                .replace('%', "\\%")
-                .replace('_', "\\_")
+            q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
         );
         query
             .push(" AND (m.key ILIKE ")
@@ -402,6 +377,13 @@ pub async fn list(
             .push(")");
     }
     query.push(" ORDER BY lower(m.name), m.id");
+    fetch_views(pool, query).await
+}
+
+async fn fetch_views(
+    pool: &PgPool,
+    mut query: QueryBuilder<'_, Postgres>,
+) -> Result<Vec<MetricView>, AppError> {
     query
         .build_query_as::<MetricRow>()
         .fetch_all(pool)
@@ -419,8 +401,7 @@ pub async fn queue_candidates(
     project_id: Option<i64>,
     today: chrono::NaiveDate,
 ) -> Result<Vec<MetricView>, AppError> {
-    let horizon =
-        today + chrono::Duration::days(crate::domain::metric::review::RETIREMENT_HORIZON_DAYS);
+    let horizon = today + chrono::Duration::days(crate::domain::metric::review::RETIREMENT_HORIZON_DAYS);
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(SELECT);
     query
         .push(" WHERE m.status <> 'retired' AND (m.review_date <= ")
@@ -432,14 +413,7 @@ pub async fn queue_candidates(
     if let Some(project_id) = project_id {
         query.push(" AND m.project_id = ").push_bind(project_id);
     }
-    query
-        .build_query_as::<MetricRow>()
-        .fetch_all(pool)
-        .await
-        .map_err(database)?
-        .into_iter()
-        .map(MetricRow::into_view)
-        .collect()
+    fetch_views(pool, query).await
 }
 
 #[cfg(test)]

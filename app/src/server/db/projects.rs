@@ -35,11 +35,7 @@ impl From<ProjectRow> for ProjectView {
 }
 
 /// Stores a new project. A taken slug is a conflict.
-pub async fn insert(
-    pool: &PgPool,
-    project: &NewProject,
-    created_by: i64,
-) -> Result<ProjectView, AppError> {
+pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Result<ProjectView, AppError> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (slug, name, description, purpose, created_by)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -115,8 +111,7 @@ mod tests {
     async fn a_created_project_is_listed_and_found_by_slug(pool: PgPool) {
         let by = owner(&pool).await;
         let project =
-            NewProject::parse("Support bot — DACH", "", "German support", "Answer tickets")
-                .unwrap();
+            NewProject::parse("Support bot — DACH", "", "German support", "Answer tickets").unwrap();
         let stored = insert(&pool, &project, by).await.unwrap();
         assert_eq!(
             (stored.slug.as_str(), stored.created_by.as_str()),
@@ -136,13 +131,9 @@ mod tests {
         insert(&pool, &NewProject::parse("Bot", "bot", "", "").unwrap(), by)
             .await
             .unwrap();
-        let error = insert(
-            &pool,
-            &NewProject::parse("Other bot", "bot", "", "").unwrap(),
-            by,
-        )
-        .await
-        .unwrap_err();
+        let error = insert(&pool, &NewProject::parse("Other bot", "bot", "", "").unwrap(), by)
+            .await
+            .unwrap_err();
         assert_eq!(error.field(), Some("slug"));
         assert_eq!(list(&pool).await.unwrap().len(), 1);
     }
@@ -155,12 +146,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let names: Vec<String> = list(&pool)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|p| p.name)
-            .collect();
+        let names: Vec<String> = list(&pool).await.unwrap().into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["Alpha", "beta", "gamma"]);
     }
 }

@@ -36,11 +36,7 @@ impl UserRow {
 const COLUMNS: &str = "id, username, display_name, role, active, created_at";
 
 /// Stores a new user with an already hashed password. A taken username is a conflict.
-pub async fn insert(
-    pool: &PgPool,
-    user: &NewUser,
-    password_hash: &str,
-) -> Result<UserView, AppError> {
+pub async fn insert(pool: &PgPool, user: &NewUser, password_hash: &str) -> Result<UserView, AppError> {
     sqlx::query_as::<_, UserRow>(&format!(
         "INSERT INTO users (username, display_name, password_hash, role)
          VALUES ($1, $2, $3, $4) RETURNING {COLUMNS}"
@@ -67,10 +63,7 @@ pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<UserView>, AppE
 }
 
 /// A user and their password hash, by username, for signing in.
-pub async fn find_credentials(
-    pool: &PgPool,
-    username: &str,
-) -> Result<Option<(UserView, String)>, AppError> {
+pub async fn find_credentials(pool: &PgPool, username: &str) -> Result<Option<(UserView, String)>, AppError> {
     let row: Option<(i64, String)> =
         sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
             .bind(username.trim().to_lowercase())
@@ -99,11 +92,12 @@ pub async fn list(pool: &PgPool) -> Result<Vec<UserView>, AppError> {
 
 /// Active users by display name, as others see them.
 pub async fn people(pool: &PgPool) -> Result<Vec<crate::domain::user::Person>, AppError> {
-    let rows: Vec<(String, String)> =
-        sqlx::query_as("SELECT username, display_name FROM users WHERE active ORDER BY lower(display_name), username")
-            .fetch_all(pool)
-            .await
-            .map_err(database)?;
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT username, display_name FROM users WHERE active ORDER BY lower(display_name), username",
+    )
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
     Ok(rows
         .into_iter()
         .map(|(username, display_name)| crate::domain::user::Person {
@@ -153,15 +147,13 @@ pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<UserView
 
 /// Locks a user's row for the rest of the transaction.
 async fn lock(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<UserView, AppError> {
-    sqlx::query_as::<_, UserRow>(&format!(
-        "SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"
-    ))
-    .bind(id)
-    .fetch_optional(&mut **tx)
-    .await
-    .map_err(database)?
-    .ok_or_else(|| AppError::NotFound("User".into()))?
-    .into_view()
+    sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| AppError::NotFound("User".into()))?
+        .into_view()
 }
 
 /// Refuses when no active admin other than `id` exists; the admins are locked so two concurrent
@@ -171,13 +163,12 @@ async fn ensure_another_admin(
     id: i64,
     field: &str,
 ) -> Result<(), AppError> {
-    let others: Vec<i64> = sqlx::query_scalar(
-        "SELECT id FROM users WHERE role = 'admin' AND active AND id <> $1 FOR UPDATE",
-    )
-    .bind(id)
-    .fetch_all(&mut **tx)
-    .await
-    .map_err(database)?;
+    let others: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND active AND id <> $1 FOR UPDATE")
+            .bind(id)
+            .fetch_all(&mut **tx)
+            .await
+            .map_err(database)?;
     if others.is_empty() {
         return Err(AppError::invalid(
             field,
@@ -214,23 +205,16 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_stored_user_is_found_by_id_and_credentials(pool: PgPool) {
-        let stored = insert(&pool, &new_user("Alice", "owner"), "hash")
-            .await
-            .unwrap();
+        let stored = insert(&pool, &new_user("Alice", "owner"), "hash").await.unwrap();
         assert_eq!(stored.username, "alice");
-        assert_eq!(
-            find_by_id(&pool, stored.id).await.unwrap(),
-            Some(stored.clone())
-        );
+        assert_eq!(find_by_id(&pool, stored.id).await.unwrap(), Some(stored.clone()));
         let (found, hash) = find_credentials(&pool, " ALICE ").await.unwrap().unwrap();
         assert_eq!((found, hash.as_str()), (stored, "hash"));
     }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn a_taken_username_is_a_conflict_and_stores_nothing(pool: PgPool) {
-        insert(&pool, &new_user("alice", "owner"), "hash")
-            .await
-            .unwrap();
+        insert(&pool, &new_user("alice", "owner"), "hash").await.unwrap();
         let error = insert(&pool, &new_user("ALICE", "admin"), "other")
             .await
             .unwrap_err();
@@ -240,21 +224,13 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn the_last_admin_can_be_neither_demoted_nor_deactivated(pool: PgPool) {
-        let admin = insert(&pool, &new_user("root", "admin"), "hash")
-            .await
-            .unwrap();
+        let admin = insert(&pool, &new_user("root", "admin"), "hash").await.unwrap();
         assert_eq!(
-            set_role(&pool, admin.id, Role::Owner)
-                .await
-                .unwrap_err()
-                .field(),
+            set_role(&pool, admin.id, Role::Owner).await.unwrap_err().field(),
             Some("role")
         );
         assert_eq!(
-            set_active(&pool, admin.id, false)
-                .await
-                .unwrap_err()
-                .field(),
+            set_active(&pool, admin.id, false).await.unwrap_err().field(),
             Some("active")
         );
         assert_eq!(
@@ -262,9 +238,7 @@ mod tests {
             Role::Admin
         );
 
-        let second = insert(&pool, &new_user("root2", "admin"), "hash")
-            .await
-            .unwrap();
+        let second = insert(&pool, &new_user("root2", "admin"), "hash").await.unwrap();
         assert_eq!(
             set_role(&pool, admin.id, Role::Owner).await.unwrap().role,
             Role::Owner
@@ -294,9 +268,7 @@ mod tests {
 
     #[sqlx::test(migrations = "../migrations")]
     async fn users_are_listed_admins_first(pool: PgPool) {
-        insert(&pool, &new_user("zed", "annotator"), "h")
-            .await
-            .unwrap();
+        insert(&pool, &new_user("zed", "annotator"), "h").await.unwrap();
         insert(&pool, &new_user("yan", "admin"), "h").await.unwrap();
         let names: Vec<String> = list(&pool)
             .await

@@ -40,24 +40,15 @@ async fn fixture(pool: &PgPool) -> Fixture {
     Fixture { project, owner }
 }
 
+/// The domain's test metric under another key, costing $0.10 per failure.
 fn input(key: &str) -> MetricInput {
     MetricInput {
         key: key.into(),
         name: format!("Metric {key}"),
-        question: "Do replies sound machine-written?".into(),
-        paradigm: "model".into(),
-        category: "quality".into(),
-        cadence: "real-time".into(),
-        action_on_failure: "retry".into(),
-        scorer: r#"{"kind": "not_contains", "words": ["delve"]}"#.into(),
-        threshold: "1".into(),
-        direction: "at_least".into(),
-        stage: "crawl".into(),
         owner: "owner".into(),
         cost_per_failure: "0.10".into(),
-        review_date: "2027-01-31".into(),
         tags: "tone".into(),
-        ..MetricInput::default()
+        ..crate::domain::metric::tests::input()
     }
 }
 
@@ -103,11 +94,7 @@ async fn the_lifecycle_needs_a_reason_to_retire_and_allows_reactivation(pool: Pg
         .unwrap_err();
     assert_eq!(error.field(), Some("reason"));
     assert_eq!(
-        find(&pool, f.project, "no-delve")
-            .await
-            .unwrap()
-            .unwrap()
-            .status,
+        find(&pool, f.project, "no-delve").await.unwrap().unwrap().status,
         Status::Active,
         "a refused retire changes nothing"
     );
@@ -166,15 +153,9 @@ async fn each_kind_of_change_is_recorded_with_old_and_new_values(pool: PgPool) {
     edited.owner = "olga".into();
     edited.review_date = "2027-03-31".into();
     edited.retirement_date = "2027-12-31".into();
-    let updated = update(
-        &pool,
-        f.project,
-        "no-delve",
-        &edited.parse().unwrap(),
-        f.owner,
-    )
-    .await
-    .unwrap();
+    let updated = update(&pool, f.project, "no-delve", &edited.parse().unwrap(), f.owner)
+        .await
+        .unwrap();
     assert_eq!(updated.owner_name, "Olga Other");
 
     let history = metric_history::list(&pool, metric.id).await.unwrap();
@@ -200,19 +181,10 @@ async fn each_kind_of_change_is_recorded_with_old_and_new_values(pool: PgPool) {
     );
 
     // Saving the same definition again records nothing.
-    update(
-        &pool,
-        f.project,
-        "no-delve",
-        &edited.parse().unwrap(),
-        f.owner,
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        metric_history::list(&pool, metric.id).await.unwrap().len(),
-        7
-    );
+    update(&pool, f.project, "no-delve", &edited.parse().unwrap(), f.owner)
+        .await
+        .unwrap();
+    assert_eq!(metric_history::list(&pool, metric.id).await.unwrap().len(), 7);
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -221,51 +193,31 @@ async fn money_is_stored_and_summed_exactly(pool: PgPool) {
     let mut cheap = input("cheap");
     cheap.cost_per_evaluation = "0.0004".into();
     let metric = create(&pool, &f, cheap).await;
-    assert_eq!(
-        metric.definition.cost_per_failure.times(3).to_string(),
-        "$0.30"
-    );
-    assert_eq!(
-        metric.definition.cost_per_evaluation,
-        Money::from_micros(400)
-    );
+    assert_eq!(metric.definition.cost_per_failure.times(3).to_string(), "$0.30");
+    assert_eq!(metric.definition.cost_per_evaluation, Money::from_micros(400));
     let three: i64 = sqlx::query_scalar("SELECT cost_per_failure * 3 FROM metrics WHERE id = $1")
         .bind(metric.id)
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(
-        Money::from_micros(three),
-        Money::parse("total", "0.30").unwrap()
-    );
+    assert_eq!(Money::from_micros(three), Money::parse("total", "0.30").unwrap());
 }
 
 #[sqlx::test(migrations = "../migrations")]
 async fn bad_changes_are_refused_by_field_and_store_nothing(pool: PgPool) {
     let f = fixture(&pool).await;
     let metric = create(&pool, &f, input("no-delve")).await;
-    let duplicate = insert(
-        &pool,
-        f.project,
-        &input("no-delve").parse().unwrap(),
-        f.owner,
-    )
-    .await
-    .unwrap_err();
+    let duplicate = insert(&pool, f.project, &input("no-delve").parse().unwrap(), f.owner)
+        .await
+        .unwrap_err();
     assert_eq!(duplicate.field(), Some("key"));
 
     let mut stranger = input("no-delve");
     stranger.owner = "nobody".into();
     stranger.cost_per_failure = "9".into();
-    let error = update(
-        &pool,
-        f.project,
-        "no-delve",
-        &stranger.parse().unwrap(),
-        f.owner,
-    )
-    .await
-    .unwrap_err();
+    let error = update(&pool, f.project, "no-delve", &stranger.parse().unwrap(), f.owner)
+        .await
+        .unwrap_err();
     assert_eq!(error.field(), Some("owner"));
     let renamed = update(
         &pool,
@@ -283,10 +235,7 @@ async fn bad_changes_are_refused_by_field_and_store_nothing(pool: PgPool) {
         stored.definition, metric.definition,
         "nothing may be half-written"
     );
-    assert_eq!(
-        metric_history::list(&pool, metric.id).await.unwrap().len(),
-        1
-    );
+    assert_eq!(metric_history::list(&pool, metric.id).await.unwrap().len(), 1);
     assert_eq!(
         list(&pool, Some(f.project), &Default::default())
             .await
@@ -319,16 +268,10 @@ async fn the_list_filters_by_each_field_and_by_text(pool: PgPool) {
             let found = list(&pool, Some(f.project), &filter.parse().unwrap())
                 .await
                 .unwrap();
-            found
-                .into_iter()
-                .map(|m| m.definition.key)
-                .collect::<Vec<_>>()
+            found.into_iter().map(|m| m.definition.key).collect::<Vec<_>>()
         }
     };
-    assert_eq!(
-        keys(MetricFilter::default()).await,
-        ["no-delve", "valid-json"]
-    );
+    assert_eq!(keys(MetricFilter::default()).await, ["no-delve", "valid-json"]);
     assert_eq!(
         keys(MetricFilter {
             status: "active".into(),
@@ -419,21 +362,12 @@ async fn the_queue_holds_overdue_and_soon_retiring_metrics_but_not_retired_ones(
     let mut gone = input("gone");
     gone.review_date = "2026-01-01".into();
     create(&pool, &f, gone).await;
-    set_status(
-        &pool,
-        f.project,
-        "gone",
-        Status::Retired,
-        "superseded",
-        f.owner,
-    )
-    .await
-    .unwrap();
+    set_status(&pool, f.project, "gone", Status::Retired, "superseded", f.owner)
+        .await
+        .unwrap();
 
     let items = review::queue(
-        queue_candidates(&pool, Some(f.project), today)
-            .await
-            .unwrap(),
+        queue_candidates(&pool, Some(f.project), today).await.unwrap(),
         today,
     );
     let rows: Vec<(String, String)> = items
