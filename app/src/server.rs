@@ -3,4 +3,5 @@
 pub mod auth;
 pub mod db;
 pub mod password;
+pub mod scoring;
 pub mod state;
