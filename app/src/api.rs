@@ -1,6 +1,7 @@
 //! Server functions, one file per resource. Each starts with `auth::require` (or
 //! `auth::public` for the few anonymous callers may use) and is otherwise thin.
 
+pub mod api_keys;
 pub mod metric_io;
 pub mod metrics;
 pub mod projects;

@@ -1,5 +1,6 @@
 //! Validated types and pure logic shared by the browser and the server.
 
+pub mod api_key;
 pub mod choice;
 pub mod metric;
 pub mod money;

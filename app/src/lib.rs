@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use pages::api_keys::ApiKeysPage;
 use pages::metric::MetricPage;
 use pages::metric_form::{EditMetricPage, NewMetricPage};
 use pages::metrics::MetricsPage;
@@ -32,6 +33,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -67,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/metrics/:key") view=MetricPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/metrics/:key/edit") view=EditMetricPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/queue") view=QueuePage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/metrics-as-code") view=MetricsIoPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

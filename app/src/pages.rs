@@ -1,5 +1,6 @@
 //! Routed pages, one per file.
 
+pub mod api_keys;
 pub mod home;
 pub mod login;
 pub mod metric;

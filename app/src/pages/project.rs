@@ -53,6 +53,9 @@ pub fn ProjectPage() -> impl IntoView {
                 </a>
                 <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>
                 <a href=format!("{base}/metrics-as-code") data-testid="project-io">"Metrics as code"</a>
+                <ForRole access=Access::EDITOR>
+                    <a href=format!("{base}/api-keys") data-testid="project-keys">"API keys"</a>
+                </ForRole>
             </nav>
             <dl class="facts">
                 <dt>"Description"</dt>

@@ -1,38 +1,64 @@
-//! Who is calling the REST API. The pool is reachable only through [`ApiCaller::require`], so a
-//! handler cannot touch data without stating who may call it.
+//! Who is calling the REST API: a signed-in user (session cookie) or a project API key
+//! (`Authorization: Bearer vk_…`). The pool is reachable only through
+//! [`ApiCaller::for_project`], which checks the role (or the key's project) in one place.
 
 use super::error::ApiError;
+use app::domain::api_key::prefix_of;
 use app::domain::role::Access;
 use app::domain::user::UserView;
 use app::error::AppError;
 use app::server::auth::{signed_in_user, AuthSession};
 use app::server::state::AppState;
+use app::server::{api_keys, db};
 use axum::extract::FromRequestParts;
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use sqlx::PgPool;
 use tower_sessions::Session;
 
-/// An authenticated caller whose role is not yet checked.
+enum Principal {
+    User(UserView),
+    /// A project key acts in its own project only, with its creator recorded as the actor.
+    Key {
+        project_id: i64,
+        created_by: i64,
+    },
+}
+
+/// An authenticated caller whose rights are not yet checked.
 pub struct ApiCaller {
-    user: UserView,
+    principal: Principal,
     pool: PgPool,
 }
 
-/// A caller that passed a handler's access rule.
+/// A caller allowed to act in one project.
 pub struct Allowed {
-    pub user: UserView,
     pub pool: PgPool,
+    pub project_id: i64,
+    /// The user recorded in histories (the key's creator for key calls).
+    pub actor: i64,
 }
 
 impl ApiCaller {
-    /// Checks the caller against `access`: 403 when the role may not.
-    pub fn require(self, access: Access) -> Result<Allowed, ApiError> {
-        if !access.allows(self.user.role) {
-            return Err(AppError::Forbidden(access.refusal()).into());
-        }
+    /// Resolves `project` and checks the caller may act there with `access`: a user by role,
+    /// a key by belonging to that project (keys have owner rights in their project).
+    pub async fn for_project(self, project: &str, access: Access) -> Result<Allowed, ApiError> {
+        let project_id = db::projects::id_by_slug(&self.pool, project).await?;
+        let actor = match self.principal {
+            Principal::User(user) if access.allows(user.role) => user.id,
+            Principal::User(_) => return Err(AppError::Forbidden(access.refusal()).into()),
+            Principal::Key {
+                project_id: own,
+                created_by,
+            } if own == project_id => created_by,
+            Principal::Key { .. } => {
+                return Err(AppError::Forbidden("This API key belongs to another project.".into()).into())
+            }
+        };
         Ok(Allowed {
-            user: self.user,
             pool: self.pool,
+            project_id,
+            actor,
         })
     }
 }
@@ -41,9 +67,16 @@ impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        if parts.headers.contains_key(axum::http::header::AUTHORIZATION) {
-            // API keys arrive with the ingestion work; until then a key is never valid.
-            return Err(AppError::Unauthorized.into());
+        let pool = state.pool.clone();
+        if let Some(header) = parts.headers.get(AUTHORIZATION) {
+            let key = header
+                .to_str()
+                .ok()
+                .and_then(|value| value.strip_prefix("Bearer "))
+                .unwrap_or_default()
+                .trim();
+            let principal = key_principal(&pool, key).await?.ok_or(AppError::Unauthorized)?;
+            return Ok(Self { principal, pool });
         }
         let session = Session::from_request_parts(parts, state)
             .await
@@ -52,8 +85,26 @@ impl FromRequestParts<AppState> for ApiCaller {
             .await?
             .ok_or(AppError::Unauthorized)?;
         Ok(Self {
-            user,
-            pool: state.pool.clone(),
+            principal: Principal::User(user),
+            pool,
         })
     }
+}
+
+/// The principal of a presented key, or `None` when it is malformed, unknown or revoked.
+async fn key_principal(pool: &PgPool, key: &str) -> Result<Option<Principal>, AppError> {
+    let Some(prefix) = prefix_of(key) else {
+        return Ok(None);
+    };
+    let Some(record) = db::api_keys::find_live(pool, prefix).await? else {
+        return Ok(None);
+    };
+    if !api_keys::same_digest(&record.digest, &api_keys::digest(key)) {
+        return Ok(None);
+    }
+    db::api_keys::touch(pool, record.id).await?;
+    Ok(Some(Principal::Key {
+        project_id: record.project_id,
+        created_by: record.created_by,
+    }))
 }

@@ -1,7 +1,7 @@
 //! `/api/v1/projects/{project}/metrics`: list, get, create, update, retire, activate.
 //! Bodies use the same document format as metrics-as-code files.
 
-use super::caller::ApiCaller;
+use super::caller::{Allowed, ApiCaller};
 use super::error::ApiError;
 use app::domain::metric::document::MetricDocument;
 use app::domain::metric::filter::MetricFilter;
@@ -50,15 +50,18 @@ pub struct RetireBody {
 
 type ApiResult<T> = Result<T, ApiError>;
 
+fn not_found(key: &str) -> AppError {
+    AppError::NotFound(format!("Metric '{key}'"))
+}
+
 /// `GET …/metrics?status=&stage=&cadence=&category=&owner=&tag=&q=`
 pub async fn list(
     caller: ApiCaller,
     Path(project): Path<String>,
     Query(filter): Query<MetricFilter>,
 ) -> ApiResult<Json<Vec<MetricResource>>> {
-    let caller = caller.require(Access::SignedIn)?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metrics = db::metrics::list(&caller.pool, Some(project_id), &filter.parse()?).await?;
+    let caller = caller.for_project(&project, Access::SignedIn).await?;
+    let metrics = db::metrics::list(&caller.pool, Some(caller.project_id), &filter.parse()?).await?;
     Ok(Json(metrics.into_iter().map(MetricResource::from).collect()))
 }
 
@@ -67,11 +70,10 @@ pub async fn get(
     caller: ApiCaller,
     Path((project, key)): Path<(String, String)>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.require(Access::SignedIn)?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metric = db::metrics::find(&caller.pool, project_id, &key)
+    let caller = caller.for_project(&project, Access::SignedIn).await?;
+    let metric = db::metrics::find(&caller.pool, caller.project_id, &key)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+        .ok_or_else(|| not_found(&key))?;
     Ok(Json(metric.into()))
 }
 
@@ -81,11 +83,10 @@ pub async fn create(
     Path(project): Path<String>,
     body: Result<Json<MetricDocument>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<MetricResource>)> {
-    let caller = caller.require(Access::EDITOR)?;
+    let caller = caller.for_project(&project, Access::EDITOR).await?;
     let Json(document) = body?;
     let definition = document.to_input().parse()?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metric = db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await?;
+    let metric = db::metrics::insert(&caller.pool, caller.project_id, &definition, caller.actor).await?;
     Ok((StatusCode::CREATED, Json(metric.into())))
 }
 
@@ -95,15 +96,12 @@ pub async fn update(
     Path((project, key)): Path<(String, String)>,
     body: Result<Json<MetricDocument>, JsonRejection>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.require(Access::EDITOR)?;
+    let caller = caller.for_project(&project, Access::EDITOR).await?;
     let Json(document) = body?;
     let definition = document.to_input().parse()?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    Ok(Json(
-        db::metrics::update(&caller.pool, project_id, &key, &definition, caller.user.id)
-            .await?
-            .into(),
-    ))
+    let metric =
+        db::metrics::update(&caller.pool, caller.project_id, &key, &definition, caller.actor).await?;
+    Ok(Json(metric.into()))
 }
 
 /// `POST …/metrics/{key}/retire` with `{"reason": "…"}` (required).
@@ -112,9 +110,9 @@ pub async fn retire(
     Path((project, key)): Path<(String, String)>,
     body: Result<Json<RetireBody>, JsonRejection>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.require(Access::EDITOR)?;
+    let caller = caller.for_project(&project, Access::EDITOR).await?;
     let Json(body) = body?;
-    set_status(caller, &project, &key, Status::Retired, &body.reason).await
+    set_status(caller, &key, Status::Retired, &body.reason).await
 }
 
 /// `POST …/metrics/{key}/activate`
@@ -122,21 +120,17 @@ pub async fn activate(
     caller: ApiCaller,
     Path((project, key)): Path<(String, String)>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.require(Access::EDITOR)?;
-    set_status(caller, &project, &key, Status::Active, "").await
+    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    set_status(caller, &key, Status::Active, "").await
 }
 
 async fn set_status(
-    caller: super::caller::Allowed,
-    project: &str,
+    caller: Allowed,
     key: &str,
     next: Status,
     reason: &str,
 ) -> ApiResult<Json<MetricResource>> {
-    let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
-    Ok(Json(
-        db::metrics::set_status(&caller.pool, project_id, key, next, reason, caller.user.id)
-            .await?
-            .into(),
-    ))
+    let metric =
+        db::metrics::set_status(&caller.pool, caller.project_id, key, next, reason, caller.actor).await?;
+    Ok(Json(metric.into()))
 }
