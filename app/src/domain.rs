@@ -4,6 +4,7 @@ pub mod api_key;
 pub mod choice;
 pub mod metric;
 pub mod money;
+pub mod output;
 pub mod project;
 pub mod role;
 pub mod text;

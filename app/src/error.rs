@@ -26,6 +26,9 @@ pub enum AppError {
     /// The thing asked for does not exist (or is not visible to the caller).
     #[error("{0} was not found.")]
     NotFound(String),
+    /// The request is larger than allowed.
+    #[error("{0}")]
+    TooLarge(String),
     /// Anything unexpected; details are in the server log.
     #[error("Something went wrong on the server ({0}).")]
     Internal(String),
@@ -72,6 +75,7 @@ impl AppError {
             Self::Unauthorized => 401,
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
+            Self::TooLarge(_) => 413,
             Self::Internal(_) => 500,
         }
     }

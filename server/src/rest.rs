@@ -6,8 +6,10 @@
 pub mod caller;
 pub mod error;
 pub mod metrics;
+pub mod outputs;
 
 use app::server::state::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use axum::Router;
 
@@ -29,5 +31,9 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/projects/{project}/metrics/{key}/activate",
             post(metrics::activate),
+        )
+        .route(
+            "/api/v1/projects/{project}/outputs",
+            post(outputs::ingest).layer(DefaultBodyLimit::max(outputs::MAX_BODY)),
         )
 }

@@ -14,9 +14,9 @@ pub fn generate() -> (String, String) {
     (key, prefix)
 }
 
-/// The stored digest of a key.
-pub fn digest(key: &str) -> Vec<u8> {
-    Sha256::digest(key.as_bytes()).to_vec()
+/// The SHA-256 digest of a key (or of any request body).
+pub fn digest(data: impl AsRef<[u8]>) -> Vec<u8> {
+    Sha256::digest(data.as_ref()).to_vec()
 }
 
 /// Compares digests in constant time.

@@ -2,8 +2,10 @@
 //! types; they answer `AppError` so unique violations become field-level conflicts.
 
 pub mod api_keys;
+pub mod idempotency;
 pub mod metric_history;
 pub mod metrics;
+pub mod outputs;
 pub mod projects;
 pub mod users;
 

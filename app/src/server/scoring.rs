@@ -2,6 +2,7 @@
 //! schemas) and then scores outputs in microseconds, with no I/O. LLM-as-judge and embedding
 //! similarity call configured endpoints and are run by the scoring jobs, not here.
 
+pub mod active;
 pub mod language;
 pub mod lexical;
 pub mod retrieval;

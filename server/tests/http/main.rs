@@ -4,4 +4,5 @@
 mod api_keys;
 mod auth;
 mod metrics_api;
+mod outputs;
 mod support;

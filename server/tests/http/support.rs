@@ -9,6 +9,7 @@ use sqlx::PgPool;
 
 pub struct TestApp {
     pub base: String,
+    pub pool: PgPool,
 }
 
 impl TestApp {
@@ -24,11 +25,11 @@ impl TestApp {
             absolute,
             secure: false,
         };
-        let router = build_router(pool, options, sessions).await.unwrap();
+        let router = build_router(pool.clone(), options, sessions).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-        Self { base }
+        Self { base, pool }
     }
 
     /// A browser-like client with its own cookie jar.

@@ -1,0 +1,324 @@
+//! Logged LLM outputs as clients send them, validated record by record.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// Most records in one request.
+pub const MAX_BATCH: usize = 1_000;
+/// Longest output, input or expected output, in characters.
+pub const MAX_TEXT: usize = 200_000;
+
+/// One conversation turn.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    pub role: String,
+    pub content: String,
+}
+
+/// One record as sent: everything optional here, so that validation can name each problem.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutputRecord {
+    pub version: Option<String>,
+    pub model: Option<String>,
+    pub prompt_hash: Option<String>,
+    pub version_notes: Option<String>,
+    pub conversation_id: Option<String>,
+    pub turn_index: Option<i32>,
+    pub input: Option<String>,
+    pub messages: Option<Vec<Message>>,
+    pub output: Option<String>,
+    pub expected_output: Option<String>,
+    pub source: Option<String>,
+    pub metadata: Option<Map<String, Value>>,
+    pub retrieved_ids: Option<Vec<String>>,
+    pub relevant_ids: Option<Vec<String>>,
+    pub latency_ms: Option<i32>,
+    pub tokens_in: Option<i32>,
+    pub tokens_out: Option<i32>,
+    pub timestamp: Option<DateTime<Utc>>,
+    pub external_id: Option<String>,
+}
+
+/// A validated output, ready to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOutput {
+    pub version: String,
+    pub model: Option<String>,
+    pub prompt_hash: Option<String>,
+    pub version_notes: Option<String>,
+    pub conversation_id: Option<String>,
+    pub turn_index: Option<i32>,
+    pub input: Option<String>,
+    pub messages: Option<Vec<Message>>,
+    pub output: String,
+    pub expected_output: Option<String>,
+    pub source: String,
+    pub metadata: Map<String, Value>,
+    pub retrieved_ids: Vec<String>,
+    pub relevant_ids: Vec<String>,
+    pub latency_ms: Option<i32>,
+    pub tokens_in: Option<i32>,
+    pub tokens_out: Option<i32>,
+    pub occurred_at: DateTime<Utc>,
+    pub external_id: Option<String>,
+}
+
+impl NewOutput {
+    /// The user's turns, for scorers that look at the conversation.
+    pub fn user_messages(&self) -> Vec<String> {
+        match (&self.messages, &self.input) {
+            (Some(messages), _) => messages
+                .iter()
+                .filter(|m| m.role == "user")
+                .map(|m| m.content.clone())
+                .collect(),
+            (None, Some(input)) => vec![input.clone()],
+            (None, None) => Vec::new(),
+        }
+    }
+}
+
+/// A problem with one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordError {
+    pub index: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// Validates a batch given as JSON values; every problem of every record is returned.
+#[cfg(feature = "ssr")]
+pub fn validate(values: Vec<Value>, now: DateTime<Utc>) -> Result<Vec<NewOutput>, Vec<RecordError>> {
+    let mut outputs = Vec::with_capacity(values.len());
+    let mut errors = Vec::new();
+    let mut seen_ids = std::collections::HashMap::new();
+    for (index, value) in values.into_iter().enumerate() {
+        let record: OutputRecord = match serde_path_to_error::deserialize(value) {
+            Ok(record) => record,
+            Err(error) => {
+                let field = error.path().to_string();
+                errors.push(RecordError {
+                    index,
+                    field: if field == "." { "record".into() } else { field },
+                    message: error.into_inner().to_string(),
+                });
+                continue;
+            }
+        };
+        let before = errors.len();
+        let output = check(index, record, now, &mut errors);
+        if let Some(id) = output.as_ref().and_then(|o| o.external_id.clone()) {
+            if let Some(first) = seen_ids.insert(id, index) {
+                errors.push(RecordError {
+                    index,
+                    field: "external_id".into(),
+                    message: format!("repeats record {first} of this batch"),
+                });
+            }
+        }
+        if errors.len() == before {
+            outputs.extend(output);
+        }
+    }
+    if errors.is_empty() {
+        Ok(outputs)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn check(
+    index: usize,
+    r: OutputRecord,
+    now: DateTime<Utc>,
+    errors: &mut Vec<RecordError>,
+) -> Option<NewOutput> {
+    let mut fail = |field: &str, message: String| {
+        errors.push(RecordError {
+            index,
+            field: field.into(),
+            message,
+        })
+    };
+    let text = |value: Option<String>, max: usize| {
+        value
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+            .map(|v| (v.chars().count() <= max, v))
+    };
+    let short =
+        |field: &str, value: Option<String>, max: usize, fail: &mut dyn FnMut(&str, String)| match text(
+            value, max,
+        ) {
+            Some((true, v)) => Some(v),
+            Some((false, _)) => {
+                fail(field, format!("must be at most {max} characters"));
+                None
+            }
+            None => None,
+        };
+    let version = short("version", r.version, 100, &mut fail);
+    if version.is_none() {
+        fail(
+            "version",
+            "is required: the label of the system version that produced the output".into(),
+        );
+    }
+    let output = match r.output {
+        Some(output) if output.chars().count() <= MAX_TEXT => Some(output),
+        Some(_) => {
+            fail("output", format!("must be at most {MAX_TEXT} characters"));
+            None
+        }
+        None => {
+            fail("output", "is required".into());
+            None
+        }
+    };
+    if r.input.is_none() && r.messages.as_ref().is_none_or(Vec::is_empty) {
+        fail("input", "give the input or the conversation's messages".into());
+    }
+    let source = r.source.unwrap_or_else(|| "production".into());
+    if !["production", "eval", "synthetic"].contains(&source.as_str()) {
+        fail(
+            "source",
+            format!("'{source}' is not one of: production, eval, synthetic"),
+        );
+    }
+    for (field, value) in [
+        ("turn_index", r.turn_index),
+        ("latency_ms", r.latency_ms),
+        ("tokens_in", r.tokens_in),
+        ("tokens_out", r.tokens_out),
+    ] {
+        if value.is_some_and(|v| v < 0) {
+            fail(field, "must not be negative".into());
+        }
+    }
+    for (field, ids) in [
+        ("retrieved_ids", &r.retrieved_ids),
+        ("relevant_ids", &r.relevant_ids),
+    ] {
+        if ids.as_ref().is_some_and(|ids| ids.len() > 1000) {
+            fail(field, "at most 1000 ids".into());
+        }
+    }
+    let metadata = r.metadata.unwrap_or_default();
+    if serde_json::to_string(&metadata).map_or(0, |s| s.len()) > 16 * 1024 {
+        fail("metadata", "must be at most 16 KiB of JSON".into());
+    }
+    let occurred_at = r.timestamp.unwrap_or(now);
+    if occurred_at > now + chrono::Duration::days(1) {
+        fail("timestamp", "is more than a day in the future".into());
+    }
+    let external_id = short("external_id", r.external_id, 200, &mut fail);
+    let conversation_id = short("conversation_id", r.conversation_id, 200, &mut fail);
+    let model = short("model", r.model, 200, &mut fail);
+    let prompt_hash = short("prompt_hash", r.prompt_hash, 200, &mut fail);
+    let version_notes = short("version_notes", r.version_notes, 2000, &mut fail);
+    let long = |field: &str, value: Option<String>, fail: &mut dyn FnMut(&str, String)| match value {
+        Some(v) if v.chars().count() > MAX_TEXT => {
+            fail(field, format!("must be at most {MAX_TEXT} characters"));
+            None
+        }
+        other => other,
+    };
+    let input = long("input", r.input, &mut fail);
+    let expected_output = long("expected_output", r.expected_output, &mut fail);
+    Some(NewOutput {
+        version: version?,
+        model,
+        prompt_hash,
+        version_notes,
+        conversation_id,
+        turn_index: r.turn_index,
+        input,
+        messages: r.messages,
+        output: output?,
+        expected_output,
+        source,
+        metadata,
+        retrieved_ids: r.retrieved_ids.unwrap_or_default(),
+        relevant_ids: r.relevant_ids.unwrap_or_default(),
+        latency_ms: r.latency_ms,
+        tokens_in: r.tokens_in,
+        tokens_out: r.tokens_out,
+        occurred_at,
+        external_id,
+    })
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn now() -> DateTime<Utc> {
+        "2026-11-24T10:00:00Z".parse().unwrap()
+    }
+
+    #[test]
+    fn a_minimal_record_gets_defaults() {
+        let outputs = validate(
+            vec![json!({"version": "v1", "input": "Hallo", "output": "Guten Tag"})],
+            now(),
+        )
+        .unwrap();
+        assert_eq!(
+            (outputs[0].source.as_str(), outputs[0].occurred_at),
+            ("production", now())
+        );
+        assert_eq!(outputs[0].user_messages(), ["Hallo"]);
+    }
+
+    #[test]
+    fn every_problem_is_named_by_record_and_field() {
+        let errors = validate(
+            vec![
+                json!({"version": "v1", "input": "ok", "output": "ok"}),
+                json!({"input": "x", "output": "y", "source": "prod", "latency_ms": -5}),
+                json!({"version": "v1", "input": "x", "output": 42}),
+                json!({"version": "v1", "output": "y", "colour": "red"}),
+                json!({"version": "v1", "messages": [], "output": "y", "timestamp": "2026-12-24T00:00:00Z"}),
+            ],
+            now(),
+        )
+        .unwrap_err();
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.index, e.field.as_str())).collect();
+        assert_eq!(
+            found,
+            [
+                (1, "version"),
+                (1, "source"),
+                (1, "latency_ms"),
+                (2, "output"),
+                (3, "colour"),
+                (4, "input"),
+                (4, "timestamp")
+            ]
+        );
+    }
+
+    #[test]
+    fn an_external_id_may_not_repeat_within_a_batch() {
+        let record = json!({"version": "v1", "input": "x", "output": "y", "external_id": "a-1"});
+        let errors = validate(vec![record.clone(), record], now()).unwrap_err();
+        assert_eq!((errors[0].index, errors[0].field.as_str()), (1, "external_id"));
+    }
+
+    #[test]
+    fn the_user_turns_come_from_the_messages() {
+        let outputs = validate(
+            vec![json!({"version": "v1", "output": "y", "messages": [
+                {"role": "system", "content": "Be brief"}, {"role": "user", "content": "Hallo"},
+                {"role": "assistant", "content": "Hi"}, {"role": "user", "content": "Wie geht's?"}]})],
+            now(),
+        )
+        .unwrap();
+        assert_eq!(outputs[0].user_messages(), ["Hallo", "Wie geht's?"]);
+    }
+}

@@ -1,0 +1,147 @@
+//! `POST /api/v1/projects/{project}/outputs`: a batch of outputs (a JSON array, or NDJSON),
+//! validated whole, stored atomically, scored by every active automated metric, idempotent by
+//! external id and by `Idempotency-Key`.
+
+use super::caller::ApiCaller;
+use super::error::ApiError;
+use app::domain::metric::filter::ParsedFilter;
+use app::domain::metric::kinds::Status;
+use app::domain::output::{self, RecordError, MAX_BATCH};
+use app::domain::role::Access;
+use app::error::AppError;
+use app::server::scoring::active;
+use app::server::{api_keys, auth, db};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::Path;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::Value;
+
+/// Largest request body accepted.
+pub const MAX_BODY: usize = 16 * 1024 * 1024;
+
+/// The handler; see the module documentation.
+pub async fn ingest(
+    caller: ApiCaller,
+    Path(project): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let body = body.map_err(|rejection| match rejection.status() {
+        StatusCode::PAYLOAD_TOO_LARGE => {
+            AppError::TooLarge(format!("the body is larger than {} MiB", MAX_BODY >> 20))
+        }
+        _ => AppError::invalid("body", rejection.body_text()),
+    })?;
+    let values = records(&headers, &body)?;
+    if values.len() > MAX_BATCH {
+        return Err(AppError::TooLarge(format!(
+            "{} records; at most {MAX_BATCH} per request",
+            values.len()
+        ))
+        .into());
+    }
+    let key = idempotency_key(&headers)?;
+    let digest = api_keys::digest(&body);
+    if let Some(key) = &key {
+        if let Some(remembered) = db::idempotency::find(&caller.pool, caller.project_id, key).await? {
+            if remembered.digest != digest {
+                return Err(AppError::invalid(
+                    "Idempotency-Key",
+                    "was already used with a different request body",
+                )
+                .into());
+            }
+            let status = StatusCode::from_u16(remembered.status).unwrap_or(StatusCode::CREATED);
+            let mut response = (status, Json(remembered.response)).into_response();
+            response
+                .headers_mut()
+                .insert("idempotent-replayed", HeaderValue::from_static("true"));
+            return Ok(response);
+        }
+    }
+    let batch = output::validate(values, chrono::Utc::now()).map_err(ApiError::Records)?;
+    let active = ParsedFilter {
+        status: Some(Status::Active),
+        ..Default::default()
+    };
+    let scorers =
+        active::from_metrics(&db::metrics::list(&caller.pool, Some(caller.project_id), &active).await?);
+
+    let mut tx = caller
+        .pool
+        .begin()
+        .await
+        .map_err(|e| auth::internal("begin ingest", e))?;
+    let ingested = db::outputs::ingest(&mut tx, caller.project_id, &batch, &scorers).await?;
+    let answer = serde_json::to_value(&ingested).map_err(|e| auth::internal("encode answer", e))?;
+    if let Some(key) = &key {
+        db::idempotency::remember(
+            &mut tx,
+            caller.project_id,
+            key,
+            &digest,
+            StatusCode::CREATED.as_u16(),
+            &answer,
+        )
+        .await?;
+    }
+    tx.commit()
+        .await
+        .map_err(|e| auth::internal("commit ingest", e))?;
+    Ok((StatusCode::CREATED, Json(answer)).into_response())
+}
+
+/// The records of the body: NDJSON (one per line) when the content type says so, else a JSON
+/// array (or one object). A line that is not JSON is reported by its index.
+fn records(headers: &HeaderMap, body: &[u8]) -> Result<Vec<Value>, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let text = std::str::from_utf8(body).map_err(|_| AppError::invalid("body", "is not UTF-8"))?;
+    let values = if content_type.contains("ndjson") || content_type.contains("jsonl") {
+        let mut values = Vec::new();
+        let mut errors = Vec::new();
+        for (index, line) in text.lines().filter(|line| !line.trim().is_empty()).enumerate() {
+            match serde_json::from_str(line) {
+                Ok(value) => values.push(value),
+                Err(e) => errors.push(RecordError {
+                    index,
+                    field: "record".into(),
+                    message: format!("is not JSON: {e}"),
+                }),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(ApiError::Records(errors));
+        }
+        values
+    } else {
+        match serde_json::from_str(text)
+            .map_err(|e| AppError::invalid("body", format!("is not JSON: {e}")))?
+        {
+            Value::Array(values) => values,
+            object @ Value::Object(_) => vec![object],
+            _ => return Err(AppError::invalid("body", "must be an array of outputs").into()),
+        }
+    };
+    if values.is_empty() {
+        return Err(AppError::invalid("body", "holds no outputs").into());
+    }
+    Ok(values)
+}
+
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(value) = headers.get("idempotency-key") else {
+        return Ok(None);
+    };
+    let key = value.to_str().map(str::trim).unwrap_or_default();
+    if key.is_empty() || key.len() > 200 {
+        return Err(AppError::invalid("Idempotency-Key", "must be 1 to 200 visible characters").into());
+    }
+    Ok(Some(key.to_owned()))
+}
