@@ -3,6 +3,8 @@
 pub mod api_keys;
 pub mod auth;
 pub mod db;
+pub mod ingest;
 pub mod password;
+pub mod realtime;
 pub mod scoring;
 pub mod state;

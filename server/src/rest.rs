@@ -4,6 +4,7 @@
 //! work) plug into [`caller::ApiCaller`], so handlers stay as they are.
 
 pub mod caller;
+pub mod check;
 pub mod error;
 pub mod metrics;
 pub mod outputs;
@@ -32,6 +33,7 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/projects/{project}/metrics/{key}/activate",
             post(metrics::activate),
         )
+        .route("/api/v1/projects/{project}/check", post(check::check))
         .route(
             "/api/v1/projects/{project}/outputs",
             post(outputs::ingest).layer(DefaultBodyLimit::max(outputs::MAX_BODY)),

@@ -81,7 +81,11 @@ pub async fn build_router(
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(sessions.idle));
 
+    let scorers = std::sync::Arc::new(app::server::realtime::ScorerCache::default());
+    tokio::spawn(app::server::realtime::listen(pool.clone(), scorers.clone()));
     let state = AppState {
+        recorder: app::server::realtime::CheckRecorder::start(pool.clone(), 10_000),
+        scorers,
         leptos_options,
         pool,
         sessions: SessionPolicy {

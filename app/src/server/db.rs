@@ -23,6 +23,6 @@ pub(crate) fn map_unique(error: sqlx::Error, constraint: &str, field: &str, mess
 }
 
 /// Any other database failure.
-pub(crate) fn database(error: sqlx::Error) -> AppError {
+pub fn database(error: sqlx::Error) -> AppError {
     super::auth::internal("database", error)
 }

@@ -17,6 +17,10 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub sessions: SessionPolicy,
+    /// Compiled real-time scorers per project.
+    pub scorers: std::sync::Arc<super::realtime::ScorerCache>,
+    /// Records real-time checks off the request path.
+    pub recorder: super::realtime::CheckRecorder,
 }
 
 impl FromRef<AppState> for LeptosOptions {

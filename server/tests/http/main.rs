@@ -3,6 +3,7 @@
 
 mod api_keys;
 mod auth;
+mod check;
 mod metrics_api;
 mod outputs;
 mod support;

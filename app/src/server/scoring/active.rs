@@ -2,7 +2,7 @@
 //! the real-time check, cached), and the score rows they produce.
 
 use super::{Compiled, ScoringInput, Skip, VERSION};
-use crate::domain::metric::kinds::{Paradigm, Status};
+use crate::domain::metric::kinds::{Cadence, FailureAction, Paradigm, Status};
 use crate::domain::metric::scorer::PassRule;
 use crate::domain::metric::MetricView;
 
@@ -12,6 +12,8 @@ pub struct ActiveScorer {
     pub metric_id: i64,
     pub key: String,
     pub rule: PassRule,
+    pub cadence: Cadence,
+    pub action: FailureAction,
     /// `Err` holds why the scorer could not be compiled; it is recorded on every score.
     pub scorer: Result<Compiled, String>,
 }
@@ -35,6 +37,8 @@ pub fn from_metrics(metrics: &[MetricView]) -> Vec<ActiveScorer> {
             metric_id: m.id,
             key: m.definition.key.clone(),
             rule: m.definition.pass_rule,
+            cadence: m.definition.cadence,
+            action: m.definition.action_on_failure,
             scorer: Compiled::new(&m.definition.scorer),
         })
         .collect()

@@ -1,0 +1,251 @@
+//! The real-time check: cached scorers of the real-time metrics, the verdicts and the action,
+//! and recording checks after the answer has gone.
+//!
+//! The cache is rebuilt lazily after Postgres announces a metric change (`NOTIFY
+//! vernier_metrics`, sent by a trigger), so every server sees edits made through any of them.
+
+use super::ingest;
+use super::scoring::active::{ActiveScorer, ScoreRow};
+use super::scoring::ScoringInput;
+use crate::domain::metric::kinds::{Cadence, FailureAction};
+use crate::domain::output::NewOutput;
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use tokio::sync::mpsc;
+
+/// The channel Postgres announces metric changes on.
+pub const CHANNEL: &str = "vernier_metrics";
+
+/// Compiled real-time scorers per project.
+#[derive(Debug, Default)]
+pub struct ScorerCache {
+    projects: RwLock<HashMap<i64, Arc<Vec<ActiveScorer>>>>,
+}
+
+impl ScorerCache {
+    /// The project's real-time scorers, loaded on first use after a change.
+    pub async fn realtime(&self, pool: &PgPool, project_id: i64) -> Result<Arc<Vec<ActiveScorer>>, AppError> {
+        if let Some(cached) = self
+            .projects
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&project_id)
+        {
+            return Ok(cached.clone());
+        }
+        let scorers: Vec<ActiveScorer> = ingest::scorers(pool, project_id)
+            .await?
+            .into_iter()
+            .filter(|s| s.cadence == Cadence::RealTime)
+            .collect();
+        let scorers = Arc::new(scorers);
+        self.projects
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(project_id, scorers.clone());
+        Ok(scorers)
+    }
+
+    /// Forgets one project's scorers (`None`: every project's).
+    pub fn invalidate(&self, project_id: Option<i64>) {
+        let mut projects = self.projects.write().unwrap_or_else(|e| e.into_inner());
+        match project_id {
+            Some(id) => {
+                projects.remove(&id);
+            }
+            None => projects.clear(),
+        }
+    }
+}
+
+/// Listens for metric changes and invalidates the cache; runs for the life of the server.
+pub async fn listen(pool: PgPool, cache: Arc<ScorerCache>) {
+    loop {
+        let mut listener = match PgListener::connect_with(&pool).await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!("metric change listener cannot connect: {error}");
+                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
+                continue;
+            }
+        };
+        if let Err(error) = listener.listen(CHANNEL).await {
+            tracing::warn!("cannot LISTEN {CHANNEL}: {error}");
+            continue;
+        }
+        // Changes may have been missed while not listening.
+        cache.invalidate(None);
+        while let Ok(notification) = listener.recv().await {
+            cache.invalidate(notification.payload().parse().ok());
+        }
+    }
+}
+
+/// One metric's verdict on the checked reply.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Verdict {
+    pub metric: String,
+    pub value: Option<f64>,
+    pub passed: Option<bool>,
+    /// What the metric asks for when the reply fails (`none` when it passed or did not apply).
+    pub action: FailureAction,
+    pub rationale: String,
+}
+
+/// The answer of a check: the action to take now, and each metric's verdict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckAnswer {
+    pub action: FailureAction,
+    pub verdicts: Vec<Verdict>,
+}
+
+/// Scores a reply with the real-time scorers; the action is the most severe of the failures
+/// (block, then retry, then flag, then alert).
+pub fn check(scorers: &[ActiveScorer], input: &ScoringInput<'_>) -> CheckAnswer {
+    let verdicts: Vec<Verdict> = scorers
+        .iter()
+        .filter_map(|scorer| scorer.score(input).map(|row| verdict(scorer, row)))
+        .collect();
+    let action = verdicts
+        .iter()
+        .map(|v| v.action)
+        .max_by_key(|a| severity(*a))
+        .unwrap_or(FailureAction::Nothing);
+    CheckAnswer { action, verdicts }
+}
+
+fn verdict(scorer: &ActiveScorer, row: ScoreRow) -> Verdict {
+    let failed = row.passed == Some(false);
+    Verdict {
+        metric: scorer.key.clone(),
+        value: row.value,
+        passed: row.passed,
+        action: if failed {
+            scorer.action
+        } else {
+            FailureAction::Nothing
+        },
+        rationale: row.error.unwrap_or(row.rationale),
+    }
+}
+
+fn severity(action: FailureAction) -> u8 {
+    match action {
+        FailureAction::Nothing => 0,
+        FailureAction::Alert => 1,
+        FailureAction::Flag => 2,
+        FailureAction::Retry => 3,
+        FailureAction::Block => 4,
+    }
+}
+
+/// Records checks in the background, so storage never delays an answer.
+#[derive(Debug, Clone)]
+pub struct CheckRecorder {
+    sender: mpsc::Sender<(i64, NewOutput)>,
+}
+
+impl CheckRecorder {
+    /// Starts the recording task; up to `capacity` checks wait while the database is busy.
+    pub fn start(pool: PgPool, capacity: usize) -> Self {
+        let (sender, mut receiver) = mpsc::channel::<(i64, NewOutput)>(capacity);
+        tokio::spawn(async move {
+            while let Some((project_id, output)) = receiver.recv().await {
+                // Drain what queued meanwhile and store it in one transaction per project.
+                let mut batches: HashMap<i64, Vec<NewOutput>> = HashMap::from([(project_id, vec![output])]);
+                while let Ok((project_id, output)) = receiver.try_recv() {
+                    batches.entry(project_id).or_default().push(output);
+                }
+                for (project_id, batch) in batches {
+                    if let Err(error) = ingest::store(&pool, project_id, &batch).await {
+                        tracing::error!(project_id, "recording {} check(s) failed: {error}", batch.len());
+                    }
+                }
+            }
+        });
+        Self { sender }
+    }
+
+    /// Queues a check for recording; when the queue is full the check is answered unrecorded.
+    pub fn record(&self, project_id: i64, output: NewOutput) {
+        if self.sender.try_send((project_id, output)).is_err() {
+            tracing::warn!(project_id, "check recording queue full; a check was not recorded");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::metric::kinds::Direction;
+    use crate::domain::metric::scorer::{PassRule, ScorerSpec};
+    use crate::server::scoring::Compiled;
+
+    fn scorer(key: &str, spec: &str, action: FailureAction) -> ActiveScorer {
+        ActiveScorer {
+            metric_id: 1,
+            key: key.into(),
+            rule: PassRule {
+                threshold: 1.0,
+                direction: Direction::AtLeast,
+            },
+            cadence: Cadence::RealTime,
+            action,
+            scorer: Compiled::new(&ScorerSpec::parse_json(spec).unwrap()),
+        }
+    }
+
+    #[test]
+    fn the_most_severe_failing_action_wins() {
+        let scorers = [
+            scorer(
+                "no-delve",
+                r#"{"kind": "not_contains", "words": ["delve"]}"#,
+                FailureAction::Retry,
+            ),
+            scorer(
+                "moderation",
+                r#"{"kind": "moderation", "words": ["idiot"]}"#,
+                FailureAction::Block,
+            ),
+            scorer("json", r#"{"kind": "valid_json"}"#, FailureAction::Flag),
+        ];
+        let answer = check(
+            &scorers,
+            &ScoringInput {
+                output: "Let us delve in, idiot.",
+                ..Default::default()
+            },
+        );
+        assert_eq!(answer.action, FailureAction::Block);
+        let actions: Vec<FailureAction> = answer.verdicts.iter().map(|v| v.action).collect();
+        assert_eq!(
+            actions,
+            [FailureAction::Retry, FailureAction::Block, FailureAction::Flag]
+        );
+    }
+
+    #[test]
+    fn a_passing_reply_needs_no_action() {
+        let scorers = [scorer(
+            "no-delve",
+            r#"{"kind": "not_contains", "words": ["delve"]}"#,
+            FailureAction::Retry,
+        )];
+        let answer = check(
+            &scorers,
+            &ScoringInput {
+                output: "Gerne helfe ich.",
+                ..Default::default()
+            },
+        );
+        assert_eq!(
+            (answer.action, answer.verdicts[0].passed),
+            (FailureAction::Nothing, Some(true))
+        );
+    }
+}

@@ -1,0 +1,64 @@
+//! `POST /api/v1/projects/{project}/check`: scores one reply against the project's real-time
+//! metrics and answers the action to take (block, retry, flag, alert or none), within
+//! milliseconds. Scorers come from an in-memory cache; the check is recorded after answering.
+
+use super::caller::ApiCaller;
+use super::error::ApiError;
+use app::domain::output;
+use app::domain::role::Access;
+use app::error::AppError;
+use app::server::realtime::{self, CheckAnswer};
+use app::server::scoring::ScoringInput;
+use app::server::state::AppState;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::Json;
+use serde::Serialize;
+use serde_json::Value;
+use std::time::Instant;
+
+/// The answer, with the server-side time it took.
+#[derive(Debug, Serialize)]
+pub struct CheckResponse {
+    #[serde(flatten)]
+    pub answer: CheckAnswer,
+    pub elapsed_us: u128,
+}
+
+/// The handler; the body is one output record (`version` and `input` may be omitted).
+pub async fn check(
+    State(state): State<AppState>,
+    caller: ApiCaller,
+    Path(project): Path<String>,
+    body: Result<Json<Value>, JsonRejection>,
+) -> Result<Json<CheckResponse>, ApiError> {
+    let started = Instant::now();
+    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let Json(mut record) = body?;
+    let Value::Object(fields) = &mut record else {
+        return Err(AppError::invalid("body", "must be one output object").into());
+    };
+    fields.entry("version").or_insert_with(|| "unversioned".into());
+    if !fields.contains_key("messages") {
+        fields.entry("input").or_insert_with(|| "".into());
+    }
+    let mut valid = output::validate(vec![record], chrono::Utc::now()).map_err(ApiError::Records)?;
+    let output = valid.remove(0);
+    let scorers = state.scorers.realtime(&caller.pool, caller.project_id).await?;
+    let users = output.user_messages();
+    let input = ScoringInput {
+        output: &output.output,
+        expected: output.expected_output.as_deref(),
+        user_messages: &users,
+        metadata: Some(&output.metadata),
+        retrieved: &output.retrieved_ids,
+        relevant: &output.relevant_ids,
+        peers: &[],
+    };
+    let answer = realtime::check(&scorers, &input);
+    state.recorder.record(caller.project_id, output);
+    Ok(Json(CheckResponse {
+        answer,
+        elapsed_us: started.elapsed().as_micros(),
+    }))
+}
