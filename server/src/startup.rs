@@ -97,6 +97,7 @@ pub async fn build_router(
     // leptos_routes registers every server function too, and provides `AppState` as context.
     let router = Router::new()
         .route("/health", get(health))
+        .route("/ping", get(|| async { "pong" }))
         .merge(crate::rest::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))

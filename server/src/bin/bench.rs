@@ -1,0 +1,259 @@
+//! Benchmarks, each reported as a ratio against a baseline measured in the same run:
+//!
+//! - ingestion through `POST …/outputs` (batches of 1,000, five active scorers) against a raw
+//!   `COPY` of the same rows into a table shaped like `outputs`;
+//! - `POST …/check` latency (p50, p99) and throughput against `GET /ping` of the same server.
+//!
+//! Run: `DATABASE_URL=postgres://…/postgres cargo run --release -p server --features bench --bin bench`
+//! (it creates and drops a database of its own on that server).
+
+use leptos::prelude::LeptosOptions;
+use reqwest::Client;
+use serde_json::{json, Value};
+use server::startup::{build_router, connect, SessionSettings};
+use sqlx::{Connection, PgConnection};
+use std::time::{Duration, Instant};
+
+const BATCHES: usize = 10;
+const BATCH: usize = 1_000;
+const CHECKS: usize = 3_000;
+const TEMPLATES: [&str; 5] = [
+    "no-delve",
+    "valid-json",
+    "reply-length",
+    "moderation",
+    "reply-language",
+];
+
+#[tokio::main]
+async fn main() {
+    let admin_url =
+        std::env::var("DATABASE_URL").expect("set DATABASE_URL to a server where a database may be created");
+    let name = format!("vernier_bench_{}", std::process::id());
+    let mut admin = PgConnection::connect(&admin_url).await.expect("connect");
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await
+        .expect("create database");
+    let url = format!(
+        "{}/{name}",
+        admin_url
+            .rsplit_once('/')
+            .map_or(admin_url.as_str(), |(base, _)| base)
+    );
+    let report = run(&url).await;
+    sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await
+        .expect("drop database");
+    println!("{report}");
+}
+
+async fn run(url: &str) -> String {
+    let pool = connect(url).await.expect("connect and migrate");
+    server::demo::seed(&pool).await.expect("seed");
+    let options = LeptosOptions::builder().output_name("vernier").build();
+    let sessions = SessionSettings {
+        idle: time::Duration::hours(1),
+        absolute: chrono::Duration::hours(1),
+        secure: false,
+    };
+    let router = build_router(pool.clone(), options, sessions)
+        .await
+        .expect("router");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let base = format!("http://{}", listener.local_addr().expect("address"));
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+
+    let key = prepare(&base).await;
+    let client = Client::new();
+    let (ingest_rate, copy_rate) = ingest(&client, &base, &key, url).await;
+    let check = latencies(
+        &client,
+        &format!("{base}/api/v1/projects/support-bot-dach/check"),
+        Some(&key),
+    )
+    .await;
+    let ping = latencies(&client, &format!("{base}/ping"), None).await;
+    format!(
+        "| benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
+         | ingest, rows/s (batches of {BATCH}, 5 scorers) vs raw COPY | {ingest_rate:.0} | {copy_rate:.0} | {:.2} |\n\
+         | /check p50 vs /ping p50 | {} | {} | {:.2} |\n\
+         | /check p99 vs /ping p99 | {} | {} | {:.2} |\n\
+         | /check requests/s vs /ping (one client, sequential) | {:.0} | {:.0} | {:.2} |",
+        ingest_rate / copy_rate,
+        micros(check.p50),
+        micros(ping.p50),
+        check.p50.as_secs_f64() / ping.p50.as_secs_f64(),
+        micros(check.p99),
+        micros(ping.p99),
+        check.p99.as_secs_f64() / ping.p99.as_secs_f64(),
+        check.rate,
+        ping.rate,
+        check.rate / ping.rate,
+    )
+}
+
+fn micros(d: Duration) -> String {
+    format!("{} µs", d.as_micros())
+}
+
+/// Signs in as the demo owner, activates five real-time metrics and creates a key.
+async fn prepare(base: &str) -> String {
+    let owner = Client::builder().cookie_store(true).build().expect("client");
+    let call = |endpoint: &str, form: Vec<(&str, &str)>| {
+        owner.post(format!("{base}/api/{endpoint}")).form(&form).send()
+    };
+    call(
+        "login",
+        vec![("username", "owner"), ("password", server::demo::DEMO_PASSWORD)],
+    )
+    .await
+    .expect("login");
+    for template in TEMPLATES {
+        call(
+            "add_template",
+            vec![("project", "support-bot-dach"), ("template", template)],
+        )
+        .await
+        .expect("template");
+        call(
+            "activate_metric",
+            vec![("project", "support-bot-dach"), ("key", template)],
+        )
+        .await
+        .expect("activate");
+    }
+    let created: Value = call(
+        "create_api_key",
+        vec![("project", "support-bot-dach"), ("name", "bench")],
+    )
+    .await
+    .expect("key")
+    .json()
+    .await
+    .expect("key body");
+    created["secret"].as_str().expect("secret").to_owned()
+}
+
+fn record(i: usize) -> Value {
+    json!({
+        "version": "bench-v1", "external_id": format!("bench-{i}"), "conversation_id": format!("c-{}", i / 5),
+        "turn_index": i % 5, "input": "Wie kann ich der Rechnung widersprechen?",
+        "output": format!("Sie können innerhalb von dreißig Tagen in Ihrem Kundenkonto widersprechen. Vorgang {i}."),
+        "metadata": {"language": "de", "customer": format!("cust-{}", i % 50), "channel": "web"},
+        "latency_ms": 300 + i % 200, "tokens_in": 120, "tokens_out": 40
+    })
+}
+
+/// Rows per second through the API, and through COPY of the same rows.
+async fn ingest(client: &Client, base: &str, key: &str, url: &str) -> (f64, f64) {
+    let bodies: Vec<String> = (0..BATCHES)
+        .map(|b| Value::Array((0..BATCH).map(|i| record(b * BATCH + i)).collect()).to_string())
+        .collect();
+    let started = Instant::now();
+    for body in &bodies {
+        let response = client
+            .post(format!("{base}/api/v1/projects/support-bot-dach/outputs"))
+            .bearer_auth(key)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .expect("ingest");
+        assert_eq!(
+            response.status(),
+            201,
+            "{}",
+            response.text().await.unwrap_or_default()
+        );
+    }
+    let api = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+
+    let mut connection = PgConnection::connect(url).await.expect("connect");
+    sqlx::query("CREATE TABLE outputs_copy (LIKE outputs INCLUDING DEFAULTS)")
+        .execute(&mut connection)
+        .await
+        .expect("table");
+    let version: i64 = sqlx::query_scalar("SELECT id FROM system_versions LIMIT 1")
+        .fetch_one(&mut connection)
+        .await
+        .expect("version");
+    let project: i64 = sqlx::query_scalar("SELECT id FROM projects LIMIT 1")
+        .fetch_one(&mut connection)
+        .await
+        .expect("project");
+    let lines: Vec<String> = (0..BATCHES * BATCH)
+        .map(|i| {
+            let r = record(i);
+            let field = |name: &str| r[name].as_str().unwrap_or_default().replace('\\', "\\\\").replace('\t', " ");
+            format!(
+                "{}\t{project}\t{version}\t{}\t{}\t{}\t{}\t{}\tproduction\t{}\t{}\t{}\t{}\t2026-11-24T10:00:00Z\n",
+                1_000_000 + i,
+                field("external_id"),
+                field("conversation_id"),
+                r["turn_index"],
+                field("input"),
+                field("output"),
+                r["metadata"].to_string().replace('\\', "\\\\"),
+                r["latency_ms"],
+                r["tokens_in"],
+                r["tokens_out"],
+            )
+        })
+        .collect();
+    let started = Instant::now();
+    for chunk in lines.chunks(BATCH) {
+        let mut copy = connection
+            .copy_in_raw(
+                "COPY outputs_copy (id, project_id, version_id, external_id, conversation_id, turn_index, input, output, source, \
+                 metadata, latency_ms, tokens_in, tokens_out, occurred_at) FROM STDIN",
+            )
+            .await
+            .expect("copy");
+        copy.send(chunk.concat().into_bytes()).await.expect("copy data");
+        copy.finish().await.expect("copy finish");
+    }
+    let raw = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+    (api, raw)
+}
+
+struct Latency {
+    p50: Duration,
+    p99: Duration,
+    rate: f64,
+}
+
+async fn latencies(client: &Client, url: &str, key: Option<&str>) -> Latency {
+    let body = json!({
+        "messages": [{"role": "user", "content": "Hallo, wie kann ich der Rechnung widersprechen?"}],
+        "output": "Sie können innerhalb von dreißig Tagen in Ihrem Kundenkonto widersprechen.",
+        "metadata": {"language": "de"}
+    });
+    let send = || async {
+        let request = match key {
+            Some(key) => client.post(url).bearer_auth(key).json(&body),
+            None => client.get(url),
+        };
+        let response = request.send().await.expect("request");
+        assert!(response.status().is_success(), "{url}: {}", response.status());
+        response.bytes().await.expect("body");
+    };
+    for _ in 0..200 {
+        send().await;
+    }
+    let mut samples = Vec::with_capacity(CHECKS);
+    let started = Instant::now();
+    for _ in 0..CHECKS {
+        let t = Instant::now();
+        send().await;
+        samples.push(t.elapsed());
+    }
+    let rate = CHECKS as f64 / started.elapsed().as_secs_f64();
+    samples.sort();
+    Latency {
+        p50: samples[CHECKS / 2],
+        p99: samples[CHECKS * 99 / 100],
+        rate,
+    }
+}
