@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod auth;
 pub mod db;
 pub mod ingest;
+pub mod key_cache;
 pub mod password;
 pub mod realtime;
 pub mod scoring;

@@ -82,9 +82,15 @@ pub async fn build_router(
         .with_expiry(Expiry::OnInactivity(sessions.idle));
 
     let scorers = std::sync::Arc::new(app::server::realtime::ScorerCache::default());
-    tokio::spawn(app::server::realtime::listen(pool.clone(), scorers.clone()));
+    let keys = std::sync::Arc::new(app::server::key_cache::KeyCache::default());
+    tokio::spawn(app::server::realtime::listen(
+        pool.clone(),
+        scorers.clone(),
+        keys.clone(),
+    ));
     let state = AppState {
-        recorder: app::server::realtime::CheckRecorder::start(pool.clone(), 10_000),
+        keys,
+        recorder: app::server::realtime::CheckRecorder::start(pool.clone(), scorers.clone(), 10_000),
         scorers,
         leptos_options,
         pool,

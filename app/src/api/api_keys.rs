@@ -44,6 +44,8 @@ pub async fn revoke_api_key(project: String, id: i64) -> Result<(), AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     db::api_keys::revoke(&caller.pool, project_id, id).await?;
+    // Other servers hear of it through NOTIFY; this one forgets the key before answering.
+    auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, project = %project, id, "API key revoked");
     Ok(())
 }

@@ -1,11 +1,9 @@
-//! Storing a validated batch with the scores of the project's active automated metrics; shared
-//! by the ingestion API and the recording of real-time checks.
+//! Which scorers score new outputs: those of the project's active automated metrics.
 
 use super::db;
 use super::scoring::active::{self, ActiveScorer};
 use crate::domain::metric::filter::ParsedFilter;
 use crate::domain::metric::kinds::Status;
-use crate::domain::output::NewOutput;
 use crate::error::AppError;
 use sqlx::PgPool;
 
@@ -18,17 +16,4 @@ pub async fn scorers(pool: &PgPool, project_id: i64) -> Result<Vec<ActiveScorer>
     Ok(active::from_metrics(
         &db::metrics::list(pool, Some(project_id), &filter).await?,
     ))
-}
-
-/// Stores `batch` and its scores in one transaction.
-pub async fn store(
-    pool: &PgPool,
-    project_id: i64,
-    batch: &[NewOutput],
-) -> Result<db::outputs::Ingested, AppError> {
-    let scorers = scorers(pool, project_id).await?;
-    let mut tx = pool.begin().await.map_err(db::database)?;
-    let ingested = db::outputs::ingest(&mut tx, project_id, batch, &scorers).await?;
-    tx.commit().await.map_err(db::database)?;
-    Ok(ingested)
 }

@@ -5,6 +5,7 @@
 //! vernier_metrics`, sent by a trigger), so every server sees edits made through any of them.
 
 use super::ingest;
+use super::key_cache::KeyCache;
 use super::scoring::active::{ActiveScorer, ScoreRow};
 use super::scoring::ScoringInput;
 use crate::domain::metric::kinds::{Cadence, FailureAction};
@@ -20,15 +21,22 @@ use tokio::sync::mpsc;
 /// The channel Postgres announces metric changes on.
 pub const CHANNEL: &str = "vernier_metrics";
 
-/// Compiled real-time scorers per project.
+/// A project's compiled scorers: every active automated metric, and the real-time ones.
+#[derive(Debug, Default)]
+pub struct ProjectScorers {
+    pub all: Vec<ActiveScorer>,
+    pub realtime: Vec<ActiveScorer>,
+}
+
+/// Compiled scorers per project.
 #[derive(Debug, Default)]
 pub struct ScorerCache {
-    projects: RwLock<HashMap<i64, Arc<Vec<ActiveScorer>>>>,
+    projects: RwLock<HashMap<i64, Arc<ProjectScorers>>>,
 }
 
 impl ScorerCache {
-    /// The project's real-time scorers, loaded on first use after a change.
-    pub async fn realtime(&self, pool: &PgPool, project_id: i64) -> Result<Arc<Vec<ActiveScorer>>, AppError> {
+    /// The project's scorers, compiled on first use after a change.
+    pub async fn get(&self, pool: &PgPool, project_id: i64) -> Result<Arc<ProjectScorers>, AppError> {
         if let Some(cached) = self
             .projects
             .read()
@@ -37,12 +45,13 @@ impl ScorerCache {
         {
             return Ok(cached.clone());
         }
-        let scorers: Vec<ActiveScorer> = ingest::scorers(pool, project_id)
-            .await?
-            .into_iter()
+        let all = ingest::scorers(pool, project_id).await?;
+        let realtime = all
+            .iter()
             .filter(|s| s.cadence == Cadence::RealTime)
+            .cloned()
             .collect();
-        let scorers = Arc::new(scorers);
+        let scorers = Arc::new(ProjectScorers { all, realtime });
         self.projects
             .write()
             .unwrap_or_else(|e| e.into_inner())
@@ -62,8 +71,8 @@ impl ScorerCache {
     }
 }
 
-/// Listens for metric changes and invalidates the cache; runs for the life of the server.
-pub async fn listen(pool: PgPool, cache: Arc<ScorerCache>) {
+/// Listens for metric and key changes and invalidates the caches; runs for the life of the server.
+pub async fn listen(pool: PgPool, cache: Arc<ScorerCache>, keys: Arc<KeyCache>) {
     loop {
         let mut listener = match PgListener::connect_with(&pool).await {
             Ok(listener) => listener,
@@ -73,14 +82,20 @@ pub async fn listen(pool: PgPool, cache: Arc<ScorerCache>) {
                 continue;
             }
         };
-        if let Err(error) = listener.listen(CHANNEL).await {
-            tracing::warn!("cannot LISTEN {CHANNEL}: {error}");
+        if let Err(error) = listener.listen_all([CHANNEL, super::key_cache::CHANNEL]).await {
+            tracing::warn!("cannot LISTEN: {error}");
+            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
             continue;
         }
         // Changes may have been missed while not listening.
         cache.invalidate(None);
+        keys.forget_keys();
         while let Ok(notification) = listener.recv().await {
-            cache.invalidate(notification.payload().parse().ok());
+            if notification.channel() == CHANNEL {
+                cache.invalidate(notification.payload().parse().ok());
+            } else {
+                keys.forget_keys();
+            }
         }
     }
 }
@@ -151,7 +166,7 @@ pub struct CheckRecorder {
 
 impl CheckRecorder {
     /// Starts the recording task; up to `capacity` checks wait while the database is busy.
-    pub fn start(pool: PgPool, capacity: usize) -> Self {
+    pub fn start(pool: PgPool, scorers: Arc<ScorerCache>, capacity: usize) -> Self {
         let (sender, mut receiver) = mpsc::channel::<(i64, NewOutput)>(capacity);
         tokio::spawn(async move {
             while let Some((project_id, output)) = receiver.recv().await {
@@ -161,7 +176,7 @@ impl CheckRecorder {
                     batches.entry(project_id).or_default().push(output);
                 }
                 for (project_id, batch) in batches {
-                    if let Err(error) = ingest::store(&pool, project_id, &batch).await {
+                    if let Err(error) = record(&pool, &scorers, project_id, &batch).await {
                         tracing::error!(project_id, "recording {} check(s) failed: {error}", batch.len());
                     }
                 }
@@ -176,6 +191,20 @@ impl CheckRecorder {
             tracing::warn!(project_id, "check recording queue full; a check was not recorded");
         }
     }
+}
+
+/// Stores recorded checks with the scores of every active automated metric (cached).
+async fn record(
+    pool: &PgPool,
+    cache: &ScorerCache,
+    project_id: i64,
+    batch: &[NewOutput],
+) -> Result<(), AppError> {
+    let scorers = cache.get(pool, project_id).await?;
+    let mut tx = pool.begin().await.map_err(super::db::database)?;
+    super::db::outputs::ingest(&mut tx, project_id, batch, &scorers.all).await?;
+    tx.commit().await.map_err(super::db::database)?;
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ pub struct AppState {
     pub sessions: SessionPolicy,
     /// Compiled real-time scorers per project.
     pub scorers: std::sync::Arc<super::realtime::ScorerCache>,
+    /// Verified API keys and project ids.
+    pub keys: std::sync::Arc<super::key_cache::KeyCache>,
     /// Records real-time checks off the request path.
     pub recorder: super::realtime::CheckRecorder,
 }

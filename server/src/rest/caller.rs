@@ -3,17 +3,17 @@
 //! [`ApiCaller::for_project`], which checks the role (or the key's project) in one place.
 
 use super::error::ApiError;
-use app::domain::api_key::prefix_of;
 use app::domain::role::Access;
 use app::domain::user::UserView;
 use app::error::AppError;
 use app::server::auth::{signed_in_user, AuthSession};
+use app::server::key_cache::KeyCache;
 use app::server::state::AppState;
-use app::server::{api_keys, db};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use sqlx::PgPool;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 enum Principal {
@@ -29,6 +29,7 @@ enum Principal {
 pub struct ApiCaller {
     principal: Principal,
     pool: PgPool,
+    keys: Arc<KeyCache>,
 }
 
 /// A caller allowed to act in one project.
@@ -43,7 +44,7 @@ impl ApiCaller {
     /// Resolves `project` and checks the caller may act there with `access`: a user by role,
     /// a key by belonging to that project (keys have owner rights in their project).
     pub async fn for_project(self, project: &str, access: Access) -> Result<Allowed, ApiError> {
-        let project_id = db::projects::id_by_slug(&self.pool, project).await?;
+        let project_id = self.keys.project_id(&self.pool, project).await?;
         let actor = match self.principal {
             Principal::User(user) if access.allows(user.role) => user.id,
             Principal::User(_) => return Err(AppError::Forbidden(access.refusal()).into()),
@@ -67,16 +68,27 @@ impl FromRequestParts<AppState> for ApiCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let pool = state.pool.clone();
+        let (pool, keys) = (state.pool.clone(), state.keys.clone());
         if let Some(header) = parts.headers.get(AUTHORIZATION) {
-            let key = header
+            let presented = header
                 .to_str()
                 .ok()
                 .and_then(|value| value.strip_prefix("Bearer "))
                 .unwrap_or_default()
                 .trim();
-            let principal = key_principal(&pool, key).await?.ok_or(AppError::Unauthorized)?;
-            return Ok(Self { principal, pool });
+            let key = keys
+                .verify(&pool, presented)
+                .await?
+                .ok_or(AppError::Unauthorized)?;
+            let principal = Principal::Key {
+                project_id: key.project_id,
+                created_by: key.created_by,
+            };
+            return Ok(Self {
+                principal,
+                pool,
+                keys,
+            });
         }
         let session = Session::from_request_parts(parts, state)
             .await
@@ -87,24 +99,7 @@ impl FromRequestParts<AppState> for ApiCaller {
         Ok(Self {
             principal: Principal::User(user),
             pool,
+            keys,
         })
     }
-}
-
-/// The principal of a presented key, or `None` when it is malformed, unknown or revoked.
-async fn key_principal(pool: &PgPool, key: &str) -> Result<Option<Principal>, AppError> {
-    let Some(prefix) = prefix_of(key) else {
-        return Ok(None);
-    };
-    let Some(record) = db::api_keys::find_live(pool, prefix).await? else {
-        return Ok(None);
-    };
-    if !api_keys::same_digest(&record.digest, &api_keys::digest(key)) {
-        return Ok(None);
-    }
-    db::api_keys::touch(pool, record.id).await?;
-    Ok(Some(Principal::Key {
-        project_id: record.project_id,
-        created_by: record.created_by,
-    }))
 }

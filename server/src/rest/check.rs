@@ -44,7 +44,7 @@ pub async fn check(
     }
     let mut valid = output::validate(vec![record], chrono::Utc::now()).map_err(ApiError::Records)?;
     let output = valid.remove(0);
-    let scorers = state.scorers.realtime(&caller.pool, caller.project_id).await?;
+    let scorers = state.scorers.get(&caller.pool, caller.project_id).await?;
     let users = output.user_messages();
     let input = ScoringInput {
         output: &output.output,
@@ -55,7 +55,7 @@ pub async fn check(
         relevant: &output.relevant_ids,
         peers: &[],
     };
-    let answer = realtime::check(&scorers, &input);
+    let answer = realtime::check(&scorers.realtime, &input);
     state.recorder.record(caller.project_id, output);
     Ok(Json(CheckResponse {
         answer,

@@ -4,16 +4,14 @@
 
 use super::caller::ApiCaller;
 use super::error::ApiError;
-use app::domain::metric::filter::ParsedFilter;
-use app::domain::metric::kinds::Status;
 use app::domain::output::{self, RecordError, MAX_BATCH};
 use app::domain::role::Access;
 use app::error::AppError;
-use app::server::scoring::active;
+use app::server::state::AppState;
 use app::server::{api_keys, auth, db};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::Path;
+use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -24,6 +22,7 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 
 /// The handler; see the module documentation.
 pub async fn ingest(
+    State(state): State<AppState>,
     caller: ApiCaller,
     Path(project): Path<String>,
     headers: HeaderMap,
@@ -64,19 +63,14 @@ pub async fn ingest(
         }
     }
     let batch = output::validate(values, chrono::Utc::now()).map_err(ApiError::Records)?;
-    let active = ParsedFilter {
-        status: Some(Status::Active),
-        ..Default::default()
-    };
-    let scorers =
-        active::from_metrics(&db::metrics::list(&caller.pool, Some(caller.project_id), &active).await?);
+    let scorers = state.scorers.get(&caller.pool, caller.project_id).await?;
 
     let mut tx = caller
         .pool
         .begin()
         .await
         .map_err(|e| auth::internal("begin ingest", e))?;
-    let ingested = db::outputs::ingest(&mut tx, caller.project_id, &batch, &scorers).await?;
+    let ingested = db::outputs::ingest(&mut tx, caller.project_id, &batch, &scorers.all).await?;
     let answer = serde_json::to_value(&ingested).map_err(|e| auth::internal("encode answer", e))?;
     if let Some(key) = &key {
         db::idempotency::remember(
