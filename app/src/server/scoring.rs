@@ -34,6 +34,22 @@ pub struct ScoringInput<'a> {
     pub peers: &'a [String],
 }
 
+impl<'a> ScoringInput<'a> {
+    /// What the scorers see of a stored or checked output; `users` are its user turns
+    /// ([`NewOutput::user_messages`]).
+    pub fn of(output: &'a crate::domain::output::NewOutput, users: &'a [String]) -> Self {
+        Self {
+            output: &output.output,
+            expected: output.expected_output.as_deref(),
+            user_messages: users,
+            metadata: Some(&output.metadata),
+            retrieved: &output.retrieved_ids,
+            relevant: &output.relevant_ids,
+            peers: &[],
+        }
+    }
+}
+
 /// A score: the value compared with the pass rule, and why.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outcome {

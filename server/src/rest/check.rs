@@ -46,15 +46,7 @@ pub async fn check(
     let output = valid.remove(0);
     let scorers = state.scorers.get(&caller.pool, caller.project_id).await?;
     let users = output.user_messages();
-    let input = ScoringInput {
-        output: &output.output,
-        expected: output.expected_output.as_deref(),
-        user_messages: &users,
-        metadata: Some(&output.metadata),
-        retrieved: &output.retrieved_ids,
-        relevant: &output.relevant_ids,
-        peers: &[],
-    };
+    let input = ScoringInput::of(&output, &users);
     let answer = realtime::check(&scorers.realtime, &input);
     state.recorder.record(caller.project_id, output);
     Ok(Json(CheckResponse {

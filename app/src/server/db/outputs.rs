@@ -68,15 +68,7 @@ pub async fn ingest(
     for (index, (output, id)) in batch.iter().zip(&ids).enumerate() {
         if inserted.contains(id) {
             let users = output.user_messages();
-            let input = ScoringInput {
-                output: &output.output,
-                expected: output.expected_output.as_deref(),
-                user_messages: &users,
-                metadata: Some(&output.metadata),
-                retrieved: &output.retrieved_ids,
-                relevant: &output.relevant_ids,
-                peers: &[],
-            };
+            let input = ScoringInput::of(output, &users);
             rows.extend(
                 scorers
                     .iter()
