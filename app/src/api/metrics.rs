@@ -126,17 +126,23 @@ async fn edit(
     db::metrics::update(&caller.pool, project_id, key.trim(), &definition, caller.user.id).await
 }
 
-/// Metrics that must justify themselves now, in one project (a slug) or all (empty).
+/// Metrics that must justify themselves now, in one project (a slug) or all (empty): review
+/// overdue, retirement close, or no failing score in `quiet_days` days.
 #[server(endpoint = "retirement_queue")]
-pub async fn retirement_queue(project: String) -> Result<Vec<QueueItem>, AppError> {
+pub async fn retirement_queue(project: String, quiet_days: i64) -> Result<Vec<QueueItem>, AppError> {
     let caller = auth::require(Access::SignedIn).await?;
+    let quiet_days = review::parse_quiet_days(quiet_days)?;
     let project_id = match project.trim() {
         "" => None,
         slug => Some(db::projects::id_by_slug(&caller.pool, slug).await?),
     };
+    let quiet = db::metrics::quiet(&caller.pool, project_id, quiet_days).await?;
     let today = chrono::Utc::now().date_naive();
-    Ok(review::queue(
-        db::metrics::queue_candidates(&caller.pool, project_id, today).await?,
+    let candidates = db::metrics::queue_candidates(&caller.pool, project_id, today, &quiet).await?;
+    let context = review::QueueContext {
         today,
-    ))
+        quiet: quiet.into_iter().collect(),
+        quiet_days,
+    };
+    Ok(review::queue(candidates, &context))
 }

@@ -6,7 +6,7 @@ use crate::api::metrics::{retirement_queue, ChangeOwner, ExtendReview, RetireMet
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
-use crate::domain::metric::review::QueueItem;
+use crate::domain::metric::review::{self, QueueItem};
 use crate::domain::role::Access;
 use crate::domain::user::Person;
 use crate::error::AppError;
@@ -14,13 +14,21 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// `/queue` (every project) and `/projects/:slug/queue`.
 #[component]
 pub fn QueuePage() -> impl IntoView {
     let params = use_params_map();
     let project = move || params.read().get("slug").unwrap_or_default();
+    let query = use_query_map();
+    let quiet_days = move || {
+        query
+            .read()
+            .get("quiet")
+            .and_then(|days| days.parse().ok())
+            .unwrap_or(review::QUIET_DAYS_DEFAULT)
+    };
     let retire = ServerAction::<RetireMetric>::new();
     let extend = ServerAction::<ExtendReview>::new();
     let reassign = ServerAction::<ChangeOwner>::new();
@@ -28,12 +36,15 @@ pub fn QueuePage() -> impl IntoView {
         move || {
             (
                 project(),
+                quiet_days(),
                 retire.version().get(),
                 extend.version().get(),
                 reassign.version().get(),
             )
         },
-        |(project, ..)| async move { Ok::<_, AppError>((retirement_queue(project).await?, list_people().await?)) },
+        |(project, quiet, ..)| async move {
+            Ok::<_, AppError>((retirement_queue(project, quiet).await?, list_people().await?))
+        },
     );
     let error = Signal::derive(move || {
         last_error(retire)
@@ -52,7 +63,15 @@ pub fn QueuePage() -> impl IntoView {
                 }
             }}
         </div>
-        <p class="muted">"Metrics whose review date has passed or whose retirement date is within 14 days. Each must justify itself: retire it, extend its review, or hand it to someone who will."</p>
+        <p class="muted">"Metrics whose review date has passed, whose retirement date is within 14 days, or that have not caught a single failure in the window below. Each must justify itself: retire it, extend its review, or hand it to someone who will."</p>
+        <form method="get" class="filters" data-testid="quiet-form">
+            <label>
+                "Also list active metrics with no failing score in the last "
+                <input type="number" name="quiet" min="1" max="365" value=quiet_days data-testid="quiet-days"/>
+                " days"
+            </label>
+            <button type="submit">"Apply"</button>
+        </form>
         <FormError error fields=&[]/>
         {loaded(data, move |(items, people)| view! { <QueueTable items people retire extend reassign/> })}
     }

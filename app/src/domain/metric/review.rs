@@ -7,6 +7,32 @@ use serde::{Deserialize, Serialize};
 
 /// How many days ahead a coming retirement date puts a metric in the queue.
 pub const RETIREMENT_HORIZON_DAYS: i64 = 14;
+/// The default window for "no failing score": a metric that has not failed in this many days
+/// may no longer pay for itself.
+pub const QUIET_DAYS_DEFAULT: i64 = 30;
+/// The longest window that may be asked for.
+pub const QUIET_DAYS_MAX: i64 = 365;
+
+/// What the queue is computed against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueContext {
+    pub today: NaiveDate,
+    /// Active metrics older than the window with no failing score within it.
+    pub quiet: std::collections::HashSet<i64>,
+    pub quiet_days: i64,
+}
+
+/// Checks a requested quiet window (days).
+pub fn parse_quiet_days(days: i64) -> Result<i64, crate::error::AppError> {
+    if (1..=QUIET_DAYS_MAX).contains(&days) {
+        Ok(days)
+    } else {
+        Err(crate::error::AppError::invalid(
+            "quiet_days",
+            format!("must be between 1 and {QUIET_DAYS_MAX} days"),
+        ))
+    }
+}
 
 /// Why a metric is in the retirement queue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -15,6 +41,8 @@ pub enum QueueReason {
     ReviewOverdue { days: i64 },
     /// The retirement date is this many days away (0 = today, negative = passed).
     RetiringSoon { days: i64 },
+    /// Active, scored, and not one failing score in this many days.
+    NoFailures { days: i64 },
 }
 
 impl QueueReason {
@@ -32,6 +60,7 @@ impl QueueReason {
             QueueReason::RetiringSoon { days } => {
                 format!("retirement date in {days} day{}", plural(days))
             }
+            QueueReason::NoFailures { days } => format!("no failing score in {days} day{}", plural(days)),
         }
     }
 }
@@ -51,8 +80,9 @@ pub struct QueueItem {
     pub reasons: Vec<QueueReason>,
 }
 
-/// Why `metric` belongs in the queue on `today`; empty when it does not. Retired metrics never do.
-pub fn reasons(metric: &MetricView, today: NaiveDate) -> Vec<QueueReason> {
+/// Why `metric` belongs in the queue; empty when it does not. Retired metrics never do.
+pub fn reasons(metric: &MetricView, context: &QueueContext) -> Vec<QueueReason> {
+    let today = context.today;
     if metric.status == Status::Retired {
         return Vec::new();
     }
@@ -67,15 +97,20 @@ pub fn reasons(metric: &MetricView, today: NaiveDate) -> Vec<QueueReason> {
             reasons.push(QueueReason::RetiringSoon { days: until });
         }
     }
+    if context.quiet.contains(&metric.id) {
+        reasons.push(QueueReason::NoFailures {
+            days: context.quiet_days,
+        });
+    }
     reasons
 }
 
-/// The queue for `today` from candidate metrics, most urgent first (by review date).
-pub fn queue(metrics: Vec<MetricView>, today: NaiveDate) -> Vec<QueueItem> {
+/// The queue from candidate metrics, most urgent first (by review date).
+pub fn queue(metrics: Vec<MetricView>, context: &QueueContext) -> Vec<QueueItem> {
     let mut items: Vec<QueueItem> = metrics
         .into_iter()
         .filter_map(|metric| {
-            let reasons = reasons(&metric, today);
+            let reasons = reasons(&metric, context);
             (!reasons.is_empty()).then_some(QueueItem { metric, reasons })
         })
         .collect();
@@ -107,13 +142,17 @@ mod tests {
         }
     }
 
-    fn day(text: &str) -> NaiveDate {
-        text.parse().unwrap()
+    fn at(text: &str) -> QueueContext {
+        QueueContext {
+            today: text.parse().unwrap(),
+            quiet: Default::default(),
+            quiet_days: QUIET_DAYS_DEFAULT,
+        }
     }
 
     #[test]
     fn a_passed_review_date_is_overdue_by_whole_days() {
-        let reasons = reasons(&metric("2026-11-20", "", Status::Active), day("2026-11-24"));
+        let reasons = reasons(&metric("2026-11-20", "", Status::Active), &at("2026-11-24"));
         assert_eq!(reasons, vec![QueueReason::ReviewOverdue { days: 4 }]);
         assert_eq!(reasons[0].describe(), "review overdue by 4 days");
     }
@@ -122,16 +161,16 @@ mod tests {
     fn a_retirement_within_fourteen_days_is_listed_and_fifteen_is_not() {
         let soon = metric("2026-12-01", "2026-12-08", Status::Draft);
         assert_eq!(
-            reasons(&soon, day("2026-11-24")),
+            reasons(&soon, &at("2026-11-24")),
             vec![QueueReason::RetiringSoon { days: 14 }]
         );
         let later = metric("2026-12-01", "2026-12-09", Status::Active);
-        assert!(reasons(&later, day("2026-11-24")).is_empty());
+        assert!(reasons(&later, &at("2026-11-24")).is_empty());
     }
 
     #[test]
     fn retired_metrics_are_never_queued() {
-        assert!(reasons(&metric("2020-01-01", "", Status::Retired), day("2026-11-24")).is_empty());
+        assert!(reasons(&metric("2020-01-01", "", Status::Retired), &at("2026-11-24")).is_empty());
     }
 
     #[test]
@@ -142,12 +181,30 @@ mod tests {
                 metric("2026-10-01", "", Status::Active),
                 metric("2027-01-01", "", Status::Active),
             ],
-            day("2026-11-24"),
+            &at("2026-11-24"),
         );
         let dates: Vec<String> = queued
             .iter()
             .map(|i| i.metric.definition.review_date.to_string())
             .collect();
         assert_eq!(dates, ["2026-10-01", "2026-11-23"]);
+    }
+
+    #[test]
+    fn a_metric_that_never_fails_any_more_is_queued_with_its_window() {
+        let quiet = metric("2027-06-01", "", Status::Active);
+        let mut context = at("2026-11-24");
+        context.quiet.insert(quiet.id);
+        context.quiet_days = 45;
+        let reasons = reasons(&quiet, &context);
+        assert_eq!(reasons, vec![QueueReason::NoFailures { days: 45 }]);
+        assert_eq!(reasons[0].describe(), "no failing score in 45 days");
+    }
+
+    #[test]
+    fn the_quiet_window_is_bounded() {
+        assert_eq!(parse_quiet_days(30), Ok(30));
+        assert_eq!(parse_quiet_days(0).unwrap_err().field(), Some("quiet_days"));
+        assert!(parse_quiet_days(366).is_err());
     }
 }

@@ -394,26 +394,43 @@ async fn fetch_views(
         .collect()
 }
 
-/// Metrics that may belong in the retirement queue on `today` (not retired, and reviewed or
-/// retiring within the horizon); the domain decides the reasons.
+/// Metrics that may belong in the retirement queue on `today`: not retired, and reviewed,
+/// retiring within the horizon, or among `quiet`; the domain decides the reasons.
 pub async fn queue_candidates(
     pool: &PgPool,
     project_id: Option<i64>,
     today: chrono::NaiveDate,
+    quiet: &[i64],
 ) -> Result<Vec<MetricView>, AppError> {
     let horizon = today + chrono::Duration::days(crate::domain::metric::review::RETIREMENT_HORIZON_DAYS);
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(SELECT);
     query
         .push(" WHERE m.status <> 'retired' AND (m.review_date <= ")
         .push_bind(today);
-    query
-        .push(" OR m.retirement_date <= ")
-        .push_bind(horizon)
-        .push(")");
+    query.push(" OR m.retirement_date <= ").push_bind(horizon);
+    query.push(" OR m.id = ANY(").push_bind(quiet.to_vec()).push("))");
     if let Some(project_id) = project_id {
         query.push(" AND m.project_id = ").push_bind(project_id);
     }
     fetch_views(pool, query).await
+}
+
+/// Active metrics older than `days` that were scored within the last `days` days and never
+/// failed there: candidates to retire because they no longer catch anything.
+pub async fn quiet(pool: &PgPool, project_id: Option<i64>, days: i64) -> Result<Vec<i64>, AppError> {
+    sqlx::query_scalar(
+        "SELECT m.id FROM metrics m
+         WHERE m.status = 'active' AND ($1::bigint IS NULL OR m.project_id = $1)
+           AND m.created_at < now() - make_interval(days => $2::int)
+           AND EXISTS (SELECT 1 FROM scores s WHERE s.metric_id = m.id AND s.scored_at > now() - make_interval(days => $2::int))
+           AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.metric_id = m.id AND s.passed = false
+                           AND s.scored_at > now() - make_interval(days => $2::int))",
+    )
+    .bind(project_id)
+    .bind(days)
+    .fetch_all(pool)
+    .await
+    .map_err(database)
 }
 
 #[cfg(test)]

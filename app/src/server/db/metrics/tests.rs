@@ -367,8 +367,14 @@ async fn the_queue_holds_overdue_and_soon_retiring_metrics_but_not_retired_ones(
         .unwrap();
 
     let items = review::queue(
-        queue_candidates(&pool, Some(f.project), today).await.unwrap(),
-        today,
+        queue_candidates(&pool, Some(f.project), today, &[])
+            .await
+            .unwrap(),
+        &review::QueueContext {
+            today,
+            quiet: Default::default(),
+            quiet_days: 30,
+        },
     );
     let rows: Vec<(String, String)> = items
         .iter()
@@ -382,8 +388,87 @@ async fn the_queue_holds_overdue_and_soon_retiring_metrics_but_not_retired_ones(
         ]
     );
     assert_eq!(
-        queue_candidates(&pool, None, today).await.unwrap().len(),
+        queue_candidates(&pool, None, today, &[]).await.unwrap().len(),
         2,
         "across projects too"
     );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_metric_is_quiet_when_it_was_scored_but_never_failed_in_the_window(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let mut ids = std::collections::HashMap::new();
+    for key in ["quiet-one", "noisy-one", "unscored", "young"] {
+        let metric = create(&pool, &f, input(key)).await;
+        set_status(&pool, f.project, key, Status::Active, "", f.owner)
+            .await
+            .unwrap();
+        ids.insert(key, metric.id);
+    }
+    sqlx::query("UPDATE metrics SET created_at = now() - interval '60 days' WHERE key <> 'young'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let version: i64 =
+        sqlx::query_scalar("INSERT INTO system_versions (project_id, label) VALUES ($1, 'v1') RETURNING id")
+            .bind(f.project)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    let mut outputs = Vec::new();
+    for _ in 0..2 {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO outputs (project_id, version_id, output, source, occurred_at)
+             VALUES ($1, $2, 'hi', 'production', now()) RETURNING id",
+        )
+        .bind(f.project)
+        .bind(version)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        outputs.push(id);
+    }
+    // quiet-one failed 40 days ago, outside the 30-day window; noisy-one failed 2 days ago;
+    // young passes but is newer than the window; unscored has no score at all.
+    for (output, key, passed, age) in [
+        (0, "quiet-one", true, 1),
+        (1, "quiet-one", false, 40),
+        (0, "noisy-one", false, 2),
+        (0, "young", true, 1),
+    ] {
+        sqlx::query(
+            "INSERT INTO scores (output_id, metric_id, value, passed, scorer_version, scored_at)
+             VALUES ($1, $2, 1, $3, 'test', now() - make_interval(days => $4))",
+        )
+        .bind(outputs[output])
+        .bind(ids[key])
+        .bind(passed)
+        .bind(age)
+        .execute(&pool)
+        .await
+        .unwrap();
+    }
+    assert_eq!(
+        quiet(&pool, Some(f.project), 30).await.unwrap(),
+        [ids["quiet-one"]]
+    );
+    assert_eq!(
+        quiet(&pool, None, 30).await.unwrap(),
+        [ids["quiet-one"]],
+        "across projects too"
+    );
+
+    let today = chrono::Utc::now().date_naive();
+    let quiet_ids = quiet(&pool, Some(f.project), 30).await.unwrap();
+    let candidates = queue_candidates(&pool, Some(f.project), today, &quiet_ids)
+        .await
+        .unwrap();
+    let context = review::QueueContext {
+        today,
+        quiet: quiet_ids.into_iter().collect(),
+        quiet_days: 30,
+    };
+    let items = review::queue(candidates, &context);
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0].reasons[0].describe(), "no failing score in 30 days");
 }
