@@ -3,7 +3,7 @@
 //! real status (401, 403, 404, 409, 422) instead of server_fn's blanket 500.
 
 use app::error::AppError;
-use app::server::auth::{signed_in_user, AuthSession};
+use app::server::auth::{signed_in_user, AuthSession, GatedUser};
 use app::server::state::AppState;
 use axum::body::{to_bytes, Body};
 use axum::extract::{Request, State};
@@ -27,12 +27,19 @@ static SERVER_FNS: LazyLock<(HashSet<&'static str>, HashSet<&'static str>)> = La
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The middleware; see the module documentation.
-pub async fn gate(State(state): State<AppState>, session: Session, request: Request, next: Next) -> Response {
+pub async fn gate(
+    State(state): State<AppState>,
+    session: Session,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     let (all, public) = &*SERVER_FNS;
     if all.contains(path.as_str()) && !public.contains(path.as_str()) {
         match signed_in_user(&state, &AuthSession::new(session)).await {
-            Ok(Some(_)) => {}
+            Ok(Some(user)) => {
+                request.extensions_mut().insert(GatedUser(user));
+            }
             Ok(None) => return error_response(&AppError::Unauthorized, &path),
             Err(error) => return error_response(&error, &path),
         }

@@ -64,6 +64,15 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
             .await
             .map_err(|e| format!("seeding demo data failed: {e}"))?;
     }
+    if !app::server::db::users::any_admin(&pool)
+        .await
+        .map_err(|e| e.to_string())?
+    {
+        eprintln!(
+            "No admin exists yet. Create one with:\n  VERNIER_ADMIN_PASSWORD='…' server admin create --username NAME\n\
+             (or start with --demo for demo users)."
+        );
+    }
     let mut leptos_options = leptos::prelude::get_configuration(None)
         .map_err(|e| e.to_string())?
         .leptos_options;

@@ -105,14 +105,27 @@ pub async fn signed_in_user(state: &AppState, session: &AuthSession) -> Result<O
     }
 }
 
+/// The user the HTTP gate already loaded for this request, so a server function called over
+/// HTTP does not look the session up a second time.
+#[derive(Debug, Clone)]
+pub struct GatedUser(pub UserView);
+
 /// Checks the caller against `access` and hands out the pool. Every server function that is not
 /// public starts with this.
 pub async fn require(access: Access) -> Result<Authorized, AppError> {
     let state = state()?;
-    let session = AuthSession::current().await?;
-    let user = signed_in_user(&state, &session)
-        .await?
-        .ok_or(AppError::Unauthorized)?;
+    let gated =
+        use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<GatedUser>().cloned());
+    let user = match gated {
+        Some(GatedUser(user)) => user,
+        // Called while rendering a page: the gate did not run, so load the user here.
+        None => {
+            let session = AuthSession::current().await?;
+            signed_in_user(&state, &session)
+                .await?
+                .ok_or(AppError::Unauthorized)?
+        }
+    };
     if !access.allows(user.role) {
         tracing::warn!(user = %user.username, role = %user.role, "refused: {}", access.refusal());
         return Err(AppError::Forbidden(access.refusal()));

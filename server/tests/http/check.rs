@@ -8,39 +8,20 @@ use std::time::Duration;
 
 const PROJECT: &str = "support-bot-dach";
 
+/// Five metrics; reply-length stays a draft and faithful-to-context is async, so neither
+/// answers a check.
 async fn setup(app: &TestApp) -> (Client, String) {
-    let owner = app.signed_in("owner").await;
-    for template in [
-        "no-delve",
-        "moderation",
-        "reply-language",
-        "faithful-to-context",
-        "reply-length",
-    ] {
-        app.call(
-            &owner,
-            "add_template",
-            &[("project", PROJECT), ("template", template)],
-        )
-        .await;
-    }
-    // reply-length stays a draft; faithful-to-context is async: neither answers a check.
-    for key in ["no-delve", "moderation", "reply-language", "faithful-to-context"] {
-        assert_eq!(
-            app.call(&owner, "activate_metric", &[("project", PROJECT), ("key", key)])
-                .await
-                .0,
-            StatusCode::OK
-        );
-    }
-    let (_, created) = app
-        .call(
-            &owner,
-            "create_api_key",
-            &[("project", PROJECT), ("name", "guardrail")],
-        )
-        .await;
-    (owner, created["secret"].as_str().unwrap().to_owned())
+    app.with_metrics(
+        &[
+            "no-delve",
+            "moderation",
+            "reply-language",
+            "faithful-to-context",
+            "reply-length",
+        ],
+        &["no-delve", "moderation", "reply-language", "faithful-to-context"],
+    )
+    .await
 }
 
 async fn check(app: &TestApp, key: &str, body: Value) -> (StatusCode, Value) {

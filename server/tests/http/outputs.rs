@@ -10,37 +10,11 @@ const OUTPUTS: &str = "/api/v1/projects/support-bot-dach/outputs";
 /// An owner's client, a key for the demo project, and two active metrics (plus a draft and a
 /// human one that must not score at ingest).
 async fn setup(app: &TestApp) -> (Client, String) {
-    let owner = app.signed_in("owner").await;
-    for template in ["no-delve", "reply-language", "valid-json", "persona-tone"] {
-        let (status, body) = app
-            .call(
-                &owner,
-                "add_template",
-                &[("project", "support-bot-dach"), ("template", template)],
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-    }
-    for key in ["no-delve", "reply-language", "persona-tone"] {
-        assert_eq!(
-            app.call(
-                &owner,
-                "activate_metric",
-                &[("project", "support-bot-dach"), ("key", key)]
-            )
-            .await
-            .0,
-            StatusCode::OK
-        );
-    }
-    let (_, created) = app
-        .call(
-            &owner,
-            "create_api_key",
-            &[("project", "support-bot-dach"), ("name", "ingest")],
-        )
-        .await;
-    (owner, created["secret"].as_str().unwrap().to_owned())
+    app.with_metrics(
+        &["no-delve", "reply-language", "valid-json", "persona-tone"],
+        &["no-delve", "reply-language", "persona-tone"],
+    )
+    .await
 }
 
 fn record(id: &str, output: &str) -> Value {

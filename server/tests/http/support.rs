@@ -62,4 +62,25 @@ impl TestApp {
         assert_eq!(status, StatusCode::OK, "{body}");
         client
     }
+
+    /// Adds catalogue `templates` to the demo project, activates the `active` ones, and creates
+    /// an API key; returns the owner's client and the key.
+    pub async fn with_metrics(&self, templates: &[&str], active: &[&str]) -> (Client, String) {
+        let owner = self.signed_in("owner").await;
+        for template in templates {
+            let form = [("project", "support-bot-dach"), ("template", *template)];
+            let (status, body) = self.call(&owner, "add_template", &form).await;
+            assert_eq!(status, StatusCode::OK, "{body}");
+        }
+        for key in active {
+            let form = [("project", "support-bot-dach"), ("key", *key)];
+            assert_eq!(
+                self.call(&owner, "activate_metric", &form).await.0,
+                StatusCode::OK
+            );
+        }
+        let form = [("project", "support-bot-dach"), ("name", "test client")];
+        let (_, created) = self.call(&owner, "create_api_key", &form).await;
+        (owner, created["secret"].as_str().unwrap().to_owned())
+    }
 }

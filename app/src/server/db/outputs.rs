@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::server::scoring::active::{scorer_version, ActiveScorer, ScoreRow};
 use crate::server::scoring::ScoringInput;
 use serde::Serialize;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use std::collections::HashMap;
 
 /// What became of one record.
@@ -204,16 +204,4 @@ async fn insert_scores(connection: &mut PgConnection, rows: &[(i64, ScoreRow)]) 
     .await
     .map_err(database)?;
     Ok(())
-}
-
-/// Counts, for tests and the outputs browser: (outputs, scores) of a project.
-pub async fn counts(pool: &PgPool, project_id: i64) -> Result<(i64, i64), AppError> {
-    sqlx::query_as(
-        "SELECT (SELECT count(*) FROM outputs WHERE project_id = $1),
-                (SELECT count(*) FROM scores s JOIN outputs o ON o.id = s.output_id WHERE o.project_id = $1)",
-    )
-    .bind(project_id)
-    .fetch_one(pool)
-    .await
-    .map_err(database)
 }
