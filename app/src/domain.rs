@@ -2,10 +2,12 @@
 
 pub mod api_key;
 pub mod choice;
+pub mod endpoint;
 pub mod metric;
 pub mod money;
 pub mod output;
 pub mod project;
 pub mod role;
+pub mod scoring_job;
 pub mod text;
 pub mod user;

@@ -9,3 +9,4 @@ pub mod password;
 pub mod realtime;
 pub mod scoring;
 pub mod state;
+pub mod worker;

@@ -88,6 +88,7 @@ pub async fn build_router(
         scorers.clone(),
         keys.clone(),
     ));
+    tokio::spawn(app::server::worker::Worker::new(pool.clone(), scorers.clone()).run());
     let state = AppState {
         keys,
         recorder: app::server::realtime::CheckRecorder::start(pool.clone(), scorers.clone(), 10_000),

@@ -102,6 +102,13 @@ impl MetricInput {
         let paradigm = Paradigm::parse(&self.paradigm)?;
         let scorer = ScorerSpec::parse_json(&self.scorer)?;
         scorer.fits(paradigm)?;
+        let cadence = Cadence::parse(&self.cadence)?;
+        if cadence == Cadence::RealTime && !scorer.is_builtin() {
+            return Err(AppError::invalid(
+                "cadence",
+                "a real-time metric needs a built-in scorer; LLM judges, embeddings and people score asynchronously",
+            ));
+        }
         let review_date = parse_date("review_date", &self.review_date)?;
         let retirement_date = match self.retirement_date.trim() {
             "" => None,
@@ -120,7 +127,7 @@ impl MetricInput {
             question: bounded("question", &self.question, 1, 1000)?,
             paradigm,
             category: Category::parse(&self.category)?,
-            cadence: Cadence::parse(&self.cadence)?,
+            cadence,
             action_on_failure: FailureAction::parse(&self.action_on_failure)?,
             scorer,
             pass_rule: PassRule::parse(&self.threshold, &self.direction)?,
@@ -283,7 +290,8 @@ pub(crate) mod tests {
     #[test]
     fn each_bad_field_is_named() {
         type Spoil = fn(&mut MetricInput);
-        let cases: [(Spoil, &str); 9] = [
+        let cases: [(Spoil, &str); 10] = [
+            (|i| i.scorer = r#"{"kind": "embedding_similarity"}"#.into(), "cadence"),
             (|i| i.key = "No Spaces".into(), "key"),
             (|i| i.name = " ".into(), "name"),
             (|i| i.question = String::new(), "question"),

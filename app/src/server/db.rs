@@ -7,6 +7,11 @@ pub mod metric_history;
 pub mod metrics;
 pub mod outputs;
 pub mod projects;
+pub mod scores;
+pub mod scoring_jobs;
+pub mod endpoints;
+#[cfg(test)]
+pub mod fixture;
 pub mod users;
 
 use crate::error::AppError;

@@ -1,8 +1,11 @@
 //! The built-in scorers: a validated [`ScorerSpec`] is compiled once (patterns, word lists,
 //! schemas) and then scores outputs in microseconds, with no I/O. LLM-as-judge and embedding
-//! similarity call configured endpoints and are run by the scoring jobs, not here.
+//! similarity call configured endpoints ([`external`]) and are run by the scoring worker.
 
 pub mod active;
+pub mod external;
+#[cfg(test)]
+pub(crate) mod openai_stub;
 pub mod language;
 pub mod lexical;
 mod outcomes;
@@ -102,7 +105,10 @@ pub enum Compiled {
     Consistency {
         min_samples: usize,
     },
-    External(&'static str),
+    /// Scored by the worker through an endpoint.
+    External(external::ExternalScorer),
+    /// Scored by people.
+    Human,
 }
 
 /// How a word list scores.
@@ -180,9 +186,25 @@ impl Compiled {
             ScorerSpec::Consistency { min_samples } => Compiled::Consistency {
                 min_samples: *min_samples as usize,
             },
-            ScorerSpec::LlmJudge { .. } => Compiled::External("llm_judge"),
-            ScorerSpec::EmbeddingSimilarity { .. } => Compiled::External("embedding_similarity"),
-            ScorerSpec::Human { .. } => Compiled::External("human"),
+            ScorerSpec::LlmJudge {
+                rubric_prompt,
+                model,
+                temperature,
+                score_pattern,
+            } => Compiled::External(external::ExternalScorer::Judge {
+                prompt: rubric_prompt.clone(),
+                model: model.clone(),
+                temperature: *temperature,
+                pattern: score_pattern
+                    .as_deref()
+                    .map(Regex::new)
+                    .transpose()
+                    .map_err(|e| e.to_string())?,
+            }),
+            ScorerSpec::EmbeddingSimilarity { model } => {
+                Compiled::External(external::ExternalScorer::Embedding { model: model.clone() })
+            }
+            ScorerSpec::Human { .. } => Compiled::Human,
         })
     }
 
@@ -222,7 +244,8 @@ impl Compiled {
             Compiled::Lexical(measure) => lexical(input, *measure),
             Compiled::Retrieval { measure, k } => retrieval(input, *measure, *k),
             Compiled::Consistency { min_samples } => consistency(input, *min_samples),
-            Compiled::External(kind) => Err(Skip::External(kind)),
+            Compiled::External(scorer) => Err(Skip::External(scorer.kind())),
+            Compiled::Human => Err(Skip::External("human")),
         }
     }
 }

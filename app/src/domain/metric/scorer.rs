@@ -117,8 +117,15 @@ pub enum ScorerSpec {
     /// An LLM judge with a rubric prompt, through the project's OpenAI-compatible endpoint.
     LlmJudge {
         rubric_prompt: String,
+        /// Overrides the project's chat model.
         #[serde(default)]
         model: Option<String>,
+        #[serde(default)]
+        temperature: f64,
+        /// A regular expression whose first group is the score, for judges that do not answer
+        /// in JSON; by default the reply's `score` field, else its first number.
+        #[serde(default)]
+        score_pattern: Option<String>,
     },
     /// Cosine similarity of embeddings of the reply and the expected output.
     EmbeddingSimilarity {
@@ -157,6 +164,14 @@ impl ScorerSpec {
             ScorerSpec::EmbeddingSimilarity { .. } => "embedding_similarity",
             ScorerSpec::Human { .. } => "human",
         }
+    }
+
+    /// Whether Vernier scores it itself in microseconds (not through an endpoint or people).
+    pub fn is_builtin(&self) -> bool {
+        !matches!(
+            self,
+            ScorerSpec::LlmJudge { .. } | ScorerSpec::EmbeddingSimilarity { .. } | ScorerSpec::Human { .. }
+        )
     }
 
     /// Parses a scorer from JSON text, validating its parameters.
@@ -205,6 +220,13 @@ impl ScorerSpec {
             {
                 bad("an LLM judge needs a rubric prompt of 1 to 20,000 characters".into())
             }
+            ScorerSpec::LlmJudge { temperature, .. } if !(0.0..=2.0).contains(temperature) => {
+                bad(format!("temperature must be between 0 and 2, got {temperature}"))
+            }
+            ScorerSpec::LlmJudge {
+                score_pattern: Some(pattern),
+                ..
+            } => check_score_pattern(pattern),
             _ => Ok(()),
         }
     }
@@ -276,6 +298,8 @@ impl ScorerSpec {
             ScorerSpec::LlmJudge {
                 rubric_prompt: "Is the answer faithful to the retrieved context? Answer 1 or 0.".into(),
                 model: None,
+                temperature: 0.0,
+                score_pattern: None,
             },
             ScorerSpec::EmbeddingSimilarity { model: None },
             ScorerSpec::Human { rubric_id: None },
@@ -317,6 +341,18 @@ fn check_pattern(pattern: &str) -> Result<(), AppError> {
         .size_limit(1 << 20)
         .build()
         .map_err(|e| AppError::invalid("scorer", format!("the pattern does not compile: {e}")))?;
+    Ok(())
+}
+
+fn check_score_pattern(pattern: &str) -> Result<(), AppError> {
+    check_pattern(pattern)?;
+    #[cfg(feature = "ssr")]
+    if regex::Regex::new(pattern).map(|r| r.captures_len()).unwrap_or(0) < 2 {
+        return Err(AppError::invalid(
+            "scorer",
+            "score_pattern needs a group around the score, as in (\\d+)",
+        ));
+    }
     Ok(())
 }
 

@@ -6,6 +6,7 @@ use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, 
 use crate::domain::metric::scorer::{PassRule, ScorerSpec};
 use crate::domain::metric::{MetricDefinition, MetricView};
 use crate::domain::money::Money;
+use crate::domain::scoring_job::JobReason;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
@@ -248,7 +249,49 @@ pub async fn update_in(
         .await
         .map_err(database)?;
     metric_history::record(connection, current.id, by, &changes).await?;
+    if current.definition.pass_rule != definition.pass_rule {
+        reapply_pass_rule(connection, current.id, definition).await?;
+    }
+    if current.status == Status::Active && current.definition.scorer != definition.scorer {
+        let metric = (project_id, current.id);
+        rescore(connection, metric, &definition.scorer, JobReason::ScorerChanged, by).await?;
+    }
     Ok(current.id)
+}
+
+/// Queues a job that scores the recent outputs with the metric's (new) automated scorer.
+async fn rescore(
+    connection: &mut PgConnection,
+    (project_id, metric_id): (i64, i64),
+    scorer: &ScorerSpec,
+    reason: JobReason,
+    by: i64,
+) -> Result<(), AppError> {
+    if matches!(scorer, ScorerSpec::Human { .. }) {
+        return Ok(());
+    }
+    let range = crate::domain::scoring_job::automatic_range(chrono::Utc::now());
+    super::scoring_jobs::enqueue_in(connection, project_id, metric_id, reason, range, Some(by)).await?;
+    Ok(())
+}
+
+/// Stored scores keep their values; whether each passes follows the new rule at once.
+async fn reapply_pass_rule(
+    connection: &mut PgConnection,
+    metric_id: i64,
+    definition: &MetricDefinition,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "UPDATE scores SET passed = CASE WHEN $3 = 'at_least' THEN value >= $2 ELSE value <= $2 END
+         WHERE metric_id = $1 AND value IS NOT NULL",
+    )
+    .bind(metric_id)
+    .bind(definition.pass_rule.threshold)
+    .bind(definition.pass_rule.direction.as_str())
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(())
 }
 
 /// Moves a metric through its lifecycle. Retiring needs a reason; the reason is kept and shown.
@@ -294,6 +337,10 @@ pub async fn set_status(
         &[("status", current.status.to_string(), new_value)],
     )
     .await?;
+    if next == Status::Active {
+        let metric = (project_id, current.id);
+        rescore(&mut tx, metric, &current.definition.scorer, JobReason::Activated, by).await?;
+    }
     tx.commit().await.map_err(database)?;
     find_by_id(pool, current.id).await
 }

@@ -94,7 +94,7 @@ pub async fn ingest(
             });
         }
     }
-    insert_scores(connection, &rows).await?;
+    super::scores::upsert(connection, &rows, scorer_version()).await?;
     let accepted = inserted.len();
     Ok(Ingested {
         accepted,
@@ -183,25 +183,94 @@ async fn insert_outputs(
     .map_err(database)
 }
 
-async fn insert_scores(connection: &mut PgConnection, rows: &[(i64, ScoreRow)]) -> Result<(), AppError> {
-    if rows.is_empty() {
-        return Ok(());
+/// Stored outputs as the scorers see them, by id.
+#[derive(sqlx::FromRow)]
+struct ScoringRow {
+    id: i64,
+    label: String,
+    conversation_id: Option<String>,
+    turn_index: Option<i32>,
+    input: Option<String>,
+    messages: Option<sqlx::types::Json<Vec<crate::domain::output::Message>>>,
+    output: String,
+    expected_output: Option<String>,
+    source: String,
+    metadata: sqlx::types::Json<serde_json::Map<String, serde_json::Value>>,
+    retrieved_ids: Vec<String>,
+    relevant_ids: Vec<String>,
+    latency_ms: Option<i32>,
+    tokens_in: Option<i32>,
+    tokens_out: Option<i32>,
+    occurred_at: chrono::DateTime<chrono::Utc>,
+    external_id: Option<String>,
+}
+
+impl ScoringRow {
+    fn into_output(self) -> (i64, NewOutput) {
+        (
+            self.id,
+            NewOutput {
+                version: self.label,
+                model: None,
+                prompt_hash: None,
+                version_notes: None,
+                conversation_id: self.conversation_id,
+                turn_index: self.turn_index,
+                input: self.input,
+                messages: self.messages.map(|m| m.0),
+                output: self.output,
+                expected_output: self.expected_output,
+                source: self.source,
+                metadata: self.metadata.0,
+                retrieved_ids: self.retrieved_ids,
+                relevant_ids: self.relevant_ids,
+                latency_ms: self.latency_ms,
+                tokens_in: self.tokens_in,
+                tokens_out: self.tokens_out,
+                occurred_at: self.occurred_at,
+                external_id: self.external_id,
+            },
+        )
     }
-    sqlx::query(
-        "INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version)
-         SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[])
-            AS t(output_id, metric_id, value, passed, rationale, error)",
-    )
-    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.metric_id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.value).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.passed).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.rationale.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.error.clone()).collect::<Vec<_>>())
-    .bind(scorer_version())
-    .execute(&mut *connection)
+}
+
+const SCORING_COLUMNS: &str = "o.id, v.label, o.conversation_id, o.turn_index, o.input, o.messages, o.output,
+    o.expected_output, o.source, o.metadata, o.retrieved_ids, o.relevant_ids, o.latency_ms, o.tokens_in,
+    o.tokens_out, o.occurred_at, o.external_id";
+
+/// The outputs of a project in a time range after output id `after`, oldest id first.
+pub async fn range_for_scoring(
+    pool: &sqlx::PgPool,
+    project_id: i64,
+    (from, to): (chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>),
+    after: i64,
+    limit: i64,
+) -> Result<Vec<(i64, NewOutput)>, AppError> {
+    let rows: Vec<ScoringRow> = sqlx::query_as(&format!(
+        "SELECT {SCORING_COLUMNS} FROM outputs o JOIN system_versions v ON v.id = o.version_id
+         WHERE o.project_id = $1 AND o.occurred_at BETWEEN $2 AND $3 AND o.id > $4
+         ORDER BY o.id LIMIT $5"
+    ))
+    .bind(project_id)
+    .bind(from)
+    .bind(to)
+    .bind(after)
+    .bind(limit)
+    .fetch_all(pool)
     .await
     .map_err(database)?;
-    Ok(())
+    Ok(rows.into_iter().map(ScoringRow::into_output).collect())
+}
+
+/// Outputs by id, as the scorers see them.
+pub async fn by_ids_for_scoring(pool: &sqlx::PgPool, ids: &[i64]) -> Result<Vec<(i64, NewOutput)>, AppError> {
+    let rows: Vec<ScoringRow> = sqlx::query_as(&format!(
+        "SELECT {SCORING_COLUMNS} FROM outputs o JOIN system_versions v ON v.id = o.version_id
+         WHERE o.id = ANY($1) ORDER BY o.id"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows.into_iter().map(ScoringRow::into_output).collect())
 }

@@ -18,7 +18,8 @@ pub struct ActiveScorer {
     pub scorer: Result<Compiled, String>,
 }
 
-/// A score to store: `value` and `passed` are `None` when the scorer did not apply or failed.
+/// A score to store: `value` and `passed` are `None` when the scorer did not apply, failed or
+/// waits for the worker.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScoreRow {
     pub metric_id: i64,
@@ -26,6 +27,32 @@ pub struct ScoreRow {
     pub passed: Option<bool>,
     pub rationale: String,
     pub error: Option<String>,
+    /// Set when the worker must score it (again): an endpoint scorer, or one that failed.
+    pub retry: Option<Retry>,
+}
+
+/// When the worker tries a score (again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    /// Attempts made so far.
+    pub attempts: i16,
+    /// Seconds to wait before the next attempt.
+    pub after_secs: i32,
+}
+
+impl Retry {
+    /// Waiting for its first attempt.
+    pub const NOW: Retry = Retry {
+        attempts: 0,
+        after_secs: 0,
+    };
+}
+
+impl ScoreRow {
+    /// Whether the worker has yet to score it.
+    pub fn pending(&self) -> bool {
+        self.retry.is_some() && self.error.is_none()
+    }
 }
 
 /// The automated scorers among `metrics`: active, and not scored by people.
@@ -45,15 +72,10 @@ pub fn from_metrics(metrics: &[MetricView]) -> Vec<ActiveScorer> {
 }
 
 impl ActiveScorer {
-    /// Scores one output; `None` when another part of Vernier scores it (judges, people).
+    /// Scores one output with a built-in scorer; an endpoint scorer gives a pending row for the
+    /// worker, and `None` means people score it.
     pub fn score(&self, input: &ScoringInput<'_>) -> Option<ScoreRow> {
-        let row = |value: Option<f64>, rationale: String, error: Option<String>| ScoreRow {
-            metric_id: self.metric_id,
-            passed: value.map(|v| self.rule.passes(v)),
-            value,
-            rationale,
-            error,
-        };
+        let row = |value, rationale, error| self.row(value, rationale, error);
         match &self.scorer {
             Err(reason) => Some(row(
                 None,
@@ -65,8 +87,26 @@ impl ActiveScorer {
                 Err(Skip::NotApplicable(reason)) => {
                     Some(row(None, format!("not applicable: {reason}"), None))
                 }
+                Err(Skip::External(_)) if matches!(compiled, Compiled::External(_)) => Some(ScoreRow {
+                    retry: Some(Retry::NOW),
+                    ..row(None, "waiting for the endpoint".into(), None)
+                }),
                 Err(Skip::External(_)) => None,
             },
+        }
+    }
+}
+
+impl ActiveScorer {
+    /// A row of this metric; `passed` follows from the value and the pass rule.
+    pub fn row(&self, value: Option<f64>, rationale: String, error: Option<String>) -> ScoreRow {
+        ScoreRow {
+            metric_id: self.metric_id,
+            passed: value.map(|v| self.rule.passes(v)),
+            value,
+            rationale,
+            error,
+            retry: None,
         }
     }
 }

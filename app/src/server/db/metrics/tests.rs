@@ -4,41 +4,8 @@ use super::*;
 use crate::domain::metric::filter::MetricFilter;
 use crate::domain::metric::review;
 use crate::domain::metric::MetricInput;
-use crate::domain::project::NewProject;
-use crate::domain::user::NewUser;
-use crate::server::db::{metric_history, projects, users};
-
-struct Fixture {
-    project: i64,
-    owner: i64,
-}
-
-async fn fixture(pool: &PgPool) -> Fixture {
-    let owner = users::insert(
-        pool,
-        &NewUser::parse("owner", "Otto Owner", "a long password", "owner").unwrap(),
-        "h",
-    )
-    .await
-    .unwrap()
-    .id;
-    users::insert(
-        pool,
-        &NewUser::parse("olga", "Olga Other", "a long password", "owner").unwrap(),
-        "h",
-    )
-    .await
-    .unwrap();
-    let project = projects::insert(
-        pool,
-        &NewProject::parse("Support bot", "bot", "", "").unwrap(),
-        owner,
-    )
-    .await
-    .unwrap()
-    .id;
-    Fixture { project, owner }
-}
+use crate::server::db::fixture::{fixture, Fixture};
+use crate::server::db::metric_history;
 
 /// The domain's test metric under another key, costing $0.10 per failure.
 fn input(key: &str) -> MetricInput {

@@ -1,0 +1,223 @@
+//! The scoring worker: runs re-scoring jobs chunk by chunk and scores what waits for an
+//! endpoint (LLM judges, embeddings), retrying failures with growing delays.
+//!
+//! Everything it does is recorded in Postgres as it goes (job cursors, score retry times), so a
+//! restarted server carries on where it stopped, and several servers share the work through
+//! leases and `FOR UPDATE SKIP LOCKED`.
+
+use super::db::{self, scores, scoring_jobs};
+use super::realtime::ScorerCache;
+use super::scoring::active::{scorer_version, ActiveScorer, Retry, ScoreRow};
+use super::scoring::external::{Endpoints, Failure};
+use super::scoring::{Compiled, ScoringInput};
+use crate::domain::output::NewOutput;
+use crate::domain::scoring_job::JobStatus;
+use crate::error::AppError;
+use futures::StreamExt;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The channel a queued job is announced on (by a trigger).
+pub const CHANNEL: &str = "vernier_jobs";
+/// Outputs per chunk for built-in scorers, and for endpoint scorers.
+const CHUNK: i64 = 500;
+const ENDPOINT_CHUNK: i64 = 20;
+/// How long a claimed job chunk or score is hidden from other workers.
+const LEASE_SECS: i32 = 300;
+/// Scores due for an endpoint taken at once, and calls in flight.
+const DUE_BATCH: i64 = 16;
+const CONCURRENCY: usize = 4;
+/// Attempts before a failing score is given up (its error stays visible).
+pub const MAX_ATTEMPTS: i16 = 6;
+
+/// When to try again after `attempts` failed attempts: 30 s, doubling, at most an hour;
+/// `None` once [`MAX_ATTEMPTS`] are spent.
+pub fn retry_after(attempts: i16) -> Option<Retry> {
+    (attempts < MAX_ATTEMPTS).then(|| Retry {
+        attempts,
+        after_secs: (30i32 << (attempts.clamp(1, 8) - 1)).min(3600),
+    })
+}
+
+/// The worker; cheap to clone.
+#[derive(Clone)]
+pub struct Worker {
+    pool: PgPool,
+    scorers: Arc<ScorerCache>,
+    http: reqwest::Client,
+}
+
+impl Worker {
+    pub fn new(pool: PgPool, scorers: Arc<ScorerCache>) -> Self {
+        Self {
+            pool,
+            scorers,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// Works for the life of the server: while there is work it works, otherwise it waits for
+    /// a queued job or a second, whichever comes first (retries come due by time).
+    pub async fn run(self) {
+        let mut listener = match PgListener::connect_with(&self.pool).await {
+            Ok(mut listener) => listener.listen(CHANNEL).await.ok().map(|_| listener),
+            Err(_) => None,
+        };
+        loop {
+            match self.step().await {
+                Ok(true) => continue,
+                Ok(false) => {}
+                Err(error) => tracing::error!("scoring worker: {error}"),
+            }
+            match listener.as_mut() {
+                Some(listener) => {
+                    let _ = tokio::time::timeout(Duration::from_secs(1), listener.recv()).await;
+                }
+                None => tokio::time::sleep(Duration::from_secs(1)).await,
+            }
+        }
+    }
+
+    /// One round: a chunk of the oldest open job and a batch of due scores. `false` when there
+    /// was nothing to do.
+    pub async fn step(&self) -> Result<bool, AppError> {
+        let job = match scoring_jobs::claim(&self.pool, LEASE_SECS).await? {
+            Some(job) => {
+                self.job_chunk(job).await?;
+                true
+            }
+            None => false,
+        };
+        let due = scores::claim_due(&self.pool, DUE_BATCH, LEASE_SECS).await?;
+        let retried = !due.is_empty();
+        if retried {
+            self.score_due(due).await?;
+        }
+        Ok(job || retried)
+    }
+
+    /// Works until nothing is left (tests, and draining before a demo).
+    pub async fn drain(&self) -> Result<(), AppError> {
+        while self.step().await? {}
+        Ok(())
+    }
+
+    async fn job_chunk(&self, job: scoring_jobs::Claimed) -> Result<(), AppError> {
+        if job.total.is_none() {
+            scoring_jobs::count_total(&self.pool, &job).await?;
+        }
+        let scorers = self.scorers.get(&self.pool, job.project_id).await?;
+        let scorer = scorers.all.iter().find(|s| s.metric_id == job.metric_id);
+        let Some(scorer) = scorer.filter(|s| !matches!(s.scorer, Ok(Compiled::Human))) else {
+            let why = "the metric is no longer active, or people score it";
+            return scoring_jobs::finish(&self.pool, job.id, JobStatus::Cancelled, why).await;
+        };
+        let external = matches!(scorer.scorer, Ok(Compiled::External(_)));
+        let limit = if external { ENDPOINT_CHUNK } else { CHUNK };
+        let range = (job.from_time, job.to_time);
+        let outputs = db::outputs::range_for_scoring(&self.pool, job.project_id, range, job.cursor, limit).await?;
+        let Some(last) = outputs.last().map(|(id, _)| *id) else {
+            return scoring_jobs::finish(&self.pool, job.id, JobStatus::Done, "").await;
+        };
+        let endpoints = self.endpoints(external, job.project_id).await?;
+        let rows: Vec<(i64, ScoreRow)> = futures::stream::iter(&outputs)
+            .map(|(id, output)| async { (*id, self.score_one(scorer, output, &endpoints, 0).await) })
+            .buffered(if external { CONCURRENCY } else { 1 })
+            .filter_map(|(id, row)| async move { row.map(|row| (id, row)) })
+            .collect()
+            .await;
+        let errors = rows.iter().filter(|(_, row)| row.error.is_some()).count() as i32;
+        let mut tx = self.pool.begin().await.map_err(db::database)?;
+        scores::upsert(&mut tx, &rows, &version(scorer, &endpoints)).await?;
+        if scoring_jobs::advance(&mut tx, job.id, last, outputs.len() as i32, errors).await? {
+            tx.commit().await.map_err(db::database)?;
+        }
+        Ok(())
+    }
+
+    async fn score_due(&self, due: Vec<scores::Due>) -> Result<(), AppError> {
+        let ids: Vec<i64> = due.iter().map(|d| d.output_id).collect();
+        let outputs: HashMap<i64, NewOutput> = db::outputs::by_ids_for_scoring(&self.pool, &ids)
+            .await?
+            .into_iter()
+            .collect();
+        let mut endpoints: HashMap<i64, Arc<Endpoints>> = HashMap::new();
+        let mut work = Vec::new();
+        for item in &due {
+            let scorers = self.scorers.get(&self.pool, item.project_id).await?;
+            let Some(scorer) = scorers.all.iter().find(|s| s.metric_id == item.metric_id).cloned() else {
+                scores::abandon(&self.pool, item, "the metric is no longer active").await?;
+                continue;
+            };
+            if !endpoints.contains_key(&item.project_id) {
+                let loaded = Arc::new(self.endpoints(true, item.project_id).await?);
+                endpoints.insert(item.project_id, loaded);
+            }
+            if let Some(output) = outputs.get(&item.output_id) {
+                work.push((item, scorer, endpoints[&item.project_id].clone(), output));
+            }
+        }
+        let results: Vec<Result<(), AppError>> = futures::stream::iter(work)
+            .map(|(item, scorer, endpoints, output)| async move {
+                let Some(row) = self.score_one(&scorer, output, &endpoints, item.attempts).await else {
+                    return scores::abandon(&self.pool, item, "people score this metric").await;
+                };
+                let mut connection = self.pool.acquire().await.map_err(db::database)?;
+                scores::upsert(&mut connection, &[(item.output_id, row)], &version(&scorer, &endpoints)).await
+            })
+            .buffer_unordered(CONCURRENCY)
+            .collect()
+            .await;
+        results.into_iter().collect()
+    }
+
+    async fn endpoints(&self, needed: bool, project_id: i64) -> Result<Endpoints, AppError> {
+        if needed {
+            db::endpoints::load(&self.pool, project_id).await
+        } else {
+            Ok(Endpoints::default())
+        }
+    }
+
+    /// Scores one output; `attempts` is how many endpoint calls failed before.
+    async fn score_one(
+        &self,
+        scorer: &ActiveScorer,
+        output: &NewOutput,
+        endpoints: &Endpoints,
+        attempts: i16,
+    ) -> Option<ScoreRow> {
+        let Ok(Compiled::External(external)) = &scorer.scorer else {
+            let users = output.user_messages();
+            return scorer.score(&ScoringInput::of(output, &users));
+        };
+        Some(match external.score(&self.http, endpoints, output).await {
+            Ok(outcome) => scorer.row(Some(outcome.value), outcome.rationale, None),
+            Err(Failure::NotApplicable(why)) => scorer.row(None, format!("not applicable: {why}"), None),
+            Err(Failure::Failed(error)) => {
+                let attempts = attempts.saturating_add(1);
+                let note = match retry_after(attempts) {
+                    Some(retry) => format!("attempt {attempts} failed; next in {} s", retry.after_secs),
+                    None => format!("gave up after {attempts} attempts"),
+                };
+                ScoreRow {
+                    retry: retry_after(attempts),
+                    ..scorer.row(None, note, Some(error))
+                }
+            }
+        })
+    }
+}
+
+fn version(scorer: &ActiveScorer, endpoints: &Endpoints) -> String {
+    match &scorer.scorer {
+        Ok(Compiled::External(external)) => external.version(endpoints),
+        _ => scorer_version().to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests;
