@@ -110,7 +110,7 @@ impl Worker {
             scoring_jobs::count_total(&self.pool, &job).await?;
         }
         let scorers = self.scorers.get(&self.pool, job.project_id).await?;
-        let scorer = scorers.all.iter().find(|s| s.metric_id == job.metric_id);
+        let scorer = scorers.all.iter().find(|s| s.metric_id == job.metric_id).cloned();
         let Some(scorer) = scorer.filter(|s| !matches!(s.scorer, Ok(Compiled::Human))) else {
             let why = "the metric is no longer active, or people score it";
             return scoring_jobs::finish(&self.pool, job.id, JobStatus::Cancelled, why).await;
@@ -122,17 +122,23 @@ impl Worker {
         let Some(last) = outputs.last().map(|(id, _)| *id) else {
             return scoring_jobs::finish(&self.pool, job.id, JobStatus::Done, "").await;
         };
-        let endpoints = self.endpoints(external, job.project_id).await?;
-        let rows: Vec<(i64, ScoreRow)> = futures::stream::iter(&outputs)
-            .map(|(id, output)| async { (*id, self.score_one(scorer, output, &endpoints, 0).await) })
+        let endpoints = Arc::new(self.endpoints(external, job.project_id).await?);
+        let count = outputs.len() as i32;
+        let calls = outputs.into_iter().map(|(id, output)| {
+            let (worker, scorer, endpoints) = (self.clone(), scorer.clone(), endpoints.clone());
+            async move { (id, worker.score_one(&scorer, &output, &endpoints, 0).await) }
+        });
+        let rows: Vec<(i64, ScoreRow)> = futures::stream::iter(calls)
             .buffered(if external { CONCURRENCY } else { 1 })
-            .filter_map(|(id, row)| async move { row.map(|row| (id, row)) })
-            .collect()
-            .await;
+            .collect::<Vec<_>>()
+            .await
+            .into_iter()
+            .filter_map(|(id, row)| row.map(|row| (id, row)))
+            .collect();
         let errors = rows.iter().filter(|(_, row)| row.error.is_some()).count() as i32;
         let mut tx = self.pool.begin().await.map_err(db::database)?;
-        scores::upsert(&mut tx, &rows, &version(scorer, &endpoints)).await?;
-        if scoring_jobs::advance(&mut tx, job.id, last, outputs.len() as i32, errors).await? {
+        scores::upsert(&mut tx, &rows, &version(&scorer, &endpoints)).await?;
+        if scoring_jobs::advance(&mut tx, job.id, last, count, errors).await? {
             tx.commit().await.map_err(db::database)?;
         }
         Ok(())
@@ -156,18 +162,19 @@ impl Worker {
                 let loaded = Arc::new(self.endpoints(true, item.project_id).await?);
                 endpoints.insert(item.project_id, loaded);
             }
-            if let Some(output) = outputs.get(&item.output_id) {
-                work.push((item, scorer, endpoints[&item.project_id].clone(), output));
+            if let Some(output) = outputs.get(&item.output_id).cloned() {
+                let (worker, endpoints, item) = (self.clone(), endpoints[&item.project_id].clone(), item.clone());
+                work.push(async move {
+                    let Some(row) = worker.score_one(&scorer, &output, &endpoints, item.attempts).await else {
+                        return scores::abandon(&worker.pool, &item, "people score this metric").await;
+                    };
+                    let mut connection = worker.pool.acquire().await.map_err(db::database)?;
+                    let version = version(&scorer, &endpoints);
+                    scores::upsert(&mut connection, &[(item.output_id, row)], &version).await
+                });
             }
         }
         let results: Vec<Result<(), AppError>> = futures::stream::iter(work)
-            .map(|(item, scorer, endpoints, output)| async move {
-                let Some(row) = self.score_one(&scorer, output, &endpoints, item.attempts).await else {
-                    return scores::abandon(&self.pool, item, "people score this metric").await;
-                };
-                let mut connection = self.pool.acquire().await.map_err(db::database)?;
-                scores::upsert(&mut connection, &[(item.output_id, row)], &version(&scorer, &endpoints)).await
-            })
             .buffer_unordered(CONCURRENCY)
             .collect()
             .await;
