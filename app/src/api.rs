@@ -4,7 +4,9 @@
 pub mod api_keys;
 pub mod metric_io;
 pub mod metrics;
+pub mod outputs;
 pub mod projects;
+pub mod scoring;
 pub mod session;
 pub mod users;
 

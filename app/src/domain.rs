@@ -6,6 +6,7 @@ pub mod endpoint;
 pub mod metric;
 pub mod money;
 pub mod output;
+pub mod output_browse;
 pub mod project;
 pub mod role;
 pub mod scoring_job;

@@ -15,6 +15,9 @@ use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::api_keys::ApiKeysPage;
+use pages::endpoints::EndpointsPage;
+use pages::output::OutputPage;
+use pages::outputs::OutputsPage;
 use pages::metric::MetricPage;
 use pages::metric_form::{EditMetricPage, NewMetricPage};
 use pages::metrics::MetricsPage;
@@ -70,6 +73,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/metrics/:key/edit") view=EditMetricPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/queue") view=QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/endpoints") view=EndpointsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/outputs") view=OutputsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/outputs/:id") view=OutputPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/metrics-as-code") view=MetricsIoPage ssr=SsrMode::Async/>
                 </Routes>
             </main>

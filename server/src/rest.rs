@@ -7,35 +7,46 @@ pub mod caller;
 pub mod check;
 pub mod error;
 pub mod metrics;
+pub mod openapi;
 pub mod outputs;
 
 use app::server::state::AppState;
 use axum::extract::DefaultBodyLimit;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put, MethodRouter};
+use std::collections::BTreeMap;
 use axum::Router;
+
+/// Every operation: method, path and handler. The router is built from this list, and the
+/// OpenAPI test checks the document against it.
+pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)> {
+    vec![
+        ("GET", "/api/v1/openapi.json", get(openapi::document)),
+        ("GET", "/api/v1/projects/{project}/metrics", get(metrics::list)),
+        ("POST", "/api/v1/projects/{project}/metrics", post(metrics::create)),
+        ("GET", "/api/v1/projects/{project}/metrics/{key}", get(metrics::get)),
+        ("PUT", "/api/v1/projects/{project}/metrics/{key}", put(metrics::update)),
+        ("POST", "/api/v1/projects/{project}/metrics/{key}/retire", post(metrics::retire)),
+        ("POST", "/api/v1/projects/{project}/metrics/{key}/activate", post(metrics::activate)),
+        ("POST", "/api/v1/projects/{project}/check", post(check::check)),
+        (
+            "POST",
+            "/api/v1/projects/{project}/outputs",
+            post(outputs::ingest).layer(DefaultBodyLimit::max(outputs::MAX_BODY)),
+        ),
+    ]
+}
 
 /// The `/api/v1` routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/api/v1/projects/{project}/metrics",
-            get(metrics::list).post(metrics::create),
-        )
-        .route(
-            "/api/v1/projects/{project}/metrics/{key}",
-            get(metrics::get).put(metrics::update),
-        )
-        .route(
-            "/api/v1/projects/{project}/metrics/{key}/retire",
-            post(metrics::retire),
-        )
-        .route(
-            "/api/v1/projects/{project}/metrics/{key}/activate",
-            post(metrics::activate),
-        )
-        .route("/api/v1/projects/{project}/check", post(check::check))
-        .route(
-            "/api/v1/projects/{project}/outputs",
-            post(outputs::ingest).layer(DefaultBodyLimit::max(outputs::MAX_BODY)),
-        )
+    let mut paths: BTreeMap<&str, MethodRouter<AppState>> = BTreeMap::new();
+    for (_, path, handler) in operations() {
+        let merged = match paths.remove(path) {
+            Some(existing) => existing.merge(handler),
+            None => handler,
+        };
+        paths.insert(path, merged);
+    }
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| router.route(path, handler))
 }

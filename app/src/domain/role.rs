@@ -74,6 +74,8 @@ impl Access {
     pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
     /// Admins and owners: the people who shape projects and metrics.
     pub const EDITOR: Access = Access::Roles(&[Role::Admin, Role::Owner]);
+    /// Everyone but annotators, who see only their queues: admins, owners and managers.
+    pub const STAFF: Access = Access::Roles(&[Role::Admin, Role::Owner, Role::Manager]);
 
     /// Whether a user with `role` passes.
     pub fn allows(self, role: Role) -> bool {

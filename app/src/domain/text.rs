@@ -24,6 +24,15 @@ pub fn bounded(field: &str, value: &str, min: usize, max: usize) -> Result<Strin
     Ok(trimmed.to_owned())
 }
 
+/// `None` for an empty (or blank) filter value, else what `parse` makes of it.
+pub fn optional<T>(value: &str, parse: impl Fn(&str) -> Result<T, AppError>) -> Result<Option<T>, AppError> {
+    if value.trim().is_empty() {
+        Ok(None)
+    } else {
+        parse(value).map(Some)
+    }
+}
+
 /// A lower-case identifier of `min..=max` characters from `a-z`, `0-9` and the `extra` punctuation,
 /// starting and ending with a letter or digit.
 pub fn identifier(

@@ -7,6 +7,7 @@ use crate::components::outcome::loaded;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::{MetricChange, MetricView};
 use crate::domain::role::Access;
+use crate::pages::rescoring::Rescoring;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -43,6 +44,11 @@ pub fn MetricPage() -> impl IntoView {
                     <Actions metric=for_actions.clone() activate retire/>
                 </ForRole>
                 <Facts metric=metric.clone()/>
+                {metric.definition.scorer.is_automated().then(|| view! {
+                    <ForRole access=Access::STAFF>
+                        <Rescoring project=metric.project_slug.clone() key=metric.definition.key.clone()/>
+                    </ForRole>
+                })}
                 <History changes=detail.history.clone()/>
             }
         })}

@@ -67,12 +67,12 @@ pub fn MetricsPage() -> impl IntoView {
     }
 }
 
-fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
+pub fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
     all.iter().map(|&option| name(option).to_owned()).collect()
 }
 
 #[component]
-fn FilterSelect(name: &'static str, current: String, options: Vec<String>) -> impl IntoView {
+pub fn FilterSelect(name: &'static str, current: String, options: Vec<String>) -> impl IntoView {
     view! {
         <select name=name data-testid=format!("filter-{name}")>
             <option value="">{format!("any {name}")}</option>

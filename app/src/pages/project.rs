@@ -43,6 +43,7 @@ pub fn ProjectPage() -> impl IntoView {
     loaded(data, move |(project, metrics, templates)| {
         let active = metrics.iter().filter(|m| m.status == Status::Active).count();
         let base = format!("/projects/{}", project.slug);
+        let outputs = format!("{base}/outputs");
         view! {
             <Title text=format!("{} · Vernier", project.name)/>
             <h1 data-testid="project-name">{project.name}</h1>
@@ -51,10 +52,14 @@ pub fn ProjectPage() -> impl IntoView {
                 <a href=format!("{base}/metrics") data-testid="project-metrics">
                     {format!("Metrics ({} active of {})", active, metrics.len())}
                 </a>
+                <ForRole access=Access::STAFF>
+                    <a href=outputs.clone() data-testid="project-outputs">"Outputs"</a>
+                </ForRole>
                 <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>
                 <a href=format!("{base}/metrics-as-code") data-testid="project-io">"Metrics as code"</a>
                 <ForRole access=Access::EDITOR>
                     <a href=format!("{base}/api-keys") data-testid="project-keys">"API keys"</a>
+                    <a href=format!("{base}/endpoints") data-testid="project-endpoints">"LLM endpoints"</a>
                 </ForRole>
             </nav>
             <dl class="facts">

@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod idempotency;
 pub mod metric_history;
 pub mod metrics;
+pub mod output_browse;
 pub mod outputs;
 pub mod projects;
 pub mod scores;

@@ -62,23 +62,38 @@ impl Worker {
     /// Works for the life of the server: while there is work it works, otherwise it waits for
     /// a queued job or a second, whichever comes first (retries come due by time).
     pub async fn run(self) {
-        let mut listener = match PgListener::connect_with(&self.pool).await {
-            Ok(mut listener) => listener.listen(CHANNEL).await.ok().map(|_| listener),
-            Err(_) => None,
-        };
-        loop {
+        let mut listener = None;
+        while !self.pool.is_closed() {
             match self.step().await {
-                Ok(true) => continue,
+                Ok(true) => {
+                    tokio::task::yield_now().await;
+                    continue;
+                }
                 Ok(false) => {}
                 Err(error) => tracing::error!("scoring worker: {error}"),
             }
-            match listener.as_mut() {
-                Some(listener) => {
-                    let _ = tokio::time::timeout(Duration::from_secs(1), listener.recv()).await;
-                }
-                None => tokio::time::sleep(Duration::from_secs(1)).await,
+            if listener.is_none() {
+                listener = self.listen().await;
+            }
+            let dropped = match listener.as_mut() {
+                Some(listener) => matches!(
+                    tokio::time::timeout(Duration::from_secs(1), listener.recv()).await,
+                    Ok(Err(_))
+                ),
+                None => false,
+            };
+            if dropped || listener.is_none() {
+                // No connection to listen on: poll, and listen again next round.
+                listener = None;
+                tokio::time::sleep(Duration::from_secs(1)).await;
             }
         }
+    }
+
+    async fn listen(&self) -> Option<PgListener> {
+        let mut listener = PgListener::connect_with(&self.pool).await.ok()?;
+        listener.listen(CHANNEL).await.ok()?;
+        Some(listener)
     }
 
     /// One round: a chunk of the oldest open job and a batch of due scores. `false` when there

@@ -3,7 +3,9 @@
 
 mod api_keys;
 mod auth;
+mod browse;
 mod check;
 mod metrics_api;
+mod openapi;
 mod outputs;
 mod support;

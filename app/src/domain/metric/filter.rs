@@ -1,6 +1,7 @@
 //! Filtering the metric list.
 
 use super::kinds::{Cadence, Category, Stage, Status};
+use crate::domain::text::optional;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -33,16 +34,6 @@ pub struct ParsedFilter {
 impl MetricFilter {
     /// Checks each filter value; a bad one names its filter.
     pub fn parse(&self) -> Result<ParsedFilter, AppError> {
-        fn optional<T>(
-            value: &str,
-            parse: impl Fn(&str) -> Result<T, AppError>,
-        ) -> Result<Option<T>, AppError> {
-            if value.trim().is_empty() {
-                Ok(None)
-            } else {
-                parse(value).map(Some)
-            }
-        }
         let text = |value: &str, max: usize| {
             let value = value.trim();
             (!value.is_empty()).then(|| value.chars().take(max).collect::<String>().to_lowercase())

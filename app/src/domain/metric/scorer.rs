@@ -174,6 +174,11 @@ impl ScorerSpec {
         )
     }
 
+    /// Whether code or a model scores it (not people).
+    pub fn is_automated(&self) -> bool {
+        !matches!(self, ScorerSpec::Human { .. })
+    }
+
     /// Parses a scorer from JSON text, validating its parameters.
     pub fn parse_json(text: &str) -> Result<Self, AppError> {
         let spec: ScorerSpec = serde_json::from_str(text.trim())

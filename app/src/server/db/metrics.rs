@@ -267,7 +267,7 @@ async fn rescore(
     reason: JobReason,
     by: i64,
 ) -> Result<(), AppError> {
-    if matches!(scorer, ScorerSpec::Human { .. }) {
+    if !scorer.is_automated() {
         return Ok(());
     }
     let range = crate::domain::scoring_job::automatic_range(chrono::Utc::now());

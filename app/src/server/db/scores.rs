@@ -4,7 +4,7 @@
 use super::database;
 use crate::error::AppError;
 use crate::server::scoring::active::ScoreRow;
-use chrono::{DateTime, Utc};
+use crate::domain::output_browse::ScoreView;
 use sqlx::{PgConnection, PgPool};
 
 /// Writes scores, replacing an output's earlier score of the same metric.
@@ -77,23 +77,8 @@ pub async fn abandon(pool: &PgPool, due: &Due, why: &str) -> Result<(), AppError
     Ok(())
 }
 
-/// One score of an output, as its page shows it.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
-pub struct ScoreRecord {
-    pub metric_key: String,
-    pub metric_name: String,
-    pub value: Option<f64>,
-    pub passed: Option<bool>,
-    pub rationale: String,
-    pub error: Option<String>,
-    pub scorer_version: String,
-    pub attempts: i16,
-    pub retry_at: Option<DateTime<Utc>>,
-    pub scored_at: DateTime<Utc>,
-}
-
 /// Every score of one output, by metric key.
-pub async fn of_output(pool: &PgPool, output_id: i64) -> Result<Vec<ScoreRecord>, AppError> {
+pub async fn of_output(pool: &PgPool, output_id: i64) -> Result<Vec<ScoreView>, AppError> {
     sqlx::query_as(
         "SELECT m.key AS metric_key, m.name AS metric_name, s.value, s.passed, s.rationale, s.error,
                 s.scorer_version, s.attempts, s.retry_at, s.scored_at

@@ -1,0 +1,39 @@
+//! Browsing stored outputs: everyone but annotators (who see only their queues).
+
+use crate::domain::output_browse::{OutputDetail, OutputFilter, OutputPage};
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{metric::filter::ParsedFilter, role::Access},
+    server::{auth, db},
+};
+
+/// A page of a project's outputs, newest first, with the versions and metrics to filter by.
+#[server(endpoint = "list_outputs")]
+pub async fn list_outputs(project: String, #[server(default)] filter: OutputFilter) -> Result<OutputPage, AppError> {
+    let caller = auth::require(Access::STAFF).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let parsed = filter.parse()?;
+    let (rows, next_before) = db::output_browse::list(&caller.pool, project_id, &parsed).await?;
+    let metrics = db::metrics::list(&caller.pool, Some(project_id), &ParsedFilter::default())
+        .await?
+        .into_iter()
+        .map(|m| (m.definition.key, m.definition.name))
+        .collect();
+    Ok(OutputPage {
+        rows,
+        next_before,
+        versions: db::output_browse::versions(&caller.pool, project_id).await?,
+        metrics,
+    })
+}
+
+/// One output with its conversation, metadata and scores.
+#[server(endpoint = "get_output")]
+pub async fn get_output(project: String, id: i64) -> Result<OutputDetail, AppError> {
+    let caller = auth::require(Access::STAFF).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    db::output_browse::detail(&caller.pool, project_id, id).await
+}

@@ -1,0 +1,100 @@
+//! Scoring after ingest: a project's LLM endpoints and a metric's re-scoring jobs.
+
+use crate::domain::endpoint::EndpointsView;
+use crate::domain::scoring_job::JobView;
+use crate::error::AppError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        endpoint::{self, EndpointFields},
+        metric::kinds::Status,
+        role::Access,
+        scoring_job::{parse_range, JobReason},
+    },
+    server::{auth, db},
+};
+
+/// The project's endpoints; keys only as "set" or not.
+#[server(endpoint = "get_endpoints")]
+pub async fn get_endpoints(project: String) -> Result<EndpointsView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    db::endpoints::view(&caller.pool, project_id).await
+}
+
+/// Saves the endpoints. An empty key field keeps the stored key; a ticked "clear" removes it.
+#[allow(clippy::too_many_arguments)]
+#[server(endpoint = "save_endpoints")]
+pub async fn save_endpoints(
+    project: String,
+    chat_url: String,
+    chat_model: String,
+    chat_key: String,
+    chat_clear_key: Option<String>,
+    embeddings_url: String,
+    embeddings_model: String,
+    embeddings_key: String,
+    embeddings_clear_key: Option<String>,
+    timeout_ms: String,
+) -> Result<EndpointsView, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let chat = EndpointFields {
+        url: chat_url,
+        model: chat_model,
+        key: chat_key,
+        clear_key: chat_clear_key.is_some(),
+    };
+    let embeddings = EndpointFields {
+        url: embeddings_url,
+        model: embeddings_model,
+        key: embeddings_key,
+        clear_key: embeddings_clear_key.is_some(),
+    };
+    let input = endpoint::parse(&chat, &embeddings, &timeout_ms)?;
+    db::endpoints::save(&caller.pool, project_id, &input, caller.user.id).await?;
+    tracing::info!(by = %caller.user.username, project = %project, "LLM endpoints saved");
+    db::endpoints::view(&caller.pool, project_id).await
+}
+
+/// The latest re-scoring jobs of a metric.
+#[server(endpoint = "list_scoring_jobs")]
+pub async fn list_scoring_jobs(project: String, key: String) -> Result<Vec<JobView>, AppError> {
+    let caller = auth::require(Access::STAFF).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metric = db::metrics::find(&caller.pool, project_id, key.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    db::scoring_jobs::of_metric(&caller.pool, metric.id, 10).await
+}
+
+/// Scores the outputs of a date range (`to` empty: up to now) with an active automated metric.
+#[server(endpoint = "start_scoring_job")]
+pub async fn start_scoring_job(project: String, key: String, from: String, to: String) -> Result<i64, AppError> {
+    let caller = auth::require(Access::EDITOR).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metric = db::metrics::find(&caller.pool, project_id, key.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    if metric.status != Status::Active {
+        return Err(AppError::invalid("metric", "only an active metric can score outputs; activate it first"));
+    }
+    if !metric.definition.scorer.is_automated() {
+        return Err(AppError::invalid("metric", "people score this metric in annotation queues"));
+    }
+    let range = parse_range(&from, &to, chrono::Utc::now())?;
+    let mut connection = caller.pool.acquire().await.map_err(db::database)?;
+    let id = db::scoring_jobs::enqueue_in(
+        &mut connection,
+        project_id,
+        metric.id,
+        JobReason::Requested,
+        range,
+        Some(caller.user.id),
+    )
+    .await?;
+    tracing::info!(by = %caller.user.username, project = %project, metric = %key, job = id, "re-scoring requested");
+    Ok(id)
+}

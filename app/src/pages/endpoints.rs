@@ -1,0 +1,96 @@
+//! A project's LLM endpoints for judges and embeddings; keys are write-only.
+
+use crate::api::scoring::{get_endpoints, SaveEndpoints};
+use crate::components::forms::{last_error, FieldError, FormError};
+use crate::components::outcome::loaded;
+use crate::domain::endpoint::{EndpointView, EndpointsView};
+use crate::error::AppError;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server::ServerAction;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// `/projects/:slug/endpoints`; admins and owners only.
+#[component]
+pub fn EndpointsPage() -> impl IntoView {
+    let params = use_params_map();
+    let project = move || params.read().get("slug").unwrap_or_default();
+    let save = ServerAction::<SaveEndpoints>::new();
+    let endpoints = Resource::new(move || (project(), save.version().get()), |(project, _)| get_endpoints(project));
+    let error = last_error(save);
+    view! {
+        <Title text="LLM endpoints · Vernier"/>
+        <div class="page-head">
+            <h1>"LLM endpoints"</h1>
+            <a href=move || format!("/projects/{}", project())>"← Project"</a>
+        </div>
+        <p class="muted">
+            "LLM-as-judge and embedding-similarity metrics call these OpenAI-compatible endpoints (OpenAI, Azure OpenAI, vLLM, Ollama, LiteLLM…). "
+            "Give the base URL up to the version, e.g. " <code>"https://api.openai.com/v1"</code>
+            ". API keys are stored and used, never shown again."
+        </p>
+        {move || save.value().get().and_then(Result::ok).map(|_| view! {
+            <p class="notice success" data-testid="endpoints-saved">"Saved."</p>
+        })}
+        {loaded(endpoints, move |view: EndpointsView| view! {
+            <ActionForm action=save attr:class="form card" attr:data-testid="endpoints-form">
+                <input type="hidden" name="project" value=project()/>
+                <EndpointFieldset legend="Chat completions (LLM judge)" prefix="chat" endpoint=view.chat error/>
+                <EndpointFieldset legend="Embeddings" prefix="embeddings" endpoint=view.embeddings error/>
+                <label class="field">
+                    <span class="field-label">"Timeout per call (ms)"</span>
+                    <input type="number" name="timeout_ms" value=view.timeout_ms.to_string() min="100" max="600000" data-testid="timeout_ms"/>
+                    <FieldError error field="timeout_ms"/>
+                </label>
+                <button type="submit" class="primary" data-testid="endpoints-submit">"Save endpoints"</button>
+                <FormError error fields=&["chat_url", "chat_model", "chat_key", "embeddings_url", "embeddings_model", "embeddings_key", "timeout_ms"]/>
+            </ActionForm>
+        })}
+    }
+}
+
+#[component]
+fn EndpointFieldset(
+    legend: &'static str,
+    prefix: &'static str,
+    endpoint: EndpointView,
+    error: Signal<Option<AppError>>,
+) -> impl IntoView {
+    let name = |field: &str| format!("{prefix}_{field}");
+    let field = |f: &'static str| -> &'static str {
+        match (prefix, f) {
+            ("chat", "url") => "chat_url",
+            ("chat", "model") => "chat_model",
+            ("chat", _) => "chat_key",
+            (_, "url") => "embeddings_url",
+            (_, "model") => "embeddings_model",
+            _ => "embeddings_key",
+        }
+    };
+    let key_hint = if endpoint.key_set { "A key is set; leave empty to keep it." } else { "No key set." };
+    view! {
+        <fieldset>
+            <legend>{legend}</legend>
+            <label class="field">
+                <span class="field-label">"Base URL"</span>
+                <input type="url" name=name("url") value=endpoint.url placeholder="https://api.openai.com/v1" data-testid=name("url")/>
+                <FieldError error field=field("url")/>
+            </label>
+            <label class="field">
+                <span class="field-label">"Model"</span>
+                <input type="text" name=name("model") value=endpoint.model data-testid=name("model")/>
+                <FieldError error field=field("model")/>
+            </label>
+            <label class="field">
+                <span class="field-label">"API key"</span>
+                <input type="password" name=name("key") autocomplete="off" data-testid=name("key")/>
+                <span class="hint" data-testid=name("key-state")>{key_hint}</span>
+                <FieldError error field=field("key")/>
+            </label>
+            {endpoint.key_set.then(|| view! {
+                <label><input type="checkbox" name=name("clear_key") value="on"/>" Remove the stored key"</label>
+            })}
+        </fieldset>
+    }
+}

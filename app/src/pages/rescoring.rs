@@ -1,0 +1,94 @@
+//! A metric's re-scoring jobs with live progress, and the form that starts one.
+
+use crate::api::scoring::{list_scoring_jobs, StartScoringJob};
+use crate::components::for_role::ForRole;
+use crate::components::forms::{last_error, FieldError, FormError};
+use crate::components::outcome::loaded;
+use crate::domain::role::Access;
+use crate::domain::scoring_job::{JobView, AUTOMATIC_WINDOW_DAYS};
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server::ServerAction;
+
+/// Polls while a job is open, so progress moves without a reload.
+#[component]
+pub fn Rescoring(project: String, key: String) -> impl IntoView {
+    let start = ServerAction::<StartScoringJob>::new();
+    let error = last_error(start);
+    let tick = RwSignal::new(0u32);
+    let (p, k) = (project.clone(), key.clone());
+    let jobs = Resource::new(
+        move || (p.clone(), k.clone(), start.version().get(), tick.get()),
+        |(project, key, ..)| list_scoring_jobs(project, key),
+    );
+    Effect::new(move |_| {
+        let open = jobs.get().and_then(Result::ok).is_some_and(|jobs| jobs.iter().any(|j| j.status.is_open()));
+        if open {
+            set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(700));
+        }
+    });
+    let (project, key) = (StoredValue::new(project), StoredValue::new(key));
+    view! {
+        <section class="card" data-testid="rescoring">
+            <h2>"Re-scoring"</h2>
+            <p class="hint">
+                {format!("Activating the metric or changing its scorer re-scores the last {AUTOMATIC_WINDOW_DAYS} days of outputs. Score another range here.")}
+            </p>
+            <ForRole access=Access::EDITOR>
+                <ActionForm action=start attr:class="inline-form" attr:data-testid="rescore-form">
+                    <input type="hidden" name="project" value=project.get_value()/>
+                    <input type="hidden" name="key" value=key.get_value()/>
+                    <label>"From " <input type="date" name="from" required data-testid="rescore-from"/></label>
+                    <label>"to " <input type="date" name="to" data-testid="rescore-to"/></label>
+                    <button type="submit" data-testid="rescore-submit">"Score this range"</button>
+                </ActionForm>
+                <FieldError error field="from"/>
+                <FieldError error field="to"/>
+                <FormError error fields=&["from", "to"]/>
+            </ForRole>
+            {loaded(jobs, |jobs| view! { <JobTable jobs/> })}
+        </section>
+    }
+}
+
+#[component]
+fn JobTable(jobs: Vec<JobView>) -> impl IntoView {
+    if jobs.is_empty() {
+        return view! { <p class="empty">"No re-scoring yet."</p> }.into_any();
+    }
+    let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
+    view! {
+        <table class="table" data-testid="job-table">
+            <thead><tr><th>"Job"</th><th>"Why"</th><th>"Outputs from"</th><th>"Status"</th><th>"Progress"</th></tr></thead>
+            <tbody>
+                {jobs
+                    .into_iter()
+                    .map(|job| {
+                        let percent = job.percent();
+                        let counts = match job.total {
+                            Some(total) => format!("{} / {total}", job.done),
+                            None => "counting…".to_owned(),
+                        };
+                        let errors = (job.errors > 0).then(|| format!(" · {} scorer error(s), retried later", job.errors));
+                        view! {
+                            <tr data-testid=format!("job-{}", job.id)>
+                                <td class="num">{job.id}</td>
+                                <td>{job.reason.label()}{job.created_by.map(|by| format!(" by {by}"))}</td>
+                                <td>{format!("{} – {}", day(job.from_time), day(job.to_time))}</td>
+                                <td>
+                                    <span class=format!("status status-job-{}", job.status) data-testid="job-status">{job.status.label()}</span>
+                                    {(!job.message.is_empty()).then(|| view! { <span class="hint">{format!(" {}", job.message)}</span> })}
+                                </td>
+                                <td>
+                                    <progress max="100" value=percent.to_string() data-testid="job-progress"></progress>
+                                    <span class="hint" data-testid="job-counts">{format!(" {percent}% · {counts}")}{errors}</span>
+                                </td>
+                            </tr>
+                        }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}

@@ -1,0 +1,248 @@
+//! `GET /api/v1/openapi.json`: the OpenAPI 3.1 description of the REST API.
+//!
+//! Written out rather than derived: the API's shapes are JSON documents validated field by field
+//! (so a bad record names its field), not serde structs a generator could read. The HTTP tests
+//! keep it honest: every documented operation exists, every route is documented, and the
+//! documented examples validate against the documented schemas and are accepted by the server.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+/// Serves the document.
+pub async fn document() -> Json<Value> {
+    Json(openapi())
+}
+
+fn error_responses(codes: &[&str]) -> Value {
+    let describe = |code: &str| match code {
+        "401" => "No credentials, or a malformed, unknown or revoked API key.",
+        "403" => "The key belongs to another project, or the user's role may not do this.",
+        "404" => "No such project or metric.",
+        "409" => "The key is taken.",
+        "413" => "More than 1,000 records or 16 MiB.",
+        "422" => "Invalid input: `error.field` names the field; a batch lists every record's problems.",
+        _ => "Error.",
+    };
+    codes
+        .iter()
+        .map(|code| {
+            (
+                code.to_string(),
+                json!({"description": describe(code), "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}),
+            )
+        })
+        .collect::<serde_json::Map<String, Value>>()
+        .into()
+}
+
+fn with(mut base: Value, extra: Value) -> Value {
+    if let (Some(base), Value::Object(extra)) = (base.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    base
+}
+
+fn project() -> Value {
+    json!({"name": "project", "in": "path", "required": true, "description": "The project's slug.", "schema": {"type": "string"}})
+}
+
+fn metric_key() -> Value {
+    json!({"name": "key", "in": "path", "required": true, "description": "The metric's key.", "schema": {"type": "string"}})
+}
+
+fn body(schema: &str, example: Option<Value>) -> Value {
+    let mut media = json!({"schema": {"$ref": format!("#/components/schemas/{schema}")}});
+    if let Some(example) = example {
+        media["example"] = example;
+    }
+    json!({"required": true, "content": {"application/json": media}})
+}
+
+fn ok(description: &str, schema: Value) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn schema(name: &str) -> Value {
+    json!({"$ref": format!("#/components/schemas/{name}")})
+}
+
+/// An example batch, accepted by the server as it stands.
+pub fn ingest_example() -> Value {
+    json!([{
+        "version": "prompt-v7",
+        "model": "gpt-4o-mini",
+        "conversation_id": "c-42",
+        "turn_index": 4,
+        "messages": [{"role": "user", "content": "Wie kann ich meinen Vertrag kündigen?"}],
+        "output": "Sie können Ihren Vertrag im Kundenkonto unter „Verträge“ kündigen.",
+        "source": "production",
+        "metadata": {"language": "de", "channel": "web"},
+        "retrieved_ids": ["doc-7", "doc-2"],
+        "relevant_ids": ["doc-7"],
+        "latency_ms": 812,
+        "tokens_in": 230,
+        "tokens_out": 41,
+        "timestamp": "2026-11-24T09:30:00Z",
+        "external_id": "req-8f3a"
+    }])
+}
+
+/// An example real-time check.
+pub fn check_example() -> Value {
+    json!({
+        "messages": [{"role": "user", "content": "Wie kann ich meinen Vertrag kündigen?"}],
+        "output": "You can cancel your contract at any time in your customer account under Contracts, and the cancellation takes effect at the end of the month.",
+        "metadata": {"language": "de"}
+    })
+}
+
+/// The whole document.
+pub fn openapi() -> Value {
+    let read = error_responses(&["401", "403", "404"]);
+    let write = error_responses(&["401", "403", "404", "409", "422"]);
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Vernier API",
+            "version": "1",
+            "description": "Send LLM outputs, check replies in real time and manage micro metrics. Authenticate with a project API key (`Authorization: Bearer vk_…`, created on the project's API keys page) or a signed-in session. Errors share one envelope: `{\"error\": {\"code\", \"message\", \"field\"}}`."
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"apiKey": []}, {"session": []}],
+        "paths": {
+            "/api/v1/openapi.json": {"get": {
+                "operationId": "openapi", "summary": "This document.", "security": [],
+                "responses": {"200": ok("The OpenAPI document.", json!({"type": "object"}))}
+            }},
+            "/api/v1/projects/{project}/outputs": {"post": {
+                "operationId": "ingestOutputs",
+                "summary": "Send a batch of outputs (JSON array, or NDJSON with Content-Type application/x-ndjson).",
+                "description": "A batch with any invalid record is refused whole, listing every problem by record index and field; a valid batch is stored atomically. Outputs already stored under the same `external_id` are not stored again, and a repeated `Idempotency-Key` answers as the first request did. Every active automated metric scores each new output; LLM judges and embedding scorers are filled in by the scoring worker shortly after.",
+                "parameters": [project(), {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}}],
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"type": "array", "maxItems": 1000, "items": schema("OutputRecord")}, "example": ingest_example()},
+                    "application/x-ndjson": {"schema": {"type": "string"}}
+                }},
+                "responses": with(json!({"201": ok("Stored (or already stored).", schema("Ingested"))}), error_responses(&["401", "403", "404", "413", "422"]))
+            }},
+            "/api/v1/projects/{project}/check": {"post": {
+                "operationId": "check",
+                "summary": "Score one reply against the real-time metrics and get the action to take.",
+                "description": "Answers within milliseconds from cached scorers; the check is recorded as an output afterwards. `version` and `input` may be omitted.",
+                "parameters": [project()],
+                "requestBody": body("OutputRecord", Some(check_example())),
+                "responses": with(json!({"200": ok("Verdicts and the most severe action.", schema("CheckAnswer"))}), error_responses(&["401", "403", "404", "422"]))
+            }},
+            "/api/v1/projects/{project}/metrics": {
+                "get": {
+                    "operationId": "listMetrics", "summary": "The project's metrics.", "parameters": [project()],
+                    "responses": with(json!({"200": ok("Metrics by name.", json!({"type": "array", "items": schema("Metric")}))}), read.clone())
+                },
+                "post": {
+                    "operationId": "createMetric", "summary": "Create a metric (as a draft).", "parameters": [project()],
+                    "requestBody": body("MetricDocument", None),
+                    "responses": with(json!({"201": ok("Created.", schema("Metric"))}), write.clone())
+                }
+            },
+            "/api/v1/projects/{project}/metrics/{key}": {
+                "get": {
+                    "operationId": "getMetric", "summary": "One metric.", "parameters": [project(), metric_key()],
+                    "responses": with(json!({"200": ok("The metric.", schema("Metric"))}), read.clone())
+                },
+                "put": {
+                    "operationId": "updateMetric", "summary": "Replace a metric's definition; every changed field is recorded in its history.",
+                    "parameters": [project(), metric_key()], "requestBody": body("MetricDocument", None),
+                    "responses": with(json!({"200": ok("Updated.", schema("Metric"))}), write.clone())
+                }
+            },
+            "/api/v1/projects/{project}/metrics/{key}/retire": {"post": {
+                "operationId": "retireMetric", "summary": "Retire a metric; the reason is required.",
+                "parameters": [project(), metric_key()],
+                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1000}}}}}},
+                "responses": with(json!({"200": ok("Retired.", schema("Metric"))}), write.clone())
+            }},
+            "/api/v1/projects/{project}/metrics/{key}/activate": {"post": {
+                "operationId": "activateMetric", "summary": "Activate a draft or retired metric; stored outputs of the last 30 days are re-scored in the background.",
+                "parameters": [project(), metric_key()],
+                "responses": with(json!({"200": ok("Active.", schema("Metric"))}), write)
+            }}
+        },
+        "components": {
+            "securitySchemes": {
+                "apiKey": {"type": "http", "scheme": "bearer", "description": "A project API key, `vk_…`."},
+                "session": {"type": "apiKey", "in": "cookie", "name": "vernier_session"}
+            },
+            "schemas": schemas()
+        }
+    })
+}
+
+fn schemas() -> Value {
+    let text = |max: u32| json!({"type": "string", "maxLength": max});
+    let count = json!({"type": "integer", "minimum": 0});
+    json!({
+        "Message": {"type": "object", "additionalProperties": false, "required": ["role", "content"],
+            "properties": {"role": {"type": "string"}, "content": {"type": "string"}}},
+        "OutputRecord": {
+            "type": "object", "additionalProperties": false, "required": ["output"],
+            "description": "One logged LLM response. `version` is required for ingest; either `input` or `messages` is.",
+            "properties": {
+                "version": {"type": "string", "description": "System version label; created on first sight."},
+                "model": text(200), "prompt_hash": text(200), "version_notes": text(4000),
+                "conversation_id": text(200), "turn_index": count.clone(),
+                "input": {"type": "string"},
+                "messages": {"type": "array", "items": schema("Message")},
+                "output": {"type": "string"},
+                "expected_output": {"type": "string"},
+                "source": {"enum": ["production", "eval", "synthetic"], "default": "production"},
+                "metadata": {"type": "object", "description": "Segment metadata: language, customer, channel, any key."},
+                "retrieved_ids": {"type": "array", "items": {"type": "string"}},
+                "relevant_ids": {"type": "array", "items": {"type": "string"}},
+                "latency_ms": count.clone(), "tokens_in": count.clone(), "tokens_out": count,
+                "timestamp": {"type": "string", "format": "date-time", "description": "When it happened; default now."},
+                "external_id": {"type": "string", "description": "Your id; a repeated one is not stored twice."}
+            }
+        },
+        "Ingested": {"type": "object", "required": ["accepted", "duplicates", "scores", "outputs"], "properties": {
+            "accepted": {"type": "integer"}, "duplicates": {"type": "integer"}, "scores": {"type": "integer"},
+            "outputs": {"type": "array", "items": {"type": "object", "properties": {
+                "index": {"type": "integer"}, "id": {"type": "integer"}, "duplicate": {"type": "boolean"}}}}
+        }},
+        "Action": {"enum": ["none", "alert", "flag", "retry", "block"]},
+        "CheckAnswer": {"type": "object", "required": ["action", "verdicts"], "properties": {
+            "action": schema("Action"),
+            "verdicts": {"type": "array", "items": {"type": "object", "properties": {
+                "metric": {"type": "string"}, "value": {"type": ["number", "null"]}, "passed": {"type": ["boolean", "null"]},
+                "action": schema("Action"), "rationale": {"type": "string"}}}},
+            "elapsed_us": {"type": "integer", "description": "Server-side time, microseconds."}
+        }},
+        "MetricDocument": {"type": "object", "required": ["key", "name", "question", "paradigm", "category", "cadence",
+                "action_on_failure", "scorer", "pass_rule", "stage", "owner", "cost_per_failure", "review_date"],
+            "properties": {
+                "key": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*[a-z0-9]$"},
+                "name": text(120), "description": text(4000), "question": text(1000),
+                "paradigm": {"enum": ["human", "model", "hybrid"]},
+                "category": {"enum": ["quality", "safety", "degradation", "retrieval", "format", "language", "other"]},
+                "cadence": {"enum": ["real-time", "async"]},
+                "action_on_failure": {"enum": ["none", "alert", "flag", "retry", "block"]},
+                "scorer": {"type": "object", "required": ["kind"], "description": "A scorer kind and its parameters, e.g. {\"kind\": \"not_contains\", \"words\": [\"delve\"]}."},
+                "pass_rule": {"type": "object", "properties": {"threshold": {"type": "string"}, "direction": {"enum": ["at_least", "at_most"]}}},
+                "stage": {"enum": ["crawl", "walk", "run"]},
+                "owner": {"type": "string", "description": "The owner's username."},
+                "cost_per_failure": {"type": "string", "description": "Dollars, e.g. \"2.50\"."},
+                "cost_per_evaluation": {"type": "string"},
+                "review_date": {"type": "string", "format": "date"},
+                "retirement_date": {"type": "string"},
+                "tags": {"type": "array", "items": {"type": "string"}}
+            }},
+        "Metric": {"allOf": [schema("MetricDocument"), {"type": "object", "properties": {
+            "status": {"enum": ["draft", "active", "retired"]}, "status_reason": {"type": "string"},
+            "owner_name": {"type": "string"},
+            "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}]},
+        "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+            "code": {"enum": ["validation", "conflict", "unauthorized", "forbidden", "not_found", "too_large", "internal"]},
+            "message": {"type": "string"}, "field": {"type": ["string", "null"]},
+            "records": {"type": "array", "items": {"type": "object", "properties": {
+                "index": {"type": "integer"}, "field": {"type": "string"}, "message": {"type": "string"}}}}}}}}
+    })
+}

@@ -1,0 +1,101 @@
+//! The OpenAPI document matches the API: every operation exists, every route is documented,
+//! and the documented examples validate against the documented schemas and are accepted.
+
+use super::support::TestApp;
+use reqwest::{Client, Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+async fn document(app: &TestApp) -> Value {
+    let response = Client::new()
+        .get(format!("{}/api/v1/openapi.json", app.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "served without credentials");
+    response.json().await.unwrap()
+}
+
+/// A schema of the document with its `$ref`s resolvable (the components travel along).
+fn validator(doc: &Value, schema: &Value) -> jsonschema::Validator {
+    let mut schema = schema.clone();
+    schema["components"] = doc["components"].clone();
+    jsonschema::validator_for(&schema).unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_documented_operation_exists_and_every_route_is_documented(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    assert_eq!(doc["openapi"], "3.1.0");
+    let mut operations = Vec::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            operations.push(format!("{} {path}", method.to_uppercase()));
+            let url = path.replace("{project}", "support-bot-dach").replace("{key}", "no-delve");
+            let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
+            let status = Client::new()
+                .request(method.clone(), format!("{}{url}", app.base))
+                .send()
+                .await
+                .unwrap()
+                .status();
+            assert!(
+                status != StatusCode::NOT_FOUND && status != StatusCode::METHOD_NOT_ALLOWED,
+                "{method} {url}: {status}"
+            );
+        }
+    }
+    operations.sort();
+    let mut routes: Vec<String> = server::rest::operations().iter().map(|(m, p, _)| format!("{m} {p}")).collect();
+    routes.sort();
+    assert_eq!(operations, routes, "the document and the router list the same operations");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let doc = document(&app).await;
+    let ingest = &doc["paths"]["/api/v1/projects/{project}/outputs"]["post"];
+    let media = &ingest["requestBody"]["content"]["application/json"];
+    let records = validator(&doc, &media["schema"]);
+    assert!(records.is_valid(&media["example"]));
+    assert!(!records.is_valid(&json!([{"output": "x", "latency": 3}])), "unknown fields are refused");
+
+    let (_, key) = app.with_metrics(&["no-delve", "reply-language"], &["no-delve", "reply-language"]).await;
+    let response = Client::new()
+        .post(format!("{}/api/v1/projects/support-bot-dach/outputs", app.base))
+        .bearer_auth(&key)
+        .json(&media["example"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let ingested: Value = response.json().await.unwrap();
+    assert!(validator(&doc, &ingest["responses"]["201"]["content"]["application/json"]["schema"]).is_valid(&ingested));
+
+    let check = &doc["paths"]["/api/v1/projects/{project}/check"]["post"];
+    let example = &check["requestBody"]["content"]["application/json"]["example"];
+    assert!(validator(&doc, &json!({"$ref": "#/components/schemas/OutputRecord"})).is_valid(example));
+    let response = Client::new()
+        .post(format!("{}/api/v1/projects/support-bot-dach/check", app.base))
+        .bearer_auth(&key)
+        .json(example)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let answer: Value = response.json().await.unwrap();
+    assert!(validator(&doc, &check["responses"]["200"]["content"]["application/json"]["schema"]).is_valid(&answer));
+    assert_eq!(answer["action"], "retry", "the example is the German conversation answered in English: {answer}");
+
+    let refused = Client::new()
+        .post(format!("{}/api/v1/projects/support-bot-dach/outputs", app.base))
+        .bearer_auth(&key)
+        .json(&json!([{"version": "v", "input": "x"}]))
+        .send()
+        .await
+        .unwrap();
+    let error: Value = refused.json().await.unwrap();
+    assert!(validator(&doc, &json!({"$ref": "#/components/schemas/Error"})).is_valid(&error), "{error}");
+}
