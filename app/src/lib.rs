@@ -16,12 +16,12 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::api_keys::ApiKeysPage;
 use pages::endpoints::EndpointsPage;
-use pages::output::OutputPage;
-use pages::outputs::OutputsPage;
 use pages::metric::MetricPage;
 use pages::metric_form::{EditMetricPage, NewMetricPage};
 use pages::metrics::MetricsPage;
 use pages::metrics_io::MetricsIoPage;
+use pages::output::OutputPage;
+use pages::outputs::OutputsPage;
 use pages::queue::QueuePage;
 use pages::{
     home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage, users::UsersPage,

@@ -1,6 +1,7 @@
 //! Routed pages, one per file.
 
 pub mod api_keys;
+pub mod endpoints;
 pub mod home;
 pub mod login;
 pub mod metric;
@@ -8,10 +9,9 @@ pub mod metric_form;
 pub mod metrics;
 pub mod metrics_io;
 pub mod not_found;
-pub mod project;
 pub mod output;
 pub mod outputs;
+pub mod project;
 pub mod queue;
 pub mod rescoring;
-pub mod endpoints;
 pub mod users;

@@ -13,8 +13,8 @@ pub mod outputs;
 use app::server::state::AppState;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post, put, MethodRouter};
-use std::collections::BTreeMap;
 use axum::Router;
+use std::collections::BTreeMap;
 
 /// Every operation: method, path and handler. The router is built from this list, and the
 /// OpenAPI test checks the document against it.
@@ -22,11 +22,31 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
     vec![
         ("GET", "/api/v1/openapi.json", get(openapi::document)),
         ("GET", "/api/v1/projects/{project}/metrics", get(metrics::list)),
-        ("POST", "/api/v1/projects/{project}/metrics", post(metrics::create)),
-        ("GET", "/api/v1/projects/{project}/metrics/{key}", get(metrics::get)),
-        ("PUT", "/api/v1/projects/{project}/metrics/{key}", put(metrics::update)),
-        ("POST", "/api/v1/projects/{project}/metrics/{key}/retire", post(metrics::retire)),
-        ("POST", "/api/v1/projects/{project}/metrics/{key}/activate", post(metrics::activate)),
+        (
+            "POST",
+            "/api/v1/projects/{project}/metrics",
+            post(metrics::create),
+        ),
+        (
+            "GET",
+            "/api/v1/projects/{project}/metrics/{key}",
+            get(metrics::get),
+        ),
+        (
+            "PUT",
+            "/api/v1/projects/{project}/metrics/{key}",
+            put(metrics::update),
+        ),
+        (
+            "POST",
+            "/api/v1/projects/{project}/metrics/{key}/retire",
+            post(metrics::retire),
+        ),
+        (
+            "POST",
+            "/api/v1/projects/{project}/metrics/{key}/activate",
+            post(metrics::activate),
+        ),
         ("POST", "/api/v1/projects/{project}/check", post(check::check)),
         (
             "POST",
@@ -46,7 +66,7 @@ pub fn routes() -> Router<AppState> {
         };
         paths.insert(path, merged);
     }
-    paths
-        .into_iter()
-        .fold(Router::new(), |router, (path, handler)| router.route(path, handler))
+    paths.into_iter().fold(Router::new(), |router, (path, handler)| {
+        router.route(path, handler)
+    })
 }

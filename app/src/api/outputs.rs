@@ -12,7 +12,10 @@ use crate::{
 
 /// A page of a project's outputs, newest first, with the versions and metrics to filter by.
 #[server(endpoint = "list_outputs")]
-pub async fn list_outputs(project: String, #[server(default)] filter: OutputFilter) -> Result<OutputPage, AppError> {
+pub async fn list_outputs(
+    project: String,
+    #[server(default)] filter: OutputFilter,
+) -> Result<OutputPage, AppError> {
     let caller = auth::require(Access::STAFF).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     let parsed = filter.parse()?;

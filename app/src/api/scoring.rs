@@ -72,17 +72,28 @@ pub async fn list_scoring_jobs(project: String, key: String) -> Result<Vec<JobVi
 
 /// Scores the outputs of a date range (`to` empty: up to now) with an active automated metric.
 #[server(endpoint = "start_scoring_job")]
-pub async fn start_scoring_job(project: String, key: String, from: String, to: String) -> Result<i64, AppError> {
+pub async fn start_scoring_job(
+    project: String,
+    key: String,
+    from: String,
+    to: String,
+) -> Result<i64, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     let metric = db::metrics::find(&caller.pool, project_id, key.trim())
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
     if metric.status != Status::Active {
-        return Err(AppError::invalid("metric", "only an active metric can score outputs; activate it first"));
+        return Err(AppError::invalid(
+            "metric",
+            "only an active metric can score outputs; activate it first",
+        ));
     }
     if !metric.definition.scorer.is_automated() {
-        return Err(AppError::invalid("metric", "people score this metric in annotation queues"));
+        return Err(AppError::invalid(
+            "metric",
+            "people score this metric in annotation queues",
+        ));
     }
     let range = parse_range(&from, &to, chrono::Utc::now())?;
     let mut connection = caller.pool.acquire().await.map_err(db::database)?;

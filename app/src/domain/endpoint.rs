@@ -99,7 +99,11 @@ pub fn parse_endpoint(prefix: &str, fields: &EndpointFields) -> Result<EndpointI
 }
 
 /// Validates the whole form.
-pub fn parse(chat: &EndpointFields, embeddings: &EndpointFields, timeout_ms: &str) -> Result<EndpointsInput, AppError> {
+pub fn parse(
+    chat: &EndpointFields,
+    embeddings: &EndpointFields,
+    timeout_ms: &str,
+) -> Result<EndpointsInput, AppError> {
     let timeout_ms = timeout_ms
         .trim()
         .parse::<i32>()
@@ -153,7 +157,11 @@ mod tests {
 
     #[test]
     fn a_base_url_with_a_model_is_accepted_and_trailing_slashes_go() {
-        let input = parse_endpoint("chat", &fields(" https://api.example.com/v1/ ", "gpt-4o-mini", "sk-1")).unwrap();
+        let input = parse_endpoint(
+            "chat",
+            &fields(" https://api.example.com/v1/ ", "gpt-4o-mini", "sk-1"),
+        )
+        .unwrap();
         assert_eq!(input.url.as_deref(), Some("https://api.example.com/v1"));
         assert_eq!(input.model.as_deref(), Some("gpt-4o-mini"));
         assert_eq!(input.key, KeyChange::Replace("sk-1".into()));
@@ -161,7 +169,10 @@ mod tests {
 
     #[test]
     fn an_empty_key_keeps_the_stored_one_and_clear_wins() {
-        assert_eq!(parse_endpoint("chat", &fields("", "", "")).unwrap().key, KeyChange::Keep);
+        assert_eq!(
+            parse_endpoint("chat", &fields("", "", "")).unwrap().key,
+            KeyChange::Keep
+        );
         let mut clear = fields("", "", "sk-new");
         clear.clear_key = true;
         assert_eq!(parse_endpoint("chat", &clear).unwrap().key, KeyChange::Clear);

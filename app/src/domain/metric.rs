@@ -291,7 +291,10 @@ pub(crate) mod tests {
     fn each_bad_field_is_named() {
         type Spoil = fn(&mut MetricInput);
         let cases: [(Spoil, &str); 10] = [
-            (|i| i.scorer = r#"{"kind": "embedding_similarity"}"#.into(), "cadence"),
+            (
+                |i| i.scorer = r#"{"kind": "embedding_similarity"}"#.into(),
+                "cadence",
+            ),
             (|i| i.key = "No Spaces".into(), "key"),
             (|i| i.name = " ".into(), "name"),
             (|i| i.question = String::new(), "question"),

@@ -59,7 +59,9 @@ impl OutputFilter {
             )),
         })?;
         let segment = optional(&self.segment, |s| match s.split_once('=') {
-            Some((key, value)) if !key.trim().is_empty() => Ok((key.trim().to_owned(), value.trim().to_owned())),
+            Some((key, value)) if !key.trim().is_empty() => {
+                Ok((key.trim().to_owned(), value.trim().to_owned()))
+            }
             _ => Err(AppError::invalid("segment", "write key=value, as in language=de")),
         })?;
         let before = optional(&self.before, |s| {
@@ -198,7 +200,10 @@ mod tests {
         assert_eq!(parsed.version.as_deref(), Some("v2"));
         assert_eq!(parsed.segment, Some(("language".into(), "de".into())));
         assert_eq!((parsed.verdict, parsed.before), (Some(Verdict::Fail), Some(120)));
-        assert_eq!(OutputFilter::default().parse().unwrap(), ParsedOutputFilter::default());
+        assert_eq!(
+            OutputFilter::default().parse().unwrap(),
+            ParsedOutputFilter::default()
+        );
     }
 
     #[test]
@@ -218,7 +223,7 @@ mod tests {
 
     #[test]
     fn a_score_has_one_verdict() {
-        let score = |passed, error: Option<&str>, retry: bool| ScoreView {
+        let score = |passed: Option<bool>, error: Option<&str>, retry: bool| ScoreView {
             metric_key: "m".into(),
             metric_name: "M".into(),
             value: passed.map(|p| if p { 1.0 } else { 0.0 }),

@@ -75,23 +75,36 @@ pub fn automatic_range(now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
 
 /// Parses a requested range of whole days (`YYYY-MM-DD`, both included); an empty `to` means
 /// up to now.
-pub fn parse_range(from: &str, to: &str, now: DateTime<Utc>) -> Result<(DateTime<Utc>, DateTime<Utc>), AppError> {
+pub fn parse_range(
+    from: &str,
+    to: &str,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), AppError> {
     let day = |field: &str, value: &str| {
         NaiveDate::parse_from_str(value.trim(), "%Y-%m-%d")
             .map_err(|_| AppError::invalid(field, "must be a date as YYYY-MM-DD"))
     };
-    let start = day("from", from)?.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let start = day("from", from)?
+        .and_hms_opt(0, 0, 0)
+        .unwrap_or_default()
+        .and_utc();
     let end = if to.trim().is_empty() {
         now
     } else {
-        (day("to", to)? + Duration::days(1)).and_hms_opt(0, 0, 0).unwrap_or_default().and_utc()
+        (day("to", to)? + Duration::days(1))
+            .and_hms_opt(0, 0, 0)
+            .unwrap_or_default()
+            .and_utc()
             - Duration::microseconds(1)
     };
     if start > end {
         return Err(AppError::invalid("to", "must not be before from"));
     }
     if end - start > Duration::days(MAX_RANGE_DAYS) {
-        return Err(AppError::invalid("from", format!("the range may span at most {MAX_RANGE_DAYS} days")));
+        return Err(AppError::invalid(
+            "from",
+            format!("the range may span at most {MAX_RANGE_DAYS} days"),
+        ));
     }
     Ok((start, end))
 }
@@ -150,6 +163,9 @@ mod tests {
         assert_eq!(job(JobStatus::Running, Some(3), 1).percent(), 33);
         assert_eq!(job(JobStatus::Running, Some(0), 0).percent(), 0);
         assert_eq!(job(JobStatus::Done, Some(0), 0).percent(), 100);
-        assert_eq!(automatic_range(at("2026-11-24T00:00:00Z")).0, at("2026-10-25T00:00:00Z"));
+        assert_eq!(
+            automatic_range(at("2026-11-24T00:00:00Z")).0,
+            at("2026-10-25T00:00:00Z")
+        );
     }
 }

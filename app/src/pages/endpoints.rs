@@ -17,7 +17,10 @@ pub fn EndpointsPage() -> impl IntoView {
     let params = use_params_map();
     let project = move || params.read().get("slug").unwrap_or_default();
     let save = ServerAction::<SaveEndpoints>::new();
-    let endpoints = Resource::new(move || (project(), save.version().get()), |(project, _)| get_endpoints(project));
+    let endpoints = Resource::new(
+        move || (project(), save.version().get()),
+        |(project, _)| get_endpoints(project),
+    );
     let error = last_error(save);
     view! {
         <Title text="LLM endpoints · Vernier"/>
@@ -68,7 +71,11 @@ fn EndpointFieldset(
             _ => "embeddings_key",
         }
     };
-    let key_hint = if endpoint.key_set { "A key is set; leave empty to keep it." } else { "No key set." };
+    let key_hint = if endpoint.key_set {
+        "A key is set; leave empty to keep it."
+    } else {
+        "No key set."
+    };
     view! {
         <fieldset>
             <legend>{legend}</legend>

@@ -13,7 +13,13 @@ use leptos_router::hooks::use_params_map;
 pub fn OutputPage() -> impl IntoView {
     let params = use_params_map();
     let project = move || params.read().get("slug").unwrap_or_default();
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
+    let id = move || {
+        params
+            .read()
+            .get("id")
+            .and_then(|id| id.parse::<i64>().ok())
+            .unwrap_or_default()
+    };
     let detail = Resource::new(move || (project(), id()), |(project, id)| get_output(project, id));
     view! {
         {loaded(detail, move |output| {
@@ -113,7 +119,13 @@ fn ScoreLine(score: ScoreView) -> impl IntoView {
 fn Facts(output: OutputDetail) -> impl IntoView {
     let or_dash = |v: Option<String>| v.unwrap_or_else(|| "—".into());
     let number = |v: Option<i32>| v.map(|n| n.to_string());
-    let ids = |ids: Vec<String>| if ids.is_empty() { "—".to_owned() } else { ids.join(", ") };
+    let ids = |ids: Vec<String>| {
+        if ids.is_empty() {
+            "—".to_owned()
+        } else {
+            ids.join(", ")
+        }
+    };
     view! {
         <dl class="facts card" data-testid="output-facts">
             <dt>"Version"</dt><dd class="mono">{output.version}{output.model.map(|m| format!(" ({m})"))}</dd>

@@ -26,7 +26,10 @@ pub fn OutputsPage() -> impl IntoView {
             before: get("before"),
         }
     };
-    let page = Resource::new(move || (project(), filter()), |(project, filter)| list_outputs(project, filter));
+    let page = Resource::new(
+        move || (project(), filter()),
+        |(project, filter)| list_outputs(project, filter),
+    );
     view! {
         <Title text="Outputs · Vernier"/>
         <div class="page-head">
@@ -122,7 +125,9 @@ fn OutputTable(rows: Vec<OutputRow>, project: String) -> impl IntoView {
 fn ScoreCounts(row: (i64, i64, i64, i64)) -> impl IntoView {
     let (passed, failed, errors, pending) = row;
     let part = |count: i64, class: &'static str, label: &'static str| {
-        (count > 0).then(|| view! { <span class=format!("verdict verdict-{class}")>{format!("{count} {label}")}</span> })
+        (count > 0).then(
+            || view! { <span class=format!("verdict verdict-{class}")>{format!("{count} {label}")}</span> },
+        )
     };
     view! {
         {part(passed, "pass", "passed")}
@@ -144,6 +149,9 @@ mod tests {
             before: "42".into(),
             ..Default::default()
         };
-        assert_eq!(query_string(&filter), "segment=language%3Dde&verdict=fail&before=42");
+        assert_eq!(
+            query_string(&filter),
+            "segment=language%3Dde&verdict=fail&before=42"
+        );
     }
 }

@@ -22,9 +22,15 @@ pub fn Rescoring(project: String, key: String) -> impl IntoView {
         |(project, key, ..)| list_scoring_jobs(project, key),
     );
     Effect::new(move |_| {
-        let open = jobs.get().and_then(Result::ok).is_some_and(|jobs| jobs.iter().any(|j| j.status.is_open()));
+        let open = jobs
+            .get()
+            .and_then(Result::ok)
+            .is_some_and(|jobs| jobs.iter().any(|j| j.status.is_open()));
         if open {
-            set_timeout(move || tick.update(|t| *t += 1), std::time::Duration::from_millis(700));
+            set_timeout(
+                move || tick.update(|t| *t += 1),
+                std::time::Duration::from_millis(700),
+            );
         }
     });
     let (project, key) = (StoredValue::new(project), StoredValue::new(key));

@@ -2,6 +2,9 @@
 //! types; they answer `AppError` so unique violations become field-level conflicts.
 
 pub mod api_keys;
+pub mod endpoints;
+#[cfg(test)]
+pub mod fixture;
 pub mod idempotency;
 pub mod metric_history;
 pub mod metrics;
@@ -10,9 +13,6 @@ pub mod outputs;
 pub mod projects;
 pub mod scores;
 pub mod scoring_jobs;
-pub mod endpoints;
-#[cfg(test)]
-pub mod fixture;
 pub mod users;
 
 use crate::error::AppError;

@@ -123,7 +123,12 @@ pub struct CheckAnswer {
 pub fn check(scorers: &[ActiveScorer], input: &ScoringInput<'_>) -> CheckAnswer {
     let verdicts: Vec<Verdict> = scorers
         .iter()
-        .filter_map(|scorer| scorer.score(input).filter(|row| !row.pending()).map(|row| verdict(scorer, row)))
+        .filter_map(|scorer| {
+            scorer
+                .score(input)
+                .filter(|row| !row.pending())
+                .map(|row| verdict(scorer, row))
+        })
         .collect();
     let action = verdicts
         .iter()

@@ -4,10 +4,10 @@
 
 pub mod active;
 pub mod external;
-#[cfg(test)]
-pub(crate) mod openai_stub;
 pub mod language;
 pub mod lexical;
+#[cfg(test)]
+pub(crate) mod openai_stub;
 mod outcomes;
 pub mod retrieval;
 pub mod words;

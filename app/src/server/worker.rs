@@ -133,7 +133,8 @@ impl Worker {
         let external = matches!(scorer.scorer, Ok(Compiled::External(_)));
         let limit = if external { ENDPOINT_CHUNK } else { CHUNK };
         let range = (job.from_time, job.to_time);
-        let outputs = db::outputs::range_for_scoring(&self.pool, job.project_id, range, job.cursor, limit).await?;
+        let outputs =
+            db::outputs::range_for_scoring(&self.pool, job.project_id, range, job.cursor, limit).await?;
         let Some(last) = outputs.last().map(|(id, _)| *id) else {
             return scoring_jobs::finish(&self.pool, job.id, JobStatus::Done, "").await;
         };
@@ -169,7 +170,12 @@ impl Worker {
         let mut work = Vec::new();
         for item in &due {
             let scorers = self.scorers.get(&self.pool, item.project_id).await?;
-            let Some(scorer) = scorers.all.iter().find(|s| s.metric_id == item.metric_id).cloned() else {
+            let Some(scorer) = scorers
+                .all
+                .iter()
+                .find(|s| s.metric_id == item.metric_id)
+                .cloned()
+            else {
                 scores::abandon(&self.pool, item, "the metric is no longer active").await?;
                 continue;
             };
@@ -178,9 +184,13 @@ impl Worker {
                 endpoints.insert(item.project_id, loaded);
             }
             if let Some(output) = outputs.get(&item.output_id).cloned() {
-                let (worker, endpoints, item) = (self.clone(), endpoints[&item.project_id].clone(), item.clone());
+                let (worker, endpoints, item) =
+                    (self.clone(), endpoints[&item.project_id].clone(), item.clone());
                 work.push(async move {
-                    let Some(row) = worker.score_one(&scorer, &output, &endpoints, item.attempts).await else {
+                    let Some(row) = worker
+                        .score_one(&scorer, &output, &endpoints, item.attempts)
+                        .await
+                    else {
                         return scores::abandon(&worker.pool, &item, "people score this metric").await;
                     };
                     let mut connection = worker.pool.acquire().await.map_err(db::database)?;

@@ -52,14 +52,28 @@ async fn staff_filter_outputs_by_version_segment_and_verdict(pool: PgPool) {
     assert_eq!(status, StatusCode::OK, "{all}");
     assert_eq!(replies(&all).len(), 2);
     assert_eq!(all["versions"], json!(["v2", "v1"]));
-    let (_, failing) = list(&app, &manager, &[("filter[metric]", "no-delve"), ("filter[verdict]", "fail")]).await;
+    let (_, failing) = list(
+        &app,
+        &manager,
+        &[("filter[metric]", "no-delve"), ("filter[verdict]", "fail")],
+    )
+    .await;
     assert_eq!(replies(&failing), ["Let us delve into your contract."]);
     let (_, german) = list(&app, &manager, &[("filter[segment]", "language=de")]).await;
     assert_eq!(replies(&german), ["Im Kundenkonto unter Verträge."]);
-    let (_, v1) = list(&app, &manager, &[("filter[version]", "v1"), ("filter[verdict]", "fail")]).await;
+    let (_, v1) = list(
+        &app,
+        &manager,
+        &[("filter[version]", "v1"), ("filter[verdict]", "fail")],
+    )
+    .await;
     assert!(replies(&v1).is_empty());
     let (status, bad) = list(&app, &manager, &[("filter[segment]", "language")]).await;
-    assert_eq!((status, bad["Validation"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("segment")), "{bad}");
+    assert_eq!(
+        (status, bad["Validation"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("segment")),
+        "{bad}"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -68,13 +82,18 @@ async fn an_output_page_has_its_conversation_and_every_score_with_rationale(pool
     let owner = setup(&app).await;
     let (_, failing) = list(&app, &owner, &[("filter[verdict]", "fail")]).await;
     let id = failing["rows"][0]["id"].as_i64().unwrap().to_string();
-    let (status, output) = app.call(&owner, "get_output", &[("project", PROJECT), ("id", &id)]).await;
+    let (status, output) = app
+        .call(&owner, "get_output", &[("project", PROJECT), ("id", &id)])
+        .await;
     assert_eq!(status, StatusCode::OK, "{output}");
     assert_eq!(output["input"], "How do I cancel?");
     assert_eq!(output["metadata"], json!([["language", "en"]]));
     assert_eq!(output["turns"].as_array().unwrap().len(), 2);
     let score = &output["scores"][0];
-    assert_eq!((score["metric_key"].as_str(), score["passed"].as_bool()), (Some("no-delve"), Some(false)));
+    assert_eq!(
+        (score["metric_key"].as_str(), score["passed"].as_bool()),
+        (Some("no-delve"), Some(false))
+    );
     assert!(score["rationale"].as_str().unwrap().contains("delve"), "{score}");
 }
 
@@ -84,7 +103,9 @@ async fn annotators_may_not_browse_outputs(pool: PgPool) {
     setup(&app).await;
     let annotator = app.signed_in("annotator").await;
     assert_eq!(list(&app, &annotator, &[]).await.0, StatusCode::FORBIDDEN);
-    let (status, _) = app.call(&annotator, "get_output", &[("project", PROJECT), ("id", "1")]).await;
+    let (status, _) = app
+        .call(&annotator, "get_output", &[("project", PROJECT), ("id", "1")])
+        .await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert_eq!(list(&app, &app.client(), &[]).await.0, StatusCode::UNAUTHORIZED);
 }
@@ -108,18 +129,31 @@ async fn only_editors_set_endpoints_and_keys_never_come_back(pool: PgPool) {
     let owner = app.signed_in("owner").await;
     let manager = app.signed_in("manager").await;
     let form = endpoint_form("https://llm.example.com/v1", "sk-very-secret");
-    assert_eq!(app.call(&manager, "save_endpoints", &form).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.call(&manager, "save_endpoints", &form).await.0,
+        StatusCode::FORBIDDEN
+    );
     let (status, _) = app.call(&manager, "get_endpoints", &[("project", PROJECT)]).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
 
     let (status, bad) = app
-        .call(&owner, "save_endpoints", &endpoint_form("llm.example.com", "sk-x"))
+        .call(
+            &owner,
+            "save_endpoints",
+            &endpoint_form("llm.example.com", "sk-x"),
+        )
         .await;
-    assert_eq!((status, bad["Validation"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("chat_url")));
+    assert_eq!(
+        (status, bad["Validation"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("chat_url"))
+    );
     let (status, saved) = app.call(&owner, "save_endpoints", &form).await;
     assert_eq!(status, StatusCode::OK, "{saved}");
     let (_, shown) = app.call(&owner, "get_endpoints", &[("project", PROJECT)]).await;
-    assert_eq!(shown["chat"], json!({"url": "https://llm.example.com/v1", "model": "gpt-4o-mini", "key_set": true}));
+    assert_eq!(
+        shown["chat"],
+        json!({"url": "https://llm.example.com/v1", "model": "gpt-4o-mini", "key_set": true})
+    );
     assert!(!shown.to_string().contains("sk-very-secret") && !saved.to_string().contains("sk-very-secret"));
 }
 
@@ -128,13 +162,34 @@ async fn a_requested_job_runs_to_completion_and_roles_are_checked(pool: PgPool) 
     let app = TestApp::spawn(pool).await;
     let owner = setup(&app).await;
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    let form = [("project", PROJECT), ("key", "no-delve"), ("from", "2020-01-01"), ("to", &today)];
+    let form = [
+        ("project", PROJECT),
+        ("key", "no-delve"),
+        ("from", "2020-01-01"),
+        ("to", &today),
+    ];
     let manager = app.signed_in("manager").await;
-    assert_eq!(app.call(&manager, "start_scoring_job", &form).await.0, StatusCode::FORBIDDEN);
-    let draft = [("project", PROJECT), ("key", "valid-json"), ("from", "2020-01-01"), ("to", "")];
+    assert_eq!(
+        app.call(&manager, "start_scoring_job", &form).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let draft = [
+        ("project", PROJECT),
+        ("key", "valid-json"),
+        ("from", "2020-01-01"),
+        ("to", ""),
+    ];
     let (status, refused) = app.call(&owner, "start_scoring_job", &draft).await;
-    assert_eq!((status, refused["Validation"]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("metric")));
-    let backwards = [("project", PROJECT), ("key", "no-delve"), ("from", &today), ("to", "2020-01-01")];
+    assert_eq!(
+        (status, refused["Validation"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("metric"))
+    );
+    let backwards = [
+        ("project", PROJECT),
+        ("key", "no-delve"),
+        ("from", &today),
+        ("to", "2020-01-01"),
+    ];
     let (_, refused) = app.call(&owner, "start_scoring_job", &backwards).await;
     assert_eq!(refused["Validation"]["field"], "to");
 
@@ -143,7 +198,11 @@ async fn a_requested_job_runs_to_completion_and_roles_are_checked(pool: PgPool) 
     let mut job = Value::Null;
     for _ in 0..100 {
         let (_, jobs) = app
-            .call(&manager, "list_scoring_jobs", &[("project", PROJECT), ("key", "no-delve")])
+            .call(
+                &manager,
+                "list_scoring_jobs",
+                &[("project", PROJECT), ("key", "no-delve")],
+            )
             .await;
         job = jobs[0].clone();
         if job["status"] == "done" {
@@ -151,5 +210,14 @@ async fn a_requested_job_runs_to_completion_and_roles_are_checked(pool: PgPool) 
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!((job["id"].clone(), job["status"].as_str(), job["total"].as_i64(), job["done"].as_i64()), (id, Some("done"), Some(2), Some(2)), "{job}");
+    assert_eq!(
+        (
+            job["id"].clone(),
+            job["status"].as_str(),
+            job["total"].as_i64(),
+            job["done"].as_i64()
+        ),
+        (id, Some("done"), Some(2), Some(2)),
+        "{job}"
+    );
 }

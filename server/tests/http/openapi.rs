@@ -32,7 +32,9 @@ async fn every_documented_operation_exists_and_every_route_is_documented(pool: P
     for (path, item) in doc["paths"].as_object().unwrap() {
         for method in item.as_object().unwrap().keys() {
             operations.push(format!("{} {path}", method.to_uppercase()));
-            let url = path.replace("{project}", "support-bot-dach").replace("{key}", "no-delve");
+            let url = path
+                .replace("{project}", "support-bot-dach")
+                .replace("{key}", "no-delve");
             let method = Method::from_bytes(method.to_uppercase().as_bytes()).unwrap();
             let status = Client::new()
                 .request(method.clone(), format!("{}{url}", app.base))
@@ -47,9 +49,15 @@ async fn every_documented_operation_exists_and_every_route_is_documented(pool: P
         }
     }
     operations.sort();
-    let mut routes: Vec<String> = server::rest::operations().iter().map(|(m, p, _)| format!("{m} {p}")).collect();
+    let mut routes: Vec<String> = server::rest::operations()
+        .iter()
+        .map(|(m, p, _)| format!("{m} {p}"))
+        .collect();
     routes.sort();
-    assert_eq!(operations, routes, "the document and the router list the same operations");
+    assert_eq!(
+        operations, routes,
+        "the document and the router list the same operations"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -60,9 +68,14 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
     let media = &ingest["requestBody"]["content"]["application/json"];
     let records = validator(&doc, &media["schema"]);
     assert!(records.is_valid(&media["example"]));
-    assert!(!records.is_valid(&json!([{"output": "x", "latency": 3}])), "unknown fields are refused");
+    assert!(
+        !records.is_valid(&json!([{"output": "x", "latency": 3}])),
+        "unknown fields are refused"
+    );
 
-    let (_, key) = app.with_metrics(&["no-delve", "reply-language"], &["no-delve", "reply-language"]).await;
+    let (_, key) = app
+        .with_metrics(&["no-delve", "reply-language"], &["no-delve", "reply-language"])
+        .await;
     let response = Client::new()
         .post(format!("{}/api/v1/projects/support-bot-dach/outputs", app.base))
         .bearer_auth(&key)
@@ -72,7 +85,11 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::CREATED);
     let ingested: Value = response.json().await.unwrap();
-    assert!(validator(&doc, &ingest["responses"]["201"]["content"]["application/json"]["schema"]).is_valid(&ingested));
+    assert!(validator(
+        &doc,
+        &ingest["responses"]["201"]["content"]["application/json"]["schema"]
+    )
+    .is_valid(&ingested));
 
     let check = &doc["paths"]["/api/v1/projects/{project}/check"]["post"];
     let example = &check["requestBody"]["content"]["application/json"]["example"];
@@ -86,8 +103,15 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     let answer: Value = response.json().await.unwrap();
-    assert!(validator(&doc, &check["responses"]["200"]["content"]["application/json"]["schema"]).is_valid(&answer));
-    assert_eq!(answer["action"], "retry", "the example is the German conversation answered in English: {answer}");
+    assert!(validator(
+        &doc,
+        &check["responses"]["200"]["content"]["application/json"]["schema"]
+    )
+    .is_valid(&answer));
+    assert_eq!(
+        answer["action"], "retry",
+        "the example is the German conversation answered in English: {answer}"
+    );
 
     let refused = Client::new()
         .post(format!("{}/api/v1/projects/support-bot-dach/outputs", app.base))
@@ -97,5 +121,8 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
         .await
         .unwrap();
     let error: Value = refused.json().await.unwrap();
-    assert!(validator(&doc, &json!({"$ref": "#/components/schemas/Error"})).is_valid(&error), "{error}");
+    assert!(
+        validator(&doc, &json!({"$ref": "#/components/schemas/Error"})).is_valid(&error),
+        "{error}"
+    );
 }

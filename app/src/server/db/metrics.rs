@@ -254,7 +254,14 @@ pub async fn update_in(
     }
     if current.status == Status::Active && current.definition.scorer != definition.scorer {
         let metric = (project_id, current.id);
-        rescore(connection, metric, &definition.scorer, JobReason::ScorerChanged, by).await?;
+        rescore(
+            connection,
+            metric,
+            &definition.scorer,
+            JobReason::ScorerChanged,
+            by,
+        )
+        .await?;
     }
     Ok(current.id)
 }
@@ -339,7 +346,14 @@ pub async fn set_status(
     .await?;
     if next == Status::Active {
         let metric = (project_id, current.id);
-        rescore(&mut tx, metric, &current.definition.scorer, JobReason::Activated, by).await?;
+        rescore(
+            &mut tx,
+            metric,
+            &current.definition.scorer,
+            JobReason::Activated,
+            by,
+        )
+        .await?;
     }
     tx.commit().await.map_err(database)?;
     find_by_id(pool, current.id).await

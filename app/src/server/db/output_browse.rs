@@ -2,7 +2,9 @@
 
 use super::database;
 use crate::domain::output::Message;
-use crate::domain::output_browse::{show_value, OutputDetail, OutputRow, ParsedOutputFilter, Turn, Verdict, PAGE};
+use crate::domain::output_browse::{
+    show_value, OutputDetail, OutputRow, ParsedOutputFilter, Turn, Verdict, PAGE,
+};
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
@@ -95,7 +97,12 @@ pub async fn list(
             conversation_id: r.conversation_id,
             turn_index: r.turn_index,
             excerpt: r.excerpt,
-            segments: r.metadata.0.iter().map(|(k, v)| format!("{k}={}", show_value(v))).collect(),
+            segments: r
+                .metadata
+                .0
+                .iter()
+                .map(|(k, v)| format!("{k}={}", show_value(v)))
+                .collect(),
             passed: r.passed,
             failed: r.failed,
             errors: r.errors,
@@ -163,7 +170,12 @@ pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDet
         .map_err(database)?,
         None => Vec::new(),
     };
-    let mut metadata: Vec<(String, String)> = row.metadata.0.iter().map(|(k, v)| (k.clone(), show_value(v))).collect();
+    let mut metadata: Vec<(String, String)> = row
+        .metadata
+        .0
+        .iter()
+        .map(|(k, v)| (k.clone(), show_value(v)))
+        .collect();
     metadata.sort();
     Ok(OutputDetail {
         id: row.id,

@@ -2,13 +2,17 @@
 //! endpoint scorer is due, and read per output.
 
 use super::database;
+use crate::domain::output_browse::ScoreView;
 use crate::error::AppError;
 use crate::server::scoring::active::ScoreRow;
-use crate::domain::output_browse::ScoreView;
 use sqlx::{PgConnection, PgPool};
 
 /// Writes scores, replacing an output's earlier score of the same metric.
-pub async fn upsert(connection: &mut PgConnection, rows: &[(i64, ScoreRow)], version: &str) -> Result<(), AppError> {
+pub async fn upsert(
+    connection: &mut PgConnection,
+    rows: &[(i64, ScoreRow)],
+    version: &str,
+) -> Result<(), AppError> {
     if rows.is_empty() {
         return Ok(());
     }

@@ -117,7 +117,9 @@ impl ExternalScorer {
                 let content = reply
                     .pointer("/choices/0/message/content")
                     .and_then(Value::as_str)
-                    .ok_or_else(|| Failure::Failed("the judge's answer has no choices[0].message.content".into()))?;
+                    .ok_or_else(|| {
+                        Failure::Failed("the judge's answer has no choices[0].message.content".into())
+                    })?;
                 let (value, rationale) = parse_verdict(content, pattern.as_ref()).map_err(Failure::Failed)?;
                 Ok(Outcome { value, rationale })
             }
@@ -210,7 +212,10 @@ pub fn judge_messages(rubric: &str, output: &NewOutput) -> Value {
         user.push_str(&format!("\nExpected reply:\n{expected}\n"));
     }
     if !output.retrieved_ids.is_empty() {
-        user.push_str(&format!("\nRetrieved documents: {}\n", output.retrieved_ids.join(", ")));
+        user.push_str(&format!(
+            "\nRetrieved documents: {}\n",
+            output.retrieved_ids.join(", ")
+        ));
     }
     json!([
         {"role": "system", "content": system},
@@ -225,7 +230,12 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| Regex::new(r"-?\d+(?:\.\d+)?")
 pub fn parse_verdict(content: &str, pattern: Option<&Regex>) -> Result<(f64, String), String> {
     let number = |text: &str| text.trim().parse::<f64>().ok().filter(|v| v.is_finite());
     let rationale = || truncate(content.trim(), 500);
-    let missing = || format!("the judge's reply holds no score: {:?}", truncate(content.trim(), 200));
+    let missing = || {
+        format!(
+            "the judge's reply holds no score: {:?}",
+            truncate(content.trim(), 200)
+        )
+    };
     if let Some(pattern) = pattern {
         let value = pattern
             .captures(content)
@@ -252,7 +262,10 @@ pub fn parse_verdict(content: &str, pattern: Option<&Regex>) -> Result<(f64, Str
             }
         }
     }
-    let value = NUMBER.find(content).and_then(|m| number(m.as_str())).ok_or_else(missing)?;
+    let value = NUMBER
+        .find(content)
+        .and_then(|m| number(m.as_str()))
+        .ok_or_else(missing)?;
     Ok((value, rationale()))
 }
 
@@ -266,7 +279,10 @@ fn embeddings(reply: &Value) -> Result<Vec<Vec<f64>>, String> {
         .iter()
         .enumerate()
         .map(|(position, item)| {
-            let index = item.get("index").and_then(Value::as_u64).unwrap_or(position as u64);
+            let index = item
+                .get("index")
+                .and_then(Value::as_u64)
+                .unwrap_or(position as u64);
             let vector = item
                 .get("embedding")
                 .and_then(Value::as_array)

@@ -38,7 +38,9 @@ impl Stub {
             .route("/v1/chat/completions", post(chat))
             .route("/v1/embeddings", post(embeddings))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind stub");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind stub");
         let url = format!("http://{}/v1", listener.local_addr().expect("address"));
         tokio::spawn(async move { axum::serve(listener, router).await.expect("stub serves") });
         Self { url, shared }
@@ -48,7 +50,6 @@ impl Stub {
     pub fn set_down(&self, down: bool) {
         self.shared.down.store(down, Ordering::SeqCst);
     }
-
 
     /// The body of the last call.
     pub fn last_body(&self) -> Value {
@@ -75,7 +76,10 @@ async fn chat(
     Json(body): Json<Value>,
 ) -> Result<Json<Value>, (StatusCode, String)> {
     admit(&shared, &headers, &body)?;
-    let prompt = body.pointer("/messages/1/content").and_then(Value::as_str).unwrap_or_default();
+    let prompt = body
+        .pointer("/messages/1/content")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
     let reply = prompt
         .split("Reply to judge:\n")
         .nth(1)

@@ -45,7 +45,9 @@ async fn ingest(pool: &PgPool, f: &Fixture, replies: &[&str]) {
     let batch = crate::domain::output::validate(values, now).unwrap();
     let scorers = crate::server::ingest::scorers(pool, f.project).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
-    db::outputs::ingest(&mut tx, f.project, &batch, &scorers).await.unwrap();
+    db::outputs::ingest(&mut tx, f.project, &batch, &scorers)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 
@@ -74,7 +76,9 @@ async fn point_at(pool: &PgPool, f: &Fixture, stub: &Stub, key: &str) {
         clear_key: false,
     };
     let input = endpoint::parse(&fields, &fields, "5000").unwrap();
-    db::endpoints::save(pool, f.project, &input, f.owner).await.unwrap();
+    db::endpoints::save(pool, f.project, &input, f.owner)
+        .await
+        .unwrap();
 }
 
 const NO_DELVE: &str = r#"{"kind": "not_contains", "words": ["delve"]}"#;
@@ -82,7 +86,10 @@ const NO_DELVE: &str = r#"{"kind": "not_contains", "words": ["delve"]}"#;
 #[test]
 fn retries_wait_longer_each_time_then_stop() {
     let delays: Vec<Option<i32>> = (1..=6).map(|n| retry_after(n).map(|r| r.after_secs)).collect();
-    assert_eq!(delays, [Some(30), Some(60), Some(120), Some(240), Some(480), None]);
+    assert_eq!(
+        delays,
+        [Some(30), Some(60), Some(120), Some(240), Some(480), None]
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -93,11 +100,17 @@ async fn activating_a_metric_scores_the_stored_outputs_to_completion(pool: PgPoo
     assert!(jobs(&pool, id).await.is_empty(), "a draft is not scored");
     activate(&pool, &f, "no-delve").await;
     let queued = &jobs(&pool, id).await[0];
-    assert_eq!((queued.status, queued.reason, queued.total), (JobStatus::Queued, JobReason::Activated, None));
+    assert_eq!(
+        (queued.status, queued.reason, queued.total),
+        (JobStatus::Queued, JobReason::Activated, None)
+    );
 
     worker(&pool).drain().await.unwrap();
     let job = &jobs(&pool, id).await[0];
-    assert_eq!((job.status, job.total, job.done, job.percent()), (JobStatus::Done, Some(3), 3, 100));
+    assert_eq!(
+        (job.status, job.total, job.done, job.percent()),
+        (JobStatus::Done, Some(3), 3, 100)
+    );
     let passed: Vec<Option<bool>> = scores_of(&pool, id).await.into_iter().map(|s| s.1).collect();
     assert_eq!(passed, [Some(true), Some(false), Some(false)]);
 }
@@ -108,20 +121,33 @@ async fn a_changed_scorer_rescores_and_supersedes_the_open_job(pool: PgPool) {
     ingest(&pool, &f, &["Gerne.", "Let us delve in."]).await;
     let id = metric(&pool, &f, "no-delve", NO_DELVE).await;
     activate(&pool, &f, "no-delve").await;
-    let mut changed = metrics::find(&pool, f.project, "no-delve").await.unwrap().unwrap().definition;
+    let mut changed = metrics::find(&pool, f.project, "no-delve")
+        .await
+        .unwrap()
+        .unwrap()
+        .definition;
     changed.scorer = crate::domain::metric::scorer::ScorerSpec::parse_json(
         r#"{"kind": "not_contains", "words": ["gerne"]}"#,
     )
     .unwrap();
-    metrics::update(&pool, f.project, "no-delve", &changed, f.owner).await.unwrap();
+    metrics::update(&pool, f.project, "no-delve", &changed, f.owner)
+        .await
+        .unwrap();
 
     let listed = jobs(&pool, id).await;
-    assert_eq!((listed[0].reason, listed[0].status), (JobReason::ScorerChanged, JobStatus::Queued));
+    assert_eq!(
+        (listed[0].reason, listed[0].status),
+        (JobReason::ScorerChanged, JobStatus::Queued)
+    );
     assert_eq!(listed[1].status, JobStatus::Cancelled);
     assert_eq!(listed[1].message, format!("superseded by job {}", listed[0].id));
     worker(&pool).drain().await.unwrap();
     let passed: Vec<Option<bool>> = scores_of(&pool, id).await.into_iter().map(|s| s.1).collect();
-    assert_eq!(passed, [Some(false), Some(true)], "the new scorer's verdicts replace the old");
+    assert_eq!(
+        passed,
+        [Some(false), Some(true)],
+        "the new scorer's verdicts replace the old"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -132,9 +158,14 @@ async fn an_interrupted_job_resumes_at_its_cursor_once_its_lease_expires(pool: P
     activate(&pool, &f, "no-delve").await;
     // A worker took the job, scored up to the first output and died.
     let claimed = scoring_jobs::claim(&pool, 300).await.unwrap().unwrap();
-    let first: i64 = sqlx::query_scalar("SELECT min(id) FROM outputs").fetch_one(&pool).await.unwrap();
+    let first: i64 = sqlx::query_scalar("SELECT min(id) FROM outputs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     let mut tx = pool.begin().await.unwrap();
-    assert!(scoring_jobs::advance(&mut tx, claimed.id, first, 1, 0).await.unwrap());
+    assert!(scoring_jobs::advance(&mut tx, claimed.id, first, 1, 0)
+        .await
+        .unwrap());
     tx.commit().await.unwrap();
     sqlx::query("UPDATE scoring_jobs SET lease_until = now() + interval '5 minutes'")
         .execute(&pool)
@@ -150,7 +181,11 @@ async fn an_interrupted_job_resumes_at_its_cursor_once_its_lease_expires(pool: P
     let job = &jobs(&pool, id).await[0];
     assert_eq!((job.status, job.done), (JobStatus::Done, 3));
     let scored: Vec<Option<bool>> = scores_of(&pool, id).await.into_iter().map(|s| s.1).collect();
-    assert_eq!(scored, [Some(true), Some(false)], "the output before the cursor is not scored again");
+    assert_eq!(
+        scored,
+        [Some(true), Some(false)],
+        "the output before the cursor is not scored again"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -164,13 +199,19 @@ async fn judge_scores_wait_at_ingest_and_the_worker_fills_them(pool: PgPool) {
     worker(&pool).drain().await.unwrap();
     ingest(&pool, &f, &["Gerne.", "Let us delve in."]).await;
     let waiting = scores_of(&pool, id).await;
-    assert!(waiting.iter().all(|s| s.0.is_none() && s.2.is_none() && s.4), "{waiting:?}");
+    assert!(
+        waiting.iter().all(|s| s.0.is_none() && s.2.is_none() && s.4),
+        "{waiting:?}"
+    );
 
     worker(&pool).drain().await.unwrap();
     let scored = scores_of(&pool, id).await;
     assert_eq!(
         scored,
-        [(Some(1.0), Some(true), None, 0, false), (Some(0.0), Some(false), None, 0, false)]
+        [
+            (Some(1.0), Some(true), None, 0, false),
+            (Some(0.0), Some(false), None, 0, false)
+        ]
     );
     let version: String = sqlx::query_scalar("SELECT DISTINCT scorer_version FROM scores")
         .fetch_one(&pool)
@@ -190,20 +231,36 @@ async fn a_failing_endpoint_keeps_the_output_records_the_error_and_is_retried(po
     ingest(&pool, &f, &["Gerne."]).await;
     worker(&pool).drain().await.unwrap();
     let failed = &scores_of(&pool, id).await[0];
-    assert!(failed.0.is_none() && failed.2.as_deref().is_some_and(|e| e.contains("503")), "{failed:?}");
-    assert_eq!((failed.3, failed.4), (1, true), "one attempt made, another planned");
+    assert!(
+        failed.0.is_none() && failed.2.as_deref().is_some_and(|e| e.contains("503")),
+        "{failed:?}"
+    );
+    assert_eq!(
+        (failed.3, failed.4),
+        (1, true),
+        "one attempt made, another planned"
+    );
     let wait: f64 = sqlx::query_scalar("SELECT extract(epoch FROM retry_at - now())::float8 FROM scores")
         .fetch_one(&pool)
         .await
         .unwrap();
     assert!((20.0..=31.0).contains(&wait), "retried in about 30 s, not {wait}");
-    let outputs: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs").fetch_one(&pool).await.unwrap();
+    let outputs: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
     assert_eq!(outputs, 1);
 
     stub.set_down(false);
-    sqlx::query("UPDATE scores SET retry_at = now()").execute(&pool).await.unwrap();
+    sqlx::query("UPDATE scores SET retry_at = now()")
+        .execute(&pool)
+        .await
+        .unwrap();
     worker(&pool).drain().await.unwrap();
-    assert_eq!(scores_of(&pool, id).await, [(Some(1.0), Some(true), None, 0, false)]);
+    assert_eq!(
+        scores_of(&pool, id).await,
+        [(Some(1.0), Some(true), None, 0, false)]
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -228,7 +285,10 @@ async fn a_retired_metric_stops_its_retries_and_cancels_its_job(pool: PgPool) {
     .unwrap();
     worker(&pool).drain().await.unwrap();
     let score = &scores_of(&pool, id).await[0];
-    assert_eq!((score.2.as_deref(), score.4), (Some("the metric is no longer active"), false));
+    assert_eq!(
+        (score.2.as_deref(), score.4),
+        (Some("the metric is no longer active"), false)
+    );
     let job = &jobs(&pool, id).await[0];
     assert_eq!((job.id, job.status), (queued, JobStatus::Cancelled));
 }
@@ -241,13 +301,29 @@ async fn a_new_pass_rule_applies_to_stored_scores_at_once(pool: PgPool) {
     activate(&pool, &f, "f1").await;
     ingest(&pool, &f, &["Gerne.", "Gerne, gerne."]).await;
     let before: Vec<Option<bool>> = scores_of(&pool, id).await.into_iter().map(|s| s.1).collect();
-    assert_eq!(before, [Some(true), Some(false)], "token F1 1 and 2/3 against a threshold of 1");
-    let mut looser = metrics::find(&pool, f.project, "f1").await.unwrap().unwrap().definition;
+    assert_eq!(
+        before,
+        [Some(true), Some(false)],
+        "token F1 1 and 2/3 against a threshold of 1"
+    );
+    let mut looser = metrics::find(&pool, f.project, "f1")
+        .await
+        .unwrap()
+        .unwrap()
+        .definition;
     looser.pass_rule.threshold = 0.6;
-    metrics::update(&pool, f.project, "f1", &looser, f.owner).await.unwrap();
+    metrics::update(&pool, f.project, "f1", &looser, f.owner)
+        .await
+        .unwrap();
     let after: Vec<Option<bool>> = scores_of(&pool, id).await.into_iter().map(|s| s.1).collect();
     assert_eq!(after, [Some(true), Some(true)]);
-    assert!(jobs(&pool, id).await.iter().all(|j| j.reason == JobReason::Activated), "no re-scoring needed");
+    assert!(
+        jobs(&pool, id)
+            .await
+            .iter()
+            .all(|j| j.reason == JobReason::Activated),
+        "no re-scoring needed"
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -263,16 +339,26 @@ async fn endpoint_keys_are_write_only(pool: PgPool) {
         ..Default::default()
     };
     let input = endpoint::parse(&keep, &EndpointFields::default(), "1000").unwrap();
-    db::endpoints::save(&pool, f.project, &input, f.owner).await.unwrap();
+    db::endpoints::save(&pool, f.project, &input, f.owner)
+        .await
+        .unwrap();
     let loaded = db::endpoints::load(&pool, f.project).await.unwrap();
     let chat = loaded.chat.unwrap();
-    assert_eq!((chat.model.as_str(), chat.api_key.as_deref()), ("other-model", Some("sk-secret")));
-    assert_eq!((loaded.embeddings, loaded.timeout), (None, Duration::from_millis(1000)));
+    assert_eq!(
+        (chat.model.as_str(), chat.api_key.as_deref()),
+        ("other-model", Some("sk-secret"))
+    );
+    assert_eq!(
+        (loaded.embeddings, loaded.timeout),
+        (None, Duration::from_millis(1000))
+    );
     let clear = EndpointFields {
         clear_key: true,
         ..keep
     };
     let input = endpoint::parse(&clear, &EndpointFields::default(), "1000").unwrap();
-    db::endpoints::save(&pool, f.project, &input, f.owner).await.unwrap();
+    db::endpoints::save(&pool, f.project, &input, f.owner)
+        .await
+        .unwrap();
     assert!(!db::endpoints::view(&pool, f.project).await.unwrap().chat.key_set);
 }

@@ -54,8 +54,14 @@ fn judge(pattern: Option<&str>) -> ExternalScorer {
 #[test]
 fn verdicts_are_read_from_json_fenced_or_not() {
     let fenced = "```json\n{\"score\": 4, \"rationale\": \"Polite and correct.\"}\n```";
-    assert_eq!(parse_verdict(fenced, None).unwrap(), (4.0, "Polite and correct.".into()));
-    assert_eq!(parse_verdict("{\"score\": \"0.5\", \"reason\": \"half\"}", None).unwrap(), (0.5, "half".into()));
+    assert_eq!(
+        parse_verdict(fenced, None).unwrap(),
+        (4.0, "Polite and correct.".into())
+    );
+    assert_eq!(
+        parse_verdict("{\"score\": \"0.5\", \"reason\": \"half\"}", None).unwrap(),
+        (0.5, "half".into())
+    );
     assert_eq!(parse_verdict("{\"score\": true}", None).unwrap().0, 1.0);
 }
 
@@ -63,9 +69,14 @@ fn verdicts_are_read_from_json_fenced_or_not() {
 fn without_json_the_first_number_counts_and_a_pattern_overrides() {
     assert_eq!(parse_verdict("I'd give it 3 out of 5.", None).unwrap().0, 3.0);
     let pattern = Regex::new(r"Rating: (\d+)").unwrap();
-    assert_eq!(parse_verdict("Out of 5 — Rating: 2", Some(&pattern)).unwrap().0, 2.0);
+    assert_eq!(
+        parse_verdict("Out of 5 — Rating: 2", Some(&pattern)).unwrap().0,
+        2.0
+    );
     assert!(parse_verdict("Out of 5, no rating", Some(&pattern)).is_err());
-    assert!(parse_verdict("I cannot judge this.", None).unwrap_err().contains("no score"));
+    assert!(parse_verdict("I cannot judge this.", None)
+        .unwrap_err()
+        .contains("no score"));
 }
 
 #[test]
@@ -93,18 +104,29 @@ async fn a_judge_scores_through_a_chat_completions_endpoint() {
     let stub = Stub::start().await;
     let http = reqwest::Client::new();
     let good = judge(None)
-        .score(&http, &endpoints(&stub, Some(KEY)), &output("Sie kündigen im Portal.", None))
+        .score(
+            &http,
+            &endpoints(&stub, Some(KEY)),
+            &output("Sie kündigen im Portal.", None),
+        )
         .await
         .unwrap();
     assert_eq!(good.value, 1.0);
     assert_eq!(good.rationale, "The reply reads naturally.");
     let bad = judge(None)
-        .score(&http, &endpoints(&stub, Some(KEY)), &output("Let us delve into it.", None))
+        .score(
+            &http,
+            &endpoints(&stub, Some(KEY)),
+            &output("Let us delve into it.", None),
+        )
         .await
         .unwrap();
     assert_eq!(bad.value, 0.0);
     let body = stub.last_body();
-    assert_eq!((body["model"].as_str(), body["temperature"].as_f64()), (Some("judge-large"), Some(0.2)));
+    assert_eq!(
+        (body["model"].as_str(), body["temperature"].as_f64()),
+        (Some("judge-large"), Some(0.2))
+    );
 }
 
 #[tokio::test]
@@ -123,7 +145,9 @@ async fn embedding_similarity_compares_reply_and_expected_output() {
         .unwrap();
     assert!(apart.value.abs() < 1e-12);
     assert_eq!(stub.last_body()["model"], "stub-model");
-    let none = scorer.score(&http, &endpoints(&stub, Some(KEY)), &output("abc", None)).await;
+    let none = scorer
+        .score(&http, &endpoints(&stub, Some(KEY)), &output("abc", None))
+        .await;
     assert!(matches!(none, Err(Failure::NotApplicable(_))));
 }
 
@@ -132,13 +156,21 @@ async fn failures_say_what_went_wrong_and_never_show_the_key() {
     let stub = Stub::start().await;
     let http = reqwest::Client::new();
     let reply = output("Hallo.", None);
-    let Err(Failure::Failed(refused)) = judge(None).score(&http, &endpoints(&stub, Some("sk-wrong")), &reply).await
+    let Err(Failure::Failed(refused)) = judge(None)
+        .score(&http, &endpoints(&stub, Some("sk-wrong")), &reply)
+        .await
     else {
         panic!("a wrong key must fail");
     };
-    assert!(refused.contains("401") && !refused.contains("sk-wrong"), "{refused}");
+    assert!(
+        refused.contains("401") && !refused.contains("sk-wrong"),
+        "{refused}"
+    );
     stub.set_down(true);
-    let Err(Failure::Failed(down)) = judge(None).score(&http, &endpoints(&stub, Some(KEY)), &reply).await else {
+    let Err(Failure::Failed(down)) = judge(None)
+        .score(&http, &endpoints(&stub, Some(KEY)), &reply)
+        .await
+    else {
         panic!("a down endpoint must fail");
     };
     assert!(down.contains("503"), "{down}");
