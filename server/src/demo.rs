@@ -1,5 +1,8 @@
 //! Demo data: one user per role and a demo project. Safe to run again: what exists is kept.
 
+use app::domain::metric::catalogue;
+use app::domain::metric::kinds::Status;
+use app::domain::output;
 use app::domain::project::NewProject;
 use app::domain::user::NewUser;
 use app::error::AppError;
@@ -45,6 +48,103 @@ pub async fn seed(pool: &PgPool) -> Result<(), AppError> {
     Ok(())
 }
 
+/// The catalogue metrics the demo project starts with, all activated.
+const SAMPLE_METRICS: [&str; 3] = ["reply-language", "no-delve", "reply-length"];
+
+/// What the demo project's sample traffic looks like: a German support bot whose second prompt
+/// version starts answering in English at the fifth turn (the story of the design).
+pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
+    let Some(project) = db::projects::find_by_slug(pool, "support-bot-dach").await? else {
+        return Ok(());
+    };
+    let outputs: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs WHERE project_id = $1")
+        .bind(project.id)
+        .fetch_one(pool)
+        .await
+        .map_err(db::database)?;
+    if outputs > 0 {
+        return Ok(());
+    }
+    let owner = db::users::find_credentials(pool, "owner")
+        .await?
+        .map(|(user, _)| user)
+        .ok_or_else(|| AppError::Internal("the demo owner is missing".into()))?;
+    let review = chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
+    for id in SAMPLE_METRICS {
+        if db::metrics::find(pool, project.id, id).await?.is_some() {
+            continue;
+        }
+        let template =
+            catalogue::template(id).ok_or_else(|| AppError::Internal(format!("no template {id}")))?;
+        let definition = template.to_input(&owner.username, review).parse()?;
+        db::metrics::insert(pool, project.id, &definition, owner.id).await?;
+        db::metrics::set_status(pool, project.id, id, Status::Active, "", owner.id).await?;
+    }
+    let now = chrono::Utc::now();
+    let batch = output::validate(sample_records(now), now)
+        .map_err(|errors| AppError::Internal(format!("demo records are invalid: {errors:?}")))?;
+    let scorers = app::server::ingest::scorers(pool, project.id).await?;
+    let mut tx = pool.begin().await.map_err(db::database)?;
+    db::outputs::ingest(&mut tx, project.id, &batch, &scorers).await?;
+    tx.commit().await.map_err(db::database)?;
+    Ok(())
+}
+
+/// Twelve five-turn conversations over the last twelve days: prompt-v1 for the first half,
+/// prompt-v2 after; v2's fifth reply is English, and one reply of each version says "delve".
+fn sample_records(now: chrono::DateTime<chrono::Utc>) -> Vec<serde_json::Value> {
+    const QUESTIONS: [&str; 5] = [
+        "Hallo, ich möchte meinen Vertrag kündigen.",
+        "Welche Kündigungsfrist gilt für mich?",
+        "Kann ich auch online kündigen?",
+        "Bekomme ich eine Bestätigung per E-Mail?",
+        "Und was passiert mit meinem Guthaben?",
+    ];
+    const GERMAN: [&str; 5] = [
+        "Gerne helfe ich Ihnen bei der Kündigung Ihres Vertrags. Um welchen Tarif handelt es sich?",
+        "Für Ihren Tarif gilt eine Kündigungsfrist von einem Monat zum Monatsende.",
+        "Ja, Sie können im Kundenkonto unter „Verträge“ online kündigen.",
+        "Ja, nach der Kündigung erhalten Sie innerhalb weniger Minuten eine Bestätigung per E-Mail.",
+        "Ihr Guthaben wird nach Vertragsende innerhalb von vierzehn Tagen auf Ihr Konto überwiesen.",
+    ];
+    const ENGLISH_FIFTH: &str =
+        "Your remaining balance will be transferred to your bank account within fourteen days after the contract ends.";
+    let mut records = Vec::new();
+    for conversation in 0..12i64 {
+        let version = if conversation < 6 {
+            "prompt-v1"
+        } else {
+            "prompt-v2"
+        };
+        let day = now - chrono::Duration::days(12 - conversation);
+        let customer = ["acme", "globex", "initech"][(conversation % 3) as usize];
+        let mut messages = Vec::new();
+        for turn in 0..5usize {
+            messages.push(serde_json::json!({"role": "user", "content": QUESTIONS[turn]}));
+            let reply = match (version, turn, conversation) {
+                ("prompt-v2", 4, _) => ENGLISH_FIFTH.to_owned(),
+                (_, 2, 3) | (_, 2, 9) => format!("Lassen Sie uns tiefer eintauchen (delve): {}", GERMAN[2]),
+                _ => GERMAN[turn].to_owned(),
+            };
+            records.push(serde_json::json!({
+                "version": version,
+                "model": "gpt-4o-mini",
+                "external_id": format!("demo-{conversation}-{turn}"),
+                "conversation_id": format!("demo-conversation-{conversation}"),
+                "turn_index": turn,
+                "messages": messages.clone(),
+                "output": reply.clone(),
+                "source": "production",
+                "metadata": {"language": "de", "customer": customer, "channel": "web"},
+                "latency_ms": 600 + 37 * turn as i64 + 13 * conversation,
+                "timestamp": day + chrono::Duration::minutes(2 * turn as i64),
+            }));
+            messages.push(serde_json::json!({"role": "assistant", "content": reply}));
+        }
+    }
+    records
+}
+
 /// The demo logins, for printing at start-up.
 pub fn logins() -> String {
     DEMO_USERS
@@ -70,5 +170,25 @@ mod tests {
             .unwrap();
         assert_eq!(admin.role, app::domain::role::Role::Admin);
         assert!(password::verify(DEMO_PASSWORD, &hash));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn sample_traffic_shows_the_fifth_turn_in_english_once(pool: PgPool) {
+        seed(&pool).await.unwrap();
+        seed_samples(&pool).await.unwrap();
+        seed_samples(&pool).await.unwrap();
+        let (outputs, failed): (i64, i64) = sqlx::query_as(
+            "SELECT (SELECT count(*) FROM outputs),
+                    (SELECT count(*) FROM scores s JOIN metrics m ON m.id = s.metric_id
+                     WHERE m.key = 'reply-language' AND s.passed = false)",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+        assert_eq!(
+            (outputs, failed),
+            (60, 6),
+            "six v2 conversations answer in English at turn five"
+        );
     }
 }

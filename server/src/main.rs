@@ -63,6 +63,9 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
         demo::seed(&pool)
             .await
             .map_err(|e| format!("seeding demo data failed: {e}"))?;
+        demo::seed_samples(&pool)
+            .await
+            .map_err(|e| format!("seeding demo outputs failed: {e}"))?;
     }
     if !app::server::db::users::any_admin(&pool)
         .await
