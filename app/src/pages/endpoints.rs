@@ -81,7 +81,7 @@ fn EndpointFieldset(
             <legend>{legend}</legend>
             <label class="field">
                 <span class="field-label">"Base URL"</span>
-                <input type="url" name=name("url") value=endpoint.url placeholder="https://api.openai.com/v1" data-testid=name("url")/>
+                <input type="text" inputmode="url" name=name("url") value=endpoint.url placeholder="https://api.openai.com/v1" data-testid=name("url")/>
                 <FieldError error field=field("url")/>
             </label>
             <label class="field">

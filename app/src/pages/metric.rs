@@ -1,13 +1,14 @@
 //! One metric: its definition, lifecycle actions and change history.
 
 use crate::api::metrics::{get_metric, ActivateMetric, RetireMetric};
+use crate::api::scoring::StartScoringJob;
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::{MetricChange, MetricView};
 use crate::domain::role::Access;
-use crate::pages::rescoring::Rescoring;
+use crate::pages::rescoring::{jobs_resource, Rescoring};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -22,6 +23,8 @@ pub fn MetricPage() -> impl IntoView {
     let key = move || params.read().get("key").unwrap_or_default();
     let activate = ServerAction::<ActivateMetric>::new();
     let retire = ServerAction::<RetireMetric>::new();
+    let start = ServerAction::<StartScoringJob>::new();
+    let jobs = jobs_resource(project, key, start);
     let detail = Resource::new(
         move || (project(), key(), activate.version().get(), retire.version().get()),
         |(project, key, _, _)| get_metric(project, key),
@@ -45,9 +48,7 @@ pub fn MetricPage() -> impl IntoView {
                 </ForRole>
                 <Facts metric=metric.clone()/>
                 {metric.definition.scorer.is_automated().then(|| view! {
-                    <ForRole access=Access::STAFF>
-                        <Rescoring project=metric.project_slug.clone() key=metric.definition.key.clone()/>
-                    </ForRole>
+                    <Rescoring project=metric.project_slug.clone() key=metric.definition.key.clone() jobs start/>
                 })}
                 <History changes=detail.history.clone()/>
             }

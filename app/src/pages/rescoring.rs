@@ -6,25 +6,38 @@ use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
 use crate::domain::role::Access;
 use crate::domain::scoring_job::{JobView, AUTOMATIC_WINDOW_DAYS};
+use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 
-/// Polls while a job is open, so progress moves without a reload.
-#[component]
-pub fn Rescoring(project: String, key: String) -> impl IntoView {
-    let start = ServerAction::<StartScoringJob>::new();
-    let error = last_error(start);
+/// A metric's jobs: `None` for callers who may not see them (annotators).
+pub type Jobs = Resource<Result<Option<Vec<JobView>>, AppError>>;
+
+/// The jobs of the page's metric, refreshed after `start` and polled while a job is open, so
+/// progress moves without a reload. Created with the page, not inside a suspended view, so the
+/// server and the browser agree on it during hydration.
+pub fn jobs_resource(
+    project: impl Fn() -> String + Send + Sync + 'static,
+    key: impl Fn() -> String + Send + Sync + 'static,
+    start: ServerAction<StartScoringJob>,
+) -> Jobs {
     let tick = RwSignal::new(0u32);
-    let (p, k) = (project.clone(), key.clone());
     let jobs = Resource::new(
-        move || (p.clone(), k.clone(), start.version().get(), tick.get()),
-        |(project, key, ..)| list_scoring_jobs(project, key),
+        move || (project(), key(), start.version().get(), tick.get()),
+        |(project, key, ..)| async move {
+            match list_scoring_jobs(project, key).await {
+                Ok(jobs) => Ok(Some(jobs)),
+                Err(AppError::Forbidden(_)) => Ok(None),
+                Err(error) => Err(error),
+            }
+        },
     );
     Effect::new(move |_| {
         let open = jobs
             .get()
             .and_then(Result::ok)
+            .flatten()
             .is_some_and(|jobs| jobs.iter().any(|j| j.status.is_open()));
         if open {
             set_timeout(
@@ -33,28 +46,43 @@ pub fn Rescoring(project: String, key: String) -> impl IntoView {
             );
         }
     });
+    jobs
+}
+
+/// The panel: the jobs, and for editors the form that starts one.
+#[component]
+pub fn Rescoring(
+    project: String,
+    key: String,
+    jobs: Jobs,
+    start: ServerAction<StartScoringJob>,
+) -> impl IntoView {
+    let error = last_error(start);
     let (project, key) = (StoredValue::new(project), StoredValue::new(key));
-    view! {
-        <section class="card" data-testid="rescoring">
-            <h2>"Re-scoring"</h2>
-            <p class="hint">
-                {format!("Activating the metric or changing its scorer re-scores the last {AUTOMATIC_WINDOW_DAYS} days of outputs. Score another range here.")}
-            </p>
-            <ForRole access=Access::EDITOR>
-                <ActionForm action=start attr:class="inline-form" attr:data-testid="rescore-form">
-                    <input type="hidden" name="project" value=project.get_value()/>
-                    <input type="hidden" name="key" value=key.get_value()/>
-                    <label>"From " <input type="date" name="from" required data-testid="rescore-from"/></label>
-                    <label>"to " <input type="date" name="to" data-testid="rescore-to"/></label>
-                    <button type="submit" data-testid="rescore-submit">"Score this range"</button>
-                </ActionForm>
-                <FieldError error field="from"/>
-                <FieldError error field="to"/>
-                <FormError error fields=&["from", "to"]/>
-            </ForRole>
-            {loaded(jobs, |jobs| view! { <JobTable jobs/> })}
-        </section>
-    }
+    let panel = move |jobs: Option<Vec<JobView>>| {
+        jobs.map(|jobs| view! {
+            <section class="card" data-testid="rescoring">
+                <h2>"Re-scoring"</h2>
+                <p class="hint">
+                    {format!("Activating the metric or changing its scorer re-scores the last {AUTOMATIC_WINDOW_DAYS} days of outputs. Score another range here.")}
+                </p>
+                <ForRole access=Access::EDITOR>
+                    <ActionForm action=start attr:class="inline-form" attr:data-testid="rescore-form">
+                        <input type="hidden" name="project" value=project.get_value()/>
+                        <input type="hidden" name="key" value=key.get_value()/>
+                        <label>"From " <input type="date" name="from" required data-testid="rescore-from"/></label>
+                        <label>"to " <input type="date" name="to" data-testid="rescore-to"/></label>
+                        <button type="submit" data-testid="rescore-submit">"Score this range"</button>
+                    </ActionForm>
+                    <FieldError error field="from"/>
+                    <FieldError error field="to"/>
+                    <FormError error fields=&["from", "to"]/>
+                </ForRole>
+                <JobTable jobs/>
+            </section>
+        })
+    };
+    loaded(jobs, panel)
 }
 
 #[component]
