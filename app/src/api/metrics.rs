@@ -26,9 +26,7 @@ pub async fn list_metrics(project: String, filter: MetricFilter) -> Result<Vec<M
 pub async fn get_metric(project: String, key: String) -> Result<MetricDetail, AppError> {
     let caller = auth::require(Access::SignedIn).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metric = db::metrics::find(&caller.pool, project_id, key.trim())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
     let history = db::metric_history::list(&caller.pool, metric.id).await?;
     Ok(MetricDetail { metric, history })
 }
@@ -118,9 +116,7 @@ async fn edit(
 ) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
-    let current = db::metrics::find(&caller.pool, project_id, key.trim())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    let current = db::metrics::get(&caller.pool, project_id, &key).await?;
     let mut definition = current.definition;
     change(&mut definition)?;
     db::metrics::update(&caller.pool, project_id, key.trim(), &definition, caller.user.id).await

@@ -64,9 +64,7 @@ pub async fn save_endpoints(
 pub async fn list_scoring_jobs(project: String, key: String) -> Result<Vec<JobView>, AppError> {
     let caller = auth::require(Access::STAFF).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metric = db::metrics::find(&caller.pool, project_id, key.trim())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
     db::scoring_jobs::of_metric(&caller.pool, metric.id, 10).await
 }
 
@@ -80,9 +78,7 @@ pub async fn start_scoring_job(
 ) -> Result<i64, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metric = db::metrics::find(&caller.pool, project_id, key.trim())
-        .await?
-        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
     if metric.status != Status::Active {
         return Err(AppError::invalid(
             "metric",

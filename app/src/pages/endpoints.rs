@@ -39,8 +39,8 @@ pub fn EndpointsPage() -> impl IntoView {
         {loaded(endpoints, move |view: EndpointsView| view! {
             <ActionForm action=save attr:class="form card" attr:data-testid="endpoints-form">
                 <input type="hidden" name="project" value=project()/>
-                <EndpointFieldset legend="Chat completions (LLM judge)" prefix="chat" endpoint=view.chat error/>
-                <EndpointFieldset legend="Embeddings" prefix="embeddings" endpoint=view.embeddings error/>
+                <EndpointFieldset legend="Chat completions (LLM judge)" fields=["chat_url", "chat_model", "chat_key", "chat_clear_key"] endpoint=view.chat error/>
+                <EndpointFieldset legend="Embeddings" fields=["embeddings_url", "embeddings_model", "embeddings_key", "embeddings_clear_key"] endpoint=view.embeddings error/>
                 <label class="field">
                     <span class="field-label">"Timeout per call (ms)"</span>
                     <input type="number" name="timeout_ms" value=view.timeout_ms.to_string() min="100" max="600000" data-testid="timeout_ms"/>
@@ -56,21 +56,12 @@ pub fn EndpointsPage() -> impl IntoView {
 #[component]
 fn EndpointFieldset(
     legend: &'static str,
-    prefix: &'static str,
+    /// The form names of the URL, model, key and clear-key fields (errors name the first three).
+    fields: [&'static str; 4],
     endpoint: EndpointView,
     error: Signal<Option<AppError>>,
 ) -> impl IntoView {
-    let name = |field: &str| format!("{prefix}_{field}");
-    let field = |f: &'static str| -> &'static str {
-        match (prefix, f) {
-            ("chat", "url") => "chat_url",
-            ("chat", "model") => "chat_model",
-            ("chat", _) => "chat_key",
-            (_, "url") => "embeddings_url",
-            (_, "model") => "embeddings_model",
-            _ => "embeddings_key",
-        }
-    };
+    let [url, model, key, clear_key] = fields;
     let key_hint = if endpoint.key_set {
         "A key is set; leave empty to keep it."
     } else {
@@ -81,22 +72,22 @@ fn EndpointFieldset(
             <legend>{legend}</legend>
             <label class="field">
                 <span class="field-label">"Base URL"</span>
-                <input type="text" inputmode="url" name=name("url") value=endpoint.url placeholder="https://api.openai.com/v1" data-testid=name("url")/>
-                <FieldError error field=field("url")/>
+                <input type="text" inputmode="url" name=url value=endpoint.url placeholder="https://api.openai.com/v1" data-testid=url/>
+                <FieldError error field=url/>
             </label>
             <label class="field">
                 <span class="field-label">"Model"</span>
-                <input type="text" name=name("model") value=endpoint.model data-testid=name("model")/>
-                <FieldError error field=field("model")/>
+                <input type="text" name=model value=endpoint.model data-testid=model/>
+                <FieldError error field=model/>
             </label>
             <label class="field">
                 <span class="field-label">"API key"</span>
-                <input type="password" name=name("key") autocomplete="off" data-testid=name("key")/>
-                <span class="hint" data-testid=name("key-state")>{key_hint}</span>
-                <FieldError error field=field("key")/>
+                <input type="password" name=key autocomplete="off" data-testid=key/>
+                <span class="hint" data-testid=format!("{key}-state")>{key_hint}</span>
+                <FieldError error field=key/>
             </label>
             {endpoint.key_set.then(|| view! {
-                <label><input type="checkbox" name=name("clear_key") value="on"/>" Remove the stored key"</label>
+                <label><input type="checkbox" name=clear_key value="on"/>" Remove the stored key"</label>
             })}
         </fieldset>
     }

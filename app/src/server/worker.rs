@@ -138,7 +138,10 @@ impl Worker {
         let Some(last) = outputs.last().map(|(id, _)| *id) else {
             return scoring_jobs::finish(&self.pool, job.id, JobStatus::Done, "").await;
         };
-        let endpoints = Arc::new(self.endpoints(external, job.project_id).await?);
+        let endpoints = Arc::new(match external {
+            true => db::endpoints::load(&self.pool, job.project_id).await?,
+            false => Endpoints::default(),
+        });
         let count = outputs.len() as i32;
         let calls = outputs.into_iter().map(|(id, output)| {
             let (worker, scorer, endpoints) = (self.clone(), scorer.clone(), endpoints.clone());
@@ -180,7 +183,7 @@ impl Worker {
                 continue;
             };
             if !endpoints.contains_key(&item.project_id) {
-                let loaded = Arc::new(self.endpoints(true, item.project_id).await?);
+                let loaded = Arc::new(db::endpoints::load(&self.pool, item.project_id).await?);
                 endpoints.insert(item.project_id, loaded);
             }
             if let Some(output) = outputs.get(&item.output_id).cloned() {
@@ -204,14 +207,6 @@ impl Worker {
             .collect()
             .await;
         results.into_iter().collect()
-    }
-
-    async fn endpoints(&self, needed: bool, project_id: i64) -> Result<Endpoints, AppError> {
-        if needed {
-            db::endpoints::load(&self.pool, project_id).await
-        } else {
-            Ok(Endpoints::default())
-        }
     }
 
     /// Scores one output; `attempts` is how many endpoint calls failed before.

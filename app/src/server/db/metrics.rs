@@ -392,6 +392,13 @@ async fn lock(connection: &mut PgConnection, project_id: i64, key: &str) -> Resu
     .into_view()
 }
 
+/// A metric of the project by key, or "not found".
+pub async fn get(pool: &PgPool, project_id: i64, key: &str) -> Result<MetricView, AppError> {
+    find(pool, project_id, key.trim())
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))
+}
+
 /// The metrics of a project (or of every project) that pass `filter`, by name.
 pub async fn list(
     pool: &PgPool,

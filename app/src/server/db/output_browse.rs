@@ -46,13 +46,15 @@ pub async fn list(
 ) -> Result<(Vec<OutputRow>, Option<i64>), AppError> {
     let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
         "SELECT o.id, o.occurred_at, v.label AS version, o.source, o.conversation_id, o.turn_index,
-            left(o.output, 160) AS excerpt, o.metadata,
-            (SELECT count(*) FROM scores s WHERE s.output_id = o.id AND s.passed AND s.error IS NULL) AS passed,
-            (SELECT count(*) FROM scores s WHERE s.output_id = o.id AND s.passed = false AND s.error IS NULL) AS failed,
-            (SELECT count(*) FROM scores s WHERE s.output_id = o.id AND s.error IS NOT NULL) AS errors,
-            (SELECT count(*) FROM scores s WHERE s.output_id = o.id AND s.value IS NULL AND s.error IS NULL
-                AND s.retry_at IS NOT NULL) AS pending
-         FROM outputs o JOIN system_versions v ON v.id = o.version_id WHERE o.project_id = ",
+            left(o.output, 160) AS excerpt, o.metadata, c.passed, c.failed, c.errors, c.pending
+         FROM outputs o JOIN system_versions v ON v.id = o.version_id
+         CROSS JOIN LATERAL (SELECT
+            count(*) FILTER (WHERE s.passed AND s.error IS NULL) AS passed,
+            count(*) FILTER (WHERE s.passed = false AND s.error IS NULL) AS failed,
+            count(*) FILTER (WHERE s.error IS NOT NULL) AS errors,
+            count(*) FILTER (WHERE s.value IS NULL AND s.error IS NULL AND s.retry_at IS NOT NULL) AS pending
+            FROM scores s WHERE s.output_id = o.id) c
+         WHERE o.project_id = ",
     );
     query.push_bind(project_id);
     if let Some(version) = &filter.version {

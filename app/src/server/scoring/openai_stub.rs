@@ -9,7 +9,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{json, Value};
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// The key the stub accepts.
@@ -18,7 +18,6 @@ pub const KEY: &str = "sk-test";
 #[derive(Default)]
 struct Shared {
     down: AtomicBool,
-    calls: AtomicUsize,
     last_body: Mutex<Value>,
 }
 
@@ -58,7 +57,6 @@ impl Stub {
 }
 
 fn admit(shared: &Shared, headers: &HeaderMap, body: &Value) -> Result<(), (StatusCode, String)> {
-    shared.calls.fetch_add(1, Ordering::SeqCst);
     *shared.last_body.lock().expect("lock") = body.clone();
     if shared.down.load(Ordering::SeqCst) {
         return Err((StatusCode::SERVICE_UNAVAILABLE, "overloaded".into()));
