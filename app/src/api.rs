@@ -1,11 +1,15 @@
 //! Server functions, one file per resource. Each starts with `auth::require` (or
 //! `auth::public` for the few anonymous callers may use) and is otherwise thin.
 
+pub mod annotate;
 pub mod api_keys;
+pub mod judge_checks;
 pub mod metric_io;
 pub mod metrics;
 pub mod outputs;
 pub mod projects;
+pub mod queues;
+pub mod rubrics;
 pub mod scoring;
 pub mod session;
 pub mod users;

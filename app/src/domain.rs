@@ -1,14 +1,19 @@
 //! Validated types and pure logic shared by the browser and the server.
 
+pub mod annotation;
 pub mod api_key;
 pub mod choice;
 pub mod endpoint;
+pub mod hybrid;
+pub mod judge_check;
 pub mod metric;
 pub mod money;
 pub mod output;
 pub mod output_browse;
 pub mod project;
 pub mod role;
+pub mod rubric;
 pub mod scoring_job;
+pub mod stats;
 pub mod text;
 pub mod user;

@@ -14,8 +14,10 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
 use pages::endpoints::EndpointsPage;
+use pages::judge_check::JudgeCheckPage;
 use pages::metric::MetricPage;
 use pages::metric_form::{EditMetricPage, NewMetricPage};
 use pages::metrics::MetricsPage;
@@ -23,6 +25,9 @@ use pages::metrics_io::MetricsIoPage;
 use pages::output::OutputPage;
 use pages::outputs::OutputsPage;
 use pages::queue::QueuePage;
+use pages::queue_report::QueueReportPage;
+use pages::queues::QueuesPage;
+use pages::rubrics::RubricsPage;
 use pages::{
     home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage, users::UsersPage,
 };
@@ -77,6 +82,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/outputs") view=OutputsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/outputs/:id") view=OutputPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/metrics-as-code") view=MetricsIoPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/rubrics") view=RubricsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/queues") view=QueuesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/queues/:id") view=QueueReportPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/judge-check") view=JudgeCheckPage ssr=SsrMode::Async/>
+                    <Route path=path!("/annotate") view=MyQueuesPage ssr=SsrMode::Async/>
+                    <Route path=path!("/annotate/:queue") view=AnnotatePage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

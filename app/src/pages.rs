@@ -1,8 +1,10 @@
 //! Routed pages, one per file.
 
+pub mod annotate;
 pub mod api_keys;
 pub mod endpoints;
 pub mod home;
+pub mod judge_check;
 pub mod login;
 pub mod metric;
 pub mod metric_form;
@@ -13,5 +15,8 @@ pub mod output;
 pub mod outputs;
 pub mod project;
 pub mod queue;
+pub mod queue_report;
+pub mod queues;
 pub mod rescoring;
+pub mod rubrics;
 pub mod users;

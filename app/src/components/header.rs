@@ -37,6 +37,9 @@ fn SignedIn(user: UserView) -> impl IntoView {
             NavItem::Users => {
                 view! { <a class="nav-link" href="/admin/users" data-testid="nav-users">"Users"</a> }
             }
+            NavItem::Annotate => {
+                view! { <a class="nav-link" href="/annotate" data-testid="nav-annotate">"My queues"</a> }
+            }
         })
         .collect_view();
     view! {

@@ -104,12 +104,18 @@ pub enum NavItem {
     Projects,
     /// User administration.
     Users,
+    /// The caller's annotation queues.
+    Annotate,
 }
 
 impl NavItem {
     /// The entries shown to `role`, in order.
     pub fn for_role(role: Role) -> Vec<NavItem> {
-        let mut items = vec![NavItem::Projects];
+        // Annotators see their queues and nothing else.
+        if role == Role::Annotator {
+            return vec![NavItem::Annotate];
+        }
+        let mut items = vec![NavItem::Projects, NavItem::Annotate];
         if Access::ADMIN.allows(role) {
             items.push(NavItem::Users);
         }
@@ -162,11 +168,15 @@ mod tests {
     }
 
     #[test]
-    fn only_admins_see_the_users_entry() {
+    fn only_admins_see_the_users_entry_and_annotators_see_only_their_queues() {
         assert_eq!(
             NavItem::for_role(Role::Admin),
-            vec![NavItem::Projects, NavItem::Users]
+            vec![NavItem::Projects, NavItem::Annotate, NavItem::Users]
         );
-        assert_eq!(NavItem::for_role(Role::Annotator), vec![NavItem::Projects]);
+        assert_eq!(
+            NavItem::for_role(Role::Manager),
+            vec![NavItem::Projects, NavItem::Annotate]
+        );
+        assert_eq!(NavItem::for_role(Role::Annotator), vec![NavItem::Annotate]);
     }
 }

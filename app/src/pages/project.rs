@@ -44,6 +44,11 @@ pub fn ProjectPage() -> impl IntoView {
         let active = metrics.iter().filter(|m| m.status == Status::Active).count();
         let base = format!("/projects/{}", project.slug);
         let outputs = format!("{base}/outputs");
+        let (rubrics, queues, judge) = (
+            format!("{base}/rubrics"),
+            format!("{base}/queues"),
+            format!("{base}/judge-check"),
+        );
         view! {
             <Title text=format!("{} · Vernier", project.name)/>
             <h1 data-testid="project-name">{project.name}</h1>
@@ -54,6 +59,9 @@ pub fn ProjectPage() -> impl IntoView {
                 </a>
                 <ForRole access=Access::STAFF>
                     <a href=outputs.clone() data-testid="project-outputs">"Outputs"</a>
+                    <a href=rubrics.clone() data-testid="project-rubrics">"Rubrics"</a>
+                    <a href=queues.clone() data-testid="project-queues">"Annotation queues"</a>
+                    <a href=judge.clone() data-testid="project-judge-check">"Judge check"</a>
                 </ForRole>
                 <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>
                 <a href=format!("{base}/metrics-as-code") data-testid="project-io">"Metrics as code"</a>

@@ -5,12 +5,16 @@ pub mod api_keys;
 pub mod endpoints;
 #[cfg(test)]
 pub mod fixture;
+pub mod hybrid;
 pub mod idempotency;
 pub mod metric_history;
 pub mod metrics;
 pub mod output_browse;
 pub mod outputs;
 pub mod projects;
+pub mod queues;
+pub mod ratings;
+pub mod rubrics;
 pub mod scores;
 pub mod scoring_jobs;
 pub mod users;

@@ -204,7 +204,7 @@ impl Compiled {
             ScorerSpec::EmbeddingSimilarity { model } => {
                 Compiled::External(external::ExternalScorer::Embedding { model: model.clone() })
             }
-            ScorerSpec::Human { .. } => Compiled::Human,
+            ScorerSpec::Human { .. } | ScorerSpec::Hybrid { .. } => Compiled::Human,
         })
     }
 

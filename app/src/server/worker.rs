@@ -157,6 +157,8 @@ impl Worker {
         let errors = rows.iter().filter(|(_, row)| row.error.is_some()).count() as i32;
         let mut tx = self.pool.begin().await.map_err(db::database)?;
         scores::upsert(&mut tx, &rows, &version(&scorer, &endpoints)).await?;
+        // Hybrid metrics built on this one follow its new scores.
+        db::hybrid::refresh(&mut tx, &rows.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
         if scoring_jobs::advance(&mut tx, job.id, last, count, errors).await? {
             tx.commit().await.map_err(db::database)?;
         }
@@ -198,7 +200,8 @@ impl Worker {
                     };
                     let mut connection = worker.pool.acquire().await.map_err(db::database)?;
                     let version = version(&scorer, &endpoints);
-                    scores::upsert(&mut connection, &[(item.output_id, row)], &version).await
+                    scores::upsert(&mut connection, &[(item.output_id, row)], &version).await?;
+                    db::hybrid::refresh(&mut connection, &[item.output_id]).await
                 });
             }
         }

@@ -68,6 +68,7 @@ async fn run(url: &str) -> String {
     let key = prepare(&base).await;
     let client = Client::new();
     let (ingest_rate, copy_rate) = ingest(&client, &base, &key, url).await;
+    let (parse_rate, scoring_rate) = parts(&pool).await;
     let check = latencies(
         &client,
         &format!("{base}/api/v1/projects/support-bot-dach/check"),
@@ -78,10 +79,14 @@ async fn run(url: &str) -> String {
     format!(
         "| benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
          | ingest, rows/s (batches of {BATCH}, 5 scorers) vs raw COPY | {ingest_rate:.0} | {copy_rate:.0} | {:.2} |\n\
+         | of which parse + validate alone (in process, one core) vs raw COPY | {parse_rate:.0} | {copy_rate:.0} | {:.2} |\n\
+         | of which the 5 scorers alone (in process, one core) vs raw COPY | {scoring_rate:.0} | {copy_rate:.0} | {:.2} |\n\
          | /check p50 vs /ping p50 | {} | {} | {:.2} |\n\
          | /check p99 vs /ping p99 | {} | {} | {:.2} |\n\
          | /check requests/s vs /ping (one client, sequential) | {:.0} | {:.0} | {:.2} |",
         ingest_rate / copy_rate,
+        parse_rate / copy_rate,
+        scoring_rate / copy_rate,
         micros(check.p50),
         micros(ping.p50),
         check.p50.as_secs_f64() / ping.p50.as_secs_f64(),
@@ -216,6 +221,42 @@ async fn ingest(client: &Client, base: &str, key: &str, url: &str) -> (f64, f64)
     }
     let raw = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
     (api, raw)
+}
+
+/// Rows per second of the two CPU-bound parts of ingestion, measured alone on one core: parsing
+/// and validating the records, and scoring them with the project's five active scorers. They
+/// bound what any storage strategy can reach.
+async fn parts(pool: &sqlx::PgPool) -> (f64, f64) {
+    let project: i64 = sqlx::query_scalar("SELECT id FROM projects WHERE slug = 'support-bot-dach'")
+        .fetch_one(pool)
+        .await
+        .expect("project");
+    let scorers = app::server::ingest::scorers(pool, project)
+        .await
+        .expect("scorers");
+    assert_eq!(scorers.len(), TEMPLATES.len(), "five active scorers");
+    let bodies: Vec<String> = (0..BATCHES)
+        .map(|b| Value::Array((0..BATCH).map(|i| record(b * BATCH + i)).collect()).to_string())
+        .collect();
+    let started = Instant::now();
+    let mut batches = Vec::with_capacity(BATCHES);
+    for body in &bodies {
+        let Value::Array(values) = serde_json::from_str(body).expect("json") else {
+            panic!("an array")
+        };
+        batches.push(app::domain::output::validate(values, chrono::Utc::now()).expect("valid"));
+    }
+    let parse = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let mut scored = 0;
+    for output in batches.iter().flatten() {
+        let users = output.user_messages();
+        let input = app::server::scoring::ScoringInput::of(output, &users);
+        scored += scorers.iter().filter_map(|s| s.score(&input)).count();
+    }
+    assert_eq!(scored, BATCHES * BATCH * TEMPLATES.len());
+    let scoring = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+    (parse, scoring)
 }
 
 struct Latency {

@@ -137,6 +137,27 @@ pub enum ScorerSpec {
         #[serde(default)]
         rubric_id: Option<i64>,
     },
+    /// A weighted combination of a human metric's final label and an automated metric's
+    /// score (see [`crate::domain::hybrid::combine`]), in 0..1.
+    Hybrid {
+        /// The human metric's key.
+        human: String,
+        /// The automated metric's key.
+        automated: String,
+        #[serde(default = "half")]
+        human_weight: f64,
+        /// The automated score that counts as 1 (1 for scorers in 0..1; 10 for a 1–10 judge).
+        #[serde(default = "one")]
+        automated_scale: f64,
+    },
+}
+
+fn half() -> f64 {
+    0.5
+}
+
+fn one() -> f64 {
+    1.0
 }
 
 /// Longest regular expression accepted.
@@ -163,6 +184,7 @@ impl ScorerSpec {
             ScorerSpec::LlmJudge { .. } => "llm_judge",
             ScorerSpec::EmbeddingSimilarity { .. } => "embedding_similarity",
             ScorerSpec::Human { .. } => "human",
+            ScorerSpec::Hybrid { .. } => "hybrid",
         }
     }
 
@@ -170,13 +192,16 @@ impl ScorerSpec {
     pub fn is_builtin(&self) -> bool {
         !matches!(
             self,
-            ScorerSpec::LlmJudge { .. } | ScorerSpec::EmbeddingSimilarity { .. } | ScorerSpec::Human { .. }
+            ScorerSpec::LlmJudge { .. }
+                | ScorerSpec::EmbeddingSimilarity { .. }
+                | ScorerSpec::Human { .. }
+                | ScorerSpec::Hybrid { .. }
         )
     }
 
-    /// Whether code or a model scores it (not people).
+    /// Whether code or a model scores it (not people, and not combined from other metrics).
     pub fn is_automated(&self) -> bool {
-        !matches!(self, ScorerSpec::Human { .. })
+        !matches!(self, ScorerSpec::Human { .. } | ScorerSpec::Hybrid { .. })
     }
 
     /// Parses a scorer from JSON text, validating its parameters.
@@ -232,6 +257,17 @@ impl ScorerSpec {
                 score_pattern: Some(pattern),
                 ..
             } => check_score_pattern(pattern),
+            ScorerSpec::Hybrid { human, automated, .. }
+                if human.trim().is_empty() || automated.trim().is_empty() =>
+            {
+                bad("a hybrid metric names its human and its automated metric by key".into())
+            }
+            ScorerSpec::Hybrid { human_weight, .. } if !(0.0..=1.0).contains(human_weight) => bad(format!(
+                "human_weight must be between 0 and 1, got {human_weight}"
+            )),
+            ScorerSpec::Hybrid { automated_scale, .. } if !(*automated_scale > 0.0) => {
+                bad(format!("automated_scale must be above 0, got {automated_scale}"))
+            }
             _ => Ok(()),
         }
     }
@@ -240,6 +276,12 @@ impl ScorerSpec {
     /// models score model-centric ones; hybrid metrics may use either.
     pub fn fits(&self, paradigm: Paradigm) -> Result<(), AppError> {
         let human = matches!(self, ScorerSpec::Human { .. });
+        if matches!(self, ScorerSpec::Hybrid { .. }) && paradigm != Paradigm::Hybrid {
+            return Err(AppError::invalid(
+                "scorer",
+                "a hybrid scorer combines a human and an automated metric: set the paradigm to hybrid",
+            ));
+        }
         match (paradigm, human) {
             (Paradigm::Human, false) => Err(AppError::invalid(
                 "scorer",
@@ -308,6 +350,12 @@ impl ScorerSpec {
             },
             ScorerSpec::EmbeddingSimilarity { model: None },
             ScorerSpec::Human { rubric_id: None },
+            ScorerSpec::Hybrid {
+                human: "helpfulness".into(),
+                automated: "judge-helpfulness".into(),
+                human_weight: 0.7,
+                automated_scale: 1.0,
+            },
         ]
     }
 }

@@ -94,3 +94,40 @@ pub async fn of_output(pool: &PgPool, output_id: i64) -> Result<Vec<ScoreView>, 
     .await
     .map_err(database)
 }
+
+/// The outputs of a project scored by both a human metric (its final label) and an automated
+/// one, with each verdict and the reply's length, for checking the judge against people.
+pub async fn paired(
+    pool: &PgPool,
+    project_id: i64,
+    human: &str,
+    automated: &str,
+) -> Result<Vec<crate::domain::judge_check::Paired>, AppError> {
+    let rows: Vec<(f64, bool, f64, bool, i32)> = sqlx::query_as(
+        "SELECT h.value, h.passed, a.value, a.passed, char_length(o.output)
+         FROM metrics hm JOIN scores h ON h.metric_id = hm.id
+         JOIN metrics am ON am.project_id = hm.project_id AND am.key = $3
+         JOIN scores a ON a.metric_id = am.id AND a.output_id = h.output_id
+         JOIN outputs o ON o.id = h.output_id
+         WHERE hm.project_id = $1 AND hm.key = $2
+           AND h.value IS NOT NULL AND a.value IS NOT NULL AND h.passed IS NOT NULL AND a.passed IS NOT NULL",
+    )
+    .bind(project_id)
+    .bind(human)
+    .bind(automated)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(human, human_passed, judge, judge_passed, length)| crate::domain::judge_check::Paired {
+                human,
+                human_passed,
+                judge,
+                judge_passed,
+                length: length.max(0) as usize,
+            },
+        )
+        .collect())
+}

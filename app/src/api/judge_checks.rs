@@ -1,0 +1,66 @@
+//! Checking an automated judge against people on the outputs both scored.
+
+use crate::domain::judge_check::JudgeCheck;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{
+        judge_check::{judge_check as check, parse_bias_level},
+        metric::scorer::ScorerSpec,
+        role::Access,
+    },
+    server::{auth, db},
+};
+
+/// The metrics a check may compare, and the check when both are chosen.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct JudgeCheckData {
+    pub human_metrics: Vec<(String, String)>,
+    pub automated_metrics: Vec<(String, String)>,
+    pub check: Option<JudgeCheck>,
+}
+
+/// Compares human metric `human` with automated metric `automated` (keys; empty: not chosen
+/// yet), flagging length bias from `bias_level` (empty: the default).
+#[server(endpoint = "check_judge")]
+pub async fn check_judge(
+    project: String,
+    human: String,
+    automated: String,
+    bias_level: String,
+) -> Result<JudgeCheckData, AppError> {
+    let caller = auth::require(Access::STAFF).await?;
+    let level = parse_bias_level(&bias_level)?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metrics = db::metrics::list(&caller.pool, Some(project_id), &Default::default()).await?;
+    let pick = |keep: fn(&ScorerSpec) -> bool| -> Vec<(String, String)> {
+        metrics
+            .iter()
+            .filter(|m| keep(&m.definition.scorer))
+            .map(|m| (m.definition.key.clone(), m.definition.name.clone()))
+            .collect()
+    };
+    let human_metrics = pick(|s| matches!(s, ScorerSpec::Human { .. }));
+    let automated_metrics = pick(ScorerSpec::is_automated);
+    let check = if human.trim().is_empty() || automated.trim().is_empty() {
+        None
+    } else {
+        let find = |key: &str, field: &str, among: &[(String, String)]| {
+            among.iter().any(|(k, _)| k == key).then_some(()).ok_or_else(|| {
+                AppError::invalid(field, format!("'{key}' is not such a metric of this project"))
+            })
+        };
+        find(&human, "human", &human_metrics)?;
+        find(&automated, "automated", &automated_metrics)?;
+        let pairs = db::scores::paired(&caller.pool, project_id, &human, &automated).await?;
+        Some(check(&pairs, level))
+    };
+    Ok(JudgeCheckData {
+        human_metrics,
+        automated_metrics,
+        check,
+    })
+}

@@ -1,0 +1,96 @@
+//! Whether to trust a judge: an automated metric against a human one on the outputs both
+//! scored, with length bias for each side.
+
+use crate::api::judge_checks::check_judge;
+use crate::components::outcome::loaded;
+use crate::domain::judge_check::JudgeCheck;
+use crate::domain::stats::{show, Coefficient};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// `/projects/:slug/judge-check?human=…&automated=…&bias_level=…`.
+#[component]
+pub fn JudgeCheckPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let project = move || params.read().get("slug").unwrap_or_default();
+    let get = move |name: &str| query.read().get(name).unwrap_or_default();
+    let page = Resource::new(
+        move || (project(), get("human"), get("automated"), get("bias_level")),
+        |(project, human, automated, level)| check_judge(project, human, automated, level),
+    );
+    view! {
+        <Title text="Judge check · Vernier"/>
+        <div class="page-head">
+            <h1>"Judge check"</h1>
+            <a href=move || format!("/projects/{}", project())>"← Project"</a>
+        </div>
+        <p class="muted">"Compare an automated metric (an LLM judge, say) with people's final labels on the same outputs before trusting it."</p>
+        {loaded(page, move |page| {
+            let select = |name: &'static str, options: Vec<(String, String)>, current: String| view! {
+                <select name=name data-testid=format!("check-{name}")>
+                    <option value="">{format!("choose the {name} metric")}</option>
+                    {options.into_iter().map(|(key, label)| {
+                        let selected = key == current;
+                        view! { <option value=key.clone() selected=selected>{format!("{label} ({key})")}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any();
+            view! {
+                <form method="get" class="filters" data-testid="judge-check-form">
+                    {select("human", page.human_metrics.clone(), get("human"))}
+                    {select("automated", page.automated_metrics.clone(), get("automated"))}
+                    <label>"Flag length bias from |r| ≥ "
+                        <input type="text" name="bias_level" size="4" value=get("bias_level") placeholder="0.3" data-testid="check-bias-level"/>
+                    </label>
+                    <button type="submit" data-testid="check-run">"Compare"</button>
+                </form>
+                {page.check.map(|check| view! { <CheckView check/> }.into_any())}
+            }
+        })}
+    }
+}
+
+#[component]
+fn CheckView(check: JudgeCheck) -> impl IntoView {
+    let bias = |who: &'static str, r: Coefficient| {
+        let flagged = check.biased(&r);
+        view! {
+            <tr data-testid=format!("length-{who}")>
+                <th>{format!("{who}: correlation of score with reply length")}</th>
+                <td>{show(&r)}
+                    {flagged.then(|| view! { <span class="status status-retired" data-testid="bias-flag">" length bias"</span> })}
+                </td>
+            </tr>
+        }
+        .into_any()
+    };
+    let label = |v: f64| if v >= 1.0 { "pass" } else { "fail" };
+    view! {
+        <section class="card" data-testid="judge-check">
+            <h2>{format!("{} outputs scored by both", check.outputs)}</h2>
+            <table class="table">
+                <tbody>
+                    <tr><th>"Verdict agreement"</th><td data-testid="check-agreement">{show(&check.agreement)}</td></tr>
+                    <tr><th>"Cohen's kappa (pass / fail)"</th><td data-testid="check-kappa">{show(&check.kappa)}</td></tr>
+                    <tr><th>"Spearman correlation of values"</th><td data-testid="check-spearman">{show(&check.spearman)}</td></tr>
+                    <tr><th>"Pearson correlation of values"</th><td data-testid="check-pearson">{show(&check.pearson)}</td></tr>
+                    {bias("people", check.human_length)}
+                    {bias("judge", check.judge_length)}
+                </tbody>
+            </table>
+            <h3>"Confusion matrix (rows: people, columns: judge)"</h3>
+            <table class="table" data-testid="confusion">
+                <thead><tr><th></th>{check.confusion.labels.iter().map(|&l| view! { <th>{format!("judge {}", label(l))}</th> }).collect_view()}</tr></thead>
+                <tbody>
+                    {check.confusion.labels.iter().zip(&check.confusion.counts).map(|(&l, row)| view! {
+                        <tr><th>{format!("people {}", label(l))}</th>{row.iter().map(|c| view! { <td class="num">{*c}</td> }).collect_view()}</tr>
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </section>
+    }
+    .into_any()
+}

@@ -1,0 +1,127 @@
+//! A project's annotation queues with progress, and the form that creates one.
+
+use crate::api::queues::{list_queues, queue_choices, CreateQueue, QueueFormChoices};
+use crate::components::fields::{ChoiceField, InputField};
+use crate::components::for_role::ForRole;
+use crate::components::forms::{last_error, FormError};
+use crate::components::outcome::loaded;
+use crate::domain::annotation::queue::SamplingKind;
+use crate::domain::annotation::work::{Progress, QueueSummary};
+use crate::domain::role::Access;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos::server::ServerAction;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// `/projects/:slug/queues`; staff only (the server refuses annotators).
+#[component]
+pub fn QueuesPage() -> impl IntoView {
+    let params = use_params_map();
+    let project = move || params.read().get("slug").unwrap_or_default();
+    let create = ServerAction::<CreateQueue>::new();
+    let queues = Resource::new(
+        move || (project(), create.version().get()),
+        |(project, _)| list_queues(project),
+    );
+    let choices = Resource::new(project, queue_choices);
+    view! {
+        <Title text="Annotation queues · Vernier"/>
+        <div class="page-head">
+            <h1>"Annotation queues"</h1>
+            <a href=move || format!("/projects/{}", project())>"← Project"</a>
+        </div>
+        {loaded(queues, move |queues| view! { <QueueTable queues link_base=format!("/projects/{}/queues", project())/> })}
+        <ForRole access=Access::STAFF>
+            {move || loaded(choices, move |choices| view! { <QueueForm create project=project() choices/> })}
+        </ForRole>
+    }
+}
+
+/// A progress bar with its numbers.
+#[component]
+pub fn ProgressBar(progress: Progress) -> impl IntoView {
+    view! {
+        <span class="progress" data-testid="progress">
+            <progress max=progress.total().to_string() value=(progress.done + progress.skipped).to_string()></progress>
+            {format!(
+                " {}% · {} done, {} skipped, {} pending",
+                progress.percent(), progress.done, progress.skipped, progress.pending
+            )}
+        </span>
+    }
+}
+
+/// Queues with their sample, due date and progress; each links to `link_base/<id>`.
+#[component]
+pub fn QueueTable(queues: Vec<QueueSummary>, link_base: String) -> impl IntoView {
+    if queues.is_empty() {
+        return view! { <p class="empty" data-testid="no-queues">"No queues yet."</p> }.into_any();
+    }
+    view! {
+        <table class="table" data-testid="queue-table">
+            <thead><tr><th>"Queue"</th><th>"Metrics"</th><th>"Sample"</th><th>"Overlap"</th><th>"Due"</th><th>"Progress"</th></tr></thead>
+            <tbody>
+                {queues
+                    .into_iter()
+                    .map(|q| view! {
+                        <tr data-testid=format!("queue-{}", q.id)>
+                            <td><a href=format!("{link_base}/{}", q.id)>{q.name}</a></td>
+                            <td>{q.metrics.join(", ")}</td>
+                            <td>{format!("{} ({} items)", q.sampling.describe(), q.items)}</td>
+                            <td class="num">{q.overlap}</td>
+                            <td>{q.due_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                            <td><ProgressBar progress=q.progress/></td>
+                        </tr>
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+    }
+    .into_any()
+}
+
+#[component]
+fn QueueForm(create: ServerAction<CreateQueue>, project: String, choices: QueueFormChoices) -> impl IntoView {
+    let error = last_error(create);
+    let created = move || create.value().get().and_then(Result::ok);
+    let kinds = SamplingKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
+        .collect();
+    let hint = |items: &[String]| {
+        if items.is_empty() {
+            "none yet".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    let slug = project.clone();
+    view! {
+        <section class="card">
+            <h2>"New queue"</h2>
+            <ActionForm action=create attr:class="form" attr:data-testid="queue-form">
+                <input type="hidden" name="project" value=project/>
+                <InputField label="Name" field="name" value="" error/>
+                <InputField label="Human metrics (keys, comma-separated)" field="metrics" value="" error/>
+                <p class="hint" data-testid="human-metric-choices">{format!("Human metrics with a rubric: {}", hint(&choices.human_metrics))}</p>
+                <ChoiceField label="Sample" field="sampling" options=kinds selected="random" error/>
+                <InputField label="Sample size" field="n" value="20" kind="number" error/>
+                <InputField label="Segment key (stratified by segment)" field="segment_key" value="" error hint="e.g. language"/>
+                <InputField label="Automated metric (failed outputs)" field="failed_metric" value="" error/>
+                <p class="hint">{format!("Automated metrics: {}", hint(&choices.automated_metrics))}</p>
+                <InputField label="Annotators (usernames, comma-separated)" field="annotators" value="" error/>
+                <p class="hint" data-testid="annotator-choices">{format!("Annotators: {}", hint(&choices.annotators))}</p>
+                <InputField label="Overlap: annotators per item" field="overlap" value="1" kind="number" error/>
+                <InputField label="Due date" field="due_date" value="" kind="date" error/>
+                <FormError error fields=&["name", "metrics", "sampling", "n", "segment_key", "failed_metric", "annotators", "overlap", "due_date"]/>
+                <button type="submit" class="primary" data-testid="queue-submit">"Create queue"</button>
+            </ActionForm>
+            {move || created().map(|id| view! {
+                <p class="success" data-testid="queue-created">
+                    "Queue created. "<a href=format!("/projects/{slug}/queues/{id}")>"Open it"</a>
+                </p>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,91 @@
+//! Scores of hybrid metrics: each combines the human metric's final label and the automated
+//! metric's score of the same output ([`crate::domain::hybrid::combine`]).
+
+use super::database;
+use crate::domain::hybrid::combine;
+use crate::domain::metric::kinds::Direction;
+use crate::domain::metric::scorer::{PassRule, ScorerSpec};
+use crate::domain::rubric::{value_range, Level};
+use crate::error::AppError;
+use crate::server::scoring::active::ScoreRow;
+use sqlx::types::Json;
+use sqlx::PgConnection;
+
+/// Version recorded with hybrid scores.
+pub const VERSION: &str = "hybrid-1";
+
+/// Recomputes the scores of every non-retired hybrid metric on `outputs` whose two parts are
+/// both scored; a hybrid score whose parts are no longer both there is withdrawn.
+pub async fn refresh(connection: &mut PgConnection, outputs: &[i64]) -> Result<(), AppError> {
+    let metrics: Vec<(i64, i64, Json<ScorerSpec>, f64, String)> = sqlx::query_as(
+        "SELECT DISTINCT m.id, m.project_id, m.scorer, m.threshold, m.direction
+         FROM metrics m JOIN outputs o ON o.project_id = m.project_id
+         WHERE o.id = ANY($1) AND m.status <> 'retired' AND m.scorer ->> 'kind' = 'hybrid'",
+    )
+    .bind(outputs)
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(database)?;
+    for (metric_id, project_id, spec, threshold, direction) in metrics {
+        let ScorerSpec::Hybrid {
+            human,
+            automated,
+            human_weight,
+            automated_scale,
+        } = spec.0
+        else {
+            continue;
+        };
+        let rule = PassRule {
+            threshold,
+            direction: Direction::parse(&direction)?,
+        };
+        let parts: Vec<(i64, f64, f64, Option<Json<Vec<Level>>>)> = sqlx::query_as(
+            "SELECT h.output_id, h.value, a.value,
+                (SELECT v.levels FROM rubric_versions v WHERE v.rubric_id = (hm.scorer ->> 'rubric_id')::int8
+                 ORDER BY v.version DESC LIMIT 1)
+             FROM metrics hm JOIN metrics am ON am.project_id = hm.project_id AND am.key = $3
+             JOIN scores h ON h.metric_id = hm.id AND h.value IS NOT NULL
+             JOIN scores a ON a.metric_id = am.id AND a.output_id = h.output_id AND a.value IS NOT NULL
+             WHERE hm.project_id = $1 AND hm.key = $2 AND h.output_id = ANY($4)",
+        )
+        .bind(project_id)
+        .bind(&human)
+        .bind(&automated)
+        .bind(outputs)
+        .fetch_all(&mut *connection)
+        .await
+        .map_err(database)?;
+        sqlx::query(
+            "DELETE FROM scores WHERE metric_id = $1 AND output_id = ANY($2) AND NOT output_id = ANY($3)",
+        )
+        .bind(metric_id)
+        .bind(outputs)
+        .bind(parts.iter().map(|p| p.0).collect::<Vec<_>>())
+        .execute(&mut *connection)
+        .await
+        .map_err(database)?;
+        let rows: Vec<(i64, ScoreRow)> = parts
+            .into_iter()
+            .map(|(output_id, human_value, automated_value, levels)| {
+                let range = levels.map_or((0.0, 1.0), |l| value_range(&l.0));
+                let value = combine(human_value, range, automated_value, automated_scale, human_weight);
+                let row = ScoreRow {
+                    metric_id,
+                    value: Some(value),
+                    passed: Some(rule.passes(value)),
+                    rationale: format!(
+                        "{:.0}% {human} ({human_value}) + {:.0}% {automated} ({automated_value})",
+                        human_weight * 100.0,
+                        (1.0 - human_weight) * 100.0
+                    ),
+                    error: None,
+                    retry: None,
+                };
+                (output_id, row)
+            })
+            .collect();
+        super::scores::upsert(connection, &rows, VERSION).await?;
+    }
+    Ok(())
+}

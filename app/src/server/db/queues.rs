@@ -1,0 +1,334 @@
+//! Annotation queues: creation (sample, items and assignments in one transaction), lists with
+//! progress, and who may open a queue.
+
+use super::{database, map_unique};
+use crate::domain::annotation::queue::{allocate, assign, QueueDraft, Sampling};
+use crate::domain::annotation::work::{AnnotatorProgress, Progress, QueueSummary};
+use crate::domain::metric::filter::ParsedFilter;
+use crate::domain::metric::scorer::ScorerSpec;
+use crate::domain::metric::MetricView;
+use crate::error::AppError;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+
+/// The human metrics named by key, each with its rubric; unknown or unsuitable keys are
+/// refused on the `metrics` field.
+async fn rated_metrics(pool: &PgPool, project_id: i64, keys: &[String]) -> Result<Vec<i64>, AppError> {
+    let all = super::metrics::list(pool, Some(project_id), &ParsedFilter::default()).await?;
+    keys.iter()
+        .map(|key| {
+            let metric: &MetricView = all.iter().find(|m| &m.definition.key == key).ok_or_else(|| {
+                AppError::invalid("metrics", format!("'{key}' is not a metric of this project"))
+            })?;
+            match metric.definition.scorer {
+                ScorerSpec::Human { rubric_id: Some(_) } => Ok(metric.id),
+                _ => Err(AppError::invalid(
+                    "metrics",
+                    format!("'{key}' is not a human metric with a rubric"),
+                )),
+            }
+        })
+        .collect()
+}
+
+/// The active users named, in order; unknown or deactivated ones are refused.
+async fn annotator_ids(pool: &PgPool, usernames: &[String]) -> Result<Vec<i64>, AppError> {
+    let found: Vec<(String, i64)> =
+        sqlx::query_as("SELECT username, id FROM users WHERE username = ANY($1) AND active")
+            .bind(usernames)
+            .fetch_all(pool)
+            .await
+            .map_err(database)?;
+    usernames
+        .iter()
+        .map(|name| {
+            found
+                .iter()
+                .find(|(username, _)| username == name)
+                .map(|(_, id)| *id)
+                .ok_or_else(|| AppError::invalid("annotators", format!("'{name}' is not an active user")))
+        })
+        .collect()
+}
+
+/// Draws the sample: output ids with their stratum.
+async fn sample(
+    connection: &mut PgConnection,
+    project_id: i64,
+    sampling: &Sampling,
+) -> Result<Vec<(i64, Option<String>)>, AppError> {
+    let (stratum, key) = match sampling {
+        Sampling::Random { n } => {
+            return sqlx::query_as(
+                "SELECT id, NULL::text FROM outputs WHERE project_id = $1 ORDER BY random() LIMIT $2",
+            )
+            .bind(project_id)
+            .bind(i64::from(*n))
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(database);
+        }
+        Sampling::Failed { metric, n } => {
+            return sqlx::query_as(
+                "SELECT o.id, NULL::text FROM scores s
+                 JOIN outputs o ON o.id = s.output_id
+                 JOIN metrics m ON m.id = s.metric_id
+                 WHERE o.project_id = $1 AND m.key = $2 AND s.passed = false
+                 ORDER BY o.occurred_at DESC, o.id DESC LIMIT $3",
+            )
+            .bind(project_id)
+            .bind(metric)
+            .bind(i64::from(*n))
+            .fetch_all(&mut *connection)
+            .await
+            .map_err(database);
+        }
+        Sampling::Segment { key, .. } => ("o.metadata ->> $2::text", key.as_str()),
+        // `$2` is unused by a version stratum; `left(…, 0)` keeps its type known to Postgres.
+        Sampling::Version { .. } => ("v.label || left($2::text, 0)", ""),
+    };
+    let from = "FROM outputs o JOIN system_versions v ON v.id = o.version_id WHERE o.project_id = $1";
+    let strata: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "SELECT {stratum}, count(*) {from} AND {stratum} IS NOT NULL GROUP BY 1 ORDER BY 1"
+    ))
+    .bind(project_id)
+    .bind(key)
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(database)?;
+    let sizes: Vec<usize> = strata.iter().map(|(_, n)| *n as usize).collect();
+    let quotas = allocate(&sizes, sampling.n() as usize);
+    sqlx::query_as(&format!(
+        "SELECT t.id, t.s FROM (
+            SELECT o.id, {stratum} AS s, row_number() OVER (PARTITION BY {stratum} ORDER BY random()) AS rn
+            {from} AND {stratum} IS NOT NULL) t
+         JOIN UNNEST($3::text[], $4::int8[]) AS q(stratum, quota) ON q.stratum = t.s
+         WHERE t.rn <= q.quota ORDER BY random()"
+    ))
+    .bind(project_id)
+    .bind(key)
+    .bind(strata.iter().map(|(s, _)| s.clone()).collect::<Vec<_>>())
+    .bind(quotas.iter().map(|&q| q as i64).collect::<Vec<_>>())
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(database)
+}
+
+/// Creates a queue: checks its metrics, annotators and the failing metric against the
+/// project, draws the sample and assigns `overlap` distinct annotators to each item.
+pub async fn insert(
+    pool: &PgPool,
+    project_id: i64,
+    draft: &QueueDraft,
+    user_id: i64,
+) -> Result<i64, AppError> {
+    let metrics = rated_metrics(pool, project_id, &draft.metrics).await?;
+    let annotators = annotator_ids(pool, &draft.annotators).await?;
+    if let Sampling::Failed { metric, .. } = &draft.sampling {
+        let found = super::metrics::find(pool, project_id, metric).await?;
+        if !found.is_some_and(|m| m.definition.scorer.is_automated()) {
+            return Err(AppError::invalid(
+                "failed_metric",
+                format!("'{metric}' is not an automated metric of this project"),
+            ));
+        }
+    }
+    let mut tx = pool.begin().await.map_err(database)?;
+    let items = sample(&mut tx, project_id, &draft.sampling).await?;
+    if items.is_empty() {
+        return Err(AppError::invalid(
+            "sampling",
+            "no outputs of this project match this sample",
+        ));
+    }
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO annotation_queues (project_id, name, sampling, overlap, due_date, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+    )
+    .bind(project_id)
+    .bind(&draft.name)
+    .bind(Json(&draft.sampling))
+    .bind(draft.overlap as i32)
+    .bind(draft.due_date)
+    .bind(user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        map_unique(
+            e,
+            "annotation_queues_project_name_key",
+            "name",
+            "another queue of this project has this name",
+        )
+    })?;
+    sqlx::query(
+        "INSERT INTO queue_metrics (queue_id, metric_id, position)
+         SELECT $1, m, p FROM UNNEST($2::int8[]) WITH ORDINALITY AS t(m, p)",
+    )
+    .bind(id)
+    .bind(&metrics)
+    .execute(&mut *tx)
+    .await
+    .map_err(database)?;
+    sqlx::query("INSERT INTO queue_annotators (queue_id, user_id) SELECT $1, UNNEST($2::int8[])")
+        .bind(id)
+        .bind(&annotators)
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+    let item_ids: Vec<i64> = sqlx::query_scalar(
+        "INSERT INTO queue_items (queue_id, output_id, position, stratum)
+         SELECT $1, o, p, s FROM UNNEST($2::int8[], $3::text[]) WITH ORDINALITY AS t(o, s, p)
+         ORDER BY p RETURNING id",
+    )
+    .bind(id)
+    .bind(items.iter().map(|(o, _)| *o).collect::<Vec<_>>())
+    .bind(items.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>())
+    .fetch_all(&mut *tx)
+    .await
+    .map_err(database)?;
+    let plan = assign(item_ids.len(), &annotators, draft.overlap as usize);
+    let (assigned_items, assigned_to): (Vec<i64>, Vec<i64>) = item_ids
+        .iter()
+        .zip(&plan)
+        .flat_map(|(item, raters)| raters.iter().map(move |r| (*item, *r)))
+        .unzip();
+    sqlx::query(
+        "INSERT INTO assignments (item_id, annotator_id) SELECT * FROM UNNEST($1::int8[], $2::int8[])",
+    )
+    .bind(&assigned_items)
+    .bind(&assigned_to)
+    .execute(&mut *tx)
+    .await
+    .map_err(database)?;
+    tx.commit().await.map_err(database)?;
+    Ok(id)
+}
+
+#[derive(sqlx::FromRow)]
+struct SummaryRow {
+    id: i64,
+    project: String,
+    name: String,
+    sampling: Json<Sampling>,
+    overlap: i32,
+    due_date: Option<chrono::NaiveDate>,
+    items: i64,
+    metrics: Vec<String>,
+    done: i64,
+    skipped: i64,
+    pending: i64,
+}
+
+/// Queues with progress: every queue of `project_id` (when given), and only the queues
+/// `annotator` is assigned to, counting only their assignments (when given).
+pub async fn list(
+    pool: &PgPool,
+    project_id: Option<i64>,
+    annotator: Option<i64>,
+) -> Result<Vec<QueueSummary>, AppError> {
+    let rows: Vec<SummaryRow> = sqlx::query_as(
+        "SELECT q.id, p.slug AS project, q.name, q.sampling, q.overlap, q.due_date,
+            (SELECT count(*) FROM queue_items i WHERE i.queue_id = q.id) AS items,
+            ARRAY(SELECT m.key FROM queue_metrics qm JOIN metrics m ON m.id = qm.metric_id
+                  WHERE qm.queue_id = q.id ORDER BY qm.position) AS metrics,
+            count(a.id) FILTER (WHERE a.status = 'done') AS done,
+            count(a.id) FILTER (WHERE a.status = 'skipped') AS skipped,
+            count(a.id) FILTER (WHERE a.status = 'pending') AS pending
+         FROM annotation_queues q
+         JOIN projects p ON p.id = q.project_id
+         LEFT JOIN queue_items i ON i.queue_id = q.id
+         LEFT JOIN assignments a ON a.item_id = i.id AND ($2::int8 IS NULL OR a.annotator_id = $2)
+         WHERE ($1::int8 IS NULL OR q.project_id = $1)
+           AND ($2::int8 IS NULL OR EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2))
+         GROUP BY q.id, p.slug ORDER BY q.due_date NULLS LAST, q.id",
+    )
+    .bind(project_id)
+    .bind(annotator)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows
+        .into_iter()
+        .map(|r| QueueSummary {
+            id: r.id,
+            project: r.project,
+            name: r.name,
+            sampling: r.sampling.0,
+            overlap: r.overlap,
+            due_date: r.due_date,
+            items: r.items,
+            metrics: r.metrics,
+            progress: Progress {
+                done: r.done,
+                skipped: r.skipped,
+                pending: r.pending,
+            },
+        })
+        .collect())
+}
+
+/// One queue of the project with everyone's progress, or 404.
+pub async fn get(pool: &PgPool, project_id: i64, id: i64) -> Result<QueueSummary, AppError> {
+    list(pool, Some(project_id), None)
+        .await?
+        .into_iter()
+        .find(|q| q.id == id)
+        .ok_or_else(|| AppError::NotFound(format!("queue {id}")))
+}
+
+/// Each annotator's progress in a queue.
+pub async fn progress_by_annotator(pool: &PgPool, queue_id: i64) -> Result<Vec<AnnotatorProgress>, AppError> {
+    let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+        "SELECT u.username, u.display_name,
+            count(a.id) FILTER (WHERE a.status = 'done'),
+            count(a.id) FILTER (WHERE a.status = 'skipped'),
+            count(a.id) FILTER (WHERE a.status = 'pending')
+         FROM queue_annotators qa JOIN users u ON u.id = qa.user_id
+         LEFT JOIN queue_items i ON i.queue_id = qa.queue_id
+         LEFT JOIN assignments a ON a.item_id = i.id AND a.annotator_id = qa.user_id
+         WHERE qa.queue_id = $1 GROUP BY u.username, u.display_name ORDER BY u.username",
+    )
+    .bind(queue_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(username, display_name, done, skipped, pending)| AnnotatorProgress {
+                username,
+                display_name,
+                progress: Progress {
+                    done,
+                    skipped,
+                    pending,
+                },
+            },
+        )
+        .collect())
+}
+
+/// The queue's project, if `user_id` is one of its annotators; otherwise 403 (404 when the
+/// queue does not exist).
+pub async fn require_annotator(pool: &PgPool, queue_id: i64, user_id: i64) -> Result<i64, AppError> {
+    let found: Option<(i64, bool)> = sqlx::query_as(
+        "SELECT q.project_id, EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2)
+         FROM annotation_queues q WHERE q.id = $1",
+    )
+    .bind(queue_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(database)?;
+    match found {
+        None => Err(AppError::NotFound(format!("queue {queue_id}"))),
+        Some((_, false)) => Err(AppError::Forbidden(
+            "This queue is assigned to other annotators.".into(),
+        )),
+        Some((project_id, true)) => Ok(project_id),
+    }
+}
+
+#[cfg(test)]
+mod tests;

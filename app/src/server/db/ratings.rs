@@ -1,0 +1,396 @@
+//! The annotator's side of a queue: their items in order, their ratings (never anyone
+//! else's), skipping, and the final labels that ratings and adjudications give.
+
+use super::database;
+use crate::domain::annotation::agreement::{final_label, Rating};
+use crate::domain::annotation::work::{Progress, RatedMetric, WorkItem, Workspace};
+use crate::domain::metric::kinds::Direction;
+use crate::domain::metric::scorer::{PassRule, ScorerSpec};
+use crate::domain::output::Message;
+use crate::error::AppError;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+
+/// The queue's metrics with the current version of each one's rubric, in queue order.
+pub async fn queue_metrics(pool: &PgPool, queue_id: i64) -> Result<Vec<RatedMetric>, AppError> {
+    let rows: Vec<(i64, String, String, Json<ScorerSpec>, i64)> = sqlx::query_as(
+        "SELECT m.id, m.key, m.name, m.scorer, q.project_id FROM queue_metrics qm
+         JOIN metrics m ON m.id = qm.metric_id JOIN annotation_queues q ON q.id = qm.queue_id
+         WHERE qm.queue_id = $1 ORDER BY qm.position",
+    )
+    .bind(queue_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    let mut metrics = Vec::with_capacity(rows.len());
+    for (metric_id, key, name, scorer, project_id) in rows {
+        let ScorerSpec::Human {
+            rubric_id: Some(rubric_id),
+        } = scorer.0
+        else {
+            return Err(AppError::Internal(format!("metric {key} has no rubric")));
+        };
+        let rubric = super::rubrics::get(pool, project_id, rubric_id).await?;
+        metrics.push(RatedMetric {
+            metric_id,
+            key,
+            name,
+            rubric,
+        });
+    }
+    Ok(metrics)
+}
+
+#[derive(sqlx::FromRow)]
+struct Assigned {
+    id: i64,
+    status: String,
+    comment: String,
+    position: i64,
+    total: i64,
+    done: i64,
+    skipped: i64,
+    queue_name: String,
+    input: Option<String>,
+    messages: Option<Json<Vec<Message>>>,
+    output: String,
+    expected_output: Option<String>,
+}
+
+/// The caller's item at `position` (from 1) of their items in the queue, or, without a
+/// position, the first one still pending (resume where they left off). The caller must be an
+/// annotator of the queue (checked by the server function).
+pub async fn work_item(
+    pool: &PgPool,
+    queue_id: i64,
+    annotator: i64,
+    position: Option<i64>,
+) -> Result<Workspace, AppError> {
+    let row: Option<Assigned> = sqlx::query_as(
+        "WITH mine AS (
+            SELECT a.id, a.status, a.comment, i.output_id,
+                row_number() OVER (ORDER BY i.position) AS position,
+                count(*) OVER () AS total,
+                count(*) FILTER (WHERE a.status = 'done') OVER () AS done,
+                count(*) FILTER (WHERE a.status = 'skipped') OVER () AS skipped
+            FROM assignments a JOIN queue_items i ON i.id = a.item_id
+            WHERE i.queue_id = $1 AND a.annotator_id = $2)
+         SELECT mine.id, mine.status, mine.comment, mine.position, mine.total, mine.done, mine.skipped,
+            q.name AS queue_name, o.input, o.messages, o.output, o.expected_output
+         FROM mine JOIN outputs o ON o.id = mine.output_id JOIN annotation_queues q ON q.id = $1
+         WHERE ($3::int8 IS NULL AND mine.status = 'pending') OR mine.position = $3
+         ORDER BY mine.position LIMIT 1",
+    )
+    .bind(queue_id)
+    .bind(annotator)
+    .bind(position)
+    .fetch_optional(pool)
+    .await
+    .map_err(database)?;
+    let Some(row) = row else {
+        if position.is_some() {
+            return Err(AppError::NotFound(format!(
+                "item {} of this queue",
+                position.unwrap_or_default()
+            )));
+        }
+        let summary = super::queues::list(pool, None, Some(annotator))
+            .await?
+            .into_iter()
+            .find(|q| q.id == queue_id)
+            .ok_or_else(|| AppError::NotFound(format!("queue {queue_id}")))?;
+        return Ok(Workspace::Finished {
+            queue_name: summary.name,
+            progress: summary.progress,
+        });
+    };
+    let ratings: Vec<(i64, f64)> =
+        sqlx::query_as("SELECT metric_id, value FROM ratings WHERE assignment_id = $1")
+            .bind(row.id)
+            .fetch_all(pool)
+            .await
+            .map_err(database)?;
+    Ok(Workspace::Item(Box::new(WorkItem {
+        queue_id,
+        queue_name: row.queue_name,
+        assignment_id: row.id,
+        position: row.position,
+        total: row.total,
+        progress: Progress {
+            done: row.done,
+            skipped: row.skipped,
+            pending: row.total - row.done - row.skipped,
+        },
+        status: row.status,
+        conversation: row.messages.map(|m| m.0).unwrap_or_default(),
+        input: row.input,
+        output: row.output,
+        expected_output: row.expected_output,
+        metrics: queue_metrics(pool, queue_id).await?,
+        ratings,
+        comment: row.comment,
+    })))
+}
+
+/// The item and output of the caller's assignment in the queue; 404 for anyone else's.
+async fn own_assignment(
+    connection: &mut PgConnection,
+    queue_id: i64,
+    annotator: i64,
+    assignment_id: i64,
+) -> Result<(i64, i64), AppError> {
+    sqlx::query_as(
+        "SELECT i.id, i.output_id FROM assignments a JOIN queue_items i ON i.id = a.item_id
+         WHERE a.id = $1 AND i.queue_id = $2 AND a.annotator_id = $3 FOR UPDATE OF a",
+    )
+    .bind(assignment_id)
+    .bind(queue_id)
+    .bind(annotator)
+    .fetch_optional(&mut *connection)
+    .await
+    .map_err(database)?
+    .ok_or_else(|| AppError::NotFound(format!("assignment {assignment_id} of yours in this queue")))
+}
+
+/// Saves the caller's ratings of an item (one per queue metric, each a level of its rubric)
+/// and marks it done; then updates the item's final labels. All or nothing.
+pub async fn rate(
+    pool: &PgPool,
+    queue_id: i64,
+    annotator: i64,
+    assignment_id: i64,
+    values: &[(i64, f64)],
+    comment: &str,
+) -> Result<(), AppError> {
+    let metrics = queue_metrics(pool, queue_id).await?;
+    for metric in &metrics {
+        let value = values
+            .iter()
+            .find(|(id, _)| *id == metric.metric_id)
+            .map(|(_, v)| *v)
+            .ok_or_else(|| AppError::invalid("ratings", format!("rate {} too", metric.name)))?;
+        if !metric.rubric.levels.iter().any(|l| l.value == value) {
+            return Err(AppError::invalid(
+                "ratings",
+                format!("{value} is not a level of the rubric of {}", metric.name),
+            ));
+        }
+    }
+    let mut tx = pool.begin().await.map_err(database)?;
+    let (item_id, output_id) = own_assignment(&mut tx, queue_id, annotator, assignment_id).await?;
+    for metric in &metrics {
+        let value = values
+            .iter()
+            .find(|(id, _)| *id == metric.metric_id)
+            .map(|(_, v)| *v);
+        sqlx::query(
+            "INSERT INTO ratings (assignment_id, metric_id, rubric_version_id, value) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (assignment_id, metric_id) DO UPDATE SET
+                value = EXCLUDED.value, rubric_version_id = EXCLUDED.rubric_version_id, rated_at = now()",
+        )
+        .bind(assignment_id)
+        .bind(metric.metric_id)
+        .bind(metric.rubric.version_id)
+        .bind(value)
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+    }
+    set_status(&mut tx, assignment_id, "done", comment).await?;
+    settle(&mut tx, item_id, output_id).await?;
+    tx.commit().await.map_err(database)
+}
+
+/// Skips the caller's item (their earlier ratings of it stay out of the final label).
+pub async fn skip(
+    pool: &PgPool,
+    queue_id: i64,
+    annotator: i64,
+    assignment_id: i64,
+    comment: &str,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(database)?;
+    let (item_id, output_id) = own_assignment(&mut tx, queue_id, annotator, assignment_id).await?;
+    set_status(&mut tx, assignment_id, "skipped", comment).await?;
+    settle(&mut tx, item_id, output_id).await?;
+    tx.commit().await.map_err(database)
+}
+
+async fn set_status(
+    connection: &mut PgConnection,
+    assignment_id: i64,
+    status: &str,
+    comment: &str,
+) -> Result<(), AppError> {
+    sqlx::query("UPDATE assignments SET status = $2, comment = $3, updated_at = now() WHERE id = $1")
+        .bind(assignment_id)
+        .bind(status)
+        .bind(comment.trim())
+        .execute(connection)
+        .await
+        .map_err(database)?;
+    Ok(())
+}
+
+/// Writes (or withdraws) the item's final label for each of its metrics as the metric's score
+/// of the output: once nobody is pending, the adjudicated value or the unanimous rating of
+/// those who rated; nothing while they disagree. Hybrid metrics follow.
+pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64) -> Result<(), AppError> {
+    let rows: Vec<(
+        i64,
+        Vec<f64>,
+        Option<f64>,
+        Option<String>,
+        bool,
+        f64,
+        String,
+        Option<String>,
+    )> = sqlx::query_as(
+        "SELECT qm.metric_id,
+            ARRAY(SELECT g.value FROM ratings g JOIN assignments a ON a.id = g.assignment_id
+                  WHERE a.item_id = i.id AND a.status = 'done' AND g.metric_id = qm.metric_id),
+            d.value, u.display_name,
+            EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.status = 'pending'),
+            m.threshold, m.direction, m.scorer ->> 'rubric_id'
+         FROM queue_items i
+         JOIN queue_metrics qm ON qm.queue_id = i.queue_id
+         JOIN metrics m ON m.id = qm.metric_id
+         LEFT JOIN adjudications d ON d.item_id = i.id AND d.metric_id = qm.metric_id
+         LEFT JOIN users u ON u.id = d.decided_by
+         WHERE i.id = $1",
+    )
+    .bind(item_id)
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(database)?;
+    for (metric_id, values, adjudicated, judge, pending, threshold, direction, rubric) in rows {
+        let label = if pending && adjudicated.is_none() {
+            None
+        } else {
+            final_label(&values, adjudicated)
+        };
+        let Some(value) = label else {
+            sqlx::query("DELETE FROM scores WHERE output_id = $1 AND metric_id = $2")
+                .bind(output_id)
+                .bind(metric_id)
+                .execute(&mut *connection)
+                .await
+                .map_err(database)?;
+            continue;
+        };
+        let rule = PassRule {
+            threshold,
+            direction: Direction::parse(&direction)?,
+        };
+        let rationale = match judge {
+            Some(name) => format!("adjudicated by {name}"),
+            None => format!("{} annotator(s) agreed", values.len()),
+        };
+        let row = crate::server::scoring::active::ScoreRow {
+            metric_id,
+            value: Some(value),
+            passed: Some(rule.passes(value)),
+            rationale,
+            error: None,
+            retry: None,
+        };
+        let version = format!("human:rubric-{}", rubric.unwrap_or_default());
+        super::scores::upsert(connection, &[(output_id, row)], &version).await?;
+    }
+    super::hybrid::refresh(connection, &[output_id]).await
+}
+
+/// Every rating of `metric_id` in the queue (or, without a queue, in every queue), with the
+/// annotator's username. Only staff see this.
+pub async fn of_metric(
+    pool: &PgPool,
+    metric_id: i64,
+    queue_id: Option<i64>,
+) -> Result<Vec<Rating>, AppError> {
+    let rows: Vec<(i64, i64, String, f64)> = sqlx::query_as(
+        "SELECT CASE WHEN $2::int8 IS NULL THEN i.output_id ELSE i.id END, i.output_id, u.username, g.value
+         FROM ratings g JOIN assignments a ON a.id = g.assignment_id AND a.status = 'done'
+         JOIN queue_items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id
+         WHERE g.metric_id = $1 AND ($2::int8 IS NULL OR i.queue_id = $2)
+         ORDER BY 1, u.username",
+    )
+    .bind(metric_id)
+    .bind(queue_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows
+        .into_iter()
+        .map(|(item_id, output_id, annotator, value)| Rating {
+            item_id,
+            output_id,
+            annotator,
+            value,
+        })
+        .collect())
+}
+
+/// The final labels managers set in a queue for a metric, by item id.
+pub async fn adjudicated(
+    pool: &PgPool,
+    queue_id: i64,
+    metric_id: i64,
+) -> Result<std::collections::BTreeMap<i64, f64>, AppError> {
+    let rows: Vec<(i64, f64)> = sqlx::query_as(
+        "SELECT d.item_id, d.value FROM adjudications d JOIN queue_items i ON i.id = d.item_id
+         WHERE i.queue_id = $1 AND d.metric_id = $2",
+    )
+    .bind(queue_id)
+    .bind(metric_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows.into_iter().collect())
+}
+
+/// Sets the final label of a disputed item (a level of the metric's rubric) and settles it.
+pub async fn adjudicate(
+    pool: &PgPool,
+    queue_id: i64,
+    item_id: i64,
+    metric_id: i64,
+    value: f64,
+    note: &str,
+    user_id: i64,
+) -> Result<(), AppError> {
+    let metric = queue_metrics(pool, queue_id)
+        .await?
+        .into_iter()
+        .find(|m| m.metric_id == metric_id)
+        .ok_or_else(|| AppError::NotFound(format!("metric {metric_id} in this queue")))?;
+    if !metric.rubric.levels.iter().any(|l| l.value == value) {
+        return Err(AppError::invalid(
+            "value",
+            format!("{value} is not a level of the rubric"),
+        ));
+    }
+    let mut tx = pool.begin().await.map_err(database)?;
+    let output_id: i64 =
+        sqlx::query_scalar("SELECT output_id FROM queue_items WHERE id = $1 AND queue_id = $2")
+            .bind(item_id)
+            .bind(queue_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(database)?
+            .ok_or_else(|| AppError::NotFound(format!("item {item_id} of this queue")))?;
+    sqlx::query(
+        "INSERT INTO adjudications (item_id, metric_id, value, note, decided_by) VALUES ($1, $2, $3, $4, $5)
+         ON CONFLICT (item_id, metric_id) DO UPDATE SET
+            value = EXCLUDED.value, note = EXCLUDED.note, decided_by = EXCLUDED.decided_by, decided_at = now()",
+    )
+    .bind(item_id)
+    .bind(metric_id)
+    .bind(value)
+    .bind(note.trim())
+    .bind(user_id)
+    .execute(&mut *tx)
+    .await
+    .map_err(database)?;
+    settle(&mut tx, item_id, output_id).await?;
+    tx.commit().await.map_err(database)
+}
