@@ -127,6 +127,15 @@ test('an owner builds a rubric and a queue with overlap 2, two annotators rate b
   await agreement.getByTestId('adjudicate-submit').click();
   await expect(owner.getByTestId(`agreement-${key}`).getByTestId('final-label')).toContainText('Partly');
 
+  // The metric page shows agreement over all queues; the judge check compares people with an
+  // automated metric on the same outputs.
+  await open(owner, `${PROJECT}/metrics/${key}`);
+  await expect(owner.getByTestId('metric-agreement').getByTestId('agreement-percent')).toHaveText('66.7%');
+  await open(owner, `${PROJECT}/judge-check?human=${key}&automated=reply-language`);
+  await expect(owner.getByTestId('judge-check')).toContainText('scored by both');
+  await expect(owner.getByTestId('length-judge')).toBeVisible();
+  await expect(owner.getByTestId('confusion')).toBeVisible();
+
   // A queue of another annotator: the page and the server function both refuse.
   await open(a, `/annotate/${privateQueue}`);
   await expect(a.getByTestId('forbidden')).toBeVisible();

@@ -107,6 +107,32 @@ pub async fn queue_report(project: String, id: i64) -> Result<QueueReportView, A
     })
 }
 
+/// Agreement on a human metric over every queue that rated it (items are outputs); `None` for
+/// other metrics.
+#[server(endpoint = "metric_agreement")]
+pub async fn metric_agreement(project: String, key: String) -> Result<Option<Agreement>, AppError> {
+    use crate::domain::metric::scorer::ScorerSpec;
+    let caller = auth::require(Access::STAFF).await?;
+    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
+    let ScorerSpec::Human {
+        rubric_id: Some(rubric_id),
+    } = metric.definition.scorer
+    else {
+        return Ok(None);
+    };
+    let rubric = db::rubrics::get(&caller.pool, project_id, rubric_id).await?;
+    let ratings = db::ratings::of_metric(&caller.pool, metric.id, None).await?;
+    let info = RatedMetricInfo {
+        metric_id: metric.id,
+        key: metric.definition.key,
+        name: metric.definition.name,
+        scale: rubric.scale,
+        levels: rubric.levels,
+    };
+    Ok(Some(agreement(info, &ratings, &Default::default())))
+}
+
 /// Sets the final label of a disputed item; managers, owners and admins.
 #[server(endpoint = "adjudicate")]
 pub async fn adjudicate(

@@ -1,6 +1,7 @@
 //! One metric: its definition, lifecycle actions and change history.
 
 use crate::api::metrics::{get_metric, ActivateMetric, RetireMetric};
+use crate::api::queues::metric_agreement;
 use crate::api::scoring::StartScoringJob;
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FieldError, FormError};
@@ -8,6 +9,7 @@ use crate::components::outcome::loaded;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::{MetricChange, MetricView};
 use crate::domain::role::Access;
+use crate::pages::queue_report::Coefficients;
 use crate::pages::rescoring::{jobs_resource, Rescoring};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -25,6 +27,11 @@ pub fn MetricPage() -> impl IntoView {
     let retire = ServerAction::<RetireMetric>::new();
     let start = ServerAction::<StartScoringJob>::new();
     let jobs = jobs_resource(project, key, start);
+    // Made with the page: a resource made inside a role-gated view would not hydrate.
+    let agreement = Resource::new(
+        move || (project(), key()),
+        |(project, key)| metric_agreement(project, key),
+    );
     let detail = Resource::new(
         move || (project(), key(), activate.version().get(), retire.version().get()),
         |(project, key, _, _)| get_metric(project, key),
@@ -49,7 +56,19 @@ pub fn MetricPage() -> impl IntoView {
                 <Facts metric=metric.clone()/>
                 {metric.definition.scorer.is_automated().then(|| view! {
                     <Rescoring project=metric.project_slug.clone() key=metric.definition.key.clone() jobs start/>
+                    <p>
+                        <a href=format!("/projects/{}/judge-check?automated={}", metric.project_slug, metric.definition.key)
+                            data-testid="check-judge-link">"Check this scorer against people's ratings →"</a>
+                    </p>
                 })}
+                <ForRole access=Access::STAFF>
+                    {move || loaded(agreement, |agreement| agreement.map(|agreement| view! {
+                        <section class="card" data-testid="metric-agreement">
+                            <h2>"Agreement between annotators (all queues)"</h2>
+                            <Coefficients agreement/>
+                        </section>
+                    }))}
+                </ForRole>
                 <History changes=detail.history.clone()/>
             }
         })}

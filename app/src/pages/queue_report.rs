@@ -79,35 +79,7 @@ fn AgreementView(
     view! {
         <section class="card" data-testid=format!("agreement-{}", agreement.metric_key)>
             <h2>{format!("Agreement · {}", agreement.metric_name)}</h2>
-            <table class="table">
-                <tbody>
-                    <tr><th>"Items rated by two or more"</th><td data-testid="agreement-items">{agreement.items}</td></tr>
-                    <tr><th>"Percent agreement"</th><td data-testid="agreement-percent">{match agreement.percent {
-                        Ok(p) => format!("{:.1}%", p * 100.0),
-                        Err(reason) => reason.to_string(),
-                    }}</td></tr>
-                    {agreement.alphas.iter().map(|(level, alpha)| view! {
-                        <tr>
-                            <th>{format!("Krippendorff's alpha ({})", level.label())}</th>
-                            <td data-testid=format!("alpha-{}", level.label())>{show(alpha)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
-            <h3>"By pair of annotators"</h3>
-            <table class="table" data-testid="pair-table">
-                <thead><tr><th>"Pair"</th><th class="num">"Items"</th><th class="num">"Agreement"</th><th class="num">"Cohen's kappa"</th></tr></thead>
-                <tbody>
-                    {agreement.pairs.iter().map(|pair| view! {
-                        <tr data-testid=format!("pair-{}-{}", pair.first, pair.second)>
-                            <td>{format!("{} · {}", pair.first, pair.second)}</td>
-                            <td class="num">{pair.items}</td>
-                            <td class="num">{show(&pair.percent)}</td>
-                            <td class="num" data-testid="pair-kappa">{show(&pair.kappa)}</td>
-                        </tr>
-                    }).collect_view()}
-                </tbody>
-            </table>
+            <Coefficients agreement=agreement.clone()/>
             <h3>{format!("Disagreements ({})", agreement.disagreements.len())}</h3>
             <ul class="disagreements" data-testid="disagreements">
                 {agreement.disagreements.into_iter().map(|d| view! {
@@ -115,6 +87,42 @@ fn AgreementView(
                 }).collect_view()}
             </ul>
         </section>
+    }
+}
+
+/// Percent agreement, Krippendorff's alpha at each level, and Cohen's kappa per pair.
+#[component]
+pub fn Coefficients(agreement: Agreement) -> impl IntoView {
+    view! {
+        <table class="table">
+            <tbody>
+                <tr><th>"Items rated by two or more"</th><td data-testid="agreement-items">{agreement.items}</td></tr>
+                <tr><th>"Percent agreement"</th><td data-testid="agreement-percent">{match agreement.percent {
+                        Ok(p) => format!("{:.1}%", p * 100.0),
+                        Err(reason) => reason.to_string(),
+                    }}</td></tr>
+                    {agreement.alphas.iter().map(|(level, alpha)| view! {
+                    <tr>
+                        <th>{format!("Krippendorff's alpha ({})", level.label())}</th>
+                        <td data-testid=format!("alpha-{}", level.label())>{show(alpha)}</td>
+                    </tr>
+                    }).collect_view()}
+            </tbody>
+        </table>
+        <h3>"By pair of annotators"</h3>
+        <table class="table" data-testid="pair-table">
+            <thead><tr><th>"Pair"</th><th class="num">"Items"</th><th class="num">"Agreement"</th><th class="num">"Cohen's kappa"</th></tr></thead>
+            <tbody>
+                {agreement.pairs.iter().map(|pair| view! {
+                    <tr data-testid=format!("pair-{}-{}", pair.first, pair.second)>
+                        <td>{format!("{} · {}", pair.first, pair.second)}</td>
+                        <td class="num">{pair.items}</td>
+                        <td class="num">{show(&pair.percent)}</td>
+                        <td class="num" data-testid="pair-kappa">{show(&pair.kappa)}</td>
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
     }
 }
 

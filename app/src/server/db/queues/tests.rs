@@ -421,4 +421,20 @@ async fn failed_samples_and_hybrid_scores_build_on_automated_metrics(pool: PgPoo
     let hybrid_scores = scores(&pool, hybrid).await;
     assert_eq!(hybrid_scores.len(), 1);
     assert_eq!((hybrid_scores[0].0, hybrid_scores[0].1), (Some(0.75), Some(true)));
+
+    // The judge check pairs the human label with the automated score of the same output.
+    let pairs = crate::server::db::scores::paired(&pool, f.project, "helpfulness", "no-delve")
+        .await
+        .unwrap();
+    assert_eq!(pairs.len(), 1);
+    assert_eq!(
+        (
+            pairs[0].human,
+            pairs[0].human_passed,
+            pairs[0].judge,
+            pairs[0].judge_passed
+        ),
+        (3.0, true, 0.0, false)
+    );
+    assert!(pairs[0].length > "Antwort".len());
 }
