@@ -119,23 +119,24 @@ pub struct CheckAnswer {
 }
 
 /// Scores a reply with the real-time scorers; the action is the most severe of the failures
-/// (block, then retry, then flag, then alert).
-pub fn check(scorers: &[ActiveScorer], input: &ScoringInput<'_>) -> CheckAnswer {
-    let verdicts: Vec<Verdict> = scorers
+/// (block, then retry, then flag, then alert). Also answers the score rows, which recording
+/// stores as they are instead of scoring the reply again.
+pub fn check(scorers: &[ActiveScorer], input: &ScoringInput<'_>) -> (CheckAnswer, Vec<ScoreRow>) {
+    let scored: Vec<(&ActiveScorer, ScoreRow)> = scorers
         .iter()
-        .filter_map(|scorer| {
-            scorer
-                .score(input)
-                .filter(|row| !row.pending())
-                .map(|row| verdict(scorer, row))
-        })
+        .filter_map(|scorer| Some((scorer, scorer.score(input).filter(|row| !row.pending())?)))
         .collect();
+    let verdicts: Vec<Verdict> = scored
+        .iter()
+        .map(|(scorer, row)| verdict(scorer, row.clone()))
+        .collect();
+    let rows = scored.into_iter().map(|(_, row)| row).collect();
     let action = verdicts
         .iter()
         .map(|v| v.action)
         .max_by_key(|a| severity(*a))
         .unwrap_or(FailureAction::Nothing);
-    CheckAnswer { action, verdicts }
+    (CheckAnswer { action, verdicts }, rows)
 }
 
 fn verdict(scorer: &ActiveScorer, row: ScoreRow) -> Verdict {
@@ -163,22 +164,26 @@ fn severity(action: FailureAction) -> u8 {
     }
 }
 
+/// A check waiting to be stored: the project, the reply and its real-time scores.
+type Recorded = (i64, NewOutput, Vec<ScoreRow>);
+
 /// Records checks in the background, so storage never delays an answer.
 #[derive(Debug, Clone)]
 pub struct CheckRecorder {
-    sender: mpsc::Sender<(i64, NewOutput)>,
+    sender: mpsc::Sender<Recorded>,
 }
 
 impl CheckRecorder {
     /// Starts the recording task; up to `capacity` checks wait while the database is busy.
     pub fn start(pool: PgPool, scorers: Arc<ScorerCache>, capacity: usize) -> Self {
-        let (sender, mut receiver) = mpsc::channel::<(i64, NewOutput)>(capacity);
+        let (sender, mut receiver) = mpsc::channel::<Recorded>(capacity);
         tokio::spawn(async move {
-            while let Some((project_id, output)) = receiver.recv().await {
+            while let Some((project_id, output, rows)) = receiver.recv().await {
                 // Drain what queued meanwhile and store it in one transaction per project.
-                let mut batches: HashMap<i64, Vec<NewOutput>> = HashMap::from([(project_id, vec![output])]);
-                while let Ok((project_id, output)) = receiver.try_recv() {
-                    batches.entry(project_id).or_default().push(output);
+                let mut batches: HashMap<i64, Vec<(NewOutput, Vec<ScoreRow>)>> =
+                    HashMap::from([(project_id, vec![(output, rows)])]);
+                while let Ok((project_id, output, rows)) = receiver.try_recv() {
+                    batches.entry(project_id).or_default().push((output, rows));
                 }
                 for (project_id, batch) in batches {
                     if let Err(error) = record(&pool, &scorers, project_id, &batch).await {
@@ -190,24 +195,38 @@ impl CheckRecorder {
         Self { sender }
     }
 
-    /// Queues a check for recording; when the queue is full the check is answered unrecorded.
-    pub fn record(&self, project_id: i64, output: NewOutput) {
-        if self.sender.try_send((project_id, output)).is_err() {
+    /// Queues a check and its real-time scores for recording; when the queue is full the check
+    /// is answered unrecorded.
+    pub fn record(&self, project_id: i64, output: NewOutput, realtime: Vec<ScoreRow>) {
+        if self.sender.try_send((project_id, output, realtime)).is_err() {
             tracing::warn!(project_id, "check recording queue full; a check was not recorded");
         }
     }
 }
 
-/// Stores recorded checks with the scores of every active automated metric (cached).
+/// Stores recorded checks with their real-time scores and the scores of the project's other
+/// active automated metrics (cached), so no reply is scored twice.
 async fn record(
     pool: &PgPool,
     cache: &ScorerCache,
     project_id: i64,
-    batch: &[NewOutput],
+    batch: &[(NewOutput, Vec<ScoreRow>)],
 ) -> Result<(), AppError> {
     let scorers = cache.get(pool, project_id).await?;
+    let others: Vec<ActiveScorer> = scorers
+        .all
+        .iter()
+        .filter(|s| s.cadence != Cadence::RealTime)
+        .cloned()
+        .collect();
+    let outputs: Vec<NewOutput> = batch.iter().map(|(output, _)| output.clone()).collect();
     let mut tx = pool.begin().await.map_err(super::db::database)?;
-    super::db::outputs::ingest(&mut tx, project_id, batch, &scorers.all).await?;
+    super::db::outputs::ingest_scored(&mut tx, project_id, &outputs, |index, output| {
+        let mut rows = batch[index].1.clone();
+        rows.extend(super::db::outputs::score_all(&others, output));
+        rows
+    })
+    .await?;
     tx.commit().await.map_err(super::db::database)?;
     Ok(())
 }
@@ -248,7 +267,7 @@ mod tests {
             ),
             scorer("json", r#"{"kind": "valid_json"}"#, FailureAction::Flag),
         ];
-        let answer = check(
+        let (answer, _) = check(
             &scorers,
             &ScoringInput {
                 output: "Let us delve in, idiot.",
@@ -270,7 +289,7 @@ mod tests {
             r#"{"kind": "not_contains", "words": ["delve"]}"#,
             FailureAction::Retry,
         )];
-        let answer = check(
+        let (answer, _) = check(
             &scorers,
             &ScoringInput {
                 output: "Gerne helfe ich.",

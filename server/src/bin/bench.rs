@@ -65,10 +65,11 @@ async fn run(url: &str) -> String {
     let base = format!("http://{}", listener.local_addr().expect("address"));
     tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
 
-    let key = prepare(&base).await;
+    let keys = prepare(&base).await;
+    let key = keys.0.clone();
     let client = Client::new();
-    let (ingest_rate, copy_rate) = ingest(&client, &base, &key, url).await;
-    let (parse_rate, scoring_rate) = parts(&pool).await;
+    let (ingest_rate, bare_rate, copy_rate) = ingest(&client, &base, &keys, url).await;
+    let (parse_rate, scoring_rate, per_scorer) = parts(&pool).await;
     let check = latencies(
         &client,
         &format!("{base}/api/v1/projects/support-bot-dach/check"),
@@ -76,15 +77,21 @@ async fn run(url: &str) -> String {
     )
     .await;
     let ping = latencies(&client, &format!("{base}/ping"), None).await;
+    let per_scorer: String = per_scorer
+        .iter()
+        .map(|(key, rate)| format!("\n| of which scorer {key} alone (one core) vs raw COPY | {rate:.0} | {copy_rate:.0} | {:.2} |", rate / copy_rate))
+        .collect();
     format!(
         "| benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
          | ingest, rows/s (batches of {BATCH}, 5 scorers) vs raw COPY | {ingest_rate:.0} | {copy_rate:.0} | {:.2} |\n\
+         | ingest with no active metric (storage and HTTP only) vs raw COPY | {bare_rate:.0} | {copy_rate:.0} | {:.2} |\n\
          | of which parse + validate alone (in process, one core) vs raw COPY | {parse_rate:.0} | {copy_rate:.0} | {:.2} |\n\
-         | of which the 5 scorers alone (in process, one core) vs raw COPY | {scoring_rate:.0} | {copy_rate:.0} | {:.2} |\n\
+         | of which the 5 scorers alone (in process, one core) vs raw COPY | {scoring_rate:.0} | {copy_rate:.0} | {:.2} |{per_scorer}\n\
          | /check p50 vs /ping p50 | {} | {} | {:.2} |\n\
          | /check p99 vs /ping p99 | {} | {} | {:.2} |\n\
          | /check requests/s vs /ping (one client, sequential) | {:.0} | {:.0} | {:.2} |",
         ingest_rate / copy_rate,
+        bare_rate / copy_rate,
         parse_rate / copy_rate,
         scoring_rate / copy_rate,
         micros(check.p50),
@@ -103,8 +110,9 @@ fn micros(d: Duration) -> String {
     format!("{} µs", d.as_micros())
 }
 
-/// Signs in as the demo owner, activates five real-time metrics and creates a key.
-async fn prepare(base: &str) -> String {
+/// Signs in as the demo owner, activates five real-time metrics and creates a key; also makes a
+/// project with no metrics ("bench-bare") and a key for it, to measure storage alone.
+async fn prepare(base: &str) -> (String, String) {
     let owner = Client::builder().cookie_store(true).build().expect("client");
     let call = |endpoint: &str, form: Vec<(&str, &str)>| {
         owner.post(format!("{base}/api/{endpoint}")).form(&form).send()
@@ -129,37 +137,36 @@ async fn prepare(base: &str) -> String {
         .await
         .expect("activate");
     }
-    let created: Value = call(
-        "create_api_key",
-        vec![("project", "support-bot-dach"), ("name", "bench")],
+    call(
+        "create_project",
+        vec![
+            ("name", "Bench bare"),
+            ("slug", "bench-bare"),
+            ("description", ""),
+            ("purpose", ""),
+        ],
     )
     .await
-    .expect("key")
-    .json()
-    .await
-    .expect("key body");
-    created["secret"].as_str().expect("secret").to_owned()
+    .expect("project");
+    let mut keys = Vec::new();
+    for project in ["support-bot-dach", "bench-bare"] {
+        let created: Value = call("create_api_key", vec![("project", project), ("name", "bench")])
+            .await
+            .expect("key")
+            .json()
+            .await
+            .expect("key body");
+        keys.push(created["secret"].as_str().expect("secret").to_owned());
+    }
+    (keys.remove(0), keys.remove(0))
 }
 
-fn record(i: usize) -> Value {
-    json!({
-        "version": "bench-v1", "external_id": format!("bench-{i}"), "conversation_id": format!("c-{}", i / 5),
-        "turn_index": i % 5, "input": "Wie kann ich der Rechnung widersprechen?",
-        "output": format!("Sie können innerhalb von dreißig Tagen in Ihrem Kundenkonto widersprechen. Vorgang {i}."),
-        "metadata": {"language": "de", "customer": format!("cust-{}", i % 50), "channel": "web"},
-        "latency_ms": 300 + i % 200, "tokens_in": 120, "tokens_out": 40
-    })
-}
-
-/// Rows per second through the API, and through COPY of the same rows.
-async fn ingest(client: &Client, base: &str, key: &str, url: &str) -> (f64, f64) {
-    let bodies: Vec<String> = (0..BATCHES)
-        .map(|b| Value::Array((0..BATCH).map(|i| record(b * BATCH + i)).collect()).to_string())
-        .collect();
+/// Rows per second through `POST …/outputs` of `project`, in batches of [`BATCH`].
+async fn api_rate(client: &Client, base: &str, project: &str, key: &str, bodies: &[String]) -> f64 {
     let started = Instant::now();
-    for body in &bodies {
+    for body in bodies {
         let response = client
-            .post(format!("{base}/api/v1/projects/support-bot-dach/outputs"))
+            .post(format!("{base}/api/v1/projects/{project}/outputs"))
             .bearer_auth(key)
             .header("content-type", "application/json")
             .body(body.clone())
@@ -173,7 +180,26 @@ async fn ingest(client: &Client, base: &str, key: &str, url: &str) -> (f64, f64)
             response.text().await.unwrap_or_default()
         );
     }
-    let api = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+    (bodies.len() * BATCH) as f64 / started.elapsed().as_secs_f64()
+}
+
+fn record(i: usize) -> Value {
+    json!({
+        "version": "bench-v1", "external_id": format!("bench-{i}"), "conversation_id": format!("c-{}", i / 5),
+        "turn_index": i % 5, "input": "Wie kann ich der Rechnung widersprechen?",
+        "output": format!("Sie können innerhalb von dreißig Tagen in Ihrem Kundenkonto widersprechen. Vorgang {i}."),
+        "metadata": {"language": "de", "customer": format!("cust-{}", i % 50), "channel": "web"},
+        "latency_ms": 300 + i % 200, "tokens_in": 120, "tokens_out": 40
+    })
+}
+
+/// Rows per second through the API, and through COPY of the same rows.
+async fn ingest(client: &Client, base: &str, keys: &(String, String), url: &str) -> (f64, f64, f64) {
+    let bodies: Vec<String> = (0..BATCHES)
+        .map(|b| Value::Array((0..BATCH).map(|i| record(b * BATCH + i)).collect()).to_string())
+        .collect();
+    let api = api_rate(client, base, "support-bot-dach", &keys.0, &bodies).await;
+    let bare = api_rate(client, base, "bench-bare", &keys.1, &bodies).await;
 
     let mut connection = PgConnection::connect(url).await.expect("connect");
     sqlx::query("CREATE TABLE outputs_copy (LIKE outputs INCLUDING DEFAULTS)")
@@ -220,13 +246,13 @@ async fn ingest(client: &Client, base: &str, key: &str, url: &str) -> (f64, f64)
         copy.finish().await.expect("copy finish");
     }
     let raw = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
-    (api, raw)
+    (api, bare, raw)
 }
 
 /// Rows per second of the two CPU-bound parts of ingestion, measured alone on one core: parsing
 /// and validating the records, and scoring them with the project's five active scorers. They
 /// bound what any storage strategy can reach.
-async fn parts(pool: &sqlx::PgPool) -> (f64, f64) {
+async fn parts(pool: &sqlx::PgPool) -> (f64, f64, Vec<(String, f64)>) {
     let project: i64 = sqlx::query_scalar("SELECT id FROM projects WHERE slug = 'support-bot-dach'")
         .fetch_one(pool)
         .await
@@ -256,7 +282,20 @@ async fn parts(pool: &sqlx::PgPool) -> (f64, f64) {
     }
     assert_eq!(scored, BATCHES * BATCH * TEMPLATES.len());
     let scoring = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
-    (parse, scoring)
+    let per_scorer = scorers
+        .iter()
+        .map(|scorer| {
+            let started = Instant::now();
+            for output in batches.iter().flatten() {
+                let users = output.user_messages();
+                let input = app::server::scoring::ScoringInput::of(output, &users);
+                std::hint::black_box(scorer.score(&input));
+            }
+            let rate = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
+            (scorer.key.clone(), rate)
+        })
+        .collect();
+    (parse, scoring, per_scorer)
 }
 
 struct Latency {

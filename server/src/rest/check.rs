@@ -47,8 +47,8 @@ pub async fn check(
     let scorers = state.scorers.get(&caller.pool, caller.project_id).await?;
     let users = output.user_messages();
     let input = ScoringInput::of(&output, &users);
-    let answer = realtime::check(&scorers.realtime, &input);
-    state.recorder.record(caller.project_id, output);
+    let (answer, rows) = realtime::check(&scorers.realtime, &input);
+    state.recorder.record(caller.project_id, output, rows);
     Ok(Json(CheckResponse {
         answer,
         elapsed_us: started.elapsed().as_micros(),

@@ -147,7 +147,25 @@ async fn checks_are_recorded_with_their_scores_after_answering(pool: PgPool) {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(stored.0, 2, "both checks are recorded");
-    assert!(stored.1 >= 2, "with their scores: {stored:?}");
+    // The three real-time scores the check computed, and the async judge's pending score that
+    // recording adds: four per check.
+    assert_eq!(stored.1, 8, "with their scores: {stored:?}");
+    let pending: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM scores s JOIN metrics m ON m.id = s.metric_id
+         WHERE m.key = 'faithful-to-context' AND s.value IS NULL AND s.retry_at IS NOT NULL",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(pending, 2, "the judge's scores wait for the worker");
+    let delve_failed: Option<bool> = sqlx::query_scalar(
+        "SELECT s.passed FROM scores s JOIN metrics m ON m.id = s.metric_id JOIN outputs o ON o.id = s.output_id
+         WHERE m.key = 'no-delve' AND o.external_id = 'chk-1'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(delve_failed, Some(false));
 }
 
 #[sqlx::test(migrations = "../migrations")]

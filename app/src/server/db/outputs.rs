@@ -35,6 +35,27 @@ pub async fn ingest(
     batch: &[NewOutput],
     scorers: &[ActiveScorer],
 ) -> Result<Ingested, AppError> {
+    ingest_scored(connection, project_id, batch, |_, output| {
+        score_all(scorers, output)
+    })
+    .await
+}
+
+/// Every score `scorers` give `output`.
+pub fn score_all(scorers: &[ActiveScorer], output: &NewOutput) -> Vec<ScoreRow> {
+    let users = output.user_messages();
+    let input = ScoringInput::of(output, &users);
+    scorers.iter().filter_map(|s| s.score(&input)).collect()
+}
+
+/// Stores a validated batch; `score(index, output)` gives the scores of each new output (a
+/// duplicate is not scored again).
+pub async fn ingest_scored(
+    connection: &mut PgConnection,
+    project_id: i64,
+    batch: &[NewOutput],
+    score: impl Fn(usize, &NewOutput) -> Vec<ScoreRow>,
+) -> Result<Ingested, AppError> {
     let versions = upsert_versions(connection, project_id, batch).await?;
     let ids: Vec<i64> = sqlx::query_scalar(
         "SELECT nextval(pg_get_serial_sequence('outputs', 'id')) FROM generate_series(1, $1)",
@@ -67,14 +88,7 @@ pub async fn ingest(
     let mut rows: Vec<(i64, ScoreRow)> = Vec::new();
     for (index, (output, id)) in batch.iter().zip(&ids).enumerate() {
         if inserted.contains(id) {
-            let users = output.user_messages();
-            let input = ScoringInput::of(output, &users);
-            rows.extend(
-                scorers
-                    .iter()
-                    .filter_map(|s| s.score(&input))
-                    .map(|row| (*id, row)),
-            );
+            rows.extend(score(index, output).into_iter().map(|row| (*id, row)));
             outputs.push(Stored {
                 index,
                 id: *id,

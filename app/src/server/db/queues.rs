@@ -11,17 +11,30 @@ use crate::error::AppError;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 
-/// The human metrics named by key, each with its rubric; unknown or unsuitable keys are
-/// refused on the `metrics` field.
+/// The human metrics named by key, each with a rubric of this project; unknown or unsuitable
+/// keys are refused on the `metrics` field.
 async fn rated_metrics(pool: &PgPool, project_id: i64, keys: &[String]) -> Result<Vec<i64>, AppError> {
     let all = super::metrics::list(pool, Some(project_id), &ParsedFilter::default()).await?;
+    let rubrics: Vec<i64> = super::rubrics::list(pool, project_id)
+        .await?
+        .iter()
+        .map(|r| r.id)
+        .collect();
     keys.iter()
         .map(|key| {
             let metric: &MetricView = all.iter().find(|m| &m.definition.key == key).ok_or_else(|| {
                 AppError::invalid("metrics", format!("'{key}' is not a metric of this project"))
             })?;
             match metric.definition.scorer {
-                ScorerSpec::Human { rubric_id: Some(_) } => Ok(metric.id),
+                ScorerSpec::Human {
+                    rubric_id: Some(rubric),
+                } if rubrics.contains(&rubric) => Ok(metric.id),
+                ScorerSpec::Human {
+                    rubric_id: Some(rubric),
+                } => Err(AppError::invalid(
+                    "metrics",
+                    format!("'{key}' uses rubric {rubric}, which is not a rubric of this project"),
+                )),
                 _ => Err(AppError::invalid(
                     "metrics",
                     format!("'{key}' is not a human metric with a rubric"),

@@ -176,7 +176,25 @@ async fn bad_queues_are_refused_on_their_field_and_store_nothing(pool: PgPool) {
     human_metric(&pool, &f).await;
     annotator(&pool, "anna").await;
     outputs(&pool, &f, &["de"; 3]).await;
+    let stranger = MetricInput {
+        key: "stranger".into(),
+        owner: "owner".into(),
+        paradigm: "human".into(),
+        cadence: "async".into(),
+        scorer: r#"{"kind": "human", "rubric_id": 999}"#.into(),
+        ..crate::domain::metric::tests::input()
+    };
+    metrics::insert(&pool, f.project, &stranger.parse().unwrap(), f.owner)
+        .await
+        .unwrap();
     let cases = [
+        (
+            QueueInput {
+                metrics: "stranger".into(),
+                ..queue_input("random", "3", "anna", "1")
+            },
+            "metrics",
+        ),
         (
             QueueInput {
                 metrics: "no-such-metric".into(),
