@@ -68,7 +68,7 @@ async fn run(url: &str) -> String {
     let keys = prepare(&base).await;
     let key = keys.0.clone();
     let client = Client::new();
-    let (ingest_rate, bare_rate, copy_rate) = ingest(&client, &base, &keys, url).await;
+    let (ingest_rate, bare_rate, copy_rate, indexed_rate) = ingest(&client, &base, &keys, url).await;
     let (parse_rate, scoring_rate, per_scorer) = parts(&pool).await;
     let check = latencies(
         &client,
@@ -84,6 +84,7 @@ async fn run(url: &str) -> String {
     format!(
         "| benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
          | ingest, rows/s (batches of {BATCH}, 5 scorers) vs raw COPY | {ingest_rate:.0} | {copy_rate:.0} | {:.2} |\n\
+         | raw COPY into a table with the indexes of `outputs` vs raw COPY | {indexed_rate:.0} | {copy_rate:.0} | {:.2} |\n\
          | ingest with no active metric (storage and HTTP only) vs raw COPY | {bare_rate:.0} | {copy_rate:.0} | {:.2} |\n\
          | of which parse + validate alone (in process, one core) vs raw COPY | {parse_rate:.0} | {copy_rate:.0} | {:.2} |\n\
          | of which the 5 scorers alone (in process, one core) vs raw COPY | {scoring_rate:.0} | {copy_rate:.0} | {:.2} |{per_scorer}\n\
@@ -91,6 +92,7 @@ async fn run(url: &str) -> String {
          | /check p99 vs /ping p99 | {} | {} | {:.2} |\n\
          | /check requests/s vs /ping (one client, sequential) | {:.0} | {:.0} | {:.2} |",
         ingest_rate / copy_rate,
+        indexed_rate / copy_rate,
         bare_rate / copy_rate,
         parse_rate / copy_rate,
         scoring_rate / copy_rate,
@@ -193,8 +195,9 @@ fn record(i: usize) -> Value {
     })
 }
 
-/// Rows per second through the API, and through COPY of the same rows.
-async fn ingest(client: &Client, base: &str, keys: &(String, String), url: &str) -> (f64, f64, f64) {
+/// Rows per second through the API (five active scorers; no metric), and through COPY of the
+/// same rows (a bare table; one with the indexes of `outputs`).
+async fn ingest(client: &Client, base: &str, keys: &(String, String), url: &str) -> (f64, f64, f64, f64) {
     let bodies: Vec<String> = (0..BATCHES)
         .map(|b| Value::Array((0..BATCH).map(|i| record(b * BATCH + i)).collect()).to_string())
         .collect();
@@ -233,20 +236,32 @@ async fn ingest(client: &Client, base: &str, keys: &(String, String), url: &str)
             )
         })
         .collect();
+    let raw = copy_rate(&mut connection, "outputs_copy", &lines).await;
+    // The same rows into a table with every index and default of `outputs` (no foreign keys):
+    // what index maintenance alone costs, for reading the ratio.
+    sqlx::query("CREATE TABLE outputs_indexed (LIKE outputs INCLUDING ALL)")
+        .execute(&mut connection)
+        .await
+        .expect("table");
+    let indexed = copy_rate(&mut connection, "outputs_indexed", &lines).await;
+    (api, bare, raw, indexed)
+}
+
+/// Rows per second of `COPY … FROM STDIN` of `lines` into `table`, in batches of [`BATCH`].
+async fn copy_rate(connection: &mut PgConnection, table: &str, lines: &[String]) -> f64 {
     let started = Instant::now();
     for chunk in lines.chunks(BATCH) {
         let mut copy = connection
-            .copy_in_raw(
-                "COPY outputs_copy (id, project_id, version_id, external_id, conversation_id, turn_index, input, output, source, \
-                 metadata, latency_ms, tokens_in, tokens_out, occurred_at) FROM STDIN",
-            )
+            .copy_in_raw(&format!(
+                "COPY {table} (id, project_id, version_id, external_id, conversation_id, turn_index, input, output, source, \
+                 metadata, latency_ms, tokens_in, tokens_out, occurred_at) FROM STDIN"
+            ))
             .await
             .expect("copy");
         copy.send(chunk.concat().into_bytes()).await.expect("copy data");
         copy.finish().await.expect("copy finish");
     }
-    let raw = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
-    (api, bare, raw)
+    lines.len() as f64 / started.elapsed().as_secs_f64()
 }
 
 /// Rows per second of the two CPU-bound parts of ingestion, measured alone on one core: parsing
