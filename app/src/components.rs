@@ -5,3 +5,4 @@ pub mod for_role;
 pub mod forms;
 pub mod header;
 pub mod outcome;
+pub mod params;

@@ -116,7 +116,7 @@ async fn edit(
 ) -> Result<MetricView, AppError> {
     let caller = auth::require(Access::EDITOR).await?;
     let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
-    let current = db::metrics::get(&caller.pool, project_id, &key).await?;
+    let current = db::metrics::get(&caller.pool, project_id, key).await?;
     let mut definition = current.definition;
     change(&mut definition)?;
     db::metrics::update(&caller.pool, project_id, key.trim(), &definition, caller.user.id).await

@@ -12,7 +12,6 @@ use crate::pages::queues::{ProgressBar, QueueTable};
 use crate::pages::rubrics::LevelList;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/annotate`: the caller's queues with their own progress.
 #[component]
@@ -28,14 +27,7 @@ pub fn MyQueuesPage() -> impl IntoView {
 /// `/annotate/:queue`: the workspace.
 #[component]
 pub fn AnnotatePage() -> impl IntoView {
-    let params = use_params_map();
-    let queue = move || {
-        params
-            .read()
-            .get("queue")
-            .and_then(|q| q.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let queue = crate::components::params::number_param("queue");
     // None: the first pending item (resume where the annotator left off).
     let position = RwSignal::new(None::<i64>);
     let reload = RwSignal::new(0u32);

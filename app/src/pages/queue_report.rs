@@ -19,13 +19,7 @@ use leptos_router::hooks::use_params_map;
 pub fn QueueReportPage() -> impl IntoView {
     let params = use_params_map();
     let project = move || params.read().get("slug").unwrap_or_default();
-    let id = move || {
-        params
-            .read()
-            .get("id")
-            .and_then(|id| id.parse::<i64>().ok())
-            .unwrap_or_default()
-    };
+    let id = crate::components::params::number_param("id");
     let adjudicate = ServerAction::<Adjudicate>::new();
     let report = Resource::new(
         move || (project(), id(), adjudicate.version().get()),

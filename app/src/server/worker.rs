@@ -184,9 +184,8 @@ impl Worker {
                 scores::abandon(&self.pool, item, "the metric is no longer active").await?;
                 continue;
             };
-            if !endpoints.contains_key(&item.project_id) {
-                let loaded = Arc::new(db::endpoints::load(&self.pool, item.project_id).await?);
-                endpoints.insert(item.project_id, loaded);
+            if let std::collections::hash_map::Entry::Vacant(slot) = endpoints.entry(item.project_id) {
+                slot.insert(Arc::new(db::endpoints::load(&self.pool, item.project_id).await?));
             }
             if let Some(output) = outputs.get(&item.output_id).cloned() {
                 let (worker, endpoints, item) =

@@ -227,7 +227,8 @@ mod tests {
 
     #[test]
     fn bad_queues_name_the_field() {
-        let cases: [(fn(&mut QueueInput), &str); 7] = [
+        type Spoil = fn(&mut QueueInput);
+        let cases: [(Spoil, &str); 7] = [
             (|i| i.metrics = " ".into(), "metrics"),
             (|i| i.n = "0".into(), "n"),
             (|i| i.sampling = "everything".into(), "sampling"),

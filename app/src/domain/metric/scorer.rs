@@ -265,7 +265,9 @@ impl ScorerSpec {
             ScorerSpec::Hybrid { human_weight, .. } if !(0.0..=1.0).contains(human_weight) => bad(format!(
                 "human_weight must be between 0 and 1, got {human_weight}"
             )),
-            ScorerSpec::Hybrid { automated_scale, .. } if !(*automated_scale > 0.0) => {
+            ScorerSpec::Hybrid { automated_scale, .. }
+                if !automated_scale.is_finite() || *automated_scale <= 0.0 =>
+            {
                 bad(format!("automated_scale must be above 0, got {automated_scale}"))
             }
             _ => Ok(()),

@@ -11,6 +11,15 @@ use crate::server::scoring::active::ScoreRow;
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
+/// The two parts of a hybrid score of one output, and the human rubric's levels.
+#[derive(sqlx::FromRow)]
+struct Parts {
+    output_id: i64,
+    human: f64,
+    automated: f64,
+    levels: Option<Json<Vec<Level>>>,
+}
+
 /// Version recorded with hybrid scores.
 pub const VERSION: &str = "hybrid-1";
 
@@ -40,10 +49,10 @@ pub async fn refresh(connection: &mut PgConnection, outputs: &[i64]) -> Result<(
             threshold,
             direction: Direction::parse(&direction)?,
         };
-        let parts: Vec<(i64, f64, f64, Option<Json<Vec<Level>>>)> = sqlx::query_as(
-            "SELECT h.output_id, h.value, a.value,
+        let parts: Vec<Parts> = sqlx::query_as(
+            "SELECT h.output_id, h.value AS human, a.value AS automated,
                 (SELECT v.levels FROM rubric_versions v WHERE v.rubric_id = (hm.scorer ->> 'rubric_id')::int8
-                 ORDER BY v.version DESC LIMIT 1)
+                 ORDER BY v.version DESC LIMIT 1) AS levels
              FROM metrics hm JOIN metrics am ON am.project_id = hm.project_id AND am.key = $3
              JOIN scores h ON h.metric_id = hm.id AND h.value IS NOT NULL
              JOIN scores a ON a.metric_id = am.id AND a.output_id = h.output_id AND a.value IS NOT NULL
@@ -61,29 +70,36 @@ pub async fn refresh(connection: &mut PgConnection, outputs: &[i64]) -> Result<(
         )
         .bind(metric_id)
         .bind(outputs)
-        .bind(parts.iter().map(|p| p.0).collect::<Vec<_>>())
+        .bind(parts.iter().map(|p| p.output_id).collect::<Vec<_>>())
         .execute(&mut *connection)
         .await
         .map_err(database)?;
         let rows: Vec<(i64, ScoreRow)> = parts
             .into_iter()
-            .map(|(output_id, human_value, automated_value, levels)| {
-                let range = levels.map_or((0.0, 1.0), |l| value_range(&l.0));
-                let value = combine(human_value, range, automated_value, automated_scale, human_weight);
-                let row = ScoreRow {
-                    metric_id,
-                    value: Some(value),
-                    passed: Some(rule.passes(value)),
-                    rationale: format!(
-                        "{:.0}% {human} ({human_value}) + {:.0}% {automated} ({automated_value})",
-                        human_weight * 100.0,
-                        (1.0 - human_weight) * 100.0
-                    ),
-                    error: None,
-                    retry: None,
-                };
-                (output_id, row)
-            })
+            .map(
+                |Parts {
+                     output_id,
+                     human: human_value,
+                     automated: automated_value,
+                     levels,
+                 }| {
+                    let range = levels.map_or((0.0, 1.0), |l| value_range(&l.0));
+                    let value = combine(human_value, range, automated_value, automated_scale, human_weight);
+                    let row = ScoreRow {
+                        metric_id,
+                        value: Some(value),
+                        passed: Some(rule.passes(value)),
+                        rationale: format!(
+                            "{:.0}% {human} ({human_value}) + {:.0}% {automated} ({automated_value})",
+                            human_weight * 100.0,
+                            (1.0 - human_weight) * 100.0
+                        ),
+                        error: None,
+                        retry: None,
+                    };
+                    (output_id, row)
+                },
+            )
             .collect();
         super::scores::upsert(connection, &rows, VERSION).await?;
     }

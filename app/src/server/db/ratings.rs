@@ -232,26 +232,32 @@ async fn set_status(
     Ok(())
 }
 
+/// What settling an item needs to know of one of its metrics.
+#[derive(sqlx::FromRow)]
+struct Settling {
+    metric_id: i64,
+    /// Ratings of those who finished the item (skips left out).
+    rated: Vec<f64>,
+    adjudicated: Option<f64>,
+    /// Who adjudicated, if anyone.
+    judge: Option<String>,
+    pending: bool,
+    threshold: f64,
+    direction: String,
+    rubric: Option<String>,
+}
+
 /// Writes (or withdraws) the item's final label for each of its metrics as the metric's score
 /// of the output: once nobody is pending, the adjudicated value or the unanimous rating of
 /// those who rated; nothing while they disagree. Hybrid metrics follow.
 pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64) -> Result<(), AppError> {
-    let rows: Vec<(
-        i64,
-        Vec<f64>,
-        Option<f64>,
-        Option<String>,
-        bool,
-        f64,
-        String,
-        Option<String>,
-    )> = sqlx::query_as(
+    let rows: Vec<Settling> = sqlx::query_as(
         "SELECT qm.metric_id,
             ARRAY(SELECT g.value FROM ratings g JOIN assignments a ON a.id = g.assignment_id
-                  WHERE a.item_id = i.id AND a.status = 'done' AND g.metric_id = qm.metric_id),
-            d.value, u.display_name,
-            EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.status = 'pending'),
-            m.threshold, m.direction, m.scorer ->> 'rubric_id'
+                  WHERE a.item_id = i.id AND a.status = 'done' AND g.metric_id = qm.metric_id) AS rated,
+            d.value AS adjudicated, u.display_name AS judge,
+            EXISTS (SELECT 1 FROM assignments a WHERE a.item_id = i.id AND a.status = 'pending') AS pending,
+            m.threshold, m.direction, m.scorer ->> 'rubric_id' AS rubric
          FROM queue_items i
          JOIN queue_metrics qm ON qm.queue_id = i.queue_id
          JOIN metrics m ON m.id = qm.metric_id
@@ -263,7 +269,17 @@ pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64)
     .fetch_all(&mut *connection)
     .await
     .map_err(database)?;
-    for (metric_id, values, adjudicated, judge, pending, threshold, direction, rubric) in rows {
+    for Settling {
+        metric_id,
+        rated: values,
+        adjudicated,
+        judge,
+        pending,
+        threshold,
+        direction,
+        rubric,
+    } in rows
+    {
         let label = if pending && adjudicated.is_none() {
             None
         } else {

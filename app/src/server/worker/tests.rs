@@ -274,7 +274,7 @@ async fn a_retired_metric_stops_its_retries_and_cancels_its_job(pool: PgPool) {
         .await
         .unwrap();
     let queued = scoring_jobs::enqueue_in(
-        &mut *pool.acquire().await.unwrap(),
+        &mut pool.acquire().await.unwrap(),
         f.project,
         id,
         JobReason::Requested,
