@@ -89,8 +89,8 @@ pub async fn queue_report(project: String, id: i64) -> Result<QueueReportView, A
     let queue = db::queues::get(&caller.pool, project_id, id).await?;
     let mut agreements = Vec::new();
     for metric in db::ratings::queue_metrics(&caller.pool, id).await? {
-        let ratings = db::ratings::of_metric(&caller.pool, metric.metric_id, Some(id)).await?;
-        let adjudicated = db::ratings::adjudicated(&caller.pool, id, metric.metric_id).await?;
+        let ratings = db::adjudications::of_metric(&caller.pool, metric.metric_id, Some(id)).await?;
+        let adjudicated = db::adjudications::adjudicated(&caller.pool, id, metric.metric_id).await?;
         let info = RatedMetricInfo {
             metric_id: metric.metric_id,
             key: metric.key,
@@ -122,7 +122,7 @@ pub async fn metric_agreement(project: String, key: String) -> Result<Option<Agr
         return Ok(None);
     };
     let rubric = db::rubrics::get(&caller.pool, project_id, rubric_id).await?;
-    let ratings = db::ratings::of_metric(&caller.pool, metric.id, None).await?;
+    let ratings = db::adjudications::of_metric(&caller.pool, metric.id, None).await?;
     let info = RatedMetricInfo {
         metric_id: metric.id,
         key: metric.definition.key,
@@ -150,7 +150,7 @@ pub async fn adjudicate(
         .map_err(|_| AppError::invalid("value", "choose a level"))?;
     let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
     db::queues::get(&caller.pool, project_id, queue).await?;
-    db::ratings::adjudicate(&caller.pool, queue, item, metric, value, &note, caller.user.id).await?;
+    db::adjudications::adjudicate(&caller.pool, queue, item, metric, value, &note, caller.user.id).await?;
     tracing::info!(by = %caller.user.username, queue, item, metric, "adjudicated");
     Ok(())
 }

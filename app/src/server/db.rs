@@ -1,6 +1,7 @@
 //! Database access, one module per aggregate. Functions take a pool or transaction and domain
 //! types; they answer `AppError` so unique violations become field-level conflicts.
 
+pub mod adjudications;
 pub mod api_keys;
 pub mod endpoints;
 #[cfg(test)]

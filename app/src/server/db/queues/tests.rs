@@ -9,7 +9,7 @@ use crate::domain::metric::MetricInput;
 use crate::domain::rubric::{RubricDraft, RubricInput};
 use crate::domain::user::NewUser;
 use crate::server::db::fixture::{fixture, Fixture};
-use crate::server::db::{metrics, ratings, rubrics, users};
+use crate::server::db::{adjudications, metrics, ratings, rubrics, users};
 use serde_json::json;
 
 async fn annotator(pool: &PgPool, username: &str) -> i64 {
@@ -309,11 +309,11 @@ async fn ratings_are_blind_and_give_final_labels_when_annotators_agree_or_are_ad
     .fetch_one(&pool)
     .await
     .unwrap();
-    let error = ratings::adjudicate(&pool, queue, disputed, metric, 7.0, "", f.owner)
+    let error = adjudications::adjudicate(&pool, queue, disputed, metric, 7.0, "", f.owner)
         .await
         .unwrap_err();
     assert_eq!(error.field(), Some("value"));
-    ratings::adjudicate(&pool, queue, disputed, metric, 1.0, "off topic", f.owner)
+    adjudications::adjudicate(&pool, queue, disputed, metric, 1.0, "off topic", f.owner)
         .await
         .unwrap();
     let labels = scores(&pool, metric).await;
