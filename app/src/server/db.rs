@@ -9,6 +9,7 @@ pub mod fixture;
 pub mod hybrid;
 pub mod idempotency;
 pub mod metric_history;
+pub mod metric_refs;
 pub mod metrics;
 pub mod output_browse;
 pub mod outputs;

@@ -173,6 +173,7 @@ pub async fn insert_in(
 ) -> Result<i64, AppError> {
     use sqlx::Row;
     let owner = owner_id(connection, &definition.owner).await?;
+    super::metric_refs::check(connection, project_id, &definition.scorer).await?;
     let sql = format!(
         "INSERT INTO metrics (project_id, key, {}) VALUES ($1, $2, {}) RETURNING id",
         FIELDS.join(", "),
@@ -235,6 +236,7 @@ pub async fn update_in(
         return Ok(current.id);
     }
     let owner = owner_id(connection, &definition.owner).await?;
+    super::metric_refs::check(connection, project_id, &definition.scorer).await?;
     let assignments: Vec<String> = FIELDS
         .iter()
         .zip(placeholders(2))

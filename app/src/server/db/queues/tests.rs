@@ -184,9 +184,25 @@ async fn bad_queues_are_refused_on_their_field_and_store_nothing(pool: PgPool) {
         scorer: r#"{"kind": "human", "rubric_id": 999}"#.into(),
         ..crate::domain::metric::tests::input()
     };
+    // A metric cannot be saved with a rubric the project lacks; a rubric gone since is
+    // refused by the queue.
+    let refused = metrics::insert(&pool, f.project, &stranger.parse().unwrap(), f.owner)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.field(), Some("scorer"));
+    let stranger = MetricInput {
+        scorer: r#"{"kind": "human"}"#.into(),
+        ..stranger
+    };
     metrics::insert(&pool, f.project, &stranger.parse().unwrap(), f.owner)
         .await
         .unwrap();
+    sqlx::query(
+        r#"UPDATE metrics SET scorer = '{"kind": "human", "rubric_id": 999}' WHERE key = 'stranger'"#,
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     let cases = [
         (
             QueueInput {
@@ -402,6 +418,19 @@ async fn failed_samples_and_hybrid_scores_build_on_automated_metrics(pool: PgPoo
                 .into(),
         ..crate::domain::metric::tests::input()
     };
+    let wrong = MetricInput {
+        key: "wrong-hybrid".into(),
+        scorer: r#"{"kind": "hybrid", "human": "no-delve", "automated": "helpfulness"}"#.into(),
+        ..hybrid.clone()
+    };
+    let refused = metrics::insert(&pool, f.project, &wrong.parse().unwrap(), f.owner)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.field(), Some("scorer"));
+    assert!(
+        refused.message().contains("'no-delve' is not a human metric"),
+        "{refused:?}"
+    );
     let hybrid = metrics::insert(&pool, f.project, &hybrid.parse().unwrap(), f.owner)
         .await
         .unwrap()
