@@ -15,3 +15,9 @@ pub fn number_param(name: &'static str) -> impl Fn() -> i64 + Copy + Send + Sync
             .unwrap_or_default()
     }
 }
+
+/// The route parameter `name` as text (empty when missing).
+pub fn text_param(name: &'static str) -> impl Fn() -> String + Copy + Send + Sync + 'static {
+    let params = use_params_map();
+    move || params.read().get(name).unwrap_or_default()
+}

@@ -6,6 +6,7 @@
 
 use crate::api::annotate::{my_queues, rate_item, skip_item, work_item};
 use crate::components::outcome::loaded;
+use crate::components::params::number_param;
 use crate::domain::annotation::work::{WorkItem, Workspace};
 use crate::domain::rubric::level_for_key;
 use crate::pages::queues::{ProgressBar, QueueTable};
@@ -27,7 +28,7 @@ pub fn MyQueuesPage() -> impl IntoView {
 /// `/annotate/:queue`: the workspace.
 #[component]
 pub fn AnnotatePage() -> impl IntoView {
-    let queue = crate::components::params::number_param("queue");
+    let queue = number_param("queue");
     // None: the first pending item (resume where the annotator left off).
     let position = RwSignal::new(None::<i64>);
     let reload = RwSignal::new(0u32);

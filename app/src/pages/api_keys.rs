@@ -3,18 +3,17 @@
 use crate::api::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::components::forms::{last_error, FormError, TextField};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::api_key::ApiKeyView;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/projects/:slug/api-keys`; admins and owners only (the server refuses everyone else).
 #[component]
 pub fn ApiKeysPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let create = ServerAction::<CreateApiKey>::new();
     let revoke = ServerAction::<RevokeApiKey>::new();
     let keys = Resource::new(

@@ -3,19 +3,18 @@
 use crate::api::scoring::{get_endpoints, SaveEndpoints};
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::endpoint::{EndpointView, EndpointsView};
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/projects/:slug/endpoints`; admins and owners only.
 #[component]
 pub fn EndpointsPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let save = ServerAction::<SaveEndpoints>::new();
     let endpoints = Resource::new(
         move || (project(), save.version().get()),

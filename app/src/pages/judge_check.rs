@@ -3,18 +3,18 @@
 
 use crate::api::judge_checks::check_judge;
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::judge_check::JudgeCheck;
 use crate::domain::stats::{show, Coefficient};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/projects/:slug/judge-check?human=…&automated=…&bias_level=…`.
 #[component]
 pub fn JudgeCheckPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let get = move |name: &str| query.read().get(name).unwrap_or_default();
     let page = Resource::new(
         move || (project(), get("human"), get("automated"), get("bias_level")),

@@ -6,6 +6,7 @@ use crate::api::scoring::StartScoringJob;
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::{MetricChange, MetricView};
 use crate::domain::role::Access;
@@ -15,14 +16,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/projects/:slug/metrics/:key`.
 #[component]
 pub fn MetricPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
-    let key = move || params.read().get("key").unwrap_or_default();
+    let project = text_param("slug");
+    let key = text_param("key");
     let activate = ServerAction::<ActivateMetric>::new();
     let retire = ServerAction::<RetireMetric>::new();
     let start = ServerAction::<StartScoringJob>::new();

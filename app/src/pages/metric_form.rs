@@ -5,6 +5,7 @@ use crate::api::metrics::{get_metric, CreateMetric, UpdateMetric};
 use crate::components::fields::{options, ChoiceField, InputField, TextAreaField};
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, Paradigm, Stage};
 use crate::domain::metric::scorer::ScorerSpec;
 use crate::domain::metric::MetricInput;
@@ -15,13 +16,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 /// `/projects/:slug/metrics/new`: a blank form with sensible defaults.
 #[component]
 pub fn NewMetricPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let session = expect_context::<SessionContext>();
     let people = Resource::new(|| (), |_| list_people());
     let create = ServerAction::<CreateMetric>::new();
@@ -69,9 +69,8 @@ pub fn NewMetricPage() -> impl IntoView {
 /// `/projects/:slug/metrics/:key/edit`: the stored definition, editable.
 #[component]
 pub fn EditMetricPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
-    let key = move || params.read().get("key").unwrap_or_default();
+    let project = text_param("slug");
+    let key = text_param("key");
     let detail = Resource::new(
         move || (project(), key()),
         |(project, key)| async move {

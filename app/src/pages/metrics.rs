@@ -4,6 +4,7 @@ use crate::api::metric_io::list_people;
 use crate::api::metrics::list_metrics;
 use crate::components::for_role::ForRole;
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::metric::filter::MetricFilter;
 use crate::domain::metric::kinds::{Cadence, Category, Stage, Status};
 use crate::domain::metric::MetricView;
@@ -11,14 +12,13 @@ use crate::domain::role::Access;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// The filterable metric list; the filters live in the address, so a filtered view can be shared.
 #[component]
 pub fn MetricsPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let filter = move || {
         let query = query.read();
         let get = |name: &str| query.get(name).unwrap_or_default();

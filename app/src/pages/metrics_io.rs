@@ -3,19 +3,18 @@
 
 use crate::api::metric_io::{export_metrics, ApplyImport, PreviewImport};
 use crate::components::for_role::ForRole;
+use crate::components::params::text_param;
 use crate::domain::metric::document::{ImportPlan, PlannedChange};
 use crate::domain::role::Access;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/projects/:slug/metrics-as-code`.
 #[component]
 pub fn MetricsIoPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let format = RwSignal::new("yaml".to_owned());
     let exported = Action::new(move |format: &String| export_metrics(project(), format.clone()));
     let text = RwSignal::new(String::new());

@@ -3,17 +3,16 @@
 
 use crate::api::outputs::get_output;
 use crate::components::outcome::loaded;
+use crate::components::params::{number_param, text_param};
 use crate::domain::output_browse::{OutputDetail, ScoreView, Turn, Verdict};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/projects/:slug/outputs/:id`.
 #[component]
 pub fn OutputPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
-    let id = crate::components::params::number_param("id");
+    let project = text_param("slug");
+    let id = number_param("id");
     let detail = Resource::new(move || (project(), id()), |(project, id)| get_output(project, id));
     view! {
         {loaded(detail, move |output| {

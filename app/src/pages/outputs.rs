@@ -2,18 +2,18 @@
 
 use crate::api::outputs::list_outputs;
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::output_browse::{OutputFilter, OutputRow, Verdict};
 use crate::pages::metrics::{names, FilterSelect};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/projects/:slug/outputs`; the filters live in the address.
 #[component]
 pub fn OutputsPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let filter = move || {
         let query = query.read();
         let get = |name: &str| query.get(name).unwrap_or_default();

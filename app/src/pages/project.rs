@@ -7,6 +7,7 @@ use crate::api::projects::get_project;
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::metric::catalogue::TemplateSummary;
 use crate::domain::metric::kinds::Status;
 use crate::domain::role::Access;
@@ -15,13 +16,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::use_navigate;
 
 /// The project named by the `:slug` in the address.
 #[component]
 pub fn ProjectPage() -> impl IntoView {
-    let params = use_params_map();
-    let slug = move || params.read().get("slug").unwrap_or_default();
+    let slug = text_param("slug");
     let add = ServerAction::<AddTemplate>::new();
     let navigate = use_navigate();
     Effect::new(move |_| {

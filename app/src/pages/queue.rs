@@ -6,6 +6,7 @@ use crate::api::metrics::{retirement_queue, ChangeOwner, ExtendReview, RetireMet
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::metric::review::{self, QueueItem};
 use crate::domain::role::Access;
 use crate::domain::user::Person;
@@ -14,13 +15,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/queue` (every project) and `/projects/:slug/queue`.
 #[component]
 pub fn QueuePage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let query = use_query_map();
     let quiet_days = move || {
         query

@@ -4,6 +4,7 @@
 use crate::api::queues::{queue_report, Adjudicate};
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::{number_param, text_param};
 use crate::domain::annotation::agreement::{Agreement, Disagreement};
 use crate::domain::rubric::label_of;
 use crate::domain::stats::show;
@@ -12,14 +13,12 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/projects/:slug/queues/:id`.
 #[component]
 pub fn QueueReportPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
-    let id = crate::components::params::number_param("id");
+    let project = text_param("slug");
+    let id = number_param("id");
     let adjudicate = ServerAction::<Adjudicate>::new();
     let report = Resource::new(
         move || (project(), id(), adjudicate.version().get()),

@@ -5,6 +5,7 @@ use crate::components::fields::{ChoiceField, InputField};
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::annotation::queue::SamplingKind;
 use crate::domain::annotation::work::{Progress, QueueSummary};
 use crate::domain::role::Access;
@@ -12,13 +13,11 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 /// `/projects/:slug/queues`; staff only (the server refuses annotators).
 #[component]
 pub fn QueuesPage() -> impl IntoView {
-    let params = use_params_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let create = ServerAction::<CreateQueue>::new();
     let queues = Resource::new(
         move || (project(), create.version().get()),

@@ -6,20 +6,20 @@ use crate::components::fields::{ChoiceField, InputField, TextAreaField};
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
+use crate::components::params::text_param;
 use crate::domain::role::Access;
 use crate::domain::rubric::{levels_text, RubricView, Scale};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::hooks::use_query_map;
 
 /// `/projects/:slug/rubrics` (`?edit=<id>` fills the form with that rubric).
 #[component]
 pub fn RubricsPage() -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
-    let project = move || params.read().get("slug").unwrap_or_default();
+    let project = text_param("slug");
     let editing = move || query.read().get("edit").and_then(|id| id.parse::<i64>().ok());
     let save = ServerAction::<SaveRubric>::new();
     let rubrics = Resource::new(
