@@ -240,6 +240,16 @@ pub async fn list(
     project_id: Option<i64>,
     annotator: Option<i64>,
 ) -> Result<Vec<QueueSummary>, AppError> {
+    select(pool, project_id, annotator, None).await
+}
+
+/// Queues with progress, narrowed as [`list`] says and, when given, to queue `only`.
+async fn select(
+    pool: &PgPool,
+    project_id: Option<i64>,
+    annotator: Option<i64>,
+    only: Option<i64>,
+) -> Result<Vec<QueueSummary>, AppError> {
     let rows: Vec<SummaryRow> = sqlx::query_as(
         "SELECT q.id, p.slug AS project, q.name, q.sampling, q.overlap, q.due_date,
             (SELECT count(*) FROM queue_items i WHERE i.queue_id = q.id) AS items,
@@ -252,12 +262,13 @@ pub async fn list(
          JOIN projects p ON p.id = q.project_id
          LEFT JOIN queue_items i ON i.queue_id = q.id
          LEFT JOIN assignments a ON a.item_id = i.id AND ($2::int8 IS NULL OR a.annotator_id = $2)
-         WHERE ($1::int8 IS NULL OR q.project_id = $1)
+         WHERE ($1::int8 IS NULL OR q.project_id = $1) AND ($3::int8 IS NULL OR q.id = $3)
            AND ($2::int8 IS NULL OR EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2))
          GROUP BY q.id, p.slug ORDER BY q.due_date NULLS LAST, q.id",
     )
     .bind(project_id)
     .bind(annotator)
+    .bind(only)
     .fetch_all(pool)
     .await
     .map_err(database)?;
@@ -283,10 +294,17 @@ pub async fn list(
 
 /// One queue of the project with everyone's progress, or 404.
 pub async fn get(pool: &PgPool, project_id: i64, id: i64) -> Result<QueueSummary, AppError> {
-    list(pool, Some(project_id), None)
+    select(pool, Some(project_id), None, Some(id))
         .await?
-        .into_iter()
-        .find(|q| q.id == id)
+        .pop()
+        .ok_or_else(|| AppError::NotFound(format!("queue {id}")))
+}
+
+/// One queue with `annotator`'s own progress, or 404 when they are not assigned to it.
+pub async fn get_for_annotator(pool: &PgPool, id: i64, annotator: i64) -> Result<QueueSummary, AppError> {
+    select(pool, None, Some(annotator), Some(id))
+        .await?
+        .pop()
         .ok_or_else(|| AppError::NotFound(format!("queue {id}")))
 }
 

@@ -94,11 +94,7 @@ pub async fn work_item(
                 position.unwrap_or_default()
             )));
         }
-        let summary = super::queues::list(pool, None, Some(annotator))
-            .await?
-            .into_iter()
-            .find(|q| q.id == queue_id)
-            .ok_or_else(|| AppError::NotFound(format!("queue {queue_id}")))?;
+        let summary = super::queues::get_for_annotator(pool, queue_id, annotator).await?;
         return Ok(Workspace::Finished {
             queue_name: summary.name,
             progress: summary.progress,
