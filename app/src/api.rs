@@ -1,9 +1,12 @@
-//! Server functions, one file per resource. Each starts with `auth::require` (or
-//! `auth::public` for the few anonymous callers may use) and is otherwise thin.
+//! Server functions, one file per resource. Each starts with `auth::require_project` (anything
+//! that concerns one project), `auth::require_queue` (an annotator's own queue),
+//! `auth::require` (users, creating a project, the caller's own lists) or `auth::public` (the
+//! few anonymous callers may use), and is otherwise thin.
 
 pub mod annotate;
 pub mod api_keys;
 pub mod judge_checks;
+pub mod members;
 pub mod metric_io;
 pub mod metrics;
 pub mod outputs;

@@ -1,11 +1,13 @@
 //! Validated types and pure logic shared by the browser and the server.
 
+pub mod actor;
 pub mod annotation;
 pub mod api_key;
 pub mod choice;
 pub mod endpoint;
 pub mod hybrid;
 pub mod judge_check;
+pub mod membership;
 pub mod metric;
 pub mod money;
 pub mod output;

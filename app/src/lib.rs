@@ -18,6 +18,7 @@ use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
 use pages::endpoints::EndpointsPage;
 use pages::judge_check::JudgeCheckPage;
+use pages::members::MembersPage;
 use pages::metric::MetricPage;
 use pages::metric_form::{EditMetricPage, NewMetricPage};
 use pages::metrics::MetricsPage;
@@ -86,6 +87,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/queues") view=QueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/queues/:id") view=QueueReportPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/judge-check") view=JudgeCheckPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate") view=MyQueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate/:queue") view=AnnotatePage ssr=SsrMode::Async/>
                 </Routes>

@@ -6,6 +6,7 @@ pub mod endpoints;
 pub mod home;
 pub mod judge_check;
 pub mod login;
+pub mod members;
 pub mod metric;
 pub mod metric_form;
 pub mod metrics;

@@ -1,6 +1,8 @@
 //! The browser's view of the session: sign-in and sign-out actions and the current user.
 
+use crate::api::members::my_memberships;
 use crate::api::session::{current_user, Login, Logout};
+use crate::domain::membership::Membership;
 use crate::domain::user::UserView;
 use crate::error::AppError;
 use leptos::prelude::*;
@@ -13,18 +15,25 @@ pub struct SessionContext {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub user: Resource<Result<Option<UserView>, AppError>>,
+    /// The projects the user belongs to and their role in each (an error when signed out).
+    pub memberships: Resource<Result<Vec<Membership>, AppError>>,
 }
 
 impl SessionContext {
-    /// Creates the context; the current user is refetched after every sign-in and sign-out.
+    /// Creates the context; the current user and their memberships are refetched after every
+    /// sign-in and sign-out.
     pub fn provide() -> Self {
         let login = ServerAction::<Login>::new();
         let logout = ServerAction::<Logout>::new();
-        let user = Resource::new(
-            move || (login.version().get(), logout.version().get()),
-            |_| current_user(),
-        );
-        let context = Self { login, logout, user };
+        let versions = move || (login.version().get(), logout.version().get());
+        let user = Resource::new(versions, |_| current_user());
+        let memberships = Resource::new(versions, |_| my_memberships());
+        let context = Self {
+            login,
+            logout,
+            user,
+            memberships,
+        };
         provide_context(context);
         context
     }

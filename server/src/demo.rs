@@ -1,6 +1,8 @@
-//! Demo data: one user per role and a demo project. Safe to run again: what exists is kept.
+//! Demo data: one user per role and two projects with different owners. Safe to run again: what
+//! exists is kept.
 
 use app::domain::metric::catalogue;
+use app::domain::membership::ProjectRole;
 use app::domain::metric::kinds::Status;
 use app::domain::output;
 use app::domain::project::NewProject;
@@ -12,17 +14,44 @@ use sqlx::PgPool;
 /// The password of every demo user.
 pub const DEMO_PASSWORD: &str = "vernier-demo";
 
-/// The demo users: username, display name, role.
-pub const DEMO_USERS: [(&str, &str, &str); 4] = [
+/// The demo users: username, display name, global role.
+pub const DEMO_USERS: [(&str, &str, &str); 6] = [
     ("admin", "Ada Admin", "admin"),
     ("owner", "Otto Owner", "owner"),
     ("manager", "Mia Manager", "manager"),
     ("annotator", "Anna Annotator", "annotator"),
+    ("viewer", "Vic Viewer", "viewer"),
+    ("lena", "Lena Legal", "owner"),
+];
+
+/// The demo projects: name, slug, description, purpose, and the members besides the creator
+/// (the first username, who becomes the owner). Otto owns the support bot and cannot see the
+/// legal assistant; Lena owns the legal assistant; Mia manages both.
+const DEMO_PROJECTS: [(&str, &str, &str, &str, &[(&str, ProjectRole)]); 2] = [
+    (
+        "Support bot — DACH",
+        "support-bot-dach",
+        "German-language customer support chatbot for Germany, Austria and Switzerland.",
+        "Answer support tickets in the customer's language, citing the help centre.",
+        &[
+            ("owner", ProjectRole::Owner),
+            ("manager", ProjectRole::Manager),
+            ("annotator", ProjectRole::Annotator),
+            ("viewer", ProjectRole::Viewer),
+        ],
+    ),
+    (
+        "Legal assistant",
+        "legal-assistant",
+        "Drafts first answers to contract questions for the in-house legal team.",
+        "Answer contract questions correctly and say when a lawyer must look.",
+        &[("lena", ProjectRole::Owner), ("manager", ProjectRole::Manager)],
+    ),
 ];
 
 /// Creates what is missing of the demo data.
 pub async fn seed(pool: &PgPool) -> Result<(), AppError> {
-    let mut owner_id = None;
+    let mut ids = std::collections::HashMap::new();
     for (username, display_name, role) in DEMO_USERS {
         let user = NewUser::parse(username, display_name, DEMO_PASSWORD, role)?;
         let id = match db::users::find_credentials(pool, username).await? {
@@ -32,18 +61,21 @@ pub async fn seed(pool: &PgPool) -> Result<(), AppError> {
                 db::users::insert(pool, &user, &hash).await?.id
             }
         };
-        if role == "owner" {
-            owner_id = Some(id);
-        }
+        ids.insert(username, id);
     }
-    let project = NewProject::parse(
-        "Support bot — DACH",
-        "support-bot-dach",
-        "German-language customer support chatbot for Germany, Austria and Switzerland.",
-        "Answer support tickets in the customer's language, citing the help centre.",
-    )?;
-    if db::projects::find_by_slug(pool, &project.slug).await?.is_none() {
-        db::projects::insert(pool, &project, owner_id.unwrap_or_default()).await?;
+    for (name, slug, description, purpose, members) in DEMO_PROJECTS {
+        if db::projects::find_by_slug(pool, slug).await?.is_some() {
+            continue;
+        }
+        let project = NewProject::parse(name, slug, description, purpose)?;
+        let Some(((creator, _), others)) = members.split_first() else {
+            continue;
+        };
+        let creator = ids[creator];
+        let created = db::projects::insert(pool, &project, creator).await?;
+        for (username, role) in others {
+            db::members::add(pool, created.id, username, *role, creator).await?;
+        }
     }
     Ok(())
 }
@@ -162,8 +194,22 @@ mod tests {
     async fn seeding_twice_keeps_one_of_everything(pool: PgPool) {
         seed(&pool).await.unwrap();
         seed(&pool).await.unwrap();
-        assert_eq!(db::users::list(&pool).await.unwrap().len(), 4);
-        assert_eq!(db::projects::list(&pool).await.unwrap().len(), 1);
+        assert_eq!(db::users::list(&pool).await.unwrap().len(), 6);
+        let projects = db::projects::list(&pool).await.unwrap();
+        assert_eq!(projects.len(), 2);
+        let owners: Vec<(String, String)> = projects
+            .iter()
+            .map(|p| (p.slug.clone(), p.created_by.clone()))
+            .collect();
+        assert_eq!(
+            owners,
+            [
+                ("legal-assistant".to_owned(), "Lena Legal".to_owned()),
+                ("support-bot-dach".to_owned(), "Otto Owner".to_owned())
+            ]
+        );
+        let support = projects.iter().find(|p| p.slug == "support-bot-dach").unwrap();
+        assert_eq!(db::members::list(&pool, support.id).await.unwrap().len(), 4);
         let (admin, hash) = db::users::find_credentials(&pool, "admin")
             .await
             .unwrap()

@@ -1,5 +1,6 @@
 //! The annotator's workspace. Anyone signed in may call these, but only on queues they are
-//! assigned to; answers hold the caller's own ratings and nobody else's.
+//! assigned to in projects they still belong to; answers hold the caller's own ratings and
+//! nobody else's.
 
 use crate::domain::annotation::work::{QueueSummary, Workspace};
 use crate::error::AppError;
@@ -22,8 +23,7 @@ pub async fn my_queues() -> Result<Vec<QueueSummary>, AppError> {
 /// The caller's item at `position`, or the first one pending.
 #[server(endpoint = "work_item")]
 pub async fn work_item(queue: i64, position: Option<i64>) -> Result<Workspace, AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
-    db::queues::require_annotator(&caller.pool, queue, caller.user.id).await?;
+    let caller = auth::require_queue(queue).await?;
     db::ratings::work_item(&caller.pool, queue, caller.user.id, position).await
 }
 
@@ -35,8 +35,7 @@ pub async fn rate_item(
     ratings: Vec<(i64, f64)>,
     comment: String,
 ) -> Result<(), AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
-    db::queues::require_annotator(&caller.pool, queue, caller.user.id).await?;
+    let caller = auth::require_queue(queue).await?;
     crate::domain::text::bounded("comment", &comment, 0, 2_000)?;
     db::ratings::rate(
         &caller.pool,
@@ -52,8 +51,7 @@ pub async fn rate_item(
 /// Skips the caller's item.
 #[server(endpoint = "skip_item", input = Json)]
 pub async fn skip_item(queue: i64, assignment: i64, comment: String) -> Result<(), AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
-    db::queues::require_annotator(&caller.pool, queue, caller.user.id).await?;
+    let caller = auth::require_queue(queue).await?;
     crate::domain::text::bounded("comment", &comment, 0, 2_000)?;
     db::ratings::skip(&caller.pool, queue, caller.user.id, assignment, &comment).await
 }

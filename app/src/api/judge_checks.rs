@@ -10,7 +10,7 @@ use crate::{
     domain::{
         judge_check::{judge_check as check, parse_bias_level},
         metric::scorer::ScorerSpec,
-        role::Access,
+        membership::ProjectAccess,
     },
     server::{auth, db},
 };
@@ -32,9 +32,9 @@ pub async fn check_judge(
     automated: String,
     bias_level: String,
 ) -> Result<JudgeCheckData, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
     let level = parse_bias_level(&bias_level)?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let project_id = caller.project_id;
     let metrics = db::metrics::list(&caller.pool, Some(project_id), &Default::default()).await?;
     let pick = |keep: fn(&ScorerSpec) -> bool| -> Vec<(String, String)> {
         metrics

@@ -10,6 +10,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     domain::metric::{catalogue, document},
+    domain::membership::ProjectAccess,
     domain::role::Access,
     server::{auth, db},
 };
@@ -17,27 +18,25 @@ use crate::{
 /// A project's metric definitions as YAML or JSON text.
 #[server(endpoint = "export_metrics")]
 pub async fn export_metrics(project: String, format: String) -> Result<String, AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
     let format = document::Format::parse(&format)?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metrics = db::metrics::list(&caller.pool, Some(project_id), &Default::default()).await?;
+    let metrics = db::metrics::list(&caller.pool, Some(caller.project_id), &Default::default()).await?;
     document::write_file(format, &document::file_of(project.trim(), &metrics))
 }
 
 /// What importing `text` would change, with every error by item and field. Changes nothing.
 #[server(endpoint = "preview_import")]
 pub async fn preview_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    plan_import(&caller.pool, &project, &format, &text)
-        .await
-        .map(|(_, plan)| plan)
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    plan_import(&caller.pool, caller.project_id, &format, &text).await
 }
 
 /// Imports `text`: creates or updates each metric by key, all or nothing.
 #[server(endpoint = "apply_import")]
 pub async fn apply_import(project: String, format: String, text: String) -> Result<ImportPlan, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let (project_id, plan) = plan_import(&caller.pool, &project, &format, &text).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    let project_id = caller.project_id;
+    let plan = plan_import(&caller.pool, project_id, &format, &text).await?;
     if let Some(first) = plan.errors.first() {
         return Err(AppError::invalid(
             "file",
@@ -77,15 +76,14 @@ pub async fn apply_import(project: String, format: String, text: String) -> Resu
 #[cfg(feature = "ssr")]
 async fn plan_import(
     pool: &sqlx::PgPool,
-    project: &str,
+    project_id: i64,
     format: &str,
     text: &str,
-) -> Result<(i64, ImportPlan), AppError> {
+) -> Result<ImportPlan, AppError> {
     if text.len() > 2 * 1024 * 1024 {
         return Err(AppError::invalid("file", "is larger than 2 MiB"));
     }
     let format = document::Format::parse(format)?;
-    let project_id = db::projects::id_by_slug(pool, project).await?;
     let file = document::read_file(format, text)?;
     let existing = db::metrics::list(pool, Some(project_id), &Default::default()).await?;
     let mut plan = document::plan(&file, &existing);
@@ -105,7 +103,7 @@ async fn plan_import(
     }
     (plan.items, plan.definitions) = kept.into_iter().unzip();
     plan.errors.sort_by_key(|error| error.index);
-    Ok((project_id, plan))
+    Ok(plan)
 }
 
 /// The starter catalogue.
@@ -121,10 +119,10 @@ pub async fn metric_templates() -> Result<Vec<TemplateSummary>, AppError> {
 /// Adds a catalogue template to a project as a draft owned by the caller.
 #[server(endpoint = "add_template")]
 pub async fn add_template(project: String, template: String) -> Result<MetricView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     let template = catalogue::template(template.trim())
         .ok_or_else(|| AppError::invalid("template", "is not in the catalogue"))?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let project_id = caller.project_id;
     let review = chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
     let definition = template.to_input(&caller.user.username, review).parse()?;
     db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await

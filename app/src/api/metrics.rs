@@ -1,4 +1,5 @@
-//! Metrics: everyone signed in reads them; admins and owners create, edit and retire them.
+//! Metrics: a project's viewers, managers and owners read them; its owners create, edit and
+//! retire them.
 
 use crate::domain::metric::filter::MetricFilter;
 use crate::domain::metric::review::QueueItem;
@@ -9,6 +10,7 @@ use leptos::prelude::*;
 #[cfg(feature = "ssr")]
 use crate::{
     domain::metric::{kinds::Status, parse_date, review, MetricDefinition},
+    domain::membership::ProjectAccess,
     domain::role::Access,
     server::{auth, db},
 };
@@ -16,17 +18,15 @@ use crate::{
 /// The metrics of a project that pass the filter.
 #[server(endpoint = "list_metrics")]
 pub async fn list_metrics(project: String, filter: MetricFilter) -> Result<Vec<MetricView>, AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    db::metrics::list(&caller.pool, Some(project_id), &filter.parse()?).await
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
+    db::metrics::list(&caller.pool, Some(caller.project_id), &filter.parse()?).await
 }
 
 /// One metric with its change history.
 #[server(endpoint = "get_metric")]
 pub async fn get_metric(project: String, key: String) -> Result<MetricDetail, AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
+    let metric = db::metrics::get(&caller.pool, caller.project_id, &key).await?;
     let history = db::metric_history::list(&caller.pool, metric.id).await?;
     Ok(MetricDetail { metric, history })
 }
@@ -34,19 +34,17 @@ pub async fn get_metric(project: String, key: String) -> Result<MetricDetail, Ap
 /// Creates a metric (as a draft).
 #[server(endpoint = "create_metric")]
 pub async fn create_metric(project: String, input: MetricInput) -> Result<MetricView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
-    db::metrics::insert(&caller.pool, project_id, &input.parse()?, caller.user.id).await
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    db::metrics::insert(&caller.pool, caller.project_id, &input.parse()?, caller.user.id).await
 }
 
 /// Replaces a metric's definition; every changed field is recorded.
 #[server(endpoint = "update_metric")]
 pub async fn update_metric(project: String, key: String, input: MetricInput) -> Result<MetricView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     db::metrics::update(
         &caller.pool,
-        project_id,
+        caller.project_id,
         key.trim(),
         &input.parse()?,
         caller.user.id,
@@ -68,9 +66,8 @@ pub async fn retire_metric(project: String, key: String, reason: String) -> Resu
 
 #[cfg(feature = "ssr")]
 async fn set_status(project: &str, key: &str, next: Status, reason: &str) -> Result<MetricView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
-    db::metrics::set_status(&caller.pool, project_id, key.trim(), next, reason, caller.user.id).await
+    let caller = auth::require_project(project, ProjectAccess::Edit).await?;
+    db::metrics::set_status(&caller.pool, caller.project_id, key.trim(), next, reason, caller.user.id).await
 }
 
 /// Moves a metric's review date (one click from the retirement queue).
@@ -114,31 +111,53 @@ async fn edit(
     key: &str,
     change: impl FnOnce(&mut MetricDefinition) -> Result<(), AppError>,
 ) -> Result<MetricView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, project).await?;
-    let current = db::metrics::get(&caller.pool, project_id, key).await?;
+    let caller = auth::require_project(project, ProjectAccess::Edit).await?;
+    let current = db::metrics::get(&caller.pool, caller.project_id, key).await?;
     let mut definition = current.definition;
     change(&mut definition)?;
-    db::metrics::update(&caller.pool, project_id, key.trim(), &definition, caller.user.id).await
+    db::metrics::update(&caller.pool, caller.project_id, key.trim(), &definition, caller.user.id).await
 }
 
-/// Metrics that must justify themselves now, in one project (a slug) or all (empty): review
-/// overdue, retirement close, or no failing score in `quiet_days` days.
+/// Metrics that must justify themselves now, in one project (a slug) or in every project the
+/// caller reads (empty): review overdue, retirement close, or no failing score in `quiet_days`
+/// days.
 #[server(endpoint = "retirement_queue")]
 pub async fn retirement_queue(project: String, quiet_days: i64) -> Result<Vec<QueueItem>, AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
     let quiet_days = review::parse_quiet_days(quiet_days)?;
-    let project_id = match project.trim() {
-        "" => None,
-        slug => Some(db::projects::id_by_slug(&caller.pool, slug).await?),
+    let (pool, projects) = match project.trim() {
+        "" => {
+            let caller = auth::require(Access::SignedIn).await?;
+            let readable = readable_projects(&caller).await?;
+            (caller.pool, readable)
+        }
+        slug => {
+            let caller = auth::require_project(slug, ProjectAccess::Read).await?;
+            (caller.pool, Some(vec![caller.project_id]))
+        }
     };
-    let quiet = db::metrics::quiet(&caller.pool, project_id, quiet_days).await?;
+    let quiet = db::metrics::quiet(&pool, projects.as_deref(), quiet_days).await?;
     let today = chrono::Utc::now().date_naive();
-    let candidates = db::metrics::queue_candidates(&caller.pool, project_id, today, &quiet).await?;
+    let candidates = db::metrics::queue_candidates(&pool, projects.as_deref(), today, &quiet).await?;
     let context = review::QueueContext {
         today,
         quiet: quiet.into_iter().collect(),
         quiet_days,
     };
     Ok(review::queue(candidates, &context))
+}
+
+/// The ids of the projects whose metrics the caller reads; `None` for admins (every project).
+#[cfg(feature = "ssr")]
+async fn readable_projects(caller: &auth::Authorized) -> Result<Option<Vec<i64>>, AppError> {
+    if caller.user.role.is_admin() {
+        return Ok(None);
+    }
+    let listed = db::projects::list_for_member(&caller.pool, caller.user.id).await?;
+    Ok(Some(
+        listed
+            .into_iter()
+            .filter(|listing| ProjectAccess::Read.allows(listing.role))
+            .map(|listing| listing.project.id)
+            .collect(),
+    ))
 }

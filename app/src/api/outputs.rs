@@ -1,4 +1,5 @@
-//! Browsing stored outputs: everyone but annotators (who see only their queues).
+//! Browsing stored outputs: a project's managers and owners (viewers read metrics and
+//! dashboards, annotators only their queues).
 
 use crate::domain::output_browse::{OutputDetail, OutputFilter, OutputPage};
 use crate::error::AppError;
@@ -6,7 +7,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{metric::filter::ParsedFilter, role::Access},
+    domain::{metric::filter::ParsedFilter, membership::ProjectAccess},
     server::{auth, db},
 };
 
@@ -16,8 +17,8 @@ pub async fn list_outputs(
     project: String,
     #[server(default)] filter: OutputFilter,
 ) -> Result<OutputPage, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     let parsed = filter.parse()?;
     let (rows, next_before) = db::output_browse::list(&caller.pool, project_id, &parsed).await?;
     let metrics = db::metrics::list(&caller.pool, Some(project_id), &ParsedFilter::default())
@@ -36,7 +37,7 @@ pub async fn list_outputs(
 /// One output with its conversation, metadata and scores.
 #[server(endpoint = "get_output")]
 pub async fn get_output(project: String, id: i64) -> Result<OutputDetail, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     db::output_browse::detail(&caller.pool, project_id, id).await
 }

@@ -1,32 +1,47 @@
-//! Projects: everyone signed in reads them; admins and owners create them.
+//! Projects: each caller sees the projects they belong to (admins: every one); admins and
+//! users whose global role is owner create them, and become their first owner.
 
-use crate::domain::project::ProjectView;
+use crate::domain::project::{ProjectListing, ProjectView};
 use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{project::NewProject, role::Access},
+    domain::{
+        membership::{ProjectAccess, ProjectRole},
+        project::NewProject,
+        role::Access,
+    },
     server::{auth, db},
 };
 
-/// Every project.
+/// The caller's projects with their role in each; admins see every project, as owners.
 #[server(endpoint = "list_projects")]
-pub async fn list_projects() -> Result<Vec<ProjectView>, AppError> {
+pub async fn list_projects() -> Result<Vec<ProjectListing>, AppError> {
     let caller = auth::require(Access::SignedIn).await?;
-    db::projects::list(&caller.pool).await
+    if !caller.user.role.is_admin() {
+        return db::projects::list_for_member(&caller.pool, caller.user.id).await;
+    }
+    let every = db::projects::list(&caller.pool).await?;
+    Ok(every
+        .into_iter()
+        .map(|project| ProjectListing {
+            project,
+            role: ProjectRole::Owner,
+        })
+        .collect())
 }
 
-/// One project by its slug.
+/// One project by its slug, for its viewers, managers and owners.
 #[server(endpoint = "get_project")]
 pub async fn get_project(slug: String) -> Result<ProjectView, AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
-    db::projects::find_by_slug(&caller.pool, slug.trim())
+    let caller = auth::require_project(&slug, ProjectAccess::Read).await?;
+    db::projects::find_by_id(&caller.pool, caller.project_id)
         .await?
-        .ok_or_else(|| AppError::NotFound(format!("Project '{slug}'")))
+        .ok_or_else(|| crate::domain::membership::not_found(&slug))
 }
 
-/// Creates a project.
+/// Creates a project; the caller becomes its first owner.
 #[server(endpoint = "create_project")]
 pub async fn create_project(
     name: String,

@@ -1,4 +1,5 @@
-//! Annotation queues as staff see them: create, list with progress, agreement, adjudication.
+//! Annotation queues as a project's managers and owners see them: create, list with progress,
+//! agreement, adjudication.
 
 use crate::domain::annotation::agreement::Agreement;
 use crate::domain::annotation::queue::QueueInput;
@@ -14,7 +15,7 @@ use crate::{
             agreement::{agreement, RatedMetricInfo},
             queue::QueueDraft,
         },
-        role::Access,
+        membership::{ProjectAccess, ProjectRole},
     },
     server::{auth, db},
 };
@@ -38,8 +39,8 @@ pub struct QueueReportView {
 /// Every queue of the project with progress.
 #[server(endpoint = "list_queues")]
 pub async fn list_queues(project: String) -> Result<Vec<QueueSummary>, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     db::queues::list(&caller.pool, Some(project_id), None).await
 }
 
@@ -47,8 +48,8 @@ pub async fn list_queues(project: String) -> Result<Vec<QueueSummary>, AppError>
 #[server(endpoint = "queue_choices")]
 pub async fn queue_choices(project: String) -> Result<QueueFormChoices, AppError> {
     use crate::domain::metric::scorer::ScorerSpec;
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     let metrics = db::metrics::list(&caller.pool, Some(project_id), &Default::default()).await?;
     let keys = |keep: fn(&ScorerSpec) -> bool| {
         metrics
@@ -57,12 +58,8 @@ pub async fn queue_choices(project: String) -> Result<QueueFormChoices, AppError
             .map(|m| m.definition.key.clone())
             .collect()
     };
-    let annotators = db::users::list(&caller.pool)
-        .await?
-        .into_iter()
-        .filter(|u| u.active && u.role == crate::domain::role::Role::Annotator)
-        .map(|u| u.username)
-        .collect();
+    let annotators =
+        db::members::usernames_with_role(&caller.pool, project_id, ProjectRole::Annotator).await?;
     Ok(QueueFormChoices {
         human_metrics: keys(|s| matches!(s, ScorerSpec::Human { rubric_id: Some(_) })),
         automated_metrics: keys(ScorerSpec::is_automated),
@@ -70,22 +67,22 @@ pub async fn queue_choices(project: String) -> Result<QueueFormChoices, AppError
     })
 }
 
-/// Creates a queue; owners, managers and admins.
+/// Creates a queue; the project's managers and owners.
 #[server(endpoint = "create_queue")]
 pub async fn create_queue(project: String, input: QueueInput) -> Result<i64, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
     let draft = QueueDraft::parse(&input)?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let project_id = caller.project_id;
     let id = db::queues::insert(&caller.pool, project_id, &draft, caller.user.id).await?;
     tracing::info!(by = %caller.user.username, project = %project, queue = id, "annotation queue created");
     Ok(id)
 }
 
-/// A queue's progress and agreement, with every annotator's ratings (staff only).
+/// A queue's progress and agreement, with every annotator's ratings (managers and owners).
 #[server(endpoint = "queue_report")]
 pub async fn queue_report(project: String, id: i64) -> Result<QueueReportView, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     let queue = db::queues::get(&caller.pool, project_id, id).await?;
     let mut agreements = Vec::new();
     for metric in db::ratings::queue_metrics(&caller.pool, id).await? {
@@ -112,8 +109,8 @@ pub async fn queue_report(project: String, id: i64) -> Result<QueueReportView, A
 #[server(endpoint = "metric_agreement")]
 pub async fn metric_agreement(project: String, key: String) -> Result<Option<Agreement>, AppError> {
     use crate::domain::metric::scorer::ScorerSpec;
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
     let ScorerSpec::Human {
         rubric_id: Some(rubric_id),
@@ -133,7 +130,7 @@ pub async fn metric_agreement(project: String, key: String) -> Result<Option<Agr
     Ok(Some(agreement(info, &ratings, &Default::default())))
 }
 
-/// Sets the final label of a disputed item; managers, owners and admins.
+/// Sets the final label of a disputed item; the project's managers and owners.
 #[server(endpoint = "adjudicate")]
 pub async fn adjudicate(
     project: String,
@@ -143,12 +140,12 @@ pub async fn adjudicate(
     value: String,
     note: String,
 ) -> Result<(), AppError> {
-    let caller = auth::require(Access::STAFF).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
     let value: f64 = value
         .trim()
         .parse()
         .map_err(|_| AppError::invalid("value", "choose a level"))?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let project_id = caller.project_id;
     db::queues::get(&caller.pool, project_id, queue).await?;
     db::adjudications::adjudicate(&caller.pool, queue, item, metric, value, &note, caller.user.id).await?;
     tracing::info!(by = %caller.user.username, queue, item, metric, "adjudicated");

@@ -1,4 +1,5 @@
-//! Rubrics of human metrics: staff read them; admins and owners create and edit them.
+//! Rubrics of human metrics: a project's managers and owners read them; its owners create and
+//! edit them.
 
 use crate::domain::rubric::{RubricInput, RubricView};
 use crate::error::AppError;
@@ -6,15 +7,15 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{role::Access, rubric::RubricDraft},
+    domain::{membership::ProjectAccess, rubric::RubricDraft},
     server::{auth, db},
 };
 
 /// The project's rubrics at their current versions.
 #[server(endpoint = "list_rubrics")]
 pub async fn list_rubrics(project: String) -> Result<Vec<RubricView>, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     db::rubrics::list(&caller.pool, project_id).await
 }
 
@@ -25,9 +26,9 @@ pub async fn save_rubric(
     id: Option<i64>,
     input: RubricInput,
 ) -> Result<RubricView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     let draft = RubricDraft::parse(&input)?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let project_id = caller.project_id;
     let rubric = match id {
         Some(id) => db::rubrics::update(&caller.pool, project_id, id, &draft, caller.user.id).await?,
         None => {

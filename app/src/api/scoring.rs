@@ -10,7 +10,7 @@ use crate::{
     domain::{
         endpoint::{self, EndpointFields},
         metric::kinds::Status,
-        role::Access,
+        membership::ProjectAccess,
         scoring_job::{parse_range, JobReason},
     },
     server::{auth, db},
@@ -19,8 +19,8 @@ use crate::{
 /// The project's endpoints; keys only as "set" or not.
 #[server(endpoint = "get_endpoints")]
 pub async fn get_endpoints(project: String) -> Result<EndpointsView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    let project_id = caller.project_id;
     db::endpoints::view(&caller.pool, project_id).await
 }
 
@@ -39,8 +39,8 @@ pub async fn save_endpoints(
     embeddings_clear_key: Option<String>,
     timeout_ms: String,
 ) -> Result<EndpointsView, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    let project_id = caller.project_id;
     let chat = EndpointFields {
         url: chat_url,
         model: chat_model,
@@ -62,8 +62,8 @@ pub async fn save_endpoints(
 /// The latest re-scoring jobs of a metric.
 #[server(endpoint = "list_scoring_jobs")]
 pub async fn list_scoring_jobs(project: String, key: String) -> Result<Vec<JobView>, AppError> {
-    let caller = auth::require(Access::STAFF).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
+    let project_id = caller.project_id;
     let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
     db::scoring_jobs::of_metric(&caller.pool, metric.id, 10).await
 }
@@ -76,8 +76,8 @@ pub async fn start_scoring_job(
     from: String,
     to: String,
 ) -> Result<i64, AppError> {
-    let caller = auth::require(Access::EDITOR).await?;
-    let project_id = db::projects::id_by_slug(&caller.pool, &project).await?;
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    let project_id = caller.project_id;
     let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
     if metric.status != Status::Active {
         return Err(AppError::invalid(

@@ -17,6 +17,13 @@ pub struct ProjectView {
     pub created_at: DateTime<Utc>,
 }
 
+/// A project in the caller's project list, with the caller's role there (admins: owner).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectListing {
+    pub project: ProjectView,
+    pub role: super::membership::ProjectRole,
+}
+
 /// A validated request to create a project.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewProject {

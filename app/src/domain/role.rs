@@ -1,26 +1,34 @@
 //! Roles and the rules of who may do what.
 
+use super::membership::ProjectRole;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// A user's role; each user has exactly one.
+/// A user's global role; each user has exactly one.
+///
+/// Admins are global: users, projects, and every project as an owner. For everyone else what a
+/// user may do in a project is their role there ([`super::membership::ProjectRole`]); the
+/// global role is the role they are offered by default when added to a project, and only
+/// owners (and admins) may create projects.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
-    /// Users, roles, projects, API keys.
+    /// Users, roles, every project.
     Admin,
-    /// Business / metric owner: defines metrics, costs and dates.
+    /// Business / metric owner: may create projects; owner by default.
     Owner,
-    /// Reviews maturity, signs off stage changes, reads trends.
+    /// Manager by default.
     Manager,
-    /// Works through annotation queues and sees nothing else.
+    /// Annotator by default: their navigation shows only their queues.
     Annotator,
+    /// A business stakeholder who reads: viewer by default.
+    Viewer,
 }
 
 impl Role {
     /// Every role, in the order forms list them.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Owner, Role::Manager, Role::Annotator];
+    pub const ALL: [Role; 5] = [Role::Admin, Role::Owner, Role::Manager, Role::Annotator, Role::Viewer];
 
     /// The name stored in the database and used on the wire.
     pub fn as_str(self) -> &'static str {
@@ -29,6 +37,7 @@ impl Role {
             Role::Owner => "owner",
             Role::Manager => "manager",
             Role::Annotator => "annotator",
+            Role::Viewer => "viewer",
         }
     }
 
@@ -39,6 +48,23 @@ impl Role {
             Role::Owner => "Owner",
             Role::Manager => "Manager",
             Role::Annotator => "Annotator",
+            Role::Viewer => "Viewer",
+        }
+    }
+
+    /// Whether the user is a global admin.
+    pub fn is_admin(self) -> bool {
+        self == Role::Admin
+    }
+
+    /// The project role offered when the user is added to a project (admins need none).
+    pub fn default_project_role(self) -> Option<ProjectRole> {
+        match self {
+            Role::Admin => None,
+            Role::Owner => Some(ProjectRole::Owner),
+            Role::Manager => Some(ProjectRole::Manager),
+            Role::Annotator => Some(ProjectRole::Annotator),
+            Role::Viewer => Some(ProjectRole::Viewer),
         }
     }
 }
@@ -56,11 +82,13 @@ impl FromStr for Role {
         Role::ALL
             .into_iter()
             .find(|role| role.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("'{s}' is not a role; choose admin, owner, manager or annotator"))
+            .ok_or_else(|| format!("'{s}' is not a role; choose admin, owner, manager, annotator or viewer"))
     }
 }
 
-/// What a handler requires of its caller. Every server function states one.
+/// What a handler that concerns no single project requires of its caller (users, creating a
+/// project, the caller's own lists). Project handlers state a
+/// [`super::membership::ProjectAccess`] instead.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
     /// Any signed-in, active user.
@@ -72,10 +100,8 @@ pub enum Access {
 impl Access {
     /// Admins only.
     pub const ADMIN: Access = Access::Roles(&[Role::Admin]);
-    /// Admins and owners: the people who shape projects and metrics.
+    /// Admins and owners: the people who may create projects.
     pub const EDITOR: Access = Access::Roles(&[Role::Admin, Role::Owner]);
-    /// Everyone but annotators, who see only their queues: admins, owners and managers.
-    pub const STAFF: Access = Access::Roles(&[Role::Admin, Role::Owner, Role::Manager]);
 
     /// Whether a user with `role` passes.
     pub fn allows(self, role: Role) -> bool {
@@ -144,7 +170,7 @@ mod tests {
     #[test]
     fn only_admins_pass_the_admin_rule() {
         assert!(Access::ADMIN.allows(Role::Admin));
-        for role in [Role::Owner, Role::Manager, Role::Annotator] {
+        for role in [Role::Owner, Role::Manager, Role::Annotator, Role::Viewer] {
             assert!(!Access::ADMIN.allows(role), "{role} passed");
         }
     }
@@ -155,6 +181,14 @@ mod tests {
         assert!(Access::EDITOR.allows(Role::Owner));
         assert!(!Access::EDITOR.allows(Role::Manager));
         assert!(!Access::EDITOR.allows(Role::Annotator));
+        assert!(!Access::EDITOR.allows(Role::Viewer));
+    }
+
+    #[test]
+    fn a_global_role_offers_the_project_role_of_the_same_name() {
+        assert_eq!(Role::Admin.default_project_role(), None);
+        assert_eq!(Role::Viewer.default_project_role(), Some(ProjectRole::Viewer));
+        assert_eq!(Role::Owner.default_project_role(), Some(ProjectRole::Owner));
     }
 
     #[test]

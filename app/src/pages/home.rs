@@ -4,14 +4,16 @@ use crate::api::projects::{list_projects, CreateProject};
 use crate::components::for_role::ForRole;
 use crate::components::forms::{last_error, FormError, TextField};
 use crate::components::outcome::loaded;
-use crate::domain::project::ProjectView;
+use crate::domain::membership::ProjectRole;
+use crate::domain::project::ProjectListing;
 use crate::domain::role::Access;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
 
-/// Lists every project; editors also see the create form.
+/// Lists the caller's projects with their role in each; owners and admins also see the create
+/// form.
 #[component]
 pub fn HomePage() -> impl IntoView {
     let create = ServerAction::<CreateProject>::new();
@@ -28,11 +30,12 @@ pub fn HomePage() -> impl IntoView {
 }
 
 #[component]
-fn ProjectList(projects: Vec<ProjectView>) -> impl IntoView {
+fn ProjectList(projects: Vec<ProjectListing>) -> impl IntoView {
     if projects.is_empty() {
         return view! {
             <p class="empty" data-testid="no-projects">
-                "No projects yet. A project is one LLM application, such as \"Support bot — DACH\"."
+                "No projects yet. A project is one LLM application, such as \"Support bot — DACH\". "
+                "Projects you are added to appear here."
             </p>
         }
         .into_any();
@@ -41,12 +44,19 @@ fn ProjectList(projects: Vec<ProjectView>) -> impl IntoView {
         <ul class="project-list" data-testid="project-list">
             {projects
                 .into_iter()
-                .map(|project| {
+                .map(|ProjectListing { project, role }| {
+                    // Annotators see only their queues, so their way into a project is there.
+                    let href = if role == ProjectRole::Annotator {
+                        "/annotate".to_owned()
+                    } else {
+                        format!("/projects/{}", project.slug)
+                    };
                     view! {
                         <li class="project-card">
-                            <a href=format!("/projects/{}", project.slug) data-testid=format!("project-{}", project.slug)>
+                            <a href=href data-testid=format!("project-{}", project.slug)>
                                 {project.name}
                             </a>
+                            <span class="badge" data-testid=format!("project-role-{}", project.slug)>{role.label()}</span>
                             <p class="muted">{project.description}</p>
                         </li>
                     }

@@ -3,13 +3,13 @@
 use crate::api::metrics::{get_metric, ActivateMetric, RetireMetric};
 use crate::api::queues::metric_agreement;
 use crate::api::scoring::StartScoringJob;
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::{MetricChange, MetricView};
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use crate::pages::queue_report::Coefficients;
 use crate::pages::rescoring::{jobs_resource, Rescoring};
 use leptos::form::ActionForm;
@@ -49,9 +49,9 @@ pub fn MetricPage() -> impl IntoView {
                 {(!metric.status_reason.is_empty()).then(|| view! {
                     <p class="notice" data-testid="metric-reason">{format!("Retired: {}", metric.status_reason)}</p>
                 })}
-                <ForRole access=Access::EDITOR>
+                <ForProject access=ProjectAccess::Edit>
                     <Actions metric=for_actions.clone() activate retire/>
-                </ForRole>
+                </ForProject>
                 <Facts metric=metric.clone()/>
                 {metric.definition.scorer.is_automated().then(|| view! {
                     <Rescoring project=metric.project_slug.clone() key=metric.definition.key.clone() jobs start/>
@@ -60,14 +60,14 @@ pub fn MetricPage() -> impl IntoView {
                             data-testid="check-judge-link">"Check this scorer against people's ratings →"</a>
                     </p>
                 })}
-                <ForRole access=Access::STAFF>
+                <ForProject access=ProjectAccess::Manage>
                     {move || loaded(agreement, |agreement| agreement.map(|agreement| view! {
                         <section class="card" data-testid="metric-agreement">
                             <h2>"Agreement between annotators (all queues)"</h2>
                             <Coefficients agreement/>
                         </section>
                     }))}
-                </ForRole>
+                </ForProject>
                 <History changes=detail.history.clone()/>
             }
         })}

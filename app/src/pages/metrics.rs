@@ -2,13 +2,13 @@
 
 use crate::api::metric_io::list_people;
 use crate::api::metrics::list_metrics;
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::metric::filter::MetricFilter;
 use crate::domain::metric::kinds::{Cadence, Category, Stage, Status};
 use crate::domain::metric::MetricView;
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,9 +43,9 @@ pub fn MetricsPage() -> impl IntoView {
         <div class="page-head">
             <h1>"Metrics"</h1>
             <a href=move || format!("/projects/{}", project())>"← Project"</a>
-            <ForRole access=Access::EDITOR>
+            <ForProject access=ProjectAccess::Edit>
                 <a class="button primary" href=move || format!("/projects/{}/metrics/new", project()) data-testid="new-metric">"New metric"</a>
-            </ForRole>
+            </ForProject>
         </div>
         {loaded(data, move |(metrics, people)| {
             let current = filter();

@@ -2,10 +2,10 @@
 //! preview of what changes and every error by item and field.
 
 use crate::api::metric_io::{export_metrics, ApplyImport, PreviewImport};
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::params::text_param;
 use crate::domain::metric::document::{ImportPlan, PlannedChange};
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -38,7 +38,7 @@ pub fn MetricsIoPage() -> impl IntoView {
                 Err(error) => view! { <p class="form-error">{error.message()}</p> }.into_any(),
             })}
         </section>
-        <ForRole access=Access::EDITOR>
+        <ForProject access=ProjectAccess::Edit>
             <section class="card">
                 <h2>"Import"</h2>
                 <p class="muted">"Creates or updates metrics by key. Preview first; the import is all or nothing."</p>
@@ -64,7 +64,7 @@ pub fn MetricsIoPage() -> impl IntoView {
                 {move || preview.value().get().map(|result| plan_view(result, "Preview"))}
                 {move || apply.value().get().map(|result| plan_view(result, "Imported"))}
             </section>
-        </ForRole>
+        </ForProject>
     }
 }
 

@@ -4,13 +4,13 @@
 use crate::api::metric_io::{metric_templates, AddTemplate};
 use crate::api::metrics::list_metrics;
 use crate::api::projects::get_project;
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::metric::catalogue::TemplateSummary;
 use crate::domain::metric::kinds::Status;
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -57,18 +57,19 @@ pub fn ProjectPage() -> impl IntoView {
                 <a href=format!("{base}/metrics") data-testid="project-metrics">
                     {format!("Metrics ({} active of {})", active, metrics.len())}
                 </a>
-                <ForRole access=Access::STAFF>
+                <ForProject access=ProjectAccess::Manage>
                     <a href=outputs.clone() data-testid="project-outputs">"Outputs"</a>
                     <a href=rubrics.clone() data-testid="project-rubrics">"Rubrics"</a>
                     <a href=queues.clone() data-testid="project-queues">"Annotation queues"</a>
                     <a href=judge.clone() data-testid="project-judge-check">"Judge check"</a>
-                </ForRole>
+                </ForProject>
                 <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>
                 <a href=format!("{base}/metrics-as-code") data-testid="project-io">"Metrics as code"</a>
-                <ForRole access=Access::EDITOR>
+                <a href=format!("{base}/members") data-testid="project-members">"Members"</a>
+                <ForProject access=ProjectAccess::Edit>
                     <a href=format!("{base}/api-keys") data-testid="project-keys">"API keys"</a>
                     <a href=format!("{base}/endpoints") data-testid="project-endpoints">"LLM endpoints"</a>
-                </ForRole>
+                </ForProject>
             </nav>
             <dl class="facts">
                 <dt>"Description"</dt>
@@ -107,9 +108,9 @@ fn StartWithOneMetric(
                                 <strong>{template.title}</strong>
                                 <span class="muted">{format!(" · {} · {} · {} per failure", template.category, template.cadence, template.cost_per_failure)}</span>
                                 <p>{template.why}</p>
-                                <ForRole access=Access::EDITOR>
+                                <ForProject access=ProjectAccess::Edit>
                                     <AddTemplateButton slug=slug.clone() id=id.clone() add/>
-                                </ForRole>
+                                </ForProject>
                             </li>
                         }
                     })

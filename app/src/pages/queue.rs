@@ -3,12 +3,12 @@
 
 use crate::api::metric_io::list_people;
 use crate::api::metrics::{retirement_queue, ChangeOwner, ExtendReview, RetireMetric};
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::metric::review::{self, QueueItem};
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use crate::domain::user::Person;
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -111,10 +111,10 @@ fn QueueTable(
                                 <td>{m.owner_name.clone()}</td>
                                 <td class="num">{m.definition.cost_per_failure.to_string()}</td>
                                 <td>
-                                    <ForRole access=Access::EDITOR>
+                                    <ForProject access=ProjectAccess::Edit project=project.clone()>
                                         <RowActions project=project.clone() key=key.clone() owner=m.definition.owner.clone()
                                             people=people.get_value() retire extend reassign/>
-                                    </ForRole>
+                                    </ForProject>
                                 </td>
                             </tr>
                         }

@@ -2,13 +2,13 @@
 
 use crate::api::queues::{list_queues, queue_choices, CreateQueue, QueueFormChoices};
 use crate::components::fields::{ChoiceField, InputField};
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::annotation::queue::SamplingKind;
 use crate::domain::annotation::work::{Progress, QueueSummary};
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -31,9 +31,9 @@ pub fn QueuesPage() -> impl IntoView {
             <a href=move || format!("/projects/{}", project())>"← Project"</a>
         </div>
         {loaded(queues, move |queues| view! { <QueueTable queues link_base=format!("/projects/{}/queues", project())/> })}
-        <ForRole access=Access::STAFF>
+        <ForProject access=ProjectAccess::Manage>
             {move || loaded(choices, move |choices| view! { <QueueForm create project=project() choices/> })}
-        </ForRole>
+        </ForProject>
     }
 }
 

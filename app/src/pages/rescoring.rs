@@ -1,10 +1,10 @@
 //! A metric's re-scoring jobs with live progress, and the form that starts one.
 
 use crate::api::scoring::{list_scoring_jobs, StartScoringJob};
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use crate::domain::scoring_job::{JobView, AUTOMATIC_WINDOW_DAYS};
 use crate::error::AppError;
 use leptos::form::ActionForm;
@@ -66,7 +66,7 @@ pub fn Rescoring(
                 <p class="hint">
                     {format!("Activating the metric or changing its scorer re-scores the last {AUTOMATIC_WINDOW_DAYS} days of outputs. Score another range here.")}
                 </p>
-                <ForRole access=Access::EDITOR>
+                <ForProject access=ProjectAccess::Edit>
                     <ActionForm action=start attr:class="inline-form" attr:data-testid="rescore-form">
                         <input type="hidden" name="project" value=project.get_value()/>
                         <input type="hidden" name="key" value=key.get_value()/>
@@ -77,7 +77,7 @@ pub fn Rescoring(
                     <FieldError error field="from"/>
                     <FieldError error field="to"/>
                     <FormError error fields=&["from", "to"]/>
-                </ForRole>
+                </ForProject>
                 <JobTable jobs/>
             </section>
         })

@@ -3,11 +3,11 @@
 
 use crate::api::rubrics::{list_rubrics, SaveRubric};
 use crate::components::fields::{ChoiceField, InputField, TextAreaField};
-use crate::components::for_role::ForRole;
+use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
-use crate::domain::role::Access;
+use crate::domain::membership::ProjectAccess;
 use crate::domain::rubric::{levels_text, RubricView, Scale};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -43,12 +43,12 @@ pub fn RubricsPage() -> impl IntoView {
         })}
         // The resource is the page's; the form only reads it (a resource made inside a
         // role-gated view would not hydrate).
-        <ForRole access=Access::EDITOR>
+        <ForProject access=ProjectAccess::Edit>
             {move || loaded(rubrics, move |rubrics| {
                 let edited = editing().and_then(|id| rubrics.into_iter().find(|r| r.id == id));
                 view! { <RubricForm save project=project() rubric=edited/> }
             })}
-        </ForRole>
+        </ForProject>
     }
 }
 

@@ -52,7 +52,7 @@ fn UserTable(
     view! {
         <table class="table" data-testid="user-table">
             <thead>
-                <tr><th>"Username"</th><th>"Name"</th><th>"Role"</th><th>"Status"</th><th></th></tr>
+                <tr><th>"Username"</th><th>"Name"</th><th>"Global role"</th><th>"Status"</th><th></th></tr>
             </thead>
             <tbody>
                 {users.into_iter().map(|user| view! { <UserRow user change toggle/> }).collect_view()}
@@ -121,7 +121,7 @@ fn NewUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
                 <TextField label="Display name" name="display_name" error/>
                 <TextField label="Initial password (10+ characters)" name="password" kind="password" error required=true autocomplete="new-password"/>
                 <label class="field">
-                    <span class="field-label">"Role"</span>
+                    <span class="field-label">"Global role (admins manage everything; for others, the role offered when added to a project — owners may also create projects)"</span>
                     <RoleSelect selected=Role::Annotator/>
                     <crate::components::forms::FieldError error=role_error field="role"/>
                 </label>

@@ -1,12 +1,16 @@
 //! Who is calling: the typed session and the one authorization gate every server function uses.
 //!
-//! A server function gets its database pool only through [`require`] (or [`public`] for the few
-//! that anonymous callers may use), so a handler that skips the role check has no way to reach
-//! the data. The HTTP layer adds a second net: any server function not listed as public refuses
-//! anonymous callers before its arguments are even decoded.
+//! A server function gets its database pool only through this module: [`require_project`] for
+//! anything that concerns one project (the caller's role there is checked), [`require_queue`]
+//! for an annotator's own queue, [`require`] for what concerns no single project (users,
+//! creating a project, the caller's own lists), or [`public`] for the few that anonymous
+//! callers may use. A handler that skips the check has no way to reach the data. The HTTP layer
+//! adds a second net: any server function not listed as public refuses anonymous callers
+//! before its arguments are even decoded.
 
 use super::db;
 use super::state::AppState;
+use crate::domain::membership::{not_found, ProjectAccess, ProjectRole};
 use crate::domain::role::Access;
 use crate::domain::user::UserView;
 use crate::error::AppError;
@@ -134,6 +138,71 @@ pub async fn require(access: Access) -> Result<Authorized, AppError> {
         user,
         pool: state.pool,
     })
+}
+
+/// A caller allowed into one project, with their role there and the pool to serve them.
+pub struct ProjectCaller {
+    pub user: UserView,
+    pub project_id: i64,
+    /// The role the caller acts with (admins: owner).
+    pub role: ProjectRole,
+    pub pool: PgPool,
+}
+
+/// Checks the signed-in caller may act in project `slug` with `access`: a non-member (or a
+/// missing project) is not found, a weaker role is forbidden. Every server function that
+/// concerns a project starts with this.
+pub async fn require_project(slug: &str, access: ProjectAccess) -> Result<ProjectCaller, AppError> {
+    let Authorized { user, pool } = require(Access::SignedIn).await?;
+    let (project_id, role) = project_role(&pool, &user, slug, access).await?;
+    Ok(ProjectCaller {
+        user,
+        project_id,
+        role,
+        pool,
+    })
+}
+
+/// The project id and the role `user` acts with in project `slug`, if `access` allows it. The
+/// REST API decides its user callers with this too, so both doors apply one rule.
+pub async fn project_role(
+    pool: &PgPool,
+    user: &UserView,
+    slug: &str,
+    access: ProjectAccess,
+) -> Result<(i64, ProjectRole), AppError> {
+    let standing = db::members::standing(pool, slug, user.id).await?;
+    let project_id = standing.project_id.ok_or_else(|| not_found(slug))?;
+    let role = access
+        .decide(slug, user.role.is_admin(), standing.role)
+        .inspect_err(|error| tracing::warn!(user = %user.username, project = %slug.trim(), ?access, "refused: {error}"))?;
+    Ok((project_id, role))
+}
+
+/// An annotator allowed into one of their queues.
+pub struct QueueCaller {
+    pub user: UserView,
+    pub project_id: i64,
+    pub pool: PgPool,
+}
+
+/// Checks the caller is an annotator of `queue` and still belongs to its project: a queue of a
+/// project they cannot see is not found; someone else's queue is forbidden.
+pub async fn require_queue(queue: i64) -> Result<QueueCaller, AppError> {
+    let Authorized { user, pool } = require(Access::SignedIn).await?;
+    let standing = db::queues::annotator_standing(&pool, queue, user.id, user.role.is_admin()).await?;
+    match standing {
+        Some(found) if found.in_project && found.assigned => Ok(QueueCaller {
+            user,
+            project_id: found.project_id,
+            pool,
+        }),
+        Some(found) if found.in_project => {
+            tracing::warn!(user = %user.username, queue, "refused: not an annotator of this queue");
+            Err(AppError::Forbidden("This queue is assigned to other annotators.".into()))
+        }
+        _ => Err(AppError::NotFound(format!("queue {queue}"))),
+    }
 }
 
 /// The pool and session for the few server functions anonymous callers may use (sign-in).

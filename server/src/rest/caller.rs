@@ -1,12 +1,14 @@
 //! Who is calling the REST API: a signed-in user (session cookie) or a project API key
 //! (`Authorization: Bearer vk_…`). The pool is reachable only through
-//! [`ApiCaller::for_project`], which checks the role (or the key's project) in one place.
+//! [`ApiCaller::for_project`], which checks the caller's project role (or the key's project)
+//! in one place, with the same rule as the server functions.
 
 use super::error::ApiError;
-use app::domain::role::Access;
+use app::domain::actor::Actor;
+use app::domain::membership::{not_found, ProjectAccess, ProjectRole};
 use app::domain::user::UserView;
 use app::error::AppError;
-use app::server::auth::{signed_in_user, AuthSession};
+use app::server::auth::{project_role, signed_in_user, AuthSession};
 use app::server::key_cache::KeyCache;
 use app::server::state::AppState;
 use axum::extract::FromRequestParts;
@@ -18,8 +20,10 @@ use tower_sessions::Session;
 
 enum Principal {
     User(UserView),
-    /// A project key acts in its own project only, with its creator recorded as the actor.
+    /// A project key acts as an owner in its own project only; its changes are recorded
+    /// under the key.
     Key {
+        id: i64,
         project_id: i64,
         created_by: i64,
     },
@@ -36,24 +40,31 @@ pub struct ApiCaller {
 pub struct Allowed {
     pub pool: PgPool,
     pub project_id: i64,
-    /// The user recorded in histories (the key's creator for key calls).
-    pub actor: i64,
+    /// Who is recorded in histories: the user, or the key (with its creator).
+    pub actor: Actor,
 }
 
 impl ApiCaller {
-    /// Resolves `project` and checks the caller may act there with `access`: a user by role,
-    /// a key by belonging to that project (keys have owner rights in their project).
-    pub async fn for_project(self, project: &str, access: Access) -> Result<Allowed, ApiError> {
-        let project_id = self.keys.project_id(&self.pool, project).await?;
-        let actor = match self.principal {
-            Principal::User(user) if access.allows(user.role) => user.id,
-            Principal::User(_) => return Err(AppError::Forbidden(access.refusal()).into()),
+    /// Resolves `project` and checks the caller may act there with `access`: a user by their
+    /// role in the project, a key by belonging to it (keys have owner rights in their project
+    /// and no others). A project the caller cannot see is not found.
+    pub async fn for_project(self, project: &str, access: ProjectAccess) -> Result<Allowed, ApiError> {
+        let (project_id, actor) = match self.principal {
+            Principal::User(user) => {
+                let (project_id, _) = project_role(&self.pool, &user, project, access).await?;
+                (project_id, Actor::user(user.id))
+            }
             Principal::Key {
+                id,
                 project_id: own,
                 created_by,
-            } if own == project_id => created_by,
-            Principal::Key { .. } => {
-                return Err(AppError::Forbidden("This API key belongs to another project.".into()).into())
+            } => {
+                let project_id = self.keys.project_id(&self.pool, project).await?;
+                if project_id != own {
+                    return Err(not_found(project).into());
+                }
+                access.decide(project, false, Some(ProjectRole::Owner))?;
+                (project_id, Actor::key(id, created_by))
             }
         };
         Ok(Allowed {
@@ -81,6 +92,7 @@ impl FromRequestParts<AppState> for ApiCaller {
                 .await?
                 .ok_or(AppError::Unauthorized)?;
             let principal = Principal::Key {
+                id: key.id,
                 project_id: key.project_id,
                 created_by: key.created_by,
             };

@@ -5,7 +5,7 @@
 use super::caller::ApiCaller;
 use super::error::ApiError;
 use app::domain::output;
-use app::domain::role::Access;
+use app::domain::membership::ProjectAccess;
 use app::error::AppError;
 use app::server::realtime::{self, CheckAnswer};
 use app::server::scoring::ScoringInput;
@@ -33,7 +33,7 @@ pub async fn check(
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<CheckResponse>, ApiError> {
     let started = Instant::now();
-    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let Json(mut record) = body?;
     let Value::Object(fields) = &mut record else {
         return Err(AppError::invalid("body", "must be one output object").into());

@@ -7,7 +7,7 @@ use app::domain::metric::document::MetricDocument;
 use app::domain::metric::filter::MetricFilter;
 use app::domain::metric::kinds::Status;
 use app::domain::metric::MetricView;
-use app::domain::role::Access;
+use app::domain::membership::ProjectAccess;
 use app::error::AppError;
 use app::server::db;
 use axum::extract::rejection::JsonRejection;
@@ -60,7 +60,7 @@ pub async fn list(
     Path(project): Path<String>,
     Query(filter): Query<MetricFilter>,
 ) -> ApiResult<Json<Vec<MetricResource>>> {
-    let caller = caller.for_project(&project, Access::SignedIn).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Read).await?;
     let metrics = db::metrics::list(&caller.pool, Some(caller.project_id), &filter.parse()?).await?;
     Ok(Json(metrics.into_iter().map(MetricResource::from).collect()))
 }
@@ -70,7 +70,7 @@ pub async fn get(
     caller: ApiCaller,
     Path((project, key)): Path<(String, String)>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.for_project(&project, Access::SignedIn).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Read).await?;
     let metric = db::metrics::find(&caller.pool, caller.project_id, &key)
         .await?
         .ok_or_else(|| not_found(&key))?;
@@ -83,7 +83,7 @@ pub async fn create(
     Path(project): Path<String>,
     body: Result<Json<MetricDocument>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<MetricResource>)> {
-    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let Json(document) = body?;
     let definition = document.to_input().parse()?;
     let metric = db::metrics::insert(&caller.pool, caller.project_id, &definition, caller.actor).await?;
@@ -96,7 +96,7 @@ pub async fn update(
     Path((project, key)): Path<(String, String)>,
     body: Result<Json<MetricDocument>, JsonRejection>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let Json(document) = body?;
     let definition = document.to_input().parse()?;
     let metric =
@@ -110,7 +110,7 @@ pub async fn retire(
     Path((project, key)): Path<(String, String)>,
     body: Result<Json<RetireBody>, JsonRejection>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let Json(body) = body?;
     set_status(caller, &key, Status::Retired, &body.reason).await
 }
@@ -120,7 +120,7 @@ pub async fn activate(
     caller: ApiCaller,
     Path((project, key)): Path<(String, String)>,
 ) -> ApiResult<Json<MetricResource>> {
-    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     set_status(caller, &key, Status::Active, "").await
 }
 

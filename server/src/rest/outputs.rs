@@ -5,7 +5,7 @@
 use super::caller::ApiCaller;
 use super::error::ApiError;
 use app::domain::output::{self, RecordError, MAX_BATCH};
-use app::domain::role::Access;
+use app::domain::membership::ProjectAccess;
 use app::error::AppError;
 use app::server::state::AppState;
 use app::server::{api_keys, auth, db};
@@ -28,7 +28,7 @@ pub async fn ingest(
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
-    let caller = caller.for_project(&project, Access::EDITOR).await?;
+    let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let body = body.map_err(|rejection| match rejection.status() {
         StatusCode::PAYLOAD_TOO_LARGE => {
             AppError::TooLarge(format!("the body is larger than {} MiB", MAX_BODY >> 20))

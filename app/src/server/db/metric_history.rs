@@ -2,36 +2,46 @@
 //! as the change itself.
 
 use super::database;
+use crate::domain::actor::Actor;
 use crate::domain::metric::MetricChange;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
 
-/// Records `changes` (field, old, new) of `metric_id` made by `user_id`.
+/// Records `changes` (field, old, new) of `metric_id` made by `by` (a user, or an API key).
 pub async fn record(
     connection: &mut PgConnection,
     metric_id: i64,
-    user_id: i64,
+    by: Actor,
     changes: &[(&str, String, String)],
 ) -> Result<(), AppError> {
     for (field, old, new) in changes {
-        sqlx::query("INSERT INTO metric_changes (metric_id, changed_by, field, old_value, new_value) VALUES ($1, $2, $3, $4, $5)")
-            .bind(metric_id)
-            .bind(user_id)
-            .bind(field)
-            .bind(old)
-            .bind(new)
-            .execute(&mut *connection)
-            .await
-            .map_err(database)?;
+        sqlx::query(
+            "INSERT INTO metric_changes (metric_id, changed_by, api_key_id, field, old_value, new_value)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(metric_id)
+        .bind(by.user_id)
+        .bind(by.api_key_id)
+        .bind(field)
+        .bind(old)
+        .bind(new)
+        .execute(&mut *connection)
+        .await
+        .map_err(database)?;
     }
     Ok(())
 }
 
-/// Every recorded change of a metric, newest first.
+/// Every recorded change of a metric, newest first. A change made with an API key names the key
+/// (its name and prefix) and the user who created it.
 pub async fn list(pool: &PgPool, metric_id: i64) -> Result<Vec<MetricChange>, AppError> {
     let rows: Vec<(String, String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
-        "SELECT c.field, c.old_value, c.new_value, u.display_name, c.changed_at
+        "SELECT c.field, c.old_value, c.new_value,
+            CASE WHEN k.id IS NULL THEN u.display_name
+                 ELSE 'API key ' || k.name || ' (' || k.prefix || '…, created by ' || u.display_name || ')' END,
+            c.changed_at
          FROM metric_changes c JOIN users u ON u.id = c.changed_by
+         LEFT JOIN api_keys k ON k.id = c.api_key_id
          WHERE c.metric_id = $1 ORDER BY c.changed_at DESC, c.id DESC",
     )
     .bind(metric_id)

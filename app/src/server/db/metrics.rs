@@ -1,6 +1,7 @@
 //! Metrics of a project: definitions, lifecycle and the queries behind the list and the queue.
 
 use super::{database, map_unique, metric_history};
+use crate::domain::actor::Actor;
 use crate::domain::metric::filter::ParsedFilter;
 use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, Paradigm, Stage, Status};
 use crate::domain::metric::scorer::{PassRule, ScorerSpec};
@@ -100,7 +101,7 @@ pub async fn insert(
     pool: &PgPool,
     project_id: i64,
     definition: &MetricDefinition,
-    by: i64,
+    by: impl Into<Actor>,
 ) -> Result<MetricView, AppError> {
     let mut tx = pool.begin().await.map_err(database)?;
     let id = insert_in(&mut tx, project_id, definition, by).await?;
@@ -169,7 +170,7 @@ pub async fn insert_in(
     connection: &mut PgConnection,
     project_id: i64,
     definition: &MetricDefinition,
-    by: i64,
+    by: impl Into<Actor>,
 ) -> Result<i64, AppError> {
     use sqlx::Row;
     let owner = owner_id(connection, &definition.owner).await?;
@@ -195,7 +196,7 @@ pub async fn insert_in(
     metric_history::record(
         connection,
         id,
-        by,
+        by.into(),
         &[("created", String::new(), definition.name.clone())],
     )
     .await?;
@@ -208,7 +209,7 @@ pub async fn update(
     project_id: i64,
     key: &str,
     definition: &MetricDefinition,
-    by: i64,
+    by: impl Into<Actor>,
 ) -> Result<MetricView, AppError> {
     let mut tx = pool.begin().await.map_err(database)?;
     let id = update_in(&mut tx, project_id, key, definition, by).await?;
@@ -222,8 +223,9 @@ pub async fn update_in(
     project_id: i64,
     key: &str,
     definition: &MetricDefinition,
-    by: i64,
+    by: impl Into<Actor>,
 ) -> Result<i64, AppError> {
+    let by = by.into();
     if definition.key != key {
         return Err(AppError::invalid(
             "key",
@@ -261,7 +263,7 @@ pub async fn update_in(
             metric,
             &definition.scorer,
             JobReason::ScorerChanged,
-            by,
+            by.user_id,
         )
         .await?;
     }
@@ -310,8 +312,9 @@ pub async fn set_status(
     key: &str,
     next: Status,
     reason: &str,
-    by: i64,
+    by: impl Into<Actor>,
 ) -> Result<MetricView, AppError> {
+    let by = by.into();
     let mut tx = pool.begin().await.map_err(database)?;
     let current = lock(&mut tx, project_id, key).await?;
     if !current.status.can_become(next) {
@@ -353,7 +356,7 @@ pub async fn set_status(
             metric,
             &current.definition.scorer,
             JobReason::Activated,
-            by,
+            by.user_id,
         )
         .await?;
     }
@@ -465,10 +468,11 @@ async fn fetch_views(
 }
 
 /// Metrics that may belong in the retirement queue on `today`: not retired, and reviewed,
-/// retiring within the horizon, or among `quiet`; the domain decides the reasons.
+/// retiring within the horizon, or among `quiet`; the domain decides the reasons. `projects`
+/// narrows them to those projects (`None`: every project).
 pub async fn queue_candidates(
     pool: &PgPool,
-    project_id: Option<i64>,
+    projects: Option<&[i64]>,
     today: chrono::NaiveDate,
     quiet: &[i64],
 ) -> Result<Vec<MetricView>, AppError> {
@@ -479,24 +483,25 @@ pub async fn queue_candidates(
         .push_bind(today);
     query.push(" OR m.retirement_date <= ").push_bind(horizon);
     query.push(" OR m.id = ANY(").push_bind(quiet.to_vec()).push("))");
-    if let Some(project_id) = project_id {
-        query.push(" AND m.project_id = ").push_bind(project_id);
+    if let Some(projects) = projects {
+        query.push(" AND m.project_id = ANY(").push_bind(projects.to_vec()).push(")");
     }
     fetch_views(pool, query).await
 }
 
 /// Active metrics older than `days` that were scored within the last `days` days and never
-/// failed there: candidates to retire because they no longer catch anything.
-pub async fn quiet(pool: &PgPool, project_id: Option<i64>, days: i64) -> Result<Vec<i64>, AppError> {
+/// failed there: candidates to retire because they no longer catch anything. `projects`
+/// narrows them to those projects (`None`: every project).
+pub async fn quiet(pool: &PgPool, projects: Option<&[i64]>, days: i64) -> Result<Vec<i64>, AppError> {
     sqlx::query_scalar(
         "SELECT m.id FROM metrics m
-         WHERE m.status = 'active' AND ($1::bigint IS NULL OR m.project_id = $1)
+         WHERE m.status = 'active' AND ($1::int8[] IS NULL OR m.project_id = ANY($1))
            AND m.created_at < now() - make_interval(days => $2::int)
            AND EXISTS (SELECT 1 FROM scores s WHERE s.metric_id = m.id AND s.scored_at > now() - make_interval(days => $2::int))
            AND NOT EXISTS (SELECT 1 FROM scores s WHERE s.metric_id = m.id AND s.passed = false
                            AND s.scored_at > now() - make_interval(days => $2::int))",
     )
-    .bind(project_id)
+    .bind(projects)
     .bind(days)
     .fetch_all(pool)
     .await

@@ -1,7 +1,8 @@
 //! Projects.
 
 use super::{database, map_unique};
-use crate::domain::project::{NewProject, ProjectView};
+use crate::domain::membership::ProjectRole;
+use crate::domain::project::{NewProject, ProjectListing, ProjectView};
 use crate::error::AppError;
 use sqlx::PgPool;
 
@@ -34,8 +35,9 @@ impl From<ProjectRow> for ProjectView {
     }
 }
 
-/// Stores a new project. A taken slug is a conflict.
+/// Stores a new project; its creator becomes its first owner. A taken slug is a conflict.
 pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Result<ProjectView, AppError> {
+    let mut tx = pool.begin().await.map_err(database)?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (slug, name, description, purpose, created_by)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -45,7 +47,7 @@ pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Res
     .bind(&project.description)
     .bind(&project.purpose)
     .bind(created_by)
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await
     .map_err(|e| {
         map_unique(
@@ -55,6 +57,8 @@ pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Res
             "is already used by another project",
         )
     })?;
+    super::members::add_in(&mut tx, id, created_by, ProjectRole::Owner, created_by).await?;
+    tx.commit().await.map_err(database)?;
     find(pool, "p.id = $1", id)
         .await?
         .ok_or_else(|| AppError::NotFound("Project".into()))
@@ -67,6 +71,40 @@ pub async fn list(pool: &PgPool) -> Result<Vec<ProjectView>, AppError> {
         .await
         .map_err(database)?;
     Ok(rows.into_iter().map(ProjectView::from).collect())
+}
+
+/// The projects `user_id` is a member of, by name, with their role in each.
+pub async fn list_for_member(pool: &PgPool, user_id: i64) -> Result<Vec<ProjectListing>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        #[sqlx(flatten)]
+        project: ProjectRow,
+        role: String,
+    }
+    let rows = sqlx::query_as::<_, Row>(&format!(
+        "{} JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
+         ORDER BY lower(p.name), p.id",
+        SELECT.replacen(" FROM projects p", ", m.role FROM projects p", 1)
+    ))
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    rows.into_iter()
+        .map(|row| {
+            let role = ProjectRole::parse(&row.role)
+                .map_err(|e| super::super::auth::internal("stored project role", e))?;
+            Ok(ProjectListing {
+                project: row.project.into(),
+                role,
+            })
+        })
+        .collect()
+}
+
+/// One project by its id.
+pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<ProjectView>, AppError> {
+    find(pool, "p.id = $1", id).await
 }
 
 /// One project by slug.
@@ -123,6 +161,30 @@ mod tests {
             Some(stored)
         );
         assert_eq!(find_by_slug(&pool, "nope").await.unwrap(), None);
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_creator_of_a_project_becomes_its_owner_and_sees_it_listed(pool: PgPool) {
+        let by = owner(&pool).await;
+        let stored = insert(&pool, &NewProject::parse("Bot", "bot", "", "").unwrap(), by)
+            .await
+            .unwrap();
+        let listed = list_for_member(&pool, by).await.unwrap();
+        assert_eq!(
+            listed,
+            vec![ProjectListing {
+                project: stored,
+                role: ProjectRole::Owner
+            }]
+        );
+        let other = users::insert(
+            &pool,
+            &NewUser::parse("viv", "Viv", "a long password", "viewer").unwrap(),
+            "h",
+        )
+        .await
+        .unwrap();
+        assert_eq!(list_for_member(&pool, other.id).await.unwrap(), vec![]);
     }
 
     #[sqlx::test(migrations = "../migrations")]

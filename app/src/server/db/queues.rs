@@ -44,22 +44,27 @@ async fn rated_metrics(pool: &PgPool, project_id: i64, keys: &[String]) -> Resul
         .collect()
 }
 
-/// The active users named, in order; unknown or deactivated ones are refused.
-async fn annotator_ids(pool: &PgPool, usernames: &[String]) -> Result<Vec<i64>, AppError> {
-    let found: Vec<(String, i64)> =
-        sqlx::query_as("SELECT username, id FROM users WHERE username = ANY($1) AND active")
-            .bind(usernames)
-            .fetch_all(pool)
-            .await
-            .map_err(database)?;
+/// The active project members named, in order; unknown, deactivated or outside users are refused.
+async fn annotator_ids(pool: &PgPool, project_id: i64, usernames: &[String]) -> Result<Vec<i64>, AppError> {
+    let found: Vec<(String, i64, bool)> = sqlx::query_as(
+        "SELECT u.username, u.id,
+            EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = $2 AND m.user_id = u.id)
+         FROM users u WHERE u.username = ANY($1) AND u.active",
+    )
+    .bind(usernames)
+    .bind(project_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
     usernames
         .iter()
-        .map(|name| {
-            found
-                .iter()
-                .find(|(username, _)| username == name)
-                .map(|(_, id)| *id)
-                .ok_or_else(|| AppError::invalid("annotators", format!("'{name}' is not an active user")))
+        .map(|name| match found.iter().find(|(username, _, _)| username == name) {
+            None => Err(AppError::invalid("annotators", format!("'{name}' is not an active user"))),
+            Some((_, _, false)) => Err(AppError::invalid(
+                "annotators",
+                format!("'{name}' is not a member of this project; add them on the Members page first"),
+            )),
+            Some((_, id, true)) => Ok(*id),
         })
         .collect()
 }
@@ -136,7 +141,7 @@ pub async fn insert(
     user_id: i64,
 ) -> Result<i64, AppError> {
     let metrics = rated_metrics(pool, project_id, &draft.metrics).await?;
-    let annotators = annotator_ids(pool, &draft.annotators).await?;
+    let annotators = annotator_ids(pool, project_id, &draft.annotators).await?;
     if let Sampling::Failed { metric, .. } = &draft.sampling {
         let found = super::metrics::find(pool, project_id, metric).await?;
         if !found.is_some_and(|m| m.definition.scorer.is_automated()) {
@@ -234,7 +239,8 @@ struct SummaryRow {
 }
 
 /// Queues with progress: every queue of `project_id` (when given), and only the queues
-/// `annotator` is assigned to, counting only their assignments (when given).
+/// `annotator` is assigned to in projects they still belong to, counting only their
+/// assignments (when given).
 pub async fn list(
     pool: &PgPool,
     project_id: Option<i64>,
@@ -264,6 +270,8 @@ async fn select(
          LEFT JOIN assignments a ON a.item_id = i.id AND ($2::int8 IS NULL OR a.annotator_id = $2)
          WHERE ($1::int8 IS NULL OR q.project_id = $1) AND ($3::int8 IS NULL OR q.id = $3)
            AND ($2::int8 IS NULL OR EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2))
+           -- An annotator removed from the project no longer sees its queues.
+           AND ($2::int8 IS NULL OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = q.project_id AND m.user_id = $2))
          GROUP BY q.id, p.slug ORDER BY q.due_date NULLS LAST, q.id",
     )
     .bind(project_id)
@@ -340,25 +348,39 @@ pub async fn progress_by_annotator(pool: &PgPool, queue_id: i64) -> Result<Vec<A
         .collect())
 }
 
-/// The queue's project, if `user_id` is one of its annotators; otherwise 403 (404 when the
-/// queue does not exist).
-pub async fn require_annotator(pool: &PgPool, queue_id: i64, user_id: i64) -> Result<i64, AppError> {
-    let found: Option<(i64, bool)> = sqlx::query_as(
-        "SELECT q.project_id, EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2)
+/// Where a user stands with a queue: its project, whether they may still see that project
+/// (a member, or `admin`), and whether they are one of its annotators. `None`: no such queue.
+pub async fn annotator_standing(
+    pool: &PgPool,
+    queue_id: i64,
+    user_id: i64,
+    admin: bool,
+) -> Result<Option<QueueStanding>, AppError> {
+    let found: Option<(i64, bool, bool)> = sqlx::query_as(
+        "SELECT q.project_id,
+            $3 OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = q.project_id AND m.user_id = $2),
+            EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2)
          FROM annotation_queues q WHERE q.id = $1",
     )
     .bind(queue_id)
     .bind(user_id)
+    .bind(admin)
     .fetch_optional(pool)
     .await
     .map_err(database)?;
-    match found {
-        None => Err(AppError::NotFound(format!("queue {queue_id}"))),
-        Some((_, false)) => Err(AppError::Forbidden(
-            "This queue is assigned to other annotators.".into(),
-        )),
-        Some((project_id, true)) => Ok(project_id),
-    }
+    Ok(found.map(|(project_id, in_project, assigned)| QueueStanding {
+        project_id,
+        in_project,
+        assigned,
+    }))
+}
+
+/// See [`annotator_standing`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStanding {
+    pub project_id: i64,
+    pub in_project: bool,
+    pub assigned: bool,
 }
 
 #[cfg(test)]

@@ -334,7 +334,7 @@ async fn the_queue_holds_overdue_and_soon_retiring_metrics_but_not_retired_ones(
         .unwrap();
 
     let items = review::queue(
-        queue_candidates(&pool, Some(f.project), today, &[])
+        queue_candidates(&pool, Some(&[f.project]), today, &[])
             .await
             .unwrap(),
         &review::QueueContext {
@@ -416,7 +416,7 @@ async fn a_metric_is_quiet_when_it_was_scored_but_never_failed_in_the_window(poo
         .unwrap();
     }
     assert_eq!(
-        quiet(&pool, Some(f.project), 30).await.unwrap(),
+        quiet(&pool, Some(&[f.project]), 30).await.unwrap(),
         [ids["quiet-one"]]
     );
     assert_eq!(
@@ -426,8 +426,8 @@ async fn a_metric_is_quiet_when_it_was_scored_but_never_failed_in_the_window(poo
     );
 
     let today = chrono::Utc::now().date_naive();
-    let quiet_ids = quiet(&pool, Some(f.project), 30).await.unwrap();
-    let candidates = queue_candidates(&pool, Some(f.project), today, &quiet_ids)
+    let quiet_ids = quiet(&pool, Some(&[f.project]), 30).await.unwrap();
+    let candidates = queue_candidates(&pool, Some(&[f.project]), today, &quiet_ids)
         .await
         .unwrap();
     let context = review::QueueContext {

@@ -9,18 +9,25 @@ use crate::domain::metric::MetricInput;
 use crate::domain::rubric::{RubricDraft, RubricInput};
 use crate::domain::user::NewUser;
 use crate::server::db::fixture::{fixture, Fixture};
-use crate::server::db::{adjudications, metrics, ratings, rubrics, users};
+use crate::domain::membership::ProjectRole;
+use crate::server::db::{adjudications, members, metrics, projects, ratings, rubrics, users};
 use serde_json::json;
 
+/// A user who annotates in the fixture's project "bot".
 async fn annotator(pool: &PgPool, username: &str) -> i64 {
-    users::insert(
+    let id = users::insert(
         pool,
         &NewUser::parse(username, username, "a long password", "annotator").unwrap(),
         "h",
     )
     .await
     .unwrap()
-    .id
+    .id;
+    let project = projects::id_by_slug(pool, "bot").await.unwrap();
+    members::add(pool, project, username, ProjectRole::Annotator, id)
+        .await
+        .unwrap();
+    id
 }
 
 fn rubric_draft(levels: &str) -> RubricDraft {
@@ -219,6 +226,8 @@ async fn bad_queues_are_refused_on_their_field_and_store_nothing(pool: PgPool) {
             "metrics",
         ),
         (queue_input("random", "3", "nobody", "1"), "annotators"),
+        // Olga is an active user, but not a member of the project.
+        (queue_input("random", "3", "anna, olga", "1"), "annotators"),
         (queue_input("failed", "3", "anna", "1"), "failed_metric"),
         (
             QueueInput {
@@ -288,10 +297,8 @@ async fn ratings_are_blind_and_give_final_labels_when_annotators_agree_or_are_ad
         scores(&pool, metric).await.is_empty(),
         "no final label while Ben is pending"
     );
-    assert!(matches!(
-        require_annotator(&pool, queue, outsider).await,
-        Err(AppError::Forbidden(_))
-    ));
+    let standing = annotator_standing(&pool, queue, outsider, false).await.unwrap().unwrap();
+    assert_eq!((standing.in_project, standing.assigned), (true, false));
     // Nobody rates through an assignment that is not theirs.
     let Workspace::Item(hers) = own else { panic!() };
     assert!(matches!(

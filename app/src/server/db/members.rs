@@ -1,0 +1,309 @@
+//! Project membership: who holds which role in a project, and every change to it.
+//!
+//! Changes lock the project row first, so two owners demoting each other at once cannot leave a
+//! project without an owner.
+
+use super::{database, map_unique};
+use crate::domain::membership::{keeps_an_owner, Membership, MemberChange, MemberView, ProjectRole};
+use crate::domain::user::Person;
+use crate::error::AppError;
+use sqlx::{PgConnection, PgPool};
+
+/// Where a caller stands with a project: its id (`None` when no project has the slug) and the
+/// caller's membership role, if any.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub project_id: Option<i64>,
+    pub role: Option<ProjectRole>,
+}
+
+/// The project with `slug` and `user_id`'s role in it, in one query.
+pub async fn standing(pool: &PgPool, slug: &str, user_id: i64) -> Result<Standing, AppError> {
+    let row: Option<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT p.id, m.role FROM projects p
+         LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $2
+         WHERE p.slug = $1",
+    )
+    .bind(slug.trim())
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await
+    .map_err(database)?;
+    let Some((project_id, role)) = row else {
+        return Ok(Standing {
+            project_id: None,
+            role: None,
+        });
+    };
+    Ok(Standing {
+        project_id: Some(project_id),
+        role: role.as_deref().map(stored_role).transpose()?,
+    })
+}
+
+/// Every project `user_id` belongs to, with their role, by slug.
+pub async fn of_user(pool: &PgPool, user_id: i64) -> Result<Vec<Membership>, AppError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT p.slug, m.role FROM project_members m JOIN projects p ON p.id = m.project_id
+         WHERE m.user_id = $1 ORDER BY p.slug",
+    )
+    .bind(user_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    rows.into_iter()
+        .map(|(slug, role)| {
+            Ok(Membership {
+                slug,
+                role: stored_role(&role)?,
+            })
+        })
+        .collect()
+}
+
+/// The members of a project, by display name.
+pub async fn list(pool: &PgPool, project_id: i64) -> Result<Vec<MemberView>, AppError> {
+    let rows: Vec<(String, String, String, bool, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+        "SELECT u.username, u.display_name, m.role, u.active, m.added_at
+         FROM project_members m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = $1 ORDER BY lower(u.display_name), u.username",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    rows.into_iter()
+        .map(|(username, display_name, role, active, added_at)| {
+            Ok(MemberView {
+                username,
+                display_name,
+                role: stored_role(&role)?,
+                active,
+                added_at,
+            })
+        })
+        .collect()
+}
+
+/// The active members of a project holding `role`, by username.
+pub async fn usernames_with_role(
+    pool: &PgPool,
+    project_id: i64,
+    role: ProjectRole,
+) -> Result<Vec<String>, AppError> {
+    sqlx::query_scalar(
+        "SELECT u.username FROM project_members m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = $1 AND m.role = $2 AND u.active ORDER BY u.username",
+    )
+    .bind(project_id)
+    .bind(role.as_str())
+    .fetch_all(pool)
+    .await
+    .map_err(database)
+}
+
+/// Every recorded membership change of a project, newest first.
+pub async fn history(pool: &PgPool, project_id: i64) -> Result<Vec<MemberChange>, AppError> {
+    type Row = (String, String, Option<String>, Option<String>, chrono::DateTime<chrono::Utc>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT u.username, b.display_name, c.old_role, c.new_role, c.changed_at
+         FROM project_member_changes c
+         JOIN users u ON u.id = c.user_id JOIN users b ON b.id = c.changed_by
+         WHERE c.project_id = $1 ORDER BY c.changed_at DESC, c.id DESC",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    rows.into_iter()
+        .map(|(username, changed_by, old_role, new_role, changed_at)| {
+            Ok(MemberChange {
+                username,
+                changed_by,
+                old_role: old_role.as_deref().map(stored_role).transpose()?,
+                new_role: new_role.as_deref().map(stored_role).transpose()?,
+                changed_at,
+            })
+        })
+        .collect()
+}
+
+/// Active users who are not members of the project: whom an owner may add.
+pub async fn candidates(pool: &PgPool, project_id: i64) -> Result<Vec<Person>, AppError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT u.username, u.display_name FROM users u
+         WHERE u.active AND NOT EXISTS
+            (SELECT 1 FROM project_members m WHERE m.project_id = $1 AND m.user_id = u.id)
+         ORDER BY lower(u.display_name), u.username",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await
+    .map_err(database)?;
+    Ok(rows
+        .into_iter()
+        .map(|(username, display_name)| Person {
+            username,
+            display_name,
+        })
+        .collect())
+}
+
+/// Adds `username` to the project with `role`. An unknown or deactivated user is refused on
+/// `username`, and so is someone who is already a member.
+pub async fn add(
+    pool: &PgPool,
+    project_id: i64,
+    username: &str,
+    role: ProjectRole,
+    by: i64,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(database)?;
+    let user_id = active_user(&mut tx, username).await?;
+    add_in(&mut tx, project_id, user_id, role, by).await?;
+    tx.commit().await.map_err(database)
+}
+
+/// Adds a member within a caller's transaction (a new project's creator becomes its owner).
+pub async fn add_in(
+    connection: &mut PgConnection,
+    project_id: i64,
+    user_id: i64,
+    role: ProjectRole,
+    by: i64,
+) -> Result<(), AppError> {
+    sqlx::query("INSERT INTO project_members (project_id, user_id, role) VALUES ($1, $2, $3)")
+        .bind(project_id)
+        .bind(user_id)
+        .bind(role.as_str())
+        .execute(&mut *connection)
+        .await
+        .map_err(|e| {
+            map_unique(
+                e,
+                "project_members_pkey",
+                "username",
+                "is already a member of this project; change their role instead",
+            )
+        })?;
+    record(connection, project_id, user_id, by, None, Some(role)).await
+}
+
+/// Gives a member another role; the last owner cannot be demoted.
+pub async fn change_role(
+    pool: &PgPool,
+    project_id: i64,
+    username: &str,
+    role: ProjectRole,
+    by: i64,
+) -> Result<(), AppError> {
+    change(pool, project_id, username, Some(role), by).await
+}
+
+/// Removes a member; the last owner cannot be removed. Their sessions stay, but from their next
+/// request on they have no access to the project.
+pub async fn remove(pool: &PgPool, project_id: i64, username: &str, by: i64) -> Result<(), AppError> {
+    change(pool, project_id, username, None, by).await
+}
+
+async fn change(
+    pool: &PgPool,
+    project_id: i64,
+    username: &str,
+    next: Option<ProjectRole>,
+    by: i64,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await.map_err(database)?;
+    sqlx::query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
+        .bind(project_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(database)?;
+    let (user_id, current) = member(&mut tx, project_id, username).await?;
+    if next == Some(current) {
+        return Ok(());
+    }
+    let owners: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM project_members WHERE project_id = $1 AND role = 'owner'")
+            .bind(project_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(database)?;
+    keeps_an_owner(usize::try_from(owners).unwrap_or_default(), current, next)?;
+    let query = match next {
+        Some(role) => sqlx::query("UPDATE project_members SET role = $3 WHERE project_id = $1 AND user_id = $2")
+            .bind(project_id)
+            .bind(user_id)
+            .bind(role.as_str()),
+        None => sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
+            .bind(project_id)
+            .bind(user_id),
+    };
+    query.execute(&mut *tx).await.map_err(database)?;
+    record(&mut tx, project_id, user_id, by, Some(current), next).await?;
+    tx.commit().await.map_err(database)
+}
+
+/// The id and current role of member `username`, or a validation error on `username`.
+async fn member(
+    connection: &mut PgConnection,
+    project_id: i64,
+    username: &str,
+) -> Result<(i64, ProjectRole), AppError> {
+    let row: Option<(i64, String)> = sqlx::query_as(
+        "SELECT u.id, m.role FROM project_members m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = $1 AND u.username = $2 FOR UPDATE OF m",
+    )
+    .bind(project_id)
+    .bind(username.trim().to_lowercase())
+    .fetch_optional(&mut *connection)
+    .await
+    .map_err(database)?;
+    let (id, role) = row.ok_or_else(|| {
+        AppError::invalid("username", format!("'{}' is not a member of this project", username.trim()))
+    })?;
+    Ok((id, stored_role(&role)?))
+}
+
+async fn active_user(connection: &mut PgConnection, username: &str) -> Result<i64, AppError> {
+    let wanted = username.trim().to_lowercase();
+    if wanted.is_empty() {
+        return Err(AppError::invalid("username", "choose a user"));
+    }
+    sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND active")
+        .bind(&wanted)
+        .fetch_optional(&mut *connection)
+        .await
+        .map_err(database)?
+        .ok_or_else(|| AppError::invalid("username", format!("no active user is called '{wanted}'")))
+}
+
+async fn record(
+    connection: &mut PgConnection,
+    project_id: i64,
+    user_id: i64,
+    by: i64,
+    old: Option<ProjectRole>,
+    new: Option<ProjectRole>,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "INSERT INTO project_member_changes (project_id, user_id, changed_by, old_role, new_role)
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(project_id)
+    .bind(user_id)
+    .bind(by)
+    .bind(old.map(ProjectRole::as_str))
+    .bind(new.map(ProjectRole::as_str))
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(())
+}
+
+fn stored_role(value: &str) -> Result<ProjectRole, AppError> {
+    ProjectRole::parse(value).map_err(|e| super::super::auth::internal("stored project role", e))
+}
+
+#[cfg(test)]
+mod tests;

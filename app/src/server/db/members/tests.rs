@@ -1,0 +1,144 @@
+use super::*;
+use crate::domain::user::NewUser;
+use crate::server::db::fixture::fixture;
+use crate::server::db::users;
+
+async fn user(pool: &PgPool, username: &str, role: &str) -> i64 {
+    let new = NewUser::parse(username, "", "a long password", role).unwrap();
+    users::insert(pool, &new, "h").await.unwrap().id
+}
+
+fn roles(members: &[MemberView]) -> Vec<(&str, ProjectRole)> {
+    members.iter().map(|m| (m.username.as_str(), m.role)).collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_added_member_is_listed_has_a_standing_and_is_recorded(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let viv = user(&pool, "viv", "viewer").await;
+    add(&pool, f.project, "Viv", ProjectRole::Viewer, f.owner).await.unwrap();
+    let members = list(&pool, f.project).await.unwrap();
+    assert_eq!(
+        roles(&members),
+        [("owner", ProjectRole::Owner), ("viv", ProjectRole::Viewer)]
+    );
+    let standing = standing(&pool, "bot", viv).await.unwrap();
+    assert_eq!(
+        standing,
+        Standing {
+            project_id: Some(f.project),
+            role: Some(ProjectRole::Viewer)
+        }
+    );
+    let history = history(&pool, f.project).await.unwrap();
+    assert_eq!(history.len(), 2, "the creator's and viv's additions");
+    assert_eq!(
+        (history[0].username.as_str(), history[0].changed_by.as_str()),
+        ("viv", "Otto Owner")
+    );
+    assert_eq!((history[0].old_role, history[0].new_role), (None, Some(ProjectRole::Viewer)));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn standing_tells_a_missing_project_from_a_non_member(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let stranger = user(&pool, "stranger", "owner").await;
+    let outside = standing(&pool, "bot", stranger).await.unwrap();
+    assert_eq!((outside.project_id, outside.role), (Some(f.project), None));
+    let missing = standing(&pool, "no-such-project", stranger).await.unwrap();
+    assert_eq!((missing.project_id, missing.role), (None, None));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn adding_an_unknown_user_or_a_member_twice_is_refused_on_username_and_changes_nothing(
+    pool: PgPool,
+) {
+    let f = fixture(&pool).await;
+    let before = (list(&pool, f.project).await.unwrap(), history(&pool, f.project).await.unwrap());
+    let unknown = add(&pool, f.project, "nobody", ProjectRole::Viewer, f.owner)
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.field(), Some("username"));
+    assert!(unknown.message().contains("no active user"), "{unknown}");
+    let twice = add(&pool, f.project, "owner", ProjectRole::Viewer, f.owner)
+        .await
+        .unwrap_err();
+    assert_eq!((twice.field(), twice.status()), (Some("username"), 409));
+    let blank = add(&pool, f.project, " ", ProjectRole::Viewer, f.owner).await.unwrap_err();
+    assert_eq!(blank.field(), Some("username"));
+    let after = (list(&pool, f.project).await.unwrap(), history(&pool, f.project).await.unwrap());
+    assert_eq!(before, after);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_last_owner_can_be_neither_removed_nor_demoted_but_a_second_owner_frees_them(
+    pool: PgPool,
+) {
+    let f = fixture(&pool).await;
+    let error = remove(&pool, f.project, "owner", f.owner).await.unwrap_err();
+    assert_eq!(error.field(), Some("username"));
+    let error = change_role(&pool, f.project, "owner", ProjectRole::Manager, f.owner)
+        .await
+        .unwrap_err();
+    assert!(error.message().contains("last owner"), "{error}");
+    assert_eq!(roles(&list(&pool, f.project).await.unwrap()), [("owner", ProjectRole::Owner)]);
+
+    add(&pool, f.project, "olga", ProjectRole::Owner, f.owner).await.unwrap();
+    change_role(&pool, f.project, "owner", ProjectRole::Manager, f.owner)
+        .await
+        .unwrap();
+    remove(&pool, f.project, "owner", f.owner).await.unwrap();
+    assert_eq!(roles(&list(&pool, f.project).await.unwrap()), [("olga", ProjectRole::Owner)]);
+    let history = history(&pool, f.project).await.unwrap();
+    let changes: Vec<_> = history
+        .iter()
+        .map(|c| (c.username.as_str(), c.old_role, c.new_role))
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            ("owner", Some(ProjectRole::Manager), None),
+            ("owner", Some(ProjectRole::Owner), Some(ProjectRole::Manager)),
+            ("olga", None, Some(ProjectRole::Owner)),
+            ("owner", None, Some(ProjectRole::Owner)),
+        ]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn changing_a_non_member_is_refused_and_the_same_role_records_nothing(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let error = change_role(&pool, f.project, "olga", ProjectRole::Viewer, f.owner)
+        .await
+        .unwrap_err();
+    assert!(error.message().contains("not a member"), "{error}");
+    change_role(&pool, f.project, "owner", ProjectRole::Owner, f.owner)
+        .await
+        .unwrap();
+    assert_eq!(history(&pool, f.project).await.unwrap().len(), 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_users_memberships_and_the_candidates_to_add_are_complementary(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let anna = user(&pool, "anna", "annotator").await;
+    add(&pool, f.project, "anna", ProjectRole::Annotator, f.owner).await.unwrap();
+    assert_eq!(
+        of_user(&pool, anna).await.unwrap(),
+        vec![Membership {
+            slug: "bot".into(),
+            role: ProjectRole::Annotator
+        }]
+    );
+    let candidates: Vec<String> = candidates(&pool, f.project)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.username)
+        .collect();
+    assert_eq!(candidates, ["olga"]);
+    assert_eq!(
+        usernames_with_role(&pool, f.project, ProjectRole::Annotator).await.unwrap(),
+        ["anna"]
+    );
+}
