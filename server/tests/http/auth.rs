@@ -57,7 +57,7 @@ async fn only_admins_may_call_the_user_functions(pool: PgPool) {
     let admin = app.signed_in("admin").await;
     let (status, body) = app.call(&admin, "list_users", &[]).await;
     assert_eq!(status, StatusCode::OK);
-    assert_eq!(body.as_array().map(Vec::len), Some(4));
+    assert_eq!(body.as_array().map(Vec::len), Some(6));
     assert!(
         body.to_string().find("sneaky").is_none(),
         "a refused create stored a user"
@@ -65,7 +65,7 @@ async fn only_admins_may_call_the_user_functions(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn managers_and_annotators_may_read_but_not_create_projects(pool: PgPool) {
+async fn only_owners_and_admins_create_projects_and_each_caller_lists_their_own(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let form = [
         ("name", "Legal bot"),
@@ -73,10 +73,15 @@ async fn managers_and_annotators_may_read_but_not_create_projects(pool: PgPool) 
         ("description", ""),
         ("purpose", ""),
     ];
-    for username in ["manager", "annotator"] {
+    // Mia manages both demo projects; Anna annotates and Vic views the support bot only.
+    for (username, projects) in [("manager", 2), ("annotator", 1), ("viewer", 1)] {
         let client = app.signed_in(username).await;
         let (status, body) = app.call(&client, "list_projects", &[]).await;
-        assert_eq!((status, body.as_array().map(Vec::len)), (StatusCode::OK, Some(1)));
+        assert_eq!(
+            (status, body.as_array().map(Vec::len)),
+            (StatusCode::OK, Some(projects)),
+            "{username}: {body}"
+        );
         assert_eq!(
             app.call(&client, "create_project", &form).await.0,
             StatusCode::FORBIDDEN
@@ -91,6 +96,18 @@ async fn managers_and_annotators_may_read_but_not_create_projects(pool: PgPool) 
     let (status, body) = app.call(&owner, "create_project", &form).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(body["Conflict"]["field"], "slug");
+    // Otto now owns two projects and still does not see Lena's; the admin sees all three.
+    let (_, listed) = app.call(&owner, "list_projects", &[]).await;
+    let mine: Vec<(&str, &str)> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["project"]["slug"].as_str().unwrap(), l["role"].as_str().unwrap()))
+        .collect();
+    assert_eq!(mine, [("legal-bot", "owner"), ("support-bot-dach", "owner")]);
+    let admin = app.signed_in("admin").await;
+    let (_, every) = app.call(&admin, "list_projects", &[]).await;
+    assert_eq!(every.as_array().map(Vec::len), Some(3));
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -178,7 +195,7 @@ async fn bad_input_names_the_field_and_stores_nothing(pool: PgPool) {
     let (_, users) = app.call(&admin, "list_users", &[]).await;
     assert_eq!(
         users.as_array().map(Vec::len),
-        Some(4),
+        Some(6),
         "nothing may be stored: {users}"
     );
     let (status, body) = app

@@ -5,6 +5,7 @@ mod api_keys;
 mod auth;
 mod browse;
 mod check;
+mod matrix;
 mod metrics_api;
 mod openapi;
 mod outputs;

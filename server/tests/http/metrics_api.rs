@@ -104,7 +104,7 @@ async fn an_owner_creates_lists_updates_and_retires_a_metric(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn readers_may_list_but_not_write_and_strangers_get_401(pool: PgPool) {
+async fn readers_may_list_but_not_write_annotators_may_not_read_and_strangers_get_401(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let url = format!("{}{METRICS}", app.base);
     let owner = app.signed_in("owner").await;
@@ -115,9 +115,13 @@ async fn readers_may_list_but_not_write_and_strangers_get_401(pool: PgPool) {
         .await
         .unwrap();
 
-    for username in ["manager", "annotator"] {
+    let annotator = app.signed_in("annotator").await;
+    assert_eq!(annotator.get(&url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    for username in ["manager", "viewer", "annotator"] {
         let client = app.signed_in(username).await;
-        assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
+        if username != "annotator" {
+            assert_eq!(client.get(&url).send().await.unwrap().status(), StatusCode::OK);
+        }
         let post = client
             .post(&url)
             .json(&document("other", "1"))

@@ -219,7 +219,7 @@ async fn keys_and_roles_decide_who_may_send(pool: PgPool) {
         .send()
         .await
         .unwrap();
-    assert_eq!(elsewhere.status(), StatusCode::FORBIDDEN);
+    assert_eq!(elsewhere.status(), StatusCode::NOT_FOUND);
     let annotator = app.signed_in("annotator").await;
     assert_eq!(
         annotator
