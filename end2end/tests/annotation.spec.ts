@@ -1,5 +1,5 @@
 import { Browser, expect, Page, test } from '@playwright/test';
-import { createUser, open, signIn, unique } from './helpers';
+import { addMember, createUser, open, signIn, unique } from './helpers';
 
 const PROJECT = '/projects/support-bot-dach';
 
@@ -44,8 +44,13 @@ test('an owner builds a rubric and a queue with overlap 2, two annotators rate b
     await createUser(admin, { username, password: 'rater-password', role: 'annotator' });
   }
 
-  // The owner writes an ordinal rubric.
+  // The owner makes both new users annotators of the project: a queue takes only members.
   const owner = await signedIn(browser, 'owner');
+  for (const username of [first, second]) {
+    await addMember(owner, 'support-bot-dach', username, 'annotator');
+  }
+
+  // The owner writes an ordinal rubric.
   await open(owner, `${PROJECT}/rubrics`);
   const rubricForm = owner.getByTestId('rubric-form');
   await rubricForm.getByTestId('input-name').fill(`Helpfulness ${suffix}`);

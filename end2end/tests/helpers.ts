@@ -32,3 +32,13 @@ export async function createUser(admin: Page, user: { username: string; password
   await form.getByTestId('user-submit').click();
   await expect(admin.getByTestId(`user-${user.username}`)).toBeVisible();
 }
+
+/** Adds `username` to a project with `role` through its Members page, as an owner or admin. */
+export async function addMember(owner: Page, project: string, username: string, role: string) {
+  await open(owner, `/projects/${project}/members`);
+  const form = owner.getByTestId('member-form');
+  await form.getByTestId('input-username').selectOption(username);
+  await form.getByTestId('input-role').selectOption(role);
+  await form.getByTestId('member-submit').click();
+  await expect(owner.getByTestId(`member-${username}`)).toBeVisible();
+}

@@ -59,31 +59,34 @@ test('an owner creates a metric, finds it by filter, edits its cost and sees the
   await expect(change).toContainText('Otto Owner');
 });
 
-test('an annotator sees a metric but can neither edit it in the UI nor through the server function', async ({ browser }) => {
+test('a viewer sees a metric but no edit controls, and an edit call answers 403', async ({ browser }) => {
   const owner = await browser.newPage();
   await signIn(owner, 'owner');
   const key = `tone-${unique()}`;
   await createMetric(owner, { key, name: `Tone ${key}`, cost: '1.00', review: isoDay(30) });
 
   const context = await browser.newContext();
-  const annotator = await context.newPage();
-  await signIn(annotator, 'annotator');
-  await open(annotator, `${PROJECT}/metrics/${key}`);
-  await expect(annotator.getByTestId('metric-name')).toHaveText(`Tone ${key}`);
-  await expect(annotator.getByTestId('edit-metric')).toHaveCount(0);
-  await expect(annotator.getByTestId('retire-metric')).toHaveCount(0);
+  const viewer = await context.newPage();
+  await signIn(viewer, 'viewer');
+  await open(viewer, `${PROJECT}/metrics`);
+  await expect(viewer.getByTestId(`metric-row-${key}`)).toBeVisible();
+  await expect(viewer.getByTestId('new-metric')).toHaveCount(0);
+  await open(viewer, `${PROJECT}/metrics/${key}`);
+  await expect(viewer.getByTestId('metric-name')).toHaveText(`Tone ${key}`);
+  await expect(viewer.getByTestId('edit-metric')).toHaveCount(0);
+  await expect(viewer.getByTestId('retire-metric')).toHaveCount(0);
 
-  const retire = await annotator.request.post('/api/retire_metric', {
-    form: { project: 'support-bot-dach', key, reason: 'annotators may not' },
+  const retire = await viewer.request.post('/api/retire_metric', {
+    form: { project: 'support-bot-dach', key, reason: 'viewers may not' },
   });
   expect(retire.status()).toBe(403);
-  const update = await annotator.request.post('/api/update_metric', {
+  const update = await viewer.request.post('/api/update_metric', {
     form: { project: 'support-bot-dach', key, 'input[key]': key, 'input[cost_per_failure]': '0' },
   });
   expect(update.status()).toBe(403);
-  await open(annotator, `${PROJECT}/metrics/${key}`);
-  await expect(annotator.getByTestId('metric-status')).toHaveText('Draft');
-  await expect(annotator.getByTestId('metric-cost')).toHaveText('$1.00');
+  await open(viewer, `${PROJECT}/metrics/${key}`);
+  await expect(viewer.getByTestId('metric-status')).toHaveText('Draft');
+  await expect(viewer.getByTestId('metric-cost')).toHaveText('$1.00');
   await context.close();
 });
 

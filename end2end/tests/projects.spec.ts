@@ -33,9 +33,11 @@ test('an empty project name is refused next to the field', async ({ page }) => {
   await expect(form.getByTestId('error-name')).toHaveText('must not be empty');
 });
 
-test('annotators see the projects but no create form', async ({ page }) => {
+test('annotators see their projects, with their role, but no create form', async ({ page }) => {
   await signIn(page, 'annotator');
   await expect(page.getByTestId('project-support-bot-dach')).toBeVisible();
+  await expect(page.getByTestId('project-role-support-bot-dach')).toHaveText('Annotator');
+  await expect(page.getByTestId('project-legal-assistant')).toHaveCount(0);
   await expect(page.getByTestId('project-form')).toHaveCount(0);
   await page.goto('/projects/no-such-project');
   await expect(page.getByTestId('not-found')).toBeVisible();

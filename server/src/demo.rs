@@ -1,8 +1,8 @@
 //! Demo data: one user per role and two projects with different owners. Safe to run again: what
 //! exists is kept.
 
-use app::domain::metric::catalogue;
 use app::domain::membership::ProjectRole;
+use app::domain::metric::catalogue;
 use app::domain::metric::kinds::Status;
 use app::domain::output;
 use app::domain::project::NewProject;

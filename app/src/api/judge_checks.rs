@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use crate::{
     domain::{
         judge_check::{judge_check as check, parse_bias_level},
-        metric::scorer::ScorerSpec,
         membership::ProjectAccess,
+        metric::scorer::ScorerSpec,
     },
     server::{auth, db},
 };

@@ -9,8 +9,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::metric::{catalogue, document},
     domain::membership::ProjectAccess,
+    domain::metric::{catalogue, document},
     domain::role::Access,
     server::{auth, db},
 };

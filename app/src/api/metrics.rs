@@ -9,8 +9,8 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::metric::{kinds::Status, parse_date, review, MetricDefinition},
     domain::membership::ProjectAccess,
+    domain::metric::{kinds::Status, parse_date, review, MetricDefinition},
     domain::role::Access,
     server::{auth, db},
 };
@@ -67,7 +67,15 @@ pub async fn retire_metric(project: String, key: String, reason: String) -> Resu
 #[cfg(feature = "ssr")]
 async fn set_status(project: &str, key: &str, next: Status, reason: &str) -> Result<MetricView, AppError> {
     let caller = auth::require_project(project, ProjectAccess::Edit).await?;
-    db::metrics::set_status(&caller.pool, caller.project_id, key.trim(), next, reason, caller.user.id).await
+    db::metrics::set_status(
+        &caller.pool,
+        caller.project_id,
+        key.trim(),
+        next,
+        reason,
+        caller.user.id,
+    )
+    .await
 }
 
 /// Moves a metric's review date (one click from the retirement queue).
@@ -115,7 +123,14 @@ async fn edit(
     let current = db::metrics::get(&caller.pool, caller.project_id, key).await?;
     let mut definition = current.definition;
     change(&mut definition)?;
-    db::metrics::update(&caller.pool, caller.project_id, key.trim(), &definition, caller.user.id).await
+    db::metrics::update(
+        &caller.pool,
+        caller.project_id,
+        key.trim(),
+        &definition,
+        caller.user.id,
+    )
+    .await
 }
 
 /// Metrics that must justify themselves now, in one project (a slug) or in every project the

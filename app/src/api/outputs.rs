@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{metric::filter::ParsedFilter, membership::ProjectAccess},
+    domain::{membership::ProjectAccess, metric::filter::ParsedFilter},
     server::{auth, db},
 };
 

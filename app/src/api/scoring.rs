@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use crate::{
     domain::{
         endpoint::{self, EndpointFields},
-        metric::kinds::Status,
         membership::ProjectAccess,
+        metric::kinds::Status,
         scoring_job::{parse_range, JobReason},
     },
     server::{auth, db},

@@ -160,9 +160,16 @@ mod tests {
     #[test]
     fn each_access_level_admits_exactly_its_roles() {
         let admitted = |access: ProjectAccess| -> Vec<ProjectRole> {
-            ProjectRole::ALL.iter().copied().filter(|role| access.allows(*role)).collect()
+            ProjectRole::ALL
+                .iter()
+                .copied()
+                .filter(|role| access.allows(*role))
+                .collect()
         };
-        assert_eq!(admitted(ProjectAccess::Member), [Owner, Manager, Viewer, Annotator]);
+        assert_eq!(
+            admitted(ProjectAccess::Member),
+            [Owner, Manager, Viewer, Annotator]
+        );
         assert_eq!(admitted(ProjectAccess::Read), [Owner, Manager, Viewer]);
         assert_eq!(admitted(ProjectAccess::Manage), [Owner, Manager]);
         assert_eq!(admitted(ProjectAccess::Edit), [Owner]);
@@ -178,10 +185,14 @@ mod tests {
 
     #[test]
     fn a_member_with_too_weak_a_role_is_refused_with_403() {
-        let error = ProjectAccess::Edit.decide("bot", false, Some(Manager)).unwrap_err();
+        let error = ProjectAccess::Edit
+            .decide("bot", false, Some(Manager))
+            .unwrap_err();
         assert_eq!(error.status(), 403);
         assert_eq!(error.message(), "Only the project's owners may do this.");
-        let error = ProjectAccess::Read.decide("bot", false, Some(Annotator)).unwrap_err();
+        let error = ProjectAccess::Read
+            .decide("bot", false, Some(Annotator))
+            .unwrap_err();
         assert_eq!(error.status(), 403);
     }
 
@@ -196,7 +207,10 @@ mod tests {
     #[test]
     fn an_allowed_member_acts_with_their_own_role() {
         assert_eq!(ProjectAccess::Read.decide("bot", false, Some(Viewer)), Ok(Viewer));
-        assert_eq!(ProjectAccess::Manage.decide("bot", false, Some(Manager)), Ok(Manager));
+        assert_eq!(
+            ProjectAccess::Manage.decide("bot", false, Some(Manager)),
+            Ok(Manager)
+        );
     }
 
     #[test]
@@ -221,6 +235,9 @@ mod tests {
         assert_eq!(ProjectRole::parse(" Viewer "), Ok(Viewer));
         let error = ProjectRole::parse("superuser").unwrap_err();
         assert_eq!(error.field(), Some("role"));
-        assert!(error.message().contains("owner, manager, viewer, annotator"), "{error}");
+        assert!(
+            error.message().contains("owner, manager, viewer, annotator"),
+            "{error}"
+        );
     }
 }

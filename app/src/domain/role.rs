@@ -28,7 +28,13 @@ pub enum Role {
 
 impl Role {
     /// Every role, in the order forms list them.
-    pub const ALL: [Role; 5] = [Role::Admin, Role::Owner, Role::Manager, Role::Annotator, Role::Viewer];
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Owner,
+        Role::Manager,
+        Role::Annotator,
+        Role::Viewer,
+    ];
 
     /// The name stored in the database and used on the wire.
     pub fn as_str(self) -> &'static str {

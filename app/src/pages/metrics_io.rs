@@ -4,8 +4,8 @@
 use crate::api::metric_io::{export_metrics, ApplyImport, PreviewImport};
 use crate::components::for_role::ForProject;
 use crate::components::params::text_param;
-use crate::domain::metric::document::{ImportPlan, PlannedChange};
 use crate::domain::membership::ProjectAccess;
+use crate::domain::metric::document::{ImportPlan, PlannedChange};
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos::server::ServerAction;

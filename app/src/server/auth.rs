@@ -199,7 +199,9 @@ pub async fn require_queue(queue: i64) -> Result<QueueCaller, AppError> {
         }),
         Some(found) if found.in_project => {
             tracing::warn!(user = %user.username, queue, "refused: not an annotator of this queue");
-            Err(AppError::Forbidden("This queue is assigned to other annotators.".into()))
+            Err(AppError::Forbidden(
+                "This queue is assigned to other annotators.".into(),
+            ))
         }
         _ => Err(AppError::NotFound(format!("queue {queue}"))),
     }

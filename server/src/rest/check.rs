@@ -4,8 +4,8 @@
 
 use super::caller::ApiCaller;
 use super::error::ApiError;
-use app::domain::output;
 use app::domain::membership::ProjectAccess;
+use app::domain::output;
 use app::error::AppError;
 use app::server::realtime::{self, CheckAnswer};
 use app::server::scoring::ScoringInput;

@@ -3,11 +3,11 @@
 
 use super::caller::{Allowed, ApiCaller};
 use super::error::ApiError;
+use app::domain::membership::ProjectAccess;
 use app::domain::metric::document::MetricDocument;
 use app::domain::metric::filter::MetricFilter;
 use app::domain::metric::kinds::Status;
 use app::domain::metric::MetricView;
-use app::domain::membership::ProjectAccess;
 use app::error::AppError;
 use app::server::db;
 use axum::extract::rejection::JsonRejection;

@@ -4,8 +4,8 @@
 
 use super::caller::ApiCaller;
 use super::error::ApiError;
-use app::domain::output::{self, RecordError, MAX_BATCH};
 use app::domain::membership::ProjectAccess;
+use app::domain::output::{self, RecordError, MAX_BATCH};
 use app::error::AppError;
 use app::server::state::AppState;
 use app::server::{api_keys, auth, db};

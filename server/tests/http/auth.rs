@@ -102,7 +102,12 @@ async fn only_owners_and_admins_create_projects_and_each_caller_lists_their_own(
         .as_array()
         .unwrap()
         .iter()
-        .map(|l| (l["project"]["slug"].as_str().unwrap(), l["role"].as_str().unwrap()))
+        .map(|l| {
+            (
+                l["project"]["slug"].as_str().unwrap(),
+                l["role"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(mine, [("legal-bot", "owner"), ("support-bot-dach", "owner")]);
     let admin = app.signed_in("admin").await;

@@ -6,6 +6,7 @@ mod auth;
 mod browse;
 mod check;
 mod matrix;
+mod members;
 mod metrics_api;
 mod openapi;
 mod outputs;

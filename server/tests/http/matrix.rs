@@ -115,7 +115,11 @@ fn p() -> (&'static str, String) {
 }
 
 /// A server function row; `args` builds the form from the fixture and the caller.
-fn sf(name: &'static str, expected: [u16; 8], args: impl Fn(&Ctx, Caller) -> Vec<(&'static str, String)> + 'static) -> Row {
+fn sf(
+    name: &'static str,
+    expected: [u16; 8],
+    args: impl Fn(&Ctx, Caller) -> Vec<(&'static str, String)> + 'static,
+) -> Row {
     let route: &'static str = Box::leak(format!("/api/{name}").into_boxed_str());
     Row {
         route,
@@ -235,8 +239,12 @@ fn rows() -> Vec<Row> {
         sf("list_people", SIGNED_IN, |_, _| vec![]),
         // Members.
         sf("list_members", READ, |_, _| vec![p()]),
-        sf("add_member", EDIT, |_, _| vec![p(), ("username", v("zoe")), ("role", v("viewer"))]),
-        sf("change_member_role", EDIT, |_, _| vec![p(), ("username", v("zoe")), ("role", v("manager"))]),
+        sf("add_member", EDIT, |_, _| {
+            vec![p(), ("username", v("zoe")), ("role", v("viewer"))]
+        }),
+        sf("change_member_role", EDIT, |_, _| {
+            vec![p(), ("username", v("zoe")), ("role", v("manager"))]
+        }),
         sf("remove_member", EDIT, |_, _| vec![p(), ("username", v("zoe"))]),
         // Metrics.
         sf("list_metrics", READ, |_, _| {
@@ -247,22 +255,40 @@ fn rows() -> Vec<Row> {
             pairs
         }),
         sf("get_metric", READ, |_, _| vec![p(), ("key", v("reply-language"))]),
-        sf("create_metric", EDIT, |_, c| metric_input(&format!("m-{}", c.name()), r#"{"kind": "valid_json"}"#)),
+        sf("create_metric", EDIT, |_, c| {
+            metric_input(&format!("m-{}", c.name()), r#"{"kind": "valid_json"}"#)
+        }),
         sf("update_metric", EDIT, |_, _| {
             let mut pairs = metric_input("fixed", r#"{"kind": "valid_json"}"#);
             pairs.push(("key", v("fixed")));
             pairs
         }),
-        sf("retire_metric", EDIT, |_, _| vec![p(), ("key", v("fixed")), ("reason", v("matrix"))]),
+        sf("retire_metric", EDIT, |_, _| {
+            vec![p(), ("key", v("fixed")), ("reason", v("matrix"))]
+        }),
         sf("activate_metric", EDIT, |_, _| vec![p(), ("key", v("fixed"))]),
-        sf("extend_review", EDIT, |_, _| vec![p(), ("key", v("fixed")), ("review_date", v("2030-01-01"))]),
-        sf("change_owner", EDIT, |_, _| vec![p(), ("key", v("fixed")), ("owner", v("owner"))]),
-        sf("retirement_queue", READ, |_, _| vec![p(), ("quiet_days", v("30"))]),
+        sf("extend_review", EDIT, |_, _| {
+            vec![p(), ("key", v("fixed")), ("review_date", v("2030-01-01"))]
+        }),
+        sf("change_owner", EDIT, |_, _| {
+            vec![p(), ("key", v("fixed")), ("owner", v("owner"))]
+        }),
+        sf("retirement_queue", READ, |_, _| {
+            vec![p(), ("quiet_days", v("30"))]
+        }),
         sf("export_metrics", READ, |_, _| vec![p(), ("format", v("yaml"))]),
-        sf("preview_import", EDIT, |ctx, _| vec![p(), ("format", v("yaml")), ("text", ctx.metrics_doc.clone())]),
-        sf("apply_import", EDIT, |ctx, _| vec![p(), ("format", v("yaml")), ("text", ctx.metrics_doc.clone())]),
+        sf("preview_import", EDIT, |ctx, _| {
+            vec![p(), ("format", v("yaml")), ("text", ctx.metrics_doc.clone())]
+        }),
+        sf("apply_import", EDIT, |ctx, _| {
+            vec![p(), ("format", v("yaml")), ("text", ctx.metrics_doc.clone())]
+        }),
         sf("add_template", EDIT, |_, c| {
-            let template = if c == Caller::Admin { "reply-length" } else { "no-delve" };
+            let template = if c == Caller::Admin {
+                "reply-length"
+            } else {
+                "no-delve"
+            };
             vec![p(), ("template", v(template))]
         }),
         // Rubrics, queues, annotation.
@@ -290,7 +316,9 @@ fn rows() -> Vec<Row> {
                 ("input[due_date]", v("")),
             ]
         }),
-        sf("queue_report", MANAGE, |ctx, _| vec![p(), ("id", ctx.queue.to_string())]),
+        sf("queue_report", MANAGE, |ctx, _| {
+            vec![p(), ("id", ctx.queue.to_string())]
+        }),
         sf("metric_agreement", MANAGE, |_, _| vec![p(), ("key", v("tone"))]),
         sf("adjudicate", MANAGE, |ctx, _| {
             vec![
@@ -303,34 +331,65 @@ fn rows() -> Vec<Row> {
             ]
         }),
         sf("check_judge", MANAGE, |_, _| {
-            vec![p(), ("human", v("tone")), ("automated", v("reply-language")), ("bias_level", v(""))]
+            vec![
+                p(),
+                ("human", v("tone")),
+                ("automated", v("reply-language")),
+                ("bias_level", v("")),
+            ]
         }),
-        sf("work_item", OWN_QUEUE, |ctx, _| vec![("queue", ctx.queue.to_string())]),
-        sf_json("skip_item", OWN_QUEUE, |ctx, _| {
-            json!({"queue": ctx.queue, "assignment": ctx.assignment, "comment": "later"})
+        sf("work_item", OWN_QUEUE, |ctx, _| {
+            vec![("queue", ctx.queue.to_string())]
         }),
-        sf_json("rate_item", OWN_QUEUE, |ctx, _| {
-            json!({"queue": ctx.queue, "assignment": ctx.assignment, "ratings": [[ctx.human_metric, 1.0]], "comment": ""})
-        }),
+        sf_json(
+            "skip_item",
+            OWN_QUEUE,
+            |ctx, _| json!({"queue": ctx.queue, "assignment": ctx.assignment, "comment": "later"}),
+        ),
+        sf_json(
+            "rate_item",
+            OWN_QUEUE,
+            |ctx, _| json!({"queue": ctx.queue, "assignment": ctx.assignment, "ratings": [[ctx.human_metric, 1.0]], "comment": ""}),
+        ),
         // Outputs, scoring, endpoints, keys.
         sf("list_outputs", MANAGE, |_, _| vec![p()]),
-        sf("get_output", MANAGE, |ctx, _| vec![p(), ("id", ctx.output.to_string())]),
+        sf("get_output", MANAGE, |ctx, _| {
+            vec![p(), ("id", ctx.output.to_string())]
+        }),
         sf("get_endpoints", EDIT, |_, _| vec![p()]),
         sf("save_endpoints", EDIT, |_, _| {
             let mut pairs = vec![p()];
-            for name in ["chat_url", "chat_model", "chat_key", "embeddings_url", "embeddings_model", "embeddings_key"] {
+            for name in [
+                "chat_url",
+                "chat_model",
+                "chat_key",
+                "embeddings_url",
+                "embeddings_model",
+                "embeddings_key",
+            ] {
                 pairs.push((name, v("")));
             }
             pairs.push(("timeout_ms", v("10000")));
             pairs
         }),
-        sf("list_scoring_jobs", MANAGE, |_, _| vec![p(), ("key", v("reply-language"))]),
+        sf("list_scoring_jobs", MANAGE, |_, _| {
+            vec![p(), ("key", v("reply-language"))]
+        }),
         sf("start_scoring_job", EDIT, |_, _| {
-            vec![p(), ("key", v("reply-language")), ("from", v("2026-01-01")), ("to", v(""))]
+            vec![
+                p(),
+                ("key", v("reply-language")),
+                ("from", v("2026-01-01")),
+                ("to", v("")),
+            ]
         }),
         sf("list_api_keys", EDIT, |_, _| vec![p()]),
-        sf("create_api_key", EDIT, |_, c| vec![p(), ("name", format!("key {}", c.name()))]),
-        sf("revoke_api_key", EDIT, |ctx, _| vec![p(), ("id", ctx.key_id.to_string())]),
+        sf("create_api_key", EDIT, |_, c| {
+            vec![p(), ("name", format!("key {}", c.name()))]
+        }),
+        sf("revoke_api_key", EDIT, |ctx, _| {
+            vec![p(), ("id", ctx.key_id.to_string())]
+        }),
         // Users (admins only).
         sf("list_users", ADMIN, |_, _| vec![]),
         sf("create_user", ADMIN, |_, c| {
@@ -341,33 +400,72 @@ fn rows() -> Vec<Row> {
                 ("role", v("viewer")),
             ]
         }),
-        sf("change_role", ADMIN, |ctx, _| vec![("id", ctx.zoe.to_string()), ("role", v("viewer"))]),
-        sf("set_user_active", ADMIN, |ctx, _| vec![("id", ctx.zoe.to_string()), ("active", v("true"))]),
+        sf("change_role", ADMIN, |ctx, _| {
+            vec![("id", ctx.zoe.to_string()), ("role", v("viewer"))]
+        }),
+        sf("set_user_active", ADMIN, |ctx, _| {
+            vec![("id", ctx.zoe.to_string()), ("active", v("true"))]
+        }),
         // REST.
-        rest("GET /api/v1/openapi.json", EVERYONE, |_, _| v("/api/v1/openapi.json"), |_, _| None),
-        rest("GET /api/v1/projects/{project}/metrics", REST_READ, move |_, _| m1.clone(), |_, _| None),
-        rest("POST /api/v1/projects/{project}/metrics", REST_CREATE, move |_, _| m2.clone(), |_, c| {
-            Some(rest_metric(&format!("rest-{}", c.name())))
-        }),
-        rest("GET /api/v1/projects/{project}/metrics/{key}", REST_READ, move |_, _| format!("{m3}/rest-fixed"), |_, _| None),
-        rest("PUT /api/v1/projects/{project}/metrics/{key}", REST_EDIT, move |_, _| format!("{m4}/rest-fixed"), |_, _| {
-            Some(rest_metric("rest-fixed"))
-        }),
-        rest("POST /api/v1/projects/{project}/metrics/{key}/retire", REST_EDIT, move |_, _| format!("{m5}/rest-fixed/retire"), |_, _| {
-            Some(json!({"reason": "matrix"}))
-        }),
-        rest("POST /api/v1/projects/{project}/metrics/{key}/activate", REST_EDIT, move |_, _| format!("{m6}/rest-fixed/activate"), |_, _| {
-            Some(json!({}))
-        }),
-        rest("POST /api/v1/projects/{project}/check", REST_EDIT, |_, _| format!("/api/v1/projects/{PROJECT}/check"), |_, _| {
-            Some(json!({"output": "Gerne helfe ich Ihnen weiter.", "metadata": {"language": "de"}}))
-        }),
-        rest("POST /api/v1/projects/{project}/outputs", REST_CREATE, |_, _| format!("/api/v1/projects/{PROJECT}/outputs"), |_, c| {
-            Some(json!([output_record(&format!("x-{}", c.name()))]))
-        }),
+        rest(
+            "GET /api/v1/openapi.json",
+            EVERYONE,
+            |_, _| v("/api/v1/openapi.json"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/metrics",
+            REST_READ,
+            move |_, _| m1.clone(),
+            |_, _| None,
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/metrics",
+            REST_CREATE,
+            move |_, _| m2.clone(),
+            |_, c| Some(rest_metric(&format!("rest-{}", c.name()))),
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/metrics/{key}",
+            REST_READ,
+            move |_, _| format!("{m3}/rest-fixed"),
+            |_, _| None,
+        ),
+        rest(
+            "PUT /api/v1/projects/{project}/metrics/{key}",
+            REST_EDIT,
+            move |_, _| format!("{m4}/rest-fixed"),
+            |_, _| Some(rest_metric("rest-fixed")),
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/metrics/{key}/retire",
+            REST_EDIT,
+            move |_, _| format!("{m5}/rest-fixed/retire"),
+            |_, _| Some(json!({"reason": "matrix"})),
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/metrics/{key}/activate",
+            REST_EDIT,
+            move |_, _| format!("{m6}/rest-fixed/activate"),
+            |_, _| Some(json!({})),
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/check",
+            REST_EDIT,
+            |_, _| format!("/api/v1/projects/{PROJECT}/check"),
+            |_, _| Some(json!({"output": "Gerne helfe ich Ihnen weiter.", "metadata": {"language": "de"}})),
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/outputs",
+            REST_CREATE,
+            |_, _| format!("/api/v1/projects/{PROJECT}/outputs"),
+            |_, c| Some(json!([output_record(&format!("x-{}", c.name()))])),
+        ),
         // Public, last: sign-out ends the caller's session.
         sf("current_user", EVERYONE, |_, _| vec![]),
-        sf("login", LOGIN_REFUSED, |_, _| vec![("username", v("owner")), ("password", v("wrong password"))]),
+        sf("login", LOGIN_REFUSED, |_, _| {
+            vec![("username", v("owner")), ("password", v("wrong password"))]
+        }),
         sf("logout", EVERYONE, |_, _| vec![]),
     ]
 }
@@ -392,8 +490,14 @@ fn every_registered_route_has_exactly_one_row_in_the_matrix() {
     let registered = registered();
     let missing: Vec<&String> = registered.difference(&unique).collect();
     let stale: Vec<&String> = unique.difference(&registered).collect();
-    assert!(missing.is_empty(), "routes without a row in the access matrix: {missing:?}");
-    assert!(stale.is_empty(), "rows for routes that are not registered: {stale:?}");
+    assert!(
+        missing.is_empty(),
+        "routes without a row in the access matrix: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "rows for routes that are not registered: {stale:?}"
+    );
 }
 
 async fn setup(app: &TestApp) -> Ctx {
@@ -407,8 +511,18 @@ async fn setup(app: &TestApp) -> Ctx {
             body
         }
     };
-    call(&owner, "add_template", vec![p(), ("template", "reply-language".into())]).await;
-    call(&owner, "activate_metric", vec![p(), ("key", "reply-language".into())]).await;
+    call(
+        &owner,
+        "add_template",
+        vec![p(), ("template", "reply-language".into())],
+    )
+    .await;
+    call(
+        &owner,
+        "activate_metric",
+        vec![p(), ("key", "reply-language".into())],
+    )
+    .await;
     let rubric = call(
         &owner,
         "save_rubric",
@@ -432,7 +546,12 @@ async fn setup(app: &TestApp) -> Ctx {
     }
     call(&owner, "create_metric", tone).await;
     call(&owner, "activate_metric", vec![p(), ("key", "tone".into())]).await;
-    call(&owner, "create_metric", metric_input("fixed", r#"{"kind": "valid_json"}"#)).await;
+    call(
+        &owner,
+        "create_metric",
+        metric_input("fixed", r#"{"kind": "valid_json"}"#),
+    )
+    .await;
     call(&owner, "activate_metric", vec![p(), ("key", "fixed".into())]).await;
     let created = owner
         .post(format!("{}/api/v1/projects/{PROJECT}/metrics", app.base))
@@ -442,7 +561,10 @@ async fn setup(app: &TestApp) -> Ctx {
         .unwrap();
     assert_eq!(created.status(), StatusCode::CREATED);
     owner
-        .post(format!("{}/api/v1/projects/{PROJECT}/metrics/rest-fixed/activate", app.base))
+        .post(format!(
+            "{}/api/v1/projects/{PROJECT}/metrics/rest-fixed/activate",
+            app.base
+        ))
         .json(&json!({}))
         .send()
         .await
@@ -529,7 +651,11 @@ async fn client_for(app: &TestApp, caller: Caller) -> (Client, Option<String>) {
         Caller::OtherKey => {
             let lena = app.signed_in("lena").await;
             let (status, body) = app
-                .call(&lena, "create_api_key", &[("project", "legal-assistant"), ("name", "legal CI")])
+                .call(
+                    &lena,
+                    "create_api_key",
+                    &[("project", "legal-assistant"), ("name", "legal CI")],
+                )
                 .await;
             assert_eq!(status, StatusCode::OK, "{body}");
             (app.client(), Some(body["secret"].as_str().unwrap().to_owned()))
@@ -571,5 +697,10 @@ async fn every_route_answers_each_caller_as_the_matrix_says(pool: PgPool) {
             }
         }
     }
-    assert!(wrong.is_empty(), "{} cells differ:\n{}", wrong.len(), wrong.join("\n"));
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
 }

@@ -116,7 +116,10 @@ async fn readers_may_list_but_not_write_annotators_may_not_read_and_strangers_ge
         .unwrap();
 
     let annotator = app.signed_in("annotator").await;
-    assert_eq!(annotator.get(&url).send().await.unwrap().status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        annotator.get(&url).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
     for username in ["manager", "viewer", "annotator"] {
         let client = app.signed_in(username).await;
         if username != "annotator" {

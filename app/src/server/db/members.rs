@@ -4,7 +4,7 @@
 //! project without an owner.
 
 use super::{database, map_unique};
-use crate::domain::membership::{keeps_an_owner, Membership, MemberChange, MemberView, ProjectRole};
+use crate::domain::membership::{keeps_an_owner, MemberChange, MemberView, Membership, ProjectRole};
 use crate::domain::user::Person;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
@@ -104,7 +104,13 @@ pub async fn usernames_with_role(
 
 /// Every recorded membership change of a project, newest first.
 pub async fn history(pool: &PgPool, project_id: i64) -> Result<Vec<MemberChange>, AppError> {
-    type Row = (String, String, Option<String>, Option<String>, chrono::DateTime<chrono::Utc>);
+    type Row = (
+        String,
+        String,
+        Option<String>,
+        Option<String>,
+        chrono::DateTime<chrono::Utc>,
+    );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT u.username, b.display_name, c.old_role, c.new_role, c.changed_at
          FROM project_member_changes c
@@ -231,10 +237,12 @@ async fn change(
             .map_err(database)?;
     keeps_an_owner(usize::try_from(owners).unwrap_or_default(), current, next)?;
     let query = match next {
-        Some(role) => sqlx::query("UPDATE project_members SET role = $3 WHERE project_id = $1 AND user_id = $2")
-            .bind(project_id)
-            .bind(user_id)
-            .bind(role.as_str()),
+        Some(role) => {
+            sqlx::query("UPDATE project_members SET role = $3 WHERE project_id = $1 AND user_id = $2")
+                .bind(project_id)
+                .bind(user_id)
+                .bind(role.as_str())
+        }
         None => sqlx::query("DELETE FROM project_members WHERE project_id = $1 AND user_id = $2")
             .bind(project_id)
             .bind(user_id),
@@ -260,7 +268,10 @@ async fn member(
     .await
     .map_err(database)?;
     let (id, role) = row.ok_or_else(|| {
-        AppError::invalid("username", format!("'{}' is not a member of this project", username.trim()))
+        AppError::invalid(
+            "username",
+            format!("'{}' is not a member of this project", username.trim()),
+        )
     })?;
     Ok((id, stored_role(&role)?))
 }

@@ -484,7 +484,10 @@ pub async fn queue_candidates(
     query.push(" OR m.retirement_date <= ").push_bind(horizon);
     query.push(" OR m.id = ANY(").push_bind(quiet.to_vec()).push("))");
     if let Some(projects) = projects {
-        query.push(" AND m.project_id = ANY(").push_bind(projects.to_vec()).push(")");
+        query
+            .push(" AND m.project_id = ANY(")
+            .push_bind(projects.to_vec())
+            .push(")");
     }
     fetch_views(pool, query).await
 }

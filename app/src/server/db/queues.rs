@@ -58,14 +58,19 @@ async fn annotator_ids(pool: &PgPool, project_id: i64, usernames: &[String]) -> 
     .map_err(database)?;
     usernames
         .iter()
-        .map(|name| match found.iter().find(|(username, _, _)| username == name) {
-            None => Err(AppError::invalid("annotators", format!("'{name}' is not an active user"))),
-            Some((_, _, false)) => Err(AppError::invalid(
-                "annotators",
-                format!("'{name}' is not a member of this project; add them on the Members page first"),
-            )),
-            Some((_, id, true)) => Ok(*id),
-        })
+        .map(
+            |name| match found.iter().find(|(username, _, _)| username == name) {
+                None => Err(AppError::invalid(
+                    "annotators",
+                    format!("'{name}' is not an active user"),
+                )),
+                Some((_, _, false)) => Err(AppError::invalid(
+                    "annotators",
+                    format!("'{name}' is not a member of this project; add them on the Members page first"),
+                )),
+                Some((_, id, true)) => Ok(*id),
+            },
+        )
         .collect()
 }
 

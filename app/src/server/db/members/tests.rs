@@ -16,7 +16,9 @@ fn roles(members: &[MemberView]) -> Vec<(&str, ProjectRole)> {
 async fn an_added_member_is_listed_has_a_standing_and_is_recorded(pool: PgPool) {
     let f = fixture(&pool).await;
     let viv = user(&pool, "viv", "viewer").await;
-    add(&pool, f.project, "Viv", ProjectRole::Viewer, f.owner).await.unwrap();
+    add(&pool, f.project, "Viv", ProjectRole::Viewer, f.owner)
+        .await
+        .unwrap();
     let members = list(&pool, f.project).await.unwrap();
     assert_eq!(
         roles(&members),
@@ -36,7 +38,10 @@ async fn an_added_member_is_listed_has_a_standing_and_is_recorded(pool: PgPool) 
         (history[0].username.as_str(), history[0].changed_by.as_str()),
         ("viv", "Otto Owner")
     );
-    assert_eq!((history[0].old_role, history[0].new_role), (None, Some(ProjectRole::Viewer)));
+    assert_eq!(
+        (history[0].old_role, history[0].new_role),
+        (None, Some(ProjectRole::Viewer))
+    );
 }
 
 #[sqlx::test(migrations = "../migrations")]
@@ -50,11 +55,12 @@ async fn standing_tells_a_missing_project_from_a_non_member(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn adding_an_unknown_user_or_a_member_twice_is_refused_on_username_and_changes_nothing(
-    pool: PgPool,
-) {
+async fn adding_an_unknown_user_or_a_member_twice_is_refused_on_username_and_changes_nothing(pool: PgPool) {
     let f = fixture(&pool).await;
-    let before = (list(&pool, f.project).await.unwrap(), history(&pool, f.project).await.unwrap());
+    let before = (
+        list(&pool, f.project).await.unwrap(),
+        history(&pool, f.project).await.unwrap(),
+    );
     let unknown = add(&pool, f.project, "nobody", ProjectRole::Viewer, f.owner)
         .await
         .unwrap_err();
@@ -64,16 +70,19 @@ async fn adding_an_unknown_user_or_a_member_twice_is_refused_on_username_and_cha
         .await
         .unwrap_err();
     assert_eq!((twice.field(), twice.status()), (Some("username"), 409));
-    let blank = add(&pool, f.project, " ", ProjectRole::Viewer, f.owner).await.unwrap_err();
+    let blank = add(&pool, f.project, " ", ProjectRole::Viewer, f.owner)
+        .await
+        .unwrap_err();
     assert_eq!(blank.field(), Some("username"));
-    let after = (list(&pool, f.project).await.unwrap(), history(&pool, f.project).await.unwrap());
+    let after = (
+        list(&pool, f.project).await.unwrap(),
+        history(&pool, f.project).await.unwrap(),
+    );
     assert_eq!(before, after);
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn the_last_owner_can_be_neither_removed_nor_demoted_but_a_second_owner_frees_them(
-    pool: PgPool,
-) {
+async fn the_last_owner_can_be_neither_removed_nor_demoted_but_a_second_owner_frees_them(pool: PgPool) {
     let f = fixture(&pool).await;
     let error = remove(&pool, f.project, "owner", f.owner).await.unwrap_err();
     assert_eq!(error.field(), Some("username"));
@@ -81,14 +90,22 @@ async fn the_last_owner_can_be_neither_removed_nor_demoted_but_a_second_owner_fr
         .await
         .unwrap_err();
     assert!(error.message().contains("last owner"), "{error}");
-    assert_eq!(roles(&list(&pool, f.project).await.unwrap()), [("owner", ProjectRole::Owner)]);
+    assert_eq!(
+        roles(&list(&pool, f.project).await.unwrap()),
+        [("owner", ProjectRole::Owner)]
+    );
 
-    add(&pool, f.project, "olga", ProjectRole::Owner, f.owner).await.unwrap();
+    add(&pool, f.project, "olga", ProjectRole::Owner, f.owner)
+        .await
+        .unwrap();
     change_role(&pool, f.project, "owner", ProjectRole::Manager, f.owner)
         .await
         .unwrap();
     remove(&pool, f.project, "owner", f.owner).await.unwrap();
-    assert_eq!(roles(&list(&pool, f.project).await.unwrap()), [("olga", ProjectRole::Owner)]);
+    assert_eq!(
+        roles(&list(&pool, f.project).await.unwrap()),
+        [("olga", ProjectRole::Owner)]
+    );
     let history = history(&pool, f.project).await.unwrap();
     let changes: Vec<_> = history
         .iter()
@@ -122,7 +139,9 @@ async fn changing_a_non_member_is_refused_and_the_same_role_records_nothing(pool
 async fn a_users_memberships_and_the_candidates_to_add_are_complementary(pool: PgPool) {
     let f = fixture(&pool).await;
     let anna = user(&pool, "anna", "annotator").await;
-    add(&pool, f.project, "anna", ProjectRole::Annotator, f.owner).await.unwrap();
+    add(&pool, f.project, "anna", ProjectRole::Annotator, f.owner)
+        .await
+        .unwrap();
     assert_eq!(
         of_user(&pool, anna).await.unwrap(),
         vec![Membership {
@@ -138,7 +157,9 @@ async fn a_users_memberships_and_the_candidates_to_add_are_complementary(pool: P
         .collect();
     assert_eq!(candidates, ["olga"]);
     assert_eq!(
-        usernames_with_role(&pool, f.project, ProjectRole::Annotator).await.unwrap(),
+        usernames_with_role(&pool, f.project, ProjectRole::Annotator)
+            .await
+            .unwrap(),
         ["anna"]
     );
 }

@@ -4,12 +4,12 @@
 use super::*;
 use crate::domain::annotation::queue::QueueInput;
 use crate::domain::annotation::work::Workspace;
+use crate::domain::membership::ProjectRole;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::MetricInput;
 use crate::domain::rubric::{RubricDraft, RubricInput};
 use crate::domain::user::NewUser;
 use crate::server::db::fixture::{fixture, Fixture};
-use crate::domain::membership::ProjectRole;
 use crate::server::db::{adjudications, members, metrics, projects, ratings, rubrics, users};
 use serde_json::json;
 
@@ -297,7 +297,10 @@ async fn ratings_are_blind_and_give_final_labels_when_annotators_agree_or_are_ad
         scores(&pool, metric).await.is_empty(),
         "no final label while Ben is pending"
     );
-    let standing = annotator_standing(&pool, queue, outsider, false).await.unwrap().unwrap();
+    let standing = annotator_standing(&pool, queue, outsider, false)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!((standing.in_project, standing.assigned), (true, false));
     // Nobody rates through an assignment that is not theirs.
     let Workspace::Item(hers) = own else { panic!() };
