@@ -38,6 +38,16 @@ impl SessionContext {
         context
     }
 
+    /// Reloads the caller's memberships once `version` (an action's) moves past zero: after the
+    /// caller creates a project or changes a project's members, the controls follow at once.
+    pub fn refresh_memberships_after(self, version: impl Fn() -> usize + Send + Sync + 'static) {
+        Effect::new(move |_| {
+            if version() > 0 {
+                self.memberships.refetch();
+            }
+        });
+    }
+
     /// After a successful sign-in go home; after a sign-out go to the login page. Each clears the
     /// other's last result so a later visit does not replay it.
     pub fn follow_outcomes(self) {

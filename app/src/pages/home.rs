@@ -7,6 +7,7 @@ use crate::components::outcome::loaded;
 use crate::domain::membership::ProjectRole;
 use crate::domain::project::ProjectListing;
 use crate::domain::role::Access;
+use crate::session::SessionContext;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -18,6 +19,7 @@ use leptos_meta::Title;
 pub fn HomePage() -> impl IntoView {
     let create = ServerAction::<CreateProject>::new();
     let projects = Resource::new(move || create.version().get(), |_| list_projects());
+    expect_context::<SessionContext>().refresh_memberships_after(move || create.version().get());
     view! {
         <Title text="Projects · Vernier"/>
         <h1>"Projects"</h1>

@@ -8,6 +8,7 @@ use crate::components::params::text_param;
 use crate::domain::membership::{MemberChange, MemberView, ProjectRole};
 use crate::domain::user::Person;
 use crate::error::AppError;
+use crate::session::SessionContext;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -31,6 +32,10 @@ pub fn MembersPage() -> impl IntoView {
         },
         |(slug, ..)| list_members(slug),
     );
+    // The caller may have changed their own role.
+    expect_context::<SessionContext>().refresh_memberships_after(move || {
+        add.version().get() + change.version().get() + remove.version().get()
+    });
     let row_error = Signal::derive(move || last_error(change).get().or_else(|| last_error(remove).get()));
     view! {
         <Title text="Members · Vernier"/>

@@ -8,7 +8,7 @@
 //! Allowed calls carry real arguments and succeed (each caller's creations use their own
 //! names), so a cell proves both the refusal and that the gate lets the right callers through.
 
-use super::support::TestApp;
+use super::support::{metric_form, TestApp};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 use server::gate::server_fn_paths;
@@ -166,29 +166,7 @@ fn rest(
 }
 
 fn metric_input(key: &str, scorer: &str) -> Vec<(&'static str, String)> {
-    let fields = [
-        ("input[key]", key),
-        ("input[name]", "Matrix metric"),
-        ("input[description]", ""),
-        ("input[question]", "Does the gate hold?"),
-        ("input[paradigm]", "model"),
-        ("input[category]", "format"),
-        ("input[cadence]", "async"),
-        ("input[action_on_failure]", "flag"),
-        ("input[scorer]", scorer),
-        ("input[threshold]", "1"),
-        ("input[direction]", "at_least"),
-        ("input[stage]", "crawl"),
-        ("input[owner]", "owner"),
-        ("input[cost_per_failure]", "1"),
-        ("input[cost_per_evaluation]", "0"),
-        ("input[review_date]", "2030-01-01"),
-        ("input[retirement_date]", ""),
-        ("input[tags]", ""),
-    ];
-    let mut pairs = vec![p()];
-    pairs.extend(fields.into_iter().map(|(k, v)| (k, v.to_owned())));
-    pairs
+    metric_form(PROJECT, key, "model", scorer)
 }
 
 fn rest_metric(key: &str) -> Value {
@@ -536,14 +514,7 @@ async fn setup(app: &TestApp) -> Ctx {
     )
     .await;
     let scorer = format!(r#"{{"kind": "human", "rubric_id": {}}}"#, rubric["id"]);
-    let mut tone = metric_input("tone", &scorer);
-    for (k, v) in tone.iter_mut() {
-        match *k {
-            "input[paradigm]" => *v = "human".into(),
-            "input[threshold]" => *v = "2".into(),
-            _ => {}
-        }
-    }
+    let tone = metric_form(PROJECT, "tone", "human", &scorer);
     call(&owner, "create_metric", tone).await;
     call(&owner, "activate_metric", vec![p(), ("key", "tone".into())]).await;
     call(

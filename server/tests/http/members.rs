@@ -1,7 +1,7 @@
 //! Project membership through the server functions: bad input changes nothing, and a removed
 //! member loses access on their next request while their session stays.
 
-use super::support::TestApp;
+use super::support::{metric_form, TestApp};
 use reqwest::StatusCode;
 use sqlx::PgPool;
 
@@ -110,27 +110,8 @@ async fn an_annotator_removed_from_the_project_no_longer_sees_or_rates_its_queue
         )
         .await;
     let scorer = format!(r#"{{"kind": "human", "rubric_id": {}}}"#, rubric["id"]);
-    let metric = [
-        ("project", PROJECT),
-        ("input[key]", "tone"),
-        ("input[name]", "Tone"),
-        ("input[description]", ""),
-        ("input[question]", "Is the tone right?"),
-        ("input[paradigm]", "human"),
-        ("input[category]", "quality"),
-        ("input[cadence]", "async"),
-        ("input[action_on_failure]", "flag"),
-        ("input[scorer]", scorer.as_str()),
-        ("input[threshold]", "1"),
-        ("input[direction]", "at_least"),
-        ("input[stage]", "crawl"),
-        ("input[owner]", "owner"),
-        ("input[cost_per_failure]", "1"),
-        ("input[cost_per_evaluation]", "0"),
-        ("input[review_date]", "2030-01-01"),
-        ("input[retirement_date]", ""),
-        ("input[tags]", ""),
-    ];
+    let metric = metric_form(PROJECT, "tone", "human", &scorer);
+    let metric: Vec<(&str, &str)> = metric.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let (status, body) = app.call(&owner, "create_metric", &metric).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     app.call(

@@ -84,3 +84,30 @@ impl TestApp {
         (owner, created["secret"].as_str().unwrap().to_owned())
     }
 }
+
+/// The form fields of a metric for `create_metric` / `update_metric` in `project`: an async
+/// format metric passing from 1, owned by "owner", with the given paradigm and scorer (JSON).
+pub fn metric_form(project: &str, key: &str, paradigm: &str, scorer: &str) -> Vec<(&'static str, String)> {
+    let fields = [
+        ("project", project),
+        ("input[key]", key),
+        ("input[name]", "Test metric"),
+        ("input[description]", ""),
+        ("input[question]", "Does it hold?"),
+        ("input[paradigm]", paradigm),
+        ("input[category]", "format"),
+        ("input[cadence]", "async"),
+        ("input[action_on_failure]", "flag"),
+        ("input[scorer]", scorer),
+        ("input[threshold]", "1"),
+        ("input[direction]", "at_least"),
+        ("input[stage]", "crawl"),
+        ("input[owner]", "owner"),
+        ("input[cost_per_failure]", "1"),
+        ("input[cost_per_evaluation]", "0"),
+        ("input[review_date]", "2030-01-01"),
+        ("input[retirement_date]", ""),
+        ("input[tags]", ""),
+    ];
+    fields.into_iter().map(|(k, v)| (k, v.to_owned())).collect()
+}
