@@ -24,10 +24,19 @@ pub const DEMO_USERS: [(&str, &str, &str); 6] = [
     ("lena", "Lena Legal", "owner"),
 ];
 
-/// The demo projects: name, slug, description, purpose, and the members besides the creator
-/// (the first username, who becomes the owner). Otto owns the support bot and cannot see the
+/// One demo project: name, slug, description, purpose, and its members (the first is the
+/// creator, who becomes the owner).
+type DemoProject = (
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static str,
+    &'static [(&'static str, ProjectRole)],
+);
+
+/// The demo projects. Otto owns the support bot and cannot see the
 /// legal assistant; Lena owns the legal assistant; Mia manages both.
-const DEMO_PROJECTS: [(&str, &str, &str, &str, &[(&str, ProjectRole)]); 2] = [
+const DEMO_PROJECTS: [DemoProject; 2] = [
     (
         "Support bot — DACH",
         "support-bot-dach",

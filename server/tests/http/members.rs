@@ -12,7 +12,9 @@ async fn bad_membership_changes_name_their_field_and_change_nothing(pool: PgPool
     let app = TestApp::spawn(pool).await;
     let owner = app.signed_in("owner").await;
     let (_, before) = app.call(&owner, "list_members", &[("project", PROJECT)]).await;
-    let cases: [(&str, &[(&str, &str)], u16, &str); 5] = [
+    // (server function, arguments, status, field named by the error)
+    type Case<'a> = (&'a str, &'a [(&'a str, &'a str)], u16, &'a str);
+    let cases: [Case; 5] = [
         (
             "add_member",
             &[("username", "nobody"), ("role", "viewer")],
