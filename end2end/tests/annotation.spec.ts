@@ -125,6 +125,9 @@ test('an owner builds a rubric and a queue with overlap 2, two annotators rate b
   const agreement = owner.getByTestId(`agreement-${key}`);
   await expect(agreement.getByTestId('agreement-percent')).toHaveText('66.7%');
   await expect(agreement.getByTestId('pair-kappa')).toHaveText('0.000');
+  // An ordinal rubric also shows weighted kappa (scikit-learn gives 0.0 for both here).
+  await expect(agreement.getByTestId('pair-kappa-linear')).toHaveText('0.000');
+  await expect(agreement.getByTestId('pair-kappa-quadratic')).toHaveText('0.000');
   await expect(agreement.getByTestId('alpha-ordinal')).not.toHaveText('');
   await expect(agreement.getByTestId('disagreements').locator('li')).toHaveCount(1);
   // The owner settles it.

@@ -56,11 +56,31 @@ pub async fn check_judge(
         find(&human, "human", &human_metrics)?;
         find(&automated, "automated", &automated_metrics)?;
         let pairs = db::scores::paired(&caller.pool, project_id, &human, &automated).await?;
-        Some(check(&pairs, level))
+        let levels = ordinal_levels(&caller.pool, project_id, &human).await?;
+        Some(check(&pairs, level, levels.as_deref()))
     };
     Ok(JudgeCheckData {
         human_metrics,
         automated_metrics,
         check,
     })
+}
+
+/// The level values of the human metric's rubric when that rubric is ordinal.
+#[cfg(feature = "ssr")]
+async fn ordinal_levels(
+    pool: &sqlx::PgPool,
+    project_id: i64,
+    human: &str,
+) -> Result<Option<Vec<f64>>, AppError> {
+    let metric = db::metrics::get(pool, project_id, human).await?;
+    let ScorerSpec::Human {
+        rubric_id: Some(rubric_id),
+    } = metric.definition.scorer
+    else {
+        return Ok(None);
+    };
+    let rubric = db::rubrics::get(pool, project_id, rubric_id).await?;
+    Ok((rubric.scale == crate::domain::rubric::Scale::Ordinal)
+        .then(|| rubric.levels.iter().map(|level| level.value).collect()))
 }

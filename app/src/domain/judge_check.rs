@@ -2,7 +2,7 @@
 //! agree on pass/fail (kappa), how their values correlate, the confusion matrix, and whether
 //! either favours long replies (the correlation of its score with the reply's length).
 
-use super::stats::agreement::{cohen_kappa, percent_agreement};
+use super::stats::agreement::{cohen_kappa, percent_agreement, WeightedKappa};
 use super::stats::confusion::Confusion;
 use super::stats::correlation::{pearson, spearman};
 use super::stats::Coefficient;
@@ -33,6 +33,9 @@ pub struct JudgeCheck {
     pub kappa: Coefficient,
     pub spearman: Coefficient,
     pub pearson: Coefficient,
+    /// Linear and quadratic weighted kappa of the values, when both sides are ordinal: the
+    /// human metric's rubric is ordinal and the judge scores on its levels.
+    pub weighted: Option<WeightedKappa>,
     /// Verdicts: rows people (fail, pass), columns the judge.
     pub confusion: Confusion,
     /// Pearson correlation of the human value with the reply's length.
@@ -49,8 +52,10 @@ impl JudgeCheck {
     }
 }
 
-/// Checks the judge on `pairs`, flagging length bias from `bias_level`.
-pub fn judge_check(pairs: &[Paired], bias_level: f64) -> JudgeCheck {
+/// Checks the judge on `pairs`, flagging length bias from `bias_level`. `ordinal_levels` are the
+/// level values of the human metric's rubric when it is ordinal; weighted kappa is computed
+/// when every judge score is one of them too (otherwise the two sides are not on one scale).
+pub fn judge_check(pairs: &[Paired], bias_level: f64, ordinal_levels: Option<&[f64]>) -> JudgeCheck {
     let verdict = |passed: bool| f64::from(u8::from(passed));
     let verdicts: Vec<(f64, f64)> = pairs
         .iter()
@@ -71,6 +76,13 @@ pub fn judge_check(pairs: &[Paired], bias_level: f64) -> JudgeCheck {
         kappa: cohen_kappa(&verdicts),
         spearman: spearman(&values),
         pearson: pearson(&values),
+        weighted: ordinal_levels
+            .filter(|levels| {
+                values
+                    .iter()
+                    .all(|(h, j)| levels.contains(h) && levels.contains(j))
+            })
+            .map(|levels| WeightedKappa::of(&values, levels)),
         confusion: Confusion::of(&verdicts),
         human_length: with_length(|p| p.human),
         judge_length: with_length(|p| p.judge),
@@ -114,7 +126,7 @@ mod tests {
             pair(2.0, 5.0, 500),
             pair(3.0, 3.0, 250),
         ];
-        let check = judge_check(&pairs, DEFAULT_BIAS_LEVEL);
+        let check = judge_check(&pairs, DEFAULT_BIAS_LEVEL, None);
         assert_eq!(check.outputs, 5);
         assert!(check.biased(&check.judge_length), "{:?}", check.judge_length);
         assert!(check.judge_length.unwrap() > 0.9);
@@ -140,12 +152,34 @@ mod tests {
             .iter()
             .map(|&(h, j)| pair(h, j, 10))
             .collect();
-        let check = judge_check(&pairs, 0.5);
+        let check = judge_check(&pairs, 0.5, Some(&[1.0, 2.0, 3.0, 4.0, 5.0]));
         assert!((check.pearson.unwrap() - -0.7426106572325057).abs() < 1e-12);
+        assert_eq!(
+            check.weighted, None,
+            "judge values 10, 9, 2.5 are not rubric levels"
+        );
         assert_eq!(
             check.human_length,
             Err(crate::domain::stats::Undefined::NoVariation)
         );
+    }
+
+    #[test]
+    fn a_judge_scoring_on_the_ordinal_rubric_gets_weighted_kappa() {
+        // sklearn.metrics.cohen_kappa_score(people, judge, weights='linear' / 'quadratic')
+        // = 0.7807017543859649 / 0.8931623931623931 (scikit-learn 1.9.1).
+        let people = [
+            4., 4., 3., 4., 4., 4., 1., 1., 2., 2., 2., 4., 4., 4., 1., 3., 3., 3., 4., 4.,
+        ];
+        let judge = [
+            4., 4., 3., 4., 4., 4., 1., 2., 2., 2., 3., 4., 4., 4., 1., 2., 3., 4., 3., 4.,
+        ];
+        let pairs: Vec<Paired> = people.iter().zip(&judge).map(|(&h, &j)| pair(h, j, 10)).collect();
+        let check = judge_check(&pairs, DEFAULT_BIAS_LEVEL, Some(&[1.0, 2.0, 3.0, 4.0]));
+        let weighted = check.weighted.expect("both sides on the rubric's levels");
+        assert!((weighted.linear.unwrap() - 0.780_701_754_385_964_9).abs() < 1e-12);
+        assert!((weighted.quadratic.unwrap() - 0.893_162_393_162_393_1).abs() < 1e-12);
+        assert_eq!(judge_check(&pairs, DEFAULT_BIAS_LEVEL, None).weighted, None);
     }
 
     #[test]

@@ -3,11 +3,15 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
 /// Most records in one request.
 pub const MAX_BATCH: usize = 1_000;
 /// Longest output, input or expected output, in characters.
 pub const MAX_TEXT: usize = 200_000;
+
+/// The highest relevance grade accepted (graded relevance is usually 0–3).
+pub const MAX_GRADE: f64 = 100.0;
 
 /// One conversation turn.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -35,6 +39,9 @@ pub struct OutputRecord {
     pub metadata: Option<Map<String, Value>>,
     pub retrieved_ids: Option<Vec<String>>,
     pub relevant_ids: Option<Vec<String>>,
+    /// Relevance grades of documents (id → grade, 0 to 100; 0–3 by convention), for NDCG
+    /// with graded gains. A document in `relevant_ids` without a grade has grade 1.
+    pub relevance: Option<BTreeMap<String, f64>>,
     pub latency_ms: Option<i32>,
     pub tokens_in: Option<i32>,
     pub tokens_out: Option<i32>,
@@ -59,6 +66,8 @@ pub struct NewOutput {
     pub metadata: Map<String, Value>,
     pub retrieved_ids: Vec<String>,
     pub relevant_ids: Vec<String>,
+    /// Relevance grades by document id (empty: binary relevance from `relevant_ids`).
+    pub relevance: BTreeMap<String, f64>,
     pub latency_ms: Option<i32>,
     pub tokens_in: Option<i32>,
     pub tokens_out: Option<i32>,
@@ -207,6 +216,17 @@ fn check(
             fail(field, "at most 1000 ids".into());
         }
     }
+    if let Some(relevance) = &r.relevance {
+        if relevance.len() > 1000 {
+            fail("relevance", "at most 1000 graded ids".into());
+        }
+        if let Some((id, grade)) = relevance.iter().find(|(_, g)| !(0.0..=MAX_GRADE).contains(*g)) {
+            fail(
+                "relevance",
+                format!("the grade of '{id}' is {grade}; grades are numbers from 0 to {MAX_GRADE}"),
+            );
+        }
+    }
     let metadata = r.metadata.unwrap_or_default();
     if serde_json::to_string(&metadata).map_or(0, |s| s.len()) > 16 * 1024 {
         fail("metadata", "must be at most 16 KiB of JSON".into());
@@ -244,6 +264,7 @@ fn check(
         metadata,
         retrieved_ids: r.retrieved_ids.unwrap_or_default(),
         relevant_ids: r.relevant_ids.unwrap_or_default(),
+        relevance: r.relevance.unwrap_or_default(),
         latency_ms: r.latency_ms,
         tokens_in: r.tokens_in,
         tokens_out: r.tokens_out,
@@ -301,6 +322,23 @@ mod tests {
                 (4, "timestamp")
             ]
         );
+    }
+
+    #[test]
+    fn relevance_grades_are_kept_and_a_bad_grade_is_refused_on_the_relevance_field() {
+        let ok = json!({"version": "v1", "input": "x", "output": "y", "relevant_ids": ["kb-12"],
+                        "relevance": {"kb-40": 3, "kb-12": 1}});
+        let outputs = validate(vec![ok], now()).unwrap();
+        assert_eq!(outputs[0].relevance.get("kb-40"), Some(&3.0));
+        let bad = [
+            json!({"version": "v1", "input": "x", "output": "y", "relevance": {"kb-40": -1}}),
+            json!({"version": "v1", "input": "x", "output": "y", "relevance": {"kb-40": 101}}),
+            json!({"version": "v1", "input": "x", "output": "y", "relevance": {"kb-40": "high"}}),
+        ];
+        for record in bad {
+            let errors = validate(vec![record.clone()], now()).unwrap_err();
+            assert!(errors[0].field.starts_with("relevance"), "{record}: {errors:?}");
+        }
     }
 
     #[test]

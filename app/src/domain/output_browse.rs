@@ -165,6 +165,8 @@ pub struct OutputDetail {
     pub metadata: Vec<(String, String)>,
     pub retrieved_ids: Vec<String>,
     pub relevant_ids: Vec<String>,
+    /// Relevance grades (document id, grade), by id.
+    pub relevance: Vec<(String, f64)>,
     pub latency_ms: Option<i32>,
     pub tokens_in: Option<i32>,
     pub tokens_out: Option<i32>,

@@ -75,6 +75,10 @@ fn CheckView(check: JudgeCheck) -> impl IntoView {
                 <tbody>
                     <tr><th>"Verdict agreement"</th><td data-testid="check-agreement">{show(&check.agreement)}</td></tr>
                     <tr><th>"Cohen's kappa (pass / fail)"</th><td data-testid="check-kappa">{show(&check.kappa)}</td></tr>
+                    {check.weighted.map(|w| view! {
+                        <tr><th>"Linear weighted kappa of values (ordinal)"</th><td data-testid="check-kappa-linear">{show(&w.linear)}</td></tr>
+                        <tr><th>"Quadratic weighted kappa of values (ordinal)"</th><td data-testid="check-kappa-quadratic">{show(&w.quadratic)}</td></tr>
+                    })}
                     <tr><th>"Spearman correlation of values"</th><td data-testid="check-spearman">{show(&check.spearman)}</td></tr>
                     <tr><th>"Pearson correlation of values"</th><td data-testid="check-pearson">{show(&check.pearson)}</td></tr>
                     {bias("people", check.human_length)}

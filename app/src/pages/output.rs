@@ -134,6 +134,10 @@ fn Facts(output: OutputDetail) -> impl IntoView {
             </dd>
             <dt>"Retrieved"</dt><dd class="mono">{ids(output.retrieved_ids)}</dd>
             <dt>"Relevant"</dt><dd class="mono">{ids(output.relevant_ids)}</dd>
+            <dt>"Relevance grades"</dt>
+            <dd class="mono" data-testid="output-relevance">
+                {ids(output.relevance.iter().map(|(id, grade)| format!("{id}: {grade}")).collect())}
+            </dd>
             <dt>"Latency"</dt><dd>{or_dash(number(output.latency_ms).map(|ms| format!("{ms} ms")))}</dd>
             <dt>"Tokens"</dt><dd>{format!("{} in, {} out", or_dash(number(output.tokens_in)), or_dash(number(output.tokens_out)))}</dd>
         </dl>

@@ -83,9 +83,11 @@ fn AgreementView(
     }
 }
 
-/// Percent agreement, Krippendorff's alpha at each level, and Cohen's kappa per pair.
+/// Percent agreement, Krippendorff's alpha at each level, and Cohen's kappa per pair (with
+/// linear and quadratic weighted kappa for ordinal rubrics).
 #[component]
 pub fn Coefficients(agreement: Agreement) -> impl IntoView {
+    let ordinal = agreement.scale == crate::domain::rubric::Scale::Ordinal;
     view! {
         <table class="table">
             <tbody>
@@ -104,7 +106,10 @@ pub fn Coefficients(agreement: Agreement) -> impl IntoView {
         </table>
         <h3>"By pair of annotators"</h3>
         <table class="table" data-testid="pair-table">
-            <thead><tr><th>"Pair"</th><th class="num">"Items"</th><th class="num">"Agreement"</th><th class="num">"Cohen's kappa"</th></tr></thead>
+            <thead><tr>
+                <th>"Pair"</th><th class="num">"Items"</th><th class="num">"Agreement"</th><th class="num">"Cohen's kappa"</th>
+                {ordinal.then(|| view! { <th class="num">"Linear weighted"</th><th class="num">"Quadratic weighted"</th> })}
+            </tr></thead>
             <tbody>
                 {agreement.pairs.iter().map(|pair| view! {
                     <tr data-testid=format!("pair-{}-{}", pair.first, pair.second)>
@@ -112,6 +117,10 @@ pub fn Coefficients(agreement: Agreement) -> impl IntoView {
                         <td class="num">{pair.items}</td>
                         <td class="num">{show(&pair.percent)}</td>
                         <td class="num" data-testid="pair-kappa">{show(&pair.kappa)}</td>
+                        {pair.weighted.map(|w| view! {
+                            <td class="num" data-testid="pair-kappa-linear">{show(&w.linear)}</td>
+                            <td class="num" data-testid="pair-kappa-quadratic">{show(&w.quadratic)}</td>
+                        })}
                     </tr>
                 }).collect_view()}
             </tbody>

@@ -34,6 +34,8 @@ pub struct ScoringInput<'a> {
     pub metadata: Option<&'a Map<String, Value>>,
     pub retrieved: &'a [String],
     pub relevant: &'a [String],
+    /// Relevance grades by document id, when the output has them.
+    pub relevance: Option<&'a std::collections::BTreeMap<String, f64>>,
     /// Other replies of the same system version to the same input (for consistency).
     pub peers: &'a [String],
 }
@@ -49,6 +51,7 @@ impl<'a> ScoringInput<'a> {
             metadata: Some(&output.metadata),
             retrieved: &output.retrieved_ids,
             relevant: &output.relevant_ids,
+            relevance: Some(&output.relevance),
             peers: &[],
         }
     }
@@ -208,8 +211,15 @@ impl Compiled {
         })
     }
 
-    /// Scores one output.
+    /// Scores one output. A zero is always a positive zero, so no score reads "-0.000".
     pub fn score(&self, input: &ScoringInput<'_>) -> Result<Outcome, Skip> {
+        self.score_raw(input).map(|outcome| Outcome {
+            value: retrieval::positive_zero(outcome.value),
+            ..outcome
+        })
+    }
+
+    fn score_raw(&self, input: &ScoringInput<'_>) -> Result<Outcome, Skip> {
         match self {
             Compiled::ExactMatch { ignore_case, trim } => exact_match(input, *ignore_case, *trim),
             Compiled::Words { list, mode } => Ok(word_outcome(list.found(input.output), list.len(), *mode)),

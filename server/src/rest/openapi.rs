@@ -79,6 +79,7 @@ pub fn ingest_example() -> Value {
         "metadata": {"language": "de", "channel": "web"},
         "retrieved_ids": ["doc-7", "doc-2"],
         "relevant_ids": ["doc-7"],
+        "relevance": {"doc-7": 3, "doc-2": 1},
         "latency_ms": 812,
         "tokens_in": 230,
         "tokens_out": 41,
@@ -198,6 +199,11 @@ fn schemas() -> Value {
                 "metadata": {"type": "object", "description": "Segment metadata: language, customer, channel, any key."},
                 "retrieved_ids": {"type": "array", "items": {"type": "string"}},
                 "relevant_ids": {"type": "array", "items": {"type": "string"}},
+                "relevance": {
+                    "type": "object",
+                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100},
+                    "description": "Graded relevance of documents by id (0–3 by convention) for NDCG with graded gains, as scikit-learn's ndcg_score computes it. An id in relevant_ids without a grade has grade 1; an id graded 0 is judged not relevant."
+                },
                 "latency_ms": count.clone(), "tokens_in": count.clone(), "tokens_out": count,
                 "timestamp": {"type": "string", "format": "date-time", "description": "When it happened; default now."},
                 "external_id": {"type": "string", "description": "Your id; a repeated one is not stored twice."}

@@ -251,3 +251,56 @@ async fn oversized_batches_and_bodies_get_413(pool: PgPool) {
     assert_eq!(status, StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(count(&app.pool, "outputs").await, 0);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn graded_relevance_is_stored_shown_and_scored_by_ndcg(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (owner, key) = app.with_metrics(&[], &[]).await;
+    let metrics = format!("{}/api/v1/projects/support-bot-dach/metrics", app.base);
+    let metric = json!({
+        "key": "ndcg", "name": "Retrieval ranks graded documents well", "question": "Are the best documents first?",
+        "paradigm": "model", "category": "retrieval", "cadence": "async", "action_on_failure": "flag",
+        "scorer": {"kind": "retrieval", "measure": "ndcg", "k": 6},
+        "pass_rule": {"threshold": 0.9, "direction": "at_least"}, "stage": "walk", "owner": "owner",
+        "cost_per_failure": "1", "review_date": "2030-01-01"
+    });
+    let created = owner.post(&metrics).json(&metric).send().await.unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    owner
+        .post(format!("{metrics}/ndcg/activate"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+
+    // sklearn.metrics.ndcg_score([[3,2,3,0,1,2]], [[6,5,4,3,2,1]]) = 0.9608081943360616
+    let record = json!({"version": "v1", "input": "Wie kündige ich?", "output": "Im Kundenkonto.",
+        "retrieved_ids": ["a", "b", "c", "d", "e", "f"],
+        "relevance": {"a": 3, "b": 2, "c": 3, "d": 0, "e": 1, "f": 2}});
+    let (status, body) = post(&app, &key, &json!([record])).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["outputs"][0]["id"].as_i64().unwrap();
+    let (value, passed): (f64, bool) = sqlx::query_as(
+        "SELECT s.value, s.passed FROM scores s JOIN metrics m ON m.id = s.metric_id WHERE m.key = 'ndcg' AND s.output_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert!((value - 0.960_808_194_336_061_6).abs() < 1e-12, "{value}");
+    assert!(passed);
+    let (status, detail) = app
+        .call(
+            &owner,
+            "get_output",
+            &[("project", "support-bot-dach"), ("id", &id.to_string())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(detail["relevance"][0], json!(["a", 3.0]));
+
+    let bad = json!([{"version": "v1", "input": "x", "output": "y", "relevance": {"a": -2}}]);
+    let (status, body) = post(&app, &key, &bad).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.to_string().contains("relevance"), "{body}");
+}

@@ -2,7 +2,7 @@
 //! pair, Krippendorff's alpha over all, and the items they disagree on.
 
 use crate::domain::rubric::{Level, Scale};
-use crate::domain::stats::agreement::{cohen_kappa, percent_agreement};
+use crate::domain::stats::agreement::{cohen_kappa, percent_agreement, WeightedKappa};
 use crate::domain::stats::krippendorff::{alpha, Level as Measurement};
 use crate::domain::stats::Coefficient;
 use serde::{Deserialize, Serialize};
@@ -25,6 +25,8 @@ pub struct PairAgreement {
     pub items: usize,
     pub percent: Coefficient,
     pub kappa: Coefficient,
+    /// Linear and quadratic weighted kappa, for ordinal rubrics only.
+    pub weighted: Option<WeightedKappa>,
 }
 
 /// An item whose annotators gave different values, and its final label once adjudicated.
@@ -84,6 +86,8 @@ pub fn agreement(metric: RatedMetricInfo, ratings: &[Rating], adjudicated: &BTre
         all.dedup();
         all
     };
+    let level_values: Vec<f64> = metric.levels.iter().map(|level| level.value).collect();
+    let ordinal = metric.scale == Scale::Ordinal;
     let mut pairs = Vec::new();
     for (i, first) in annotators.iter().enumerate() {
         for second in &annotators[i + 1..] {
@@ -100,6 +104,7 @@ pub fn agreement(metric: RatedMetricInfo, ratings: &[Rating], adjudicated: &BTre
                 items: both.len(),
                 percent: percent_agreement(&both.iter().map(|&(a, b)| vec![a, b]).collect::<Vec<_>>()),
                 kappa: cohen_kappa(&both),
+                weighted: ordinal.then(|| WeightedKappa::of(&both, &level_values)),
             });
         }
     }
@@ -196,6 +201,38 @@ mod tests {
         assert_eq!(report.disagreements[0].item_id, 21);
         assert_eq!(report.disagreements[0].resolved, Some(1.0));
         assert_eq!(report.alphas.len(), 1);
+        assert_eq!(pair.weighted, None, "weighted kappa is for ordinal rubrics only");
+    }
+
+    #[test]
+    fn ordinal_rubrics_show_linear_and_quadratic_weighted_kappa_per_pair() {
+        // Ten items on a 1..3 rubric; sklearn.metrics.cohen_kappa_score(anna, ben, weights=…)
+        // gives 0.5555555555555556 (linear) and 0.7101449275362319 (quadratic).
+        let anna = [1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 1.0, 2.0, 3.0, 3.0];
+        let ben = [1.0, 2.0, 3.0, 2.0, 3.0, 3.0, 1.0, 1.0, 3.0, 2.0];
+        let ratings: Vec<Rating> = (0..10)
+            .flat_map(|i| {
+                [
+                    rating(i, "anna", anna[i as usize]),
+                    rating(i, "ben", ben[i as usize]),
+                ]
+            })
+            .collect();
+        let mut info = metric(Scale::Ordinal);
+        info.levels = ["Useless", "Partly", "Complete"]
+            .iter()
+            .zip(1..)
+            .map(|(label, value)| Level {
+                value: f64::from(value),
+                label: (*label).to_owned(),
+                description: String::new(),
+                examples: Vec::new(),
+            })
+            .collect();
+        let report = agreement(info, &ratings, &BTreeMap::new());
+        let weighted = report.pairs[0].weighted.expect("ordinal");
+        assert!((weighted.linear.unwrap() - 0.555_555_555_555_555_6).abs() < 1e-12);
+        assert!((weighted.quadratic.unwrap() - 0.710_144_927_536_231_9).abs() < 1e-12);
     }
 
     #[test]

@@ -139,6 +139,7 @@ struct DetailRow {
     metadata: Json<Map<String, Value>>,
     retrieved_ids: Vec<String>,
     relevant_ids: Vec<String>,
+    relevance: Json<std::collections::BTreeMap<String, f64>>,
     latency_ms: Option<i32>,
     tokens_in: Option<i32>,
     tokens_out: Option<i32>,
@@ -150,8 +151,8 @@ struct DetailRow {
 pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDetail, AppError> {
     let row: DetailRow = sqlx::query_as(
         "SELECT o.id, v.label AS version, v.model, o.source, o.external_id, o.conversation_id, o.turn_index, o.input,
-            o.messages, o.output, o.expected_output, o.metadata, o.retrieved_ids, o.relevant_ids, o.latency_ms,
-            o.tokens_in, o.tokens_out, o.occurred_at, o.ingested_at
+            o.messages, o.output, o.expected_output, o.metadata, o.retrieved_ids, o.relevant_ids, o.relevance,
+            o.latency_ms, o.tokens_in, o.tokens_out, o.occurred_at, o.ingested_at
          FROM outputs o JOIN system_versions v ON v.id = o.version_id WHERE o.project_id = $1 AND o.id = $2",
     )
     .bind(project_id)
@@ -194,6 +195,7 @@ pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDet
         metadata,
         retrieved_ids: row.retrieved_ids,
         relevant_ids: row.relevant_ids,
+        relevance: row.relevance.0.into_iter().collect(),
         latency_ms: row.latency_ms,
         tokens_in: row.tokens_in,
         tokens_out: row.tokens_out,

@@ -161,16 +161,18 @@ async fn insert_outputs(
     let json = |f: fn(&NewOutput) -> serde_json::Value| batch.iter().map(f).collect::<Vec<_>>();
     sqlx::query_scalar(
         "INSERT INTO outputs (id, project_id, version_id, external_id, conversation_id, turn_index, input, messages,
-            output, expected_output, source, metadata, retrieved_ids, relevant_ids, latency_ms, tokens_in, tokens_out, occurred_at)
+            output, expected_output, source, metadata, retrieved_ids, relevant_ids, latency_ms, tokens_in, tokens_out, occurred_at,
+            relevance)
          OVERRIDING SYSTEM VALUE
          SELECT t.id, $1, t.version_id, t.external_id, t.conversation_id, t.turn_index, t.input, NULLIF(t.messages, 'null'::jsonb),
             t.output, t.expected_output, t.source, t.metadata,
             ARRAY(SELECT jsonb_array_elements_text(t.retrieved)), ARRAY(SELECT jsonb_array_elements_text(t.relevant)),
-            t.latency_ms, t.tokens_in, t.tokens_out, t.occurred_at
+            t.latency_ms, t.tokens_in, t.tokens_out, t.occurred_at, t.relevance
          FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::jsonb[], $9::text[],
-            $10::text[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::int[], $16::int[], $17::int[], $18::timestamptz[])
+            $10::text[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::int[], $16::int[], $17::int[], $18::timestamptz[],
+            $19::jsonb[])
             AS t(id, version_id, external_id, conversation_id, turn_index, input, messages, output, expected_output, source,
-                 metadata, retrieved, relevant, latency_ms, tokens_in, tokens_out, occurred_at)
+                 metadata, retrieved, relevant, latency_ms, tokens_in, tokens_out, occurred_at, relevance)
          ON CONFLICT (project_id, external_id) DO NOTHING
          RETURNING id",
     )
@@ -192,6 +194,7 @@ async fn insert_outputs(
     .bind(number(|o| o.tokens_in))
     .bind(number(|o| o.tokens_out))
     .bind(batch.iter().map(|o| o.occurred_at).collect::<Vec<_>>())
+    .bind(json(|o| serde_json::json!(o.relevance)))
     .fetch_all(&mut *connection)
     .await
     .map_err(database)
@@ -212,6 +215,7 @@ struct ScoringRow {
     metadata: sqlx::types::Json<serde_json::Map<String, serde_json::Value>>,
     retrieved_ids: Vec<String>,
     relevant_ids: Vec<String>,
+    relevance: sqlx::types::Json<std::collections::BTreeMap<String, f64>>,
     latency_ms: Option<i32>,
     tokens_in: Option<i32>,
     tokens_out: Option<i32>,
@@ -238,6 +242,7 @@ impl ScoringRow {
                 metadata: self.metadata.0,
                 retrieved_ids: self.retrieved_ids,
                 relevant_ids: self.relevant_ids,
+                relevance: self.relevance.0,
                 latency_ms: self.latency_ms,
                 tokens_in: self.tokens_in,
                 tokens_out: self.tokens_out,
@@ -249,8 +254,8 @@ impl ScoringRow {
 }
 
 const SCORING_COLUMNS: &str = "o.id, v.label, o.conversation_id, o.turn_index, o.input, o.messages, o.output,
-    o.expected_output, o.source, o.metadata, o.retrieved_ids, o.relevant_ids, o.latency_ms, o.tokens_in,
-    o.tokens_out, o.occurred_at, o.external_id";
+    o.expected_output, o.source, o.metadata, o.retrieved_ids, o.relevant_ids, o.relevance, o.latency_ms,
+    o.tokens_in, o.tokens_out, o.occurred_at, o.external_id";
 
 /// The outputs of a project in a time range after output id `after`, oldest id first.
 pub async fn range_for_scoring(

@@ -86,7 +86,9 @@ fn ngrams<T: AsRef<str>>(tokens: &[T], n: usize) -> HashMap<Vec<&str>, usize> {
 /// Sentence BLEU (Papineni et al. 2002) with 1- to 4-grams, uniform weights, clipped counts
 /// against several references and the brevity penalty against the closest reference length,
 /// computed as NLTK's `sentence_bleu`. Without smoothing a missing n-gram order gives 0; with
-/// `smooth`, zero counts get ε = 0.1 (NLTK's `method1`), which suits short replies.
+/// `smooth`, zero counts of 2- to 4-grams get ε = 0.1 (NLTK's `method1`), which suits short
+/// replies. A candidate that shares no word with any reference scores 0 either way, as in NLTK
+/// (smoothing never rescues a reply with no unigram match).
 pub fn bleu<T: AsRef<str>>(candidate: &[T], references: &[&[T]], smooth: bool) -> f64 {
     if candidate.is_empty() || references.is_empty() {
         return 0.0;
@@ -108,7 +110,7 @@ pub fn bleu<T: AsRef<str>>(candidate: &[T], references: &[&[T]], smooth: bool) -
             .sum();
         let precision = match (clipped, total) {
             (_, 0) => return 0.0,
-            (0, _) if smooth => 0.1 / total as f64,
+            (0, _) if smooth && n > 1 => 0.1 / total as f64,
             (0, _) => return 0.0,
             (clipped, total) => clipped as f64 / total as f64,
         };
@@ -152,6 +154,19 @@ mod tests {
         assert!((bleu(&words(H1), &refs, false) - 0.504_566_684_005_848_5).abs() < 1e-12);
         // sentence_bleu([r1], h1) = 0.41180376356915777
         assert!((bleu(&words(H1), &refs[..1], false) - 0.411_803_763_569_157_77).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_reply_sharing_no_word_with_the_reference_scores_zero_as_in_nltk() {
+        // sentence_bleu([["the","cat","sat"]], ["a","dog","ran"], smoothing_function=method1) = 0
+        let reference = words("the cat sat");
+        assert_eq!(bleu(&words("a dog ran"), &[&reference[..]], true), 0.0);
+        assert_eq!(bleu(&words("a dog ran"), &[&reference[..]], false), 0.0);
+        // One shared word keeps the smoothed score: sentence_bleu([["the","cat","sat","on","the",
+        // "mat"]], ["the","dog","ran","away","fast"], smoothing_function=method1) = 0.0439891724758422
+        let reference = words("the cat sat on the mat");
+        let smoothed = bleu(&words("the dog ran away fast"), &[&reference[..]], true);
+        assert!((smoothed - 0.043_989_172_475_842_2).abs() < 1e-12, "{smoothed}");
     }
 
     #[test]

@@ -174,7 +174,14 @@ pub(super) fn retrieval(
     measure: RetrievalMeasure,
     k: usize,
 ) -> Result<Outcome, Skip> {
-    let relevant: HashSet<&str> = input.relevant.iter().map(String::as_str).collect();
+    let no_grades = std::collections::BTreeMap::new();
+    let grades = ranking::grades(input.relevant, input.relevance.unwrap_or(&no_grades));
+    // A document graded 0 is judged, but not relevant.
+    let relevant: HashSet<&str> = grades
+        .iter()
+        .filter(|(_, g)| **g > 0.0)
+        .map(|(id, _)| *id)
+        .collect();
     let no_relevant = || Skip::NotApplicable("no relevant ids".into());
     let (value, name) = match measure {
         RetrievalMeasure::Precision => (
@@ -190,7 +197,7 @@ pub(super) fn retrieval(
             "reciprocal rank".to_owned(),
         ),
         RetrievalMeasure::Ndcg => (
-            ranking::ndcg_at(input.retrieved, &relevant, k).ok_or_else(no_relevant)?,
+            ranking::ndcg_at(input.retrieved, &grades, k).ok_or_else(no_relevant)?,
             format!("NDCG@{k}"),
         ),
     };

@@ -210,6 +210,60 @@ fn lexical_and_retrieval_scorers_use_their_measures() {
 }
 
 #[test]
+fn ndcg_uses_relevance_grades_and_never_exceeds_one_or_reads_negative_zero() {
+    let ndcg = compile(r#"{"kind": "retrieval", "measure": "ndcg", "k": 6}"#);
+    // sklearn.metrics.ndcg_score([[3,2,3,0,1,2]], [[6,5,4,3,2,1]]) = 0.9608081943360616
+    let retrieved: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).to_vec();
+    let relevance: std::collections::BTreeMap<String, f64> = [
+        ("a", 3.0),
+        ("b", 2.0),
+        ("c", 3.0),
+        ("d", 0.0),
+        ("e", 1.0),
+        ("f", 2.0),
+    ]
+    .into_iter()
+    .map(|(id, grade)| (id.to_owned(), grade))
+    .collect();
+    let graded = ScoringInput {
+        retrieved: &retrieved,
+        relevance: Some(&relevance),
+        ..Default::default()
+    };
+    assert!((value(&ndcg, graded) - 0.960_808_194_336_061_6).abs() < 1e-12);
+    // Retrieved [a, a], relevant {a}: 1, not 1.63.
+    let twice: Vec<String> = vec!["a".into(), "a".into()];
+    let relevant: Vec<String> = vec!["a".into()];
+    let input = ScoringInput {
+        retrieved: &twice,
+        relevant: &relevant,
+        ..Default::default()
+    };
+    assert_eq!(
+        value(
+            &compile(r#"{"kind": "retrieval", "measure": "ndcg", "k": 2}"#),
+            input
+        ),
+        1.0
+    );
+    // Nothing relevant in the top k: a positive zero.
+    let missed: Vec<String> = vec!["z".into()];
+    let outcome = ndcg
+        .score(&ScoringInput {
+            retrieved: &retrieved,
+            relevant: &missed,
+            ..Default::default()
+        })
+        .unwrap();
+    assert!(outcome.value == 0.0 && outcome.value.is_sign_positive());
+    assert!(
+        outcome.rationale.starts_with("NDCG@6 = 0.000"),
+        "{}",
+        outcome.rationale
+    );
+}
+
+#[test]
 fn consistency_needs_enough_samples() {
     let scorer = compile(r#"{"kind": "consistency", "min_samples": 3}"#);
     let peers: Vec<String> = vec!["the answer is 42".into(), "the answer is 41".into()];

@@ -163,3 +163,64 @@ async fn a_users_memberships_and_the_candidates_to_add_are_complementary(pool: P
         ["anna"]
     );
 }
+
+/// Runs the migration files whose names pass `wanted`, in order.
+async fn run_migrations(pool: &PgPool, wanted: impl Fn(&str) -> bool) {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../migrations");
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    files.sort();
+    for file in files {
+        let stem = file.file_name().unwrap().to_string_lossy().into_owned();
+        if wanted(&stem) {
+            let sql = std::fs::read_to_string(&file).unwrap();
+            sqlx::raw_sql(&sql).execute(pool).await.unwrap();
+        }
+    }
+}
+
+#[sqlx::test(migrations = false)]
+async fn the_migration_makes_every_existing_user_a_member_of_every_project_with_their_role(pool: PgPool) {
+    const MEMBERSHIP: &str = "20261125000010";
+    run_migrations(&pool, |name| name < MEMBERSHIP).await;
+    sqlx::raw_sql(
+        "INSERT INTO users (username, display_name, password_hash, role) VALUES
+            ('ada', 'Ada', 'h', 'admin'), ('otto', 'Otto', 'h', 'owner'),
+            ('mia', 'Mia', 'h', 'manager'), ('anna', 'Anna', 'h', 'annotator');
+         INSERT INTO projects (slug, name, created_by) SELECT 'bot', 'Bot', id FROM users WHERE username = 'otto';
+         INSERT INTO projects (slug, name, created_by) SELECT 'rag', 'RAG', id FROM users WHERE username = 'ada';",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    run_migrations(&pool, |name| name.starts_with(MEMBERSHIP)).await;
+
+    let members: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT p.slug, u.username, m.role FROM project_members m
+         JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.user_id
+         ORDER BY p.slug, u.username",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let expected: Vec<(String, String, String)> = [
+        ("bot", "anna", "annotator"),
+        ("bot", "mia", "manager"),
+        ("bot", "otto", "owner"),
+        ("rag", "anna", "annotator"),
+        ("rag", "mia", "manager"),
+        ("rag", "otto", "owner"),
+    ]
+    .into_iter()
+    .map(|(a, b, c)| (a.into(), b.into(), c.into()))
+    .collect();
+    assert_eq!(members, expected, "admins are global and need no membership");
+    let recorded: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM project_member_changes WHERE old_role IS NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    assert_eq!(recorded, 6, "each migrated membership is recorded as added");
+}

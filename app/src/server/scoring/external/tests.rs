@@ -21,6 +21,7 @@ fn output(reply: &str, expected: Option<&str>) -> NewOutput {
         metadata: Default::default(),
         retrieved_ids: vec![],
         relevant_ids: vec![],
+        relevance: Default::default(),
         latency_ms: None,
         tokens_in: None,
         tokens_out: None,
