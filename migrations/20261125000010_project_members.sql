@@ -22,8 +22,8 @@ CREATE TABLE project_member_changes (
     project_id BIGINT NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     user_id    BIGINT NOT NULL REFERENCES users (id),
     changed_by BIGINT NOT NULL REFERENCES users (id),
-    old_role   TEXT,
-    new_role   TEXT,
+    old_role   TEXT CHECK (old_role IN ('owner', 'manager', 'viewer', 'annotator')),
+    new_role   TEXT CHECK (new_role IN ('owner', 'manager', 'viewer', 'annotator')),
     changed_at TIMESTAMPTZ NOT NULL DEFAULT now(),
     CONSTRAINT project_member_changes_differ CHECK (old_role IS DISTINCT FROM new_role)
 );

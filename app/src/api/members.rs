@@ -46,6 +46,8 @@ pub async fn change_member_role(project: String, username: String, role: String)
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     let role = ProjectRole::parse(&role)?;
     db::members::change_role(&caller.pool, caller.project_id, &username, role, caller.user.id).await?;
+    // A demoted owner's keys were revoked; this server forgets them before answering.
+    auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, project = %project, member = %username.trim(), %role, "member role changed");
     Ok(())
 }
@@ -55,6 +57,7 @@ pub async fn change_member_role(project: String, username: String, role: String)
 pub async fn remove_member(project: String, username: String) -> Result<(), AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     db::members::remove(&caller.pool, caller.project_id, &username, caller.user.id).await?;
+    auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, project = %project, member = %username.trim(), "member removed");
     Ok(())
 }

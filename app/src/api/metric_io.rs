@@ -87,7 +87,7 @@ async fn plan_import(
     let file = document::read_file(format, text)?;
     let existing = db::metrics::list(pool, Some(project_id), &Default::default()).await?;
     let mut plan = document::plan(&file, &existing);
-    let people = db::users::people(pool).await?;
+    let people = db::members::people(pool, project_id).await?;
     let mut kept = Vec::new();
     for (item, definition) in plan.items.drain(..).zip(plan.definitions.drain(..)) {
         if people.iter().any(|person| person.username == definition.owner) {
@@ -97,7 +97,10 @@ async fn plan_import(
                 index: item.index,
                 key: item.key,
                 field: "owner".into(),
-                message: format!("no active user is called '{}'", definition.owner),
+                message: format!(
+                    "'{}' is not an active member of this project (nor an admin)",
+                    definition.owner
+                ),
             });
         }
     }
@@ -128,9 +131,15 @@ pub async fn add_template(project: String, template: String) -> Result<MetricVie
     db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await
 }
 
-/// Active users, for owner pickers.
+/// The people who may own metrics, for owner pickers: the project's members and the admins, or
+/// (no project: a list spanning the caller's projects) everyone who shares a project with the
+/// caller.
 #[server(endpoint = "list_people")]
-pub async fn list_people() -> Result<Vec<Person>, AppError> {
-    let caller = auth::require(Access::SignedIn).await?;
-    db::users::people(&caller.pool).await
+pub async fn list_people(project: String) -> Result<Vec<Person>, AppError> {
+    if project.trim().is_empty() {
+        let caller = auth::require(Access::SignedIn).await?;
+        return db::members::people_near(&caller.pool, caller.user.id, caller.user.role.is_admin()).await;
+    }
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
+    db::members::people(&caller.pool, caller.project_id).await
 }

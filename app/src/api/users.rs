@@ -57,6 +57,8 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<UserView, AppError
         return Err(AppError::invalid("active", "you cannot deactivate yourself"));
     }
     let changed = db::users::set_active(&caller.pool, id, active).await?;
+    // A deactivated user's keys were revoked; this server forgets them before answering.
+    auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, user = %changed.username, active, "activation changed");
     Ok(changed)
 }

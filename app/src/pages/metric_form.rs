@@ -23,7 +23,7 @@ use leptos_router::hooks::use_navigate;
 pub fn NewMetricPage() -> impl IntoView {
     let project = text_param("slug");
     let session = expect_context::<SessionContext>();
-    let people = Resource::new(|| (), |_| list_people());
+    let people = Resource::new(project, list_people);
     let create = ServerAction::<CreateMetric>::new();
     follow_to_metric(
         project,
@@ -74,8 +74,8 @@ pub fn EditMetricPage() -> impl IntoView {
     let detail = Resource::new(
         move || (project(), key()),
         |(project, key)| async move {
-            let detail = get_metric(project, key).await?;
-            Ok::<_, AppError>((detail, list_people().await?))
+            let detail = get_metric(project.clone(), key).await?;
+            Ok::<_, AppError>((detail, list_people(project).await?))
         },
     );
     let update = ServerAction::<UpdateMetric>::new();

@@ -35,7 +35,10 @@ pub fn MetricsPage() -> impl IntoView {
     let data = Resource::new(
         move || (project(), filter()),
         |(project, filter)| async move {
-            Ok::<_, AppError>((list_metrics(project, filter).await?, list_people().await?))
+            Ok::<_, AppError>((
+                list_metrics(project.clone(), filter).await?,
+                list_people(project).await?,
+            ))
         },
     );
     view! {

@@ -43,7 +43,10 @@ pub fn QueuePage() -> impl IntoView {
             )
         },
         |(project, quiet, ..)| async move {
-            Ok::<_, AppError>((retirement_queue(project, quiet).await?, list_people().await?))
+            Ok::<_, AppError>((
+                retirement_queue(project.clone(), quiet).await?,
+                list_people(project).await?,
+            ))
         },
     );
     let error = Signal::derive(move || {

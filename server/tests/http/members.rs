@@ -170,3 +170,22 @@ async fn an_annotator_removed_from_the_project_no_longer_sees_or_rates_its_queue
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_keys_of_a_demoted_owner_stop_working_at_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (owner, key) = app.with_metrics(&[], &[]).await;
+    let metrics = format!("{}/api/v1/projects/{PROJECT}/metrics", app.base);
+    let get = || app.client().get(&metrics).bearer_auth(&key).send();
+    assert_eq!(get().await.unwrap().status(), StatusCode::OK);
+    let form = [("project", PROJECT), ("username", "lena"), ("role", "owner")];
+    assert_eq!(app.call(&owner, "add_member", &form).await.0, StatusCode::OK);
+    let lena = app.signed_in("lena").await;
+    let demote = [("project", PROJECT), ("username", "owner"), ("role", "manager")];
+    let (status, body) = app.call(&lena, "change_member_role", &demote).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(get().await.unwrap().status(), StatusCode::UNAUTHORIZED);
+    // Otto still reads the project as a manager, and no longer edits it.
+    let (status, _) = app.call(&owner, "list_api_keys", &[("project", PROJECT)]).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+}

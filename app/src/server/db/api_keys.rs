@@ -87,6 +87,25 @@ pub async fn revoke(pool: &PgPool, project_id: i64, id: i64) -> Result<(), AppEr
     Ok(())
 }
 
+/// Revokes the live keys `user_id` created, in one project or (`None`) in every project: their
+/// owner rights end with the creator's.
+pub async fn revoke_created_by(
+    connection: &mut sqlx::PgConnection,
+    project_id: Option<i64>,
+    user_id: i64,
+) -> Result<u64, AppError> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = now()
+         WHERE created_by = $1 AND ($2::int8 IS NULL OR project_id = $2) AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .bind(project_id)
+    .execute(&mut *connection)
+    .await
+    .map_err(database)?;
+    Ok(done.rows_affected())
+}
+
 /// A live key's project, creator and digest, by prefix.
 pub struct KeyRecord {
     pub id: i64,

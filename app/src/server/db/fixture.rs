@@ -1,6 +1,7 @@
 //! The people and project most database tests start from.
 
-use super::{projects, users};
+use super::{members, projects, users};
+use crate::domain::membership::ProjectRole;
 use crate::domain::project::NewProject;
 use crate::domain::user::NewUser;
 use sqlx::PgPool;
@@ -10,7 +11,8 @@ pub struct Fixture {
     pub owner: i64,
 }
 
-/// Owner "owner" (Otto Owner), a second owner "olga", and project "bot" owned by Otto.
+/// Owner "owner" (Otto Owner), a second user "olga" (global role owner), and project "bot"
+/// owned by Otto, where Olga is a viewer (so she may own metrics there).
 pub async fn fixture(pool: &PgPool) -> Fixture {
     let owner = users::insert(
         pool,
@@ -35,5 +37,8 @@ pub async fn fixture(pool: &PgPool) -> Fixture {
     .await
     .unwrap()
     .id;
+    members::add(pool, project, "olga", ProjectRole::Viewer, owner)
+        .await
+        .unwrap();
     Fixture { project, owner }
 }

@@ -134,18 +134,42 @@ pub async fn history(pool: &PgPool, project_id: i64) -> Result<Vec<MemberChange>
         .collect()
 }
 
-/// Active users who are not members of the project: whom an owner may add.
-pub async fn candidates(pool: &PgPool, project_id: i64) -> Result<Vec<Person>, AppError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT u.username, u.display_name FROM users u
-         WHERE u.active AND NOT EXISTS
-            (SELECT 1 FROM project_members m WHERE m.project_id = $1 AND m.user_id = u.id)
-         ORDER BY lower(u.display_name), u.username",
+/// Who may own a project's metrics: its active members and the active admins, by name.
+pub async fn people(pool: &PgPool, project_id: i64) -> Result<Vec<Person>, AppError> {
+    persons(
+        sqlx::query_as(
+            "SELECT u.username, u.display_name FROM users u
+             WHERE u.active AND (u.role = 'admin' OR EXISTS
+                (SELECT 1 FROM project_members m WHERE m.project_id = $1 AND m.user_id = u.id))
+             ORDER BY lower(u.display_name), u.username",
+        )
+        .bind(project_id)
+        .fetch_all(pool)
+        .await
+        .map_err(database)?,
     )
-    .bind(project_id)
-    .fetch_all(pool)
-    .await
-    .map_err(database)?;
+}
+
+/// The active people who share a project with `user_id` (and the admins), by name: the owner
+/// choices of a list that spans the caller's projects. Admins see every active user.
+pub async fn people_near(pool: &PgPool, user_id: i64, admin: bool) -> Result<Vec<Person>, AppError> {
+    persons(
+        sqlx::query_as(
+            "SELECT u.username, u.display_name FROM users u
+             WHERE u.active AND ($2 OR u.role = 'admin' OR u.id = $1 OR EXISTS
+                (SELECT 1 FROM project_members mine JOIN project_members theirs ON theirs.project_id = mine.project_id
+                 WHERE mine.user_id = $1 AND theirs.user_id = u.id))
+             ORDER BY lower(u.display_name), u.username",
+        )
+        .bind(user_id)
+        .bind(admin)
+        .fetch_all(pool)
+        .await
+        .map_err(database)?,
+    )
+}
+
+fn persons(rows: Vec<(String, String)>) -> Result<Vec<Person>, AppError> {
     Ok(rows
         .into_iter()
         .map(|(username, display_name)| Person {
@@ -153,6 +177,22 @@ pub async fn candidates(pool: &PgPool, project_id: i64) -> Result<Vec<Person>, A
             display_name,
         })
         .collect())
+}
+
+/// Active users who are not members of the project: whom an owner may add.
+pub async fn candidates(pool: &PgPool, project_id: i64) -> Result<Vec<Person>, AppError> {
+    persons(
+        sqlx::query_as(
+            "SELECT u.username, u.display_name FROM users u
+             WHERE u.active AND NOT EXISTS
+                (SELECT 1 FROM project_members m WHERE m.project_id = $1 AND m.user_id = u.id)
+             ORDER BY lower(u.display_name), u.username",
+        )
+        .bind(project_id)
+        .fetch_all(pool)
+        .await
+        .map_err(database)?,
+    )
 }
 
 /// Adds `username` to the project with `role`. An unknown or deactivated user is refused on
@@ -207,7 +247,8 @@ pub async fn change_role(
 }
 
 /// Removes a member; the last owner cannot be removed. Their sessions stay, but from their next
-/// request on they have no access to the project.
+/// request on they have no access to the project. An owner who is removed or demoted loses
+/// the API keys they created in the project (revoked in the same transaction).
 pub async fn remove(pool: &PgPool, project_id: i64, username: &str, by: i64) -> Result<(), AppError> {
     change(pool, project_id, username, None, by).await
 }
@@ -229,12 +270,15 @@ async fn change(
     if next == Some(current) {
         return Ok(());
     }
-    let owners: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM project_members WHERE project_id = $1 AND role = 'owner'")
-            .bind(project_id)
-            .fetch_one(&mut *tx)
-            .await
-            .map_err(database)?;
+    // Only owners who can still sign in keep a project owned.
+    let owners: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM project_members m JOIN users u ON u.id = m.user_id
+         WHERE m.project_id = $1 AND m.role = 'owner' AND u.active",
+    )
+    .bind(project_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(database)?;
     keeps_an_owner(usize::try_from(owners).unwrap_or_default(), current, next)?;
     let query = match next {
         Some(role) => {
@@ -248,6 +292,10 @@ async fn change(
             .bind(user_id),
     };
     query.execute(&mut *tx).await.map_err(database)?;
+    if current == ProjectRole::Owner && next != Some(ProjectRole::Owner) {
+        // An owner's API keys act with owner rights: they end with the owner's.
+        super::api_keys::revoke_created_by(&mut tx, Some(project_id), user_id).await?;
+    }
     record(&mut tx, project_id, user_id, by, Some(current), next).await?;
     tx.commit().await.map_err(database)
 }

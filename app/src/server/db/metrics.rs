@@ -86,14 +86,23 @@ impl MetricRow {
     }
 }
 
-/// The id of the active user named `username`, for the owner field.
-async fn owner_id(connection: &mut PgConnection, username: &str) -> Result<i64, AppError> {
-    sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND active")
-        .bind(username)
-        .fetch_optional(connection)
-        .await
-        .map_err(database)?
-        .ok_or_else(|| AppError::invalid("owner", format!("no active user is called '{username}'")))
+/// The id of `username`, for the owner field: an active member of the project, or an admin.
+async fn owner_id(connection: &mut PgConnection, project_id: i64, username: &str) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "SELECT u.id FROM users u WHERE u.username = $1 AND u.active AND (u.role = 'admin' OR EXISTS
+            (SELECT 1 FROM project_members m WHERE m.project_id = $2 AND m.user_id = u.id))",
+    )
+    .bind(username)
+    .bind(project_id)
+    .fetch_optional(connection)
+    .await
+    .map_err(database)?
+    .ok_or_else(|| {
+        AppError::invalid(
+            "owner",
+            format!("'{username}' is not an active member of this project (nor an admin)"),
+        )
+    })
 }
 
 /// Stores a new metric as a draft and records its creation.
@@ -173,7 +182,7 @@ pub async fn insert_in(
     by: impl Into<Actor>,
 ) -> Result<i64, AppError> {
     use sqlx::Row;
-    let owner = owner_id(connection, &definition.owner).await?;
+    let owner = owner_id(connection, project_id, &definition.owner).await?;
     super::metric_refs::check(connection, project_id, &definition.scorer).await?;
     let sql = format!(
         "INSERT INTO metrics (project_id, key, {}) VALUES ($1, $2, {}) RETURNING id",
@@ -237,7 +246,7 @@ pub async fn update_in(
     if changes.is_empty() {
         return Ok(current.id);
     }
-    let owner = owner_id(connection, &definition.owner).await?;
+    let owner = owner_id(connection, project_id, &definition.owner).await?;
     super::metric_refs::check(connection, project_id, &definition.scorer).await?;
     let assignments: Vec<String> = FIELDS
         .iter()

@@ -119,7 +119,7 @@ pub async fn id_by_slug(pool: &PgPool, slug: &str) -> Result<i64, AppError> {
         .fetch_optional(pool)
         .await
         .map_err(database)?
-        .ok_or_else(|| AppError::NotFound(format!("Project '{slug}'")))
+        .ok_or_else(|| crate::domain::membership::not_found(slug))
 }
 
 async fn find<T>(pool: &PgPool, condition: &str, value: T) -> Result<Option<ProjectView>, AppError>

@@ -90,23 +90,6 @@ pub async fn list(pool: &PgPool) -> Result<Vec<UserView>, AppError> {
     .collect()
 }
 
-/// Active users by display name, as others see them.
-pub async fn people(pool: &PgPool) -> Result<Vec<crate::domain::user::Person>, AppError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
-        "SELECT username, display_name FROM users WHERE active ORDER BY lower(display_name), username",
-    )
-    .fetch_all(pool)
-    .await
-    .map_err(database)?;
-    Ok(rows
-        .into_iter()
-        .map(|(username, display_name)| crate::domain::user::Person {
-            username,
-            display_name,
-        })
-        .collect())
-}
-
 /// Whether any admin exists (the first one is created from the command line).
 pub async fn any_admin(pool: &PgPool) -> Result<bool, AppError> {
     sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE role = 'admin' AND active)")
@@ -141,6 +124,10 @@ pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<UserView
         if active { "true" } else { "false" },
     )
     .await?;
+    if !active {
+        // A deactivated user's keys stop working with their sessions (reactivation keeps them revoked).
+        super::api_keys::revoke_created_by(&mut tx, None, id).await?;
+    }
     tx.commit().await.map_err(database)?;
     Ok(user)
 }

@@ -210,6 +210,13 @@ async fn bad_queues_are_refused_on_their_field_and_store_nothing(pool: PgPool) {
     .execute(&pool)
     .await
     .unwrap();
+    users::insert(
+        &pool,
+        &NewUser::parse("nora", "Nora", "a long password", "annotator").unwrap(),
+        "h",
+    )
+    .await
+    .unwrap();
     let cases = [
         (
             QueueInput {
@@ -226,8 +233,8 @@ async fn bad_queues_are_refused_on_their_field_and_store_nothing(pool: PgPool) {
             "metrics",
         ),
         (queue_input("random", "3", "nobody", "1"), "annotators"),
-        // Olga is an active user, but not a member of the project.
-        (queue_input("random", "3", "anna, olga", "1"), "annotators"),
+        // Nora is an active user, but not a member of the project.
+        (queue_input("random", "3", "anna, nora", "1"), "annotators"),
         (queue_input("failed", "3", "anna", "1"), "failed_metric"),
         (
             QueueInput {
