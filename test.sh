@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: unit and database tests (cargo test, a fresh database per test), HTTP tests
-# against the real router, then Playwright journeys in Chromium against the built app.
+# Runs every test: the formatting and lint gates, unit and database tests (cargo test, a fresh
+# database per test), HTTP tests against the real router, then Playwright journeys in Chromium
+# against the built app.
 # Uses $DATABASE_URL's server when set; otherwise starts a private PostgreSQL in a temp folder.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -24,6 +25,10 @@ if [ -z "${DATABASE_URL:-}" ]; then
   say "starting a private PostgreSQL"
   start_private_pg "$work/pg" "$(free_port)"
 fi
+
+say "formatting and lints (cargo fmt --check, clippy -D warnings)"
+cargo fmt --all -- --check
+cargo clippy -p app --features ssr -p server --all-targets -- -D warnings
 
 say "unit, database and HTTP tests"
 cargo test -p app --features ssr -p server 2>&1 | tee "$work/cargo.log"

@@ -25,6 +25,12 @@ apt_install() {
 # CLI of exactly the version in Cargo.lock (cargo-leptos would otherwise try to download one).
 ensure_rust_tools() {
   command -v cargo >/dev/null || die "Rust is not installed: see https://rustup.rs"
+  for component in rustfmt clippy; do
+    if ! rustup component list --installed 2>/dev/null | grep -q "^$component"; then
+      say "adding the $component component"
+      rustup component add "$component"
+    fi
+  done
   if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
     say "adding the wasm32-unknown-unknown target"
     rustup target add wasm32-unknown-unknown

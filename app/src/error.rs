@@ -81,6 +81,15 @@ impl AppError {
     }
 }
 
+/// A database failure is unexpected: logged once here, with its whole chain of causes and the
+/// request's id, and answered as the opaque `Internal` variant.
+#[cfg(feature = "ssr")]
+impl From<sqlx::Error> for AppError {
+    fn from(error: sqlx::Error) -> Self {
+        crate::server::auth::internal("database", crate::server::request::chain(&error))
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 

@@ -7,6 +7,7 @@ pub mod ingest;
 pub mod key_cache;
 pub mod password;
 pub mod realtime;
+pub mod request;
 pub mod scoring;
 pub mod state;
 pub mod worker;

@@ -5,5 +5,6 @@ pub mod config;
 pub mod demo;
 pub mod gate;
 pub mod local_pg;
+pub mod request_id;
 pub mod rest;
 pub mod startup;

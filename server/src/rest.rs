@@ -1,7 +1,7 @@
 //! The versioned REST API for clients (`/api/v1`): every route is listed here.
 //!
-//! Callers authenticate with their session cookie today; project API keys (from the ingestion
-//! work) plug into [`caller::ApiCaller`], so handlers stay as they are.
+//! Callers authenticate with a project API key (`Authorization: Bearer vk_…`) or a session
+//! cookie; [`caller::ApiCaller::for_project`] decides their access to the project in one place.
 
 pub mod caller;
 pub mod check;

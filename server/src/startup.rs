@@ -111,6 +111,7 @@ pub async fn build_router(
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .layer(session_layer)
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(axum::middleware::from_fn(crate::request_id::request_id))
         .with_state(state);
     Ok(router)
 }

@@ -25,7 +25,10 @@ pub async fn get_endpoints(project: String) -> Result<EndpointsView, AppError> {
 }
 
 /// Saves the endpoints. An empty key field keeps the stored key; a ticked "clear" removes it.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one argument per field of the endpoints form"
+)]
 #[server(endpoint = "save_endpoints")]
 pub async fn save_endpoints(
     project: String,

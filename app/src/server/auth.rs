@@ -130,6 +130,7 @@ pub async fn require(access: Access) -> Result<Authorized, AppError> {
                 .ok_or(AppError::Unauthorized)?
         }
     };
+    super::request::note_caller(&user.username, None);
     if !access.allows(user.role) {
         tracing::warn!(user = %user.username, role = %user.role, "refused: {}", access.refusal());
         return Err(AppError::Forbidden(access.refusal()));
@@ -154,6 +155,7 @@ pub struct ProjectCaller {
 /// concerns a project starts with this.
 pub async fn require_project(slug: &str, access: ProjectAccess) -> Result<ProjectCaller, AppError> {
     let Authorized { user, pool } = require(Access::SignedIn).await?;
+    super::request::note_caller(&user.username, Some(slug));
     let (project_id, role) = project_role(&pool, &user, slug, access).await?;
     Ok(ProjectCaller {
         user,
@@ -212,9 +214,11 @@ pub async fn public() -> Result<(PgPool, AuthSession), AppError> {
     Ok((state()?.pool, AuthSession::current().await?))
 }
 
-/// Logs an unexpected error in full and returns the opaque variant shown to users.
+/// Logs an unexpected error in full and returns the opaque variant shown to users, whose
+/// reference is the request's id (a time stamp outside a request).
 pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
-    let reference = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string();
+    let reference = super::request::current_id()
+        .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string());
     tracing::error!(%reference, "{context}: {error}");
     AppError::Internal(format!("ref {reference}"))
 }

@@ -35,7 +35,7 @@ pub(crate) fn map_unique(error: sqlx::Error, constraint: &str, field: &str, mess
     database(error)
 }
 
-/// Any other database failure.
+/// Any other database failure (the same as `AppError::from`, for `map_err`).
 pub fn database(error: sqlx::Error) -> AppError {
-    super::auth::internal("database", error)
+    AppError::from(error)
 }

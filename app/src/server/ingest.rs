@@ -1,11 +1,20 @@
-//! Which scorers score new outputs: those of the project's active automated metrics.
+//! Ingesting outputs, shared by every door they come in through (the REST API today, OTLP
+//! later): validate the batch whole, answer a repeated idempotency key with its first answer,
+//! store the batch and score the new outputs with the project's active automated metrics, all
+//! in one transaction.
 
 use super::db;
+use super::realtime::ScorerCache;
 use super::scoring::active::{self, ActiveScorer};
 use crate::domain::metric::filter::ParsedFilter;
 use crate::domain::metric::kinds::Status;
+use crate::domain::output::{self, RecordError};
 use crate::error::AppError;
+use serde_json::Value;
 use sqlx::PgPool;
+
+/// The status a stored batch answers with (and a replay repeats).
+pub const CREATED: u16 = 201;
 
 /// The scorers of every active automated metric of a project.
 pub async fn scorers(pool: &PgPool, project_id: i64) -> Result<Vec<ActiveScorer>, AppError> {
@@ -16,4 +25,75 @@ pub async fn scorers(pool: &PgPool, project_id: i64) -> Result<Vec<ActiveScorer>
     Ok(active::from_metrics(
         &db::metrics::list(pool, Some(project_id), &filter).await?,
     ))
+}
+
+/// A client's idempotency key and the digest of the request it came with.
+#[derive(Debug, Clone)]
+pub struct Idempotency {
+    pub key: String,
+    pub digest: Vec<u8>,
+}
+
+/// What an ingest answers: its status and JSON body, and whether it is a replay of an earlier
+/// request with the same idempotency key.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub replayed: bool,
+}
+
+/// Why a batch was refused.
+#[derive(Debug)]
+pub enum Refused {
+    /// Records that do not validate, each named by index and field; nothing was stored.
+    Records(Vec<RecordError>),
+    /// Anything else (a reused idempotency key, a database failure).
+    App(AppError),
+}
+
+impl From<AppError> for Refused {
+    fn from(error: AppError) -> Self {
+        Self::App(error)
+    }
+}
+
+/// Ingests `records` into the project: see the module documentation.
+pub async fn ingest(
+    pool: &PgPool,
+    scorers: &ScorerCache,
+    project_id: i64,
+    records: Vec<Value>,
+    idempotency: Option<Idempotency>,
+) -> Result<Answer, Refused> {
+    if let Some(Idempotency { key, digest }) = &idempotency {
+        if let Some(remembered) = db::idempotency::find(pool, project_id, key).await? {
+            if &remembered.digest != digest {
+                return Err(AppError::invalid(
+                    "Idempotency-Key",
+                    "was already used with a different request body",
+                )
+                .into());
+            }
+            return Ok(Answer {
+                status: remembered.status,
+                body: remembered.response,
+                replayed: true,
+            });
+        }
+    }
+    let batch = output::validate(records, chrono::Utc::now()).map_err(Refused::Records)?;
+    let scorers = scorers.get(pool, project_id).await?;
+    let mut tx = pool.begin().await.map_err(AppError::from)?;
+    let ingested = db::outputs::ingest(&mut tx, project_id, &batch, &scorers.all).await?;
+    let body = serde_json::to_value(&ingested).map_err(|e| super::auth::internal("encode answer", e))?;
+    if let Some(Idempotency { key, digest }) = &idempotency {
+        db::idempotency::remember(&mut tx, project_id, key, digest, CREATED, &body).await?;
+    }
+    tx.commit().await.map_err(AppError::from)?;
+    Ok(Answer {
+        status: CREATED,
+        body,
+        replayed: false,
+    })
 }

@@ -5,6 +5,7 @@
 //! restarted server carries on where it stopped, and several servers share the work through
 //! leases and `FOR UPDATE SKIP LOCKED`.
 
+use super::db::scores::ScoreChange;
 use super::db::{self, scores, scoring_jobs};
 use super::realtime::ScorerCache;
 use super::scoring::active::{scorer_version, ActiveScorer, Retry, ScoreRow};
@@ -155,12 +156,20 @@ impl Worker {
             .filter_map(|(id, row)| row.map(|row| (id, row)))
             .collect();
         let errors = rows.iter().filter(|(_, row)| row.error.is_some()).count() as i32;
-        let mut tx = self.pool.begin().await.map_err(db::database)?;
-        scores::upsert(&mut tx, &rows, &version(&scorer, &endpoints)).await?;
+        let mut tx = self.pool.begin().await?;
+        let version = version(&scorer, &endpoints);
+        scores::apply(
+            &mut tx,
+            ScoreChange::Write {
+                rows: &rows,
+                version: &version,
+            },
+        )
+        .await?;
         // Hybrid metrics built on this one follow its new scores.
         db::hybrid::refresh(&mut tx, &rows.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
         if scoring_jobs::advance(&mut tx, job.id, last, count, errors).await? {
-            tx.commit().await.map_err(db::database)?;
+            tx.commit().await?;
         }
         Ok(())
     }
@@ -197,9 +206,17 @@ impl Worker {
                     else {
                         return scores::abandon(&worker.pool, &item, "people score this metric").await;
                     };
-                    let mut connection = worker.pool.acquire().await.map_err(db::database)?;
+                    let mut connection = worker.pool.acquire().await?;
                     let version = version(&scorer, &endpoints);
-                    scores::upsert(&mut connection, &[(item.output_id, row)], &version).await?;
+                    let rows = [(item.output_id, row)];
+                    scores::apply(
+                        &mut connection,
+                        ScoreChange::Write {
+                            rows: &rows,
+                            version: &version,
+                        },
+                    )
+                    .await?;
                     db::hybrid::refresh(&mut connection, &[item.output_id]).await
                 });
             }

@@ -10,6 +10,7 @@ use app::domain::user::UserView;
 use app::error::AppError;
 use app::server::auth::{project_role, signed_in_user, AuthSession};
 use app::server::key_cache::KeyCache;
+use app::server::request::note_caller;
 use app::server::state::AppState;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
@@ -51,6 +52,7 @@ impl ApiCaller {
     pub async fn for_project(self, project: &str, access: ProjectAccess) -> Result<Allowed, ApiError> {
         let (project_id, actor) = match self.principal {
             Principal::User(user) => {
+                note_caller(&user.username, Some(project));
                 let (project_id, _) = project_role(&self.pool, &user, project, access).await?;
                 (project_id, Actor::user(user.id))
             }
@@ -59,6 +61,7 @@ impl ApiCaller {
                 project_id: own,
                 created_by,
             } => {
+                note_caller(&format!("api-key:{id}"), Some(project));
                 let project_id = self.keys.project_id(&self.pool, project).await?;
                 if project_id != own {
                     return Err(not_found(project).into());

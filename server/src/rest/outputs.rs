@@ -1,14 +1,15 @@
 //! `POST /api/v1/projects/{project}/outputs`: a batch of outputs (a JSON array, or NDJSON),
 //! validated whole, stored atomically, scored by every active automated metric, idempotent by
-//! external id and by `Idempotency-Key`.
+//! external id and by `Idempotency-Key`. This module reads the HTTP request; the ingest itself
+//! is [`app::server::ingest`], which every door shares.
 
 use super::caller::ApiCaller;
 use super::error::ApiError;
 use app::domain::membership::ProjectAccess;
-use app::domain::output::{self, RecordError, MAX_BATCH};
+use app::domain::output::{RecordError, MAX_BATCH};
 use app::error::AppError;
 use app::server::state::AppState;
-use app::server::{api_keys, auth, db};
+use app::server::{api_keys, ingest};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
@@ -43,50 +44,30 @@ pub async fn ingest(
         ))
         .into());
     }
-    let key = idempotency_key(&headers)?;
-    let digest = api_keys::digest(&body);
-    if let Some(key) = &key {
-        if let Some(remembered) = db::idempotency::find(&caller.pool, caller.project_id, key).await? {
-            if remembered.digest != digest {
-                return Err(AppError::invalid(
-                    "Idempotency-Key",
-                    "was already used with a different request body",
-                )
-                .into());
-            }
-            let status = StatusCode::from_u16(remembered.status).unwrap_or(StatusCode::CREATED);
-            let mut response = (status, Json(remembered.response)).into_response();
-            response
-                .headers_mut()
-                .insert("idempotent-replayed", HeaderValue::from_static("true"));
-            return Ok(response);
-        }
+    let idempotency = idempotency_key(&headers)?.map(|key| ingest::Idempotency {
+        key,
+        digest: api_keys::digest(&body),
+    });
+    let answer = ingest::ingest(
+        &caller.pool,
+        &state.scorers,
+        caller.project_id,
+        values,
+        idempotency,
+    )
+    .await
+    .map_err(|refused| match refused {
+        ingest::Refused::Records(records) => ApiError::Records(records),
+        ingest::Refused::App(error) => error.into(),
+    })?;
+    let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
+    let mut response = (status, Json(answer.body)).into_response();
+    if answer.replayed {
+        response
+            .headers_mut()
+            .insert("idempotent-replayed", HeaderValue::from_static("true"));
     }
-    let batch = output::validate(values, chrono::Utc::now()).map_err(ApiError::Records)?;
-    let scorers = state.scorers.get(&caller.pool, caller.project_id).await?;
-
-    let mut tx = caller
-        .pool
-        .begin()
-        .await
-        .map_err(|e| auth::internal("begin ingest", e))?;
-    let ingested = db::outputs::ingest(&mut tx, caller.project_id, &batch, &scorers.all).await?;
-    let answer = serde_json::to_value(&ingested).map_err(|e| auth::internal("encode answer", e))?;
-    if let Some(key) = &key {
-        db::idempotency::remember(
-            &mut tx,
-            caller.project_id,
-            key,
-            &digest,
-            StatusCode::CREATED.as_u16(),
-            &answer,
-        )
-        .await?;
-    }
-    tx.commit()
-        .await
-        .map_err(|e| auth::internal("commit ingest", e))?;
-    Ok((StatusCode::CREATED, Json(answer)).into_response())
+    Ok(response)
 }
 
 /// The records of the body: NDJSON (one per line) when the content type says so, else a JSON

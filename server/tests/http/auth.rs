@@ -388,3 +388,21 @@ async fn health_answers_when_the_database_does(pool: PgPool) {
         (StatusCode::OK, "ok".to_owned())
     );
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn every_response_carries_its_request_id_and_a_clients_id_is_kept(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let client = app.client();
+    let first = client.get(format!("{}/health", app.base)).send().await.unwrap();
+    let second = client.get(format!("{}/health", app.base)).send().await.unwrap();
+    let id = |r: &reqwest::Response| r.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_ne!(id(&first), id(&second), "each request gets its own id");
+    let traced = client
+        .post(format!("{}/api/list_projects", app.base))
+        .header("x-request-id", "trace-4711")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(traced.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(id(&traced), "trace-4711");
+}

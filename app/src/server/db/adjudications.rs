@@ -24,8 +24,7 @@ pub async fn of_metric(
     .bind(metric_id)
     .bind(queue_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|(item_id, output_id, annotator, value)| Rating {
@@ -50,8 +49,7 @@ pub async fn adjudicated(
     .bind(queue_id)
     .bind(metric_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows.into_iter().collect())
 }
 
@@ -76,14 +74,13 @@ pub async fn adjudicate(
             format!("{value} is not a level of the rubric"),
         ));
     }
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let output_id: i64 =
         sqlx::query_scalar("SELECT output_id FROM queue_items WHERE id = $1 AND queue_id = $2")
             .bind(item_id)
             .bind(queue_id)
             .fetch_optional(&mut *tx)
-            .await
-            .map_err(database)?
+            .await?
             .ok_or_else(|| AppError::NotFound(format!("item {item_id} of this queue")))?;
     sqlx::query(
         "INSERT INTO adjudications (item_id, metric_id, value, note, decided_by) VALUES ($1, $2, $3, $4, $5)
@@ -96,8 +93,7 @@ pub async fn adjudicate(
     .bind(note.trim())
     .bind(user_id)
     .execute(&mut *tx)
-    .await
-    .map_err(database)?;
+    .await?;
     settle(&mut tx, item_id, output_id).await?;
     tx.commit().await.map_err(database)
 }

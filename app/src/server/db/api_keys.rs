@@ -1,6 +1,5 @@
 //! Project API keys.
 
-use super::database;
 use crate::domain::api_key::ApiKeyView;
 use crate::error::AppError;
 use sqlx::PgPool;
@@ -49,13 +48,11 @@ pub async fn insert(
     .bind(digest)
     .bind(by)
     .fetch_one(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     let row: KeyRow = sqlx::query_as(&format!("{SELECT} WHERE k.id = $1"))
         .bind(id)
         .fetch_one(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(view(row))
 }
 
@@ -66,8 +63,7 @@ pub async fn list(pool: &PgPool, project_id: i64) -> Result<Vec<ApiKeyView>, App
     ))
     .bind(project_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows.into_iter().map(view).collect())
 }
 
@@ -79,8 +75,7 @@ pub async fn revoke(pool: &PgPool, project_id: i64, id: i64) -> Result<(), AppEr
     .bind(id)
     .bind(project_id)
     .execute(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("API key".into()));
     }
@@ -101,8 +96,7 @@ pub async fn revoke_created_by(
     .bind(user_id)
     .bind(project_id)
     .execute(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(done.rows_affected())
 }
 
@@ -121,8 +115,7 @@ pub async fn find_live(pool: &PgPool, prefix: &str) -> Result<Option<KeyRecord>,
     )
     .bind(prefix)
     .fetch_optional(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(row.map(|(id, project_id, created_by, digest)| KeyRecord {
         id,
         project_id,
@@ -136,7 +129,6 @@ pub async fn touch(pool: &PgPool, id: i64) -> Result<(), AppError> {
     sqlx::query("UPDATE api_keys SET last_used_at = now() WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')")
         .bind(id)
         .execute(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(())
 }

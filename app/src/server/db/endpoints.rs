@@ -99,7 +99,6 @@ pub async fn save(pool: &PgPool, project_id: i64, input: &EndpointsInput, by: i6
     .bind(input.timeout_ms)
     .bind(by)
     .execute(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(())
 }

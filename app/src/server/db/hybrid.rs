@@ -1,7 +1,7 @@
 //! Scores of hybrid metrics: each combines the human metric's final label and the automated
 //! metric's score of the same output ([`crate::domain::hybrid::combine`]).
 
-use super::database;
+use super::scores::ScoreChange;
 use crate::domain::hybrid::combine;
 use crate::domain::metric::kinds::Direction;
 use crate::domain::metric::scorer::{PassRule, ScorerSpec};
@@ -33,8 +33,7 @@ pub async fn refresh(connection: &mut PgConnection, outputs: &[i64]) -> Result<(
     )
     .bind(outputs)
     .fetch_all(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     for (metric_id, project_id, spec, threshold, direction) in metrics {
         let ScorerSpec::Hybrid {
             human,
@@ -63,17 +62,20 @@ pub async fn refresh(connection: &mut PgConnection, outputs: &[i64]) -> Result<(
         .bind(&automated)
         .bind(outputs)
         .fetch_all(&mut *connection)
-        .await
-        .map_err(database)?;
-        sqlx::query(
-            "DELETE FROM scores WHERE metric_id = $1 AND output_id = ANY($2) AND NOT output_id = ANY($3)",
+        .await?;
+        let gone: Vec<i64> = outputs
+            .iter()
+            .copied()
+            .filter(|id| !parts.iter().any(|p| p.output_id == *id))
+            .collect();
+        super::scores::apply(
+            connection,
+            ScoreChange::Remove {
+                metric_id,
+                outputs: &gone,
+            },
         )
-        .bind(metric_id)
-        .bind(outputs)
-        .bind(parts.iter().map(|p| p.output_id).collect::<Vec<_>>())
-        .execute(&mut *connection)
-        .await
-        .map_err(database)?;
+        .await?;
         let rows: Vec<(i64, ScoreRow)> = parts
             .into_iter()
             .map(
@@ -101,7 +103,14 @@ pub async fn refresh(connection: &mut PgConnection, outputs: &[i64]) -> Result<(
                 },
             )
             .collect();
-        super::scores::upsert(connection, &rows, VERSION).await?;
+        super::scores::apply(
+            connection,
+            ScoreChange::Write {
+                rows: &rows,
+                version: VERSION,
+            },
+        )
+        .await?;
     }
     Ok(())
 }

@@ -1,6 +1,6 @@
 //! Remembered answers to requests that carried an `Idempotency-Key`.
 
-use super::{database, map_unique};
+use super::map_unique;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
 
@@ -19,8 +19,7 @@ pub async fn find(pool: &PgPool, project_id: i64, key: &str) -> Result<Option<Re
     .bind(project_id)
     .bind(key)
     .fetch_optional(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(row.map(|(digest, status, response)| Remembered {
         digest,
         status: status as u16,

@@ -27,8 +27,7 @@ pub async fn standing(pool: &PgPool, slug: &str, user_id: i64) -> Result<Standin
     .bind(slug.trim())
     .bind(user_id)
     .fetch_optional(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     let Some((project_id, role)) = row else {
         return Ok(Standing {
             project_id: None,
@@ -49,8 +48,7 @@ pub async fn of_user(pool: &PgPool, user_id: i64) -> Result<Vec<Membership>, App
     )
     .bind(user_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     rows.into_iter()
         .map(|(slug, role)| {
             Ok(Membership {
@@ -70,8 +68,7 @@ pub async fn list(pool: &PgPool, project_id: i64) -> Result<Vec<MemberView>, App
     )
     .bind(project_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     rows.into_iter()
         .map(|(username, display_name, role, active, added_at)| {
             Ok(MemberView {
@@ -119,8 +116,7 @@ pub async fn history(pool: &PgPool, project_id: i64) -> Result<Vec<MemberChange>
     )
     .bind(project_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     rows.into_iter()
         .map(|(username, changed_by, old_role, new_role, changed_at)| {
             Ok(MemberChange {
@@ -145,8 +141,7 @@ pub async fn people(pool: &PgPool, project_id: i64) -> Result<Vec<Person>, AppEr
         )
         .bind(project_id)
         .fetch_all(pool)
-        .await
-        .map_err(database)?,
+        .await?,
     )
 }
 
@@ -164,8 +159,7 @@ pub async fn people_near(pool: &PgPool, user_id: i64, admin: bool) -> Result<Vec
         .bind(user_id)
         .bind(admin)
         .fetch_all(pool)
-        .await
-        .map_err(database)?,
+        .await?,
     )
 }
 
@@ -190,8 +184,7 @@ pub async fn candidates(pool: &PgPool, project_id: i64) -> Result<Vec<Person>, A
         )
         .bind(project_id)
         .fetch_all(pool)
-        .await
-        .map_err(database)?,
+        .await?,
     )
 }
 
@@ -204,7 +197,7 @@ pub async fn add(
     role: ProjectRole,
     by: i64,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let user_id = active_user(&mut tx, username).await?;
     add_in(&mut tx, project_id, user_id, role, by).await?;
     tx.commit().await.map_err(database)
@@ -260,12 +253,11 @@ async fn change(
     next: Option<ProjectRole>,
     by: i64,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     sqlx::query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
         .bind(project_id)
         .execute(&mut *tx)
-        .await
-        .map_err(database)?;
+        .await?;
     let (user_id, current) = member(&mut tx, project_id, username).await?;
     if next == Some(current) {
         return Ok(());
@@ -277,8 +269,7 @@ async fn change(
     )
     .bind(project_id)
     .fetch_one(&mut *tx)
-    .await
-    .map_err(database)?;
+    .await?;
     keeps_an_owner(usize::try_from(owners).unwrap_or_default(), current, next)?;
     let query = match next {
         Some(role) => {
@@ -291,7 +282,7 @@ async fn change(
             .bind(project_id)
             .bind(user_id),
     };
-    query.execute(&mut *tx).await.map_err(database)?;
+    query.execute(&mut *tx).await?;
     if current == ProjectRole::Owner && next != Some(ProjectRole::Owner) {
         // An owner's API keys act with owner rights: they end with the owner's.
         super::api_keys::revoke_created_by(&mut tx, Some(project_id), user_id).await?;
@@ -313,8 +304,7 @@ async fn member(
     .bind(project_id)
     .bind(username.trim().to_lowercase())
     .fetch_optional(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     let (id, role) = row.ok_or_else(|| {
         AppError::invalid(
             "username",
@@ -332,8 +322,7 @@ async fn active_user(connection: &mut PgConnection, username: &str) -> Result<i6
     sqlx::query_scalar("SELECT id FROM users WHERE username = $1 AND active")
         .bind(&wanted)
         .fetch_optional(&mut *connection)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| AppError::invalid("username", format!("no active user is called '{wanted}'")))
 }
 
@@ -355,8 +344,7 @@ async fn record(
     .bind(old.map(ProjectRole::as_str))
     .bind(new.map(ProjectRole::as_str))
     .execute(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(())
 }
 

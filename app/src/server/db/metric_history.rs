@@ -1,7 +1,6 @@
 //! The change history of metrics: one row per changed field, written in the same transaction
 //! as the change itself.
 
-use super::database;
 use crate::domain::actor::Actor;
 use crate::domain::metric::MetricChange;
 use crate::error::AppError;
@@ -26,8 +25,7 @@ pub async fn record(
         .bind(old)
         .bind(new)
         .execute(&mut *connection)
-        .await
-        .map_err(database)?;
+        .await?;
     }
     Ok(())
 }
@@ -46,8 +44,7 @@ pub async fn list(pool: &PgPool, metric_id: i64) -> Result<Vec<MetricChange>, Ap
     )
     .bind(metric_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(

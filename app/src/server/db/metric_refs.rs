@@ -1,7 +1,6 @@
 //! What a metric's scorer refers to must exist in the same project: the rubric of a human
 //! metric, and the two metrics a hybrid one combines.
 
-use super::database;
 use crate::domain::metric::scorer::ScorerSpec;
 use crate::error::AppError;
 use sqlx::types::Json;
@@ -22,8 +21,7 @@ pub async fn check(
                     .bind(rubric)
                     .bind(project_id)
                     .fetch_one(&mut *connection)
-                    .await
-                    .map_err(database)?;
+                    .await?;
             if !found {
                 return Err(AppError::invalid(
                     "scorer",
@@ -38,8 +36,7 @@ pub async fn check(
                         .bind(project_id)
                         .bind(key)
                         .fetch_optional(&mut *connection)
-                        .await
-                        .map_err(database)?;
+                        .await?;
                 let fits = spec.is_some_and(|s| {
                     if wants_human {
                         matches!(s.0, ScorerSpec::Human { .. })

@@ -95,8 +95,7 @@ async fn owner_id(connection: &mut PgConnection, project_id: i64, username: &str
     .bind(username)
     .bind(project_id)
     .fetch_optional(connection)
-    .await
-    .map_err(database)?
+    .await?
     .ok_or_else(|| {
         AppError::invalid(
             "owner",
@@ -112,9 +111,9 @@ pub async fn insert(
     definition: &MetricDefinition,
     by: impl Into<Actor>,
 ) -> Result<MetricView, AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let id = insert_in(&mut tx, project_id, definition, by).await?;
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     find_by_id(pool, id).await
 }
 
@@ -220,9 +219,9 @@ pub async fn update(
     definition: &MetricDefinition,
     by: impl Into<Actor>,
 ) -> Result<MetricView, AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let id = update_in(&mut tx, project_id, key, definition, by).await?;
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     find_by_id(pool, id).await
 }
 
@@ -259,8 +258,7 @@ pub async fn update_in(
     );
     bind_fields(sqlx::query(&sql).bind(current.id), definition, owner)?
         .execute(&mut *connection)
-        .await
-        .map_err(database)?;
+        .await?;
     metric_history::record(connection, current.id, by, &changes).await?;
     if current.definition.pass_rule != definition.pass_rule {
         reapply_pass_rule(connection, current.id, definition).await?;
@@ -301,16 +299,12 @@ async fn reapply_pass_rule(
     metric_id: i64,
     definition: &MetricDefinition,
 ) -> Result<(), AppError> {
-    sqlx::query(
-        "UPDATE scores SET passed = CASE WHEN $3 = 'at_least' THEN value >= $2 ELSE value <= $2 END
-         WHERE metric_id = $1 AND value IS NOT NULL",
+    let rule = &definition.pass_rule;
+    super::scores::apply(
+        connection,
+        super::scores::ScoreChange::ReapplyPassRule { metric_id, rule },
     )
-    .bind(metric_id)
-    .bind(definition.pass_rule.threshold)
-    .bind(definition.pass_rule.direction.as_str())
-    .execute(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(())
 }
 
@@ -324,7 +318,7 @@ pub async fn set_status(
     by: impl Into<Actor>,
 ) -> Result<MetricView, AppError> {
     let by = by.into();
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let current = lock(&mut tx, project_id, key).await?;
     if !current.status.can_become(next) {
         return Err(AppError::invalid(
@@ -344,8 +338,7 @@ pub async fn set_status(
         .bind(next.as_str())
         .bind(reason)
         .execute(&mut *tx)
-        .await
-        .map_err(database)?;
+        .await?;
     let new_value = if reason.is_empty() {
         next.to_string()
     } else {
@@ -369,7 +362,7 @@ pub async fn set_status(
         )
         .await?;
     }
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     find_by_id(pool, current.id).await
 }
 
@@ -379,8 +372,7 @@ pub async fn find(pool: &PgPool, project_id: i64, key: &str) -> Result<Option<Me
         .bind(project_id)
         .bind(key)
         .fetch_optional(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     row.map(MetricRow::into_view).transpose()
 }
 
@@ -388,8 +380,7 @@ async fn find_by_id(pool: &PgPool, id: i64) -> Result<MetricView, AppError> {
     sqlx::query_as::<_, MetricRow>(&format!("{SELECT} WHERE m.id = $1"))
         .bind(id)
         .fetch_one(pool)
-        .await
-        .map_err(database)?
+        .await?
         .into_view()
 }
 
@@ -400,8 +391,7 @@ async fn lock(connection: &mut PgConnection, project_id: i64, key: &str) -> Resu
     .bind(project_id)
     .bind(key)
     .fetch_optional(connection)
-    .await
-    .map_err(database)?
+    .await?
     .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?
     .into_view()
 }
@@ -469,8 +459,7 @@ async fn fetch_views(
     query
         .build_query_as::<MetricRow>()
         .fetch_all(pool)
-        .await
-        .map_err(database)?
+        .await?
         .into_iter()
         .map(MetricRow::into_view)
         .collect()

@@ -84,7 +84,7 @@ pub async fn list(
         query.push(")");
     }
     query.push(" ORDER BY o.id DESC LIMIT ").push_bind(PAGE + 1);
-    let mut rows: Vec<ListRow> = query.build_query_as().fetch_all(pool).await.map_err(database)?;
+    let mut rows: Vec<ListRow> = query.build_query_as().fetch_all(pool).await?;
     let next = (rows.len() as i64 > PAGE).then(|| {
         rows.truncate(PAGE as usize);
         rows.last().map(|r| r.id)
@@ -158,8 +158,7 @@ pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDet
     .bind(project_id)
     .bind(id)
     .fetch_optional(pool)
-    .await
-    .map_err(database)?
+    .await?
     .ok_or_else(|| AppError::NotFound(format!("Output {id}")))?;
     let turns: Vec<(i64, Option<i32>, String)> = match &row.conversation_id {
         Some(conversation) => sqlx::query_as(
@@ -169,8 +168,7 @@ pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDet
         .bind(project_id)
         .bind(conversation)
         .fetch_all(pool)
-        .await
-        .map_err(database)?,
+        .await?,
         None => Vec::new(),
     };
     let mut metadata: Vec<(String, String)> = row

@@ -2,6 +2,7 @@
 //! their scores, all in one transaction.
 
 use super::database;
+use super::scores::ScoreChange;
 use crate::domain::output::NewOutput;
 use crate::error::AppError;
 use crate::server::scoring::active::{scorer_version, ActiveScorer, ScoreRow};
@@ -62,8 +63,7 @@ pub async fn ingest_scored(
     )
     .bind(batch.len() as i64)
     .fetch_all(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     let inserted: Vec<i64> = insert_outputs(connection, project_id, batch, &ids, &versions).await?;
     let inserted: std::collections::HashSet<i64> = inserted.into_iter().collect();
 
@@ -79,8 +79,7 @@ pub async fn ingest_scored(
     .bind(project_id)
     .bind(&duplicate_ids)
     .fetch_all(&mut *connection)
-    .await
-    .map_err(database)?
+    .await?
     .into_iter()
     .collect();
 
@@ -108,7 +107,8 @@ pub async fn ingest_scored(
             });
         }
     }
-    super::scores::upsert(connection, &rows, scorer_version()).await?;
+    let version = scorer_version();
+    super::scores::apply(connection, ScoreChange::Write { rows: &rows, version }).await?;
     let accepted = inserted.len();
     Ok(Ingested {
         accepted,
@@ -142,8 +142,7 @@ async fn upsert_versions(
         .bind(&output.prompt_hash)
         .bind(&output.version_notes)
         .fetch_one(&mut *connection)
-        .await
-        .map_err(database)?;
+        .await?;
         versions.insert(output.version.clone(), id);
     }
     Ok(versions)
@@ -276,8 +275,7 @@ pub async fn range_for_scoring(
     .bind(after)
     .bind(limit)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows.into_iter().map(ScoringRow::into_output).collect())
 }
 
@@ -289,7 +287,6 @@ pub async fn by_ids_for_scoring(pool: &sqlx::PgPool, ids: &[i64]) -> Result<Vec<
     ))
     .bind(ids)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows.into_iter().map(ScoringRow::into_output).collect())
 }

@@ -1,6 +1,6 @@
 //! Projects.
 
-use super::{database, map_unique};
+use super::map_unique;
 use crate::domain::membership::ProjectRole;
 use crate::domain::project::{NewProject, ProjectListing, ProjectView};
 use crate::error::AppError;
@@ -37,7 +37,7 @@ impl From<ProjectRow> for ProjectView {
 
 /// Stores a new project; its creator becomes its first owner. A taken slug is a conflict.
 pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Result<ProjectView, AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO projects (slug, name, description, purpose, created_by)
          VALUES ($1, $2, $3, $4, $5) RETURNING id",
@@ -58,7 +58,7 @@ pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Res
         )
     })?;
     super::members::add_in(&mut tx, id, created_by, ProjectRole::Owner, created_by).await?;
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     find(pool, "p.id = $1", id)
         .await?
         .ok_or_else(|| AppError::NotFound("Project".into()))
@@ -68,8 +68,7 @@ pub async fn insert(pool: &PgPool, project: &NewProject, created_by: i64) -> Res
 pub async fn list(pool: &PgPool) -> Result<Vec<ProjectView>, AppError> {
     let rows = sqlx::query_as::<_, ProjectRow>(&format!("{SELECT} ORDER BY lower(p.name), p.id"))
         .fetch_all(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(rows.into_iter().map(ProjectView::from).collect())
 }
 
@@ -88,8 +87,7 @@ pub async fn list_for_member(pool: &PgPool, user_id: i64) -> Result<Vec<ProjectL
     ))
     .bind(user_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     rows.into_iter()
         .map(|row| {
             let role = ProjectRole::parse(&row.role)
@@ -117,8 +115,7 @@ pub async fn id_by_slug(pool: &PgPool, slug: &str) -> Result<i64, AppError> {
     sqlx::query_scalar("SELECT id FROM projects WHERE slug = $1")
         .bind(slug.trim())
         .fetch_optional(pool)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| crate::domain::membership::not_found(slug))
 }
 
@@ -129,8 +126,7 @@ where
     let row = sqlx::query_as::<_, ProjectRow>(&format!("{SELECT} WHERE {condition}"))
         .bind(value)
         .fetch_optional(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(row.map(ProjectView::from))
 }
 

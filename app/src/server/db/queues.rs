@@ -54,8 +54,7 @@ async fn annotator_ids(pool: &PgPool, project_id: i64, usernames: &[String]) -> 
     .bind(usernames)
     .bind(project_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     usernames
         .iter()
         .map(
@@ -117,8 +116,7 @@ async fn sample(
     .bind(project_id)
     .bind(key)
     .fetch_all(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     let sizes: Vec<usize> = strata.iter().map(|(_, n)| *n as usize).collect();
     let quotas = allocate(&sizes, sampling.n() as usize);
     sqlx::query_as(&format!(
@@ -156,7 +154,7 @@ pub async fn insert(
             ));
         }
     }
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let items = sample(&mut tx, project_id, &draft.sampling).await?;
     if items.is_empty() {
         return Err(AppError::invalid(
@@ -191,14 +189,12 @@ pub async fn insert(
     .bind(id)
     .bind(&metrics)
     .execute(&mut *tx)
-    .await
-    .map_err(database)?;
+    .await?;
     sqlx::query("INSERT INTO queue_annotators (queue_id, user_id) SELECT $1, UNNEST($2::int8[])")
         .bind(id)
         .bind(&annotators)
         .execute(&mut *tx)
-        .await
-        .map_err(database)?;
+        .await?;
     let item_ids: Vec<i64> = sqlx::query_scalar(
         "INSERT INTO queue_items (queue_id, output_id, position, stratum)
          SELECT $1, o, p, s FROM UNNEST($2::int8[], $3::text[]) WITH ORDINALITY AS t(o, s, p)
@@ -208,8 +204,7 @@ pub async fn insert(
     .bind(items.iter().map(|(o, _)| *o).collect::<Vec<_>>())
     .bind(items.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>())
     .fetch_all(&mut *tx)
-    .await
-    .map_err(database)?;
+    .await?;
     let plan = assign(item_ids.len(), &annotators, draft.overlap as usize);
     let (assigned_items, assigned_to): (Vec<i64>, Vec<i64>) = item_ids
         .iter()
@@ -222,9 +217,8 @@ pub async fn insert(
     .bind(&assigned_items)
     .bind(&assigned_to)
     .execute(&mut *tx)
-    .await
-    .map_err(database)?;
-    tx.commit().await.map_err(database)?;
+    .await?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -283,8 +277,7 @@ async fn select(
     .bind(annotator)
     .bind(only)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| QueueSummary {
@@ -335,8 +328,7 @@ pub async fn progress_by_annotator(pool: &PgPool, queue_id: i64) -> Result<Vec<A
     )
     .bind(queue_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(
@@ -371,8 +363,7 @@ pub async fn annotator_standing(
     .bind(user_id)
     .bind(admin)
     .fetch_optional(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(found.map(|(project_id, in_project, assigned)| QueueStanding {
         project_id,
         in_project,

@@ -2,6 +2,7 @@
 //! else's), skipping, and the final labels that ratings and adjudications give.
 
 use super::database;
+use super::scores::ScoreChange;
 use crate::domain::annotation::agreement::final_label;
 use crate::domain::annotation::work::{Progress, RatedMetric, WorkItem, Workspace};
 use crate::domain::metric::kinds::Direction;
@@ -20,8 +21,7 @@ pub async fn queue_metrics(pool: &PgPool, queue_id: i64) -> Result<Vec<RatedMetr
     )
     .bind(queue_id)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     let mut metrics = Vec::with_capacity(rows.len());
     for (metric_id, key, name, scorer, project_id) in rows {
         let ScorerSpec::Human {
@@ -85,8 +85,7 @@ pub async fn work_item(
     .bind(annotator)
     .bind(position)
     .fetch_optional(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     let Some(row) = row else {
         if position.is_some() {
             return Err(AppError::NotFound(format!(
@@ -104,8 +103,7 @@ pub async fn work_item(
         sqlx::query_as("SELECT metric_id, value FROM ratings WHERE assignment_id = $1")
             .bind(row.id)
             .fetch_all(pool)
-            .await
-            .map_err(database)?;
+            .await?;
     Ok(Workspace::Item(Box::new(WorkItem {
         queue_id,
         queue_name: row.queue_name,
@@ -143,8 +141,7 @@ async fn own_assignment(
     .bind(queue_id)
     .bind(annotator)
     .fetch_optional(&mut *connection)
-    .await
-    .map_err(database)?
+    .await?
     .ok_or_else(|| AppError::NotFound(format!("assignment {assignment_id} of yours in this queue")))
 }
 
@@ -172,7 +169,7 @@ pub async fn rate(
             ));
         }
     }
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let (item_id, output_id) = own_assignment(&mut tx, queue_id, annotator, assignment_id).await?;
     for metric in &metrics {
         let value = values
@@ -189,8 +186,7 @@ pub async fn rate(
         .bind(metric.rubric.version_id)
         .bind(value)
         .execute(&mut *tx)
-        .await
-        .map_err(database)?;
+        .await?;
     }
     set_status(&mut tx, assignment_id, "done", comment).await?;
     settle(&mut tx, item_id, output_id).await?;
@@ -205,7 +201,7 @@ pub async fn skip(
     assignment_id: i64,
     comment: &str,
 ) -> Result<(), AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let (item_id, output_id) = own_assignment(&mut tx, queue_id, annotator, assignment_id).await?;
     set_status(&mut tx, assignment_id, "skipped", comment).await?;
     settle(&mut tx, item_id, output_id).await?;
@@ -223,8 +219,7 @@ async fn set_status(
         .bind(status)
         .bind(comment.trim())
         .execute(connection)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(())
 }
 
@@ -263,8 +258,7 @@ pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64)
     )
     .bind(item_id)
     .fetch_all(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     for Settling {
         metric_id,
         rated: values,
@@ -282,12 +276,15 @@ pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64)
             final_label(&values, adjudicated)
         };
         let Some(value) = label else {
-            sqlx::query("DELETE FROM scores WHERE output_id = $1 AND metric_id = $2")
-                .bind(output_id)
-                .bind(metric_id)
-                .execute(&mut *connection)
-                .await
-                .map_err(database)?;
+            let outputs = [output_id];
+            super::scores::apply(
+                connection,
+                ScoreChange::Remove {
+                    metric_id,
+                    outputs: &outputs,
+                },
+            )
+            .await?;
             continue;
         };
         let rule = PassRule {
@@ -307,7 +304,15 @@ pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64)
             retry: None,
         };
         let version = format!("human:rubric-{}", rubric.unwrap_or_default());
-        super::scores::upsert(connection, &[(output_id, row)], &version).await?;
+        let rows = [(output_id, row)];
+        super::scores::apply(
+            connection,
+            ScoreChange::Write {
+                rows: &rows,
+                version: &version,
+            },
+        )
+        .await?;
     }
     super::hybrid::refresh(connection, &[output_id]).await
 }

@@ -1,7 +1,7 @@
 //! Rubrics and their versions. Editing a rubric that has ratings adds a version (ratings keep
 //! the version they were made under); editing one without ratings changes it in place.
 
-use super::{database, map_unique};
+use super::map_unique;
 use crate::domain::rubric::{Level, RubricDraft, RubricView, Scale};
 use crate::error::AppError;
 use sqlx::types::Json;
@@ -45,8 +45,7 @@ pub async fn list(pool: &PgPool, project_id: i64) -> Result<Vec<RubricView>, App
     let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} WHERE r.project_id = $1 ORDER BY r.name"))
         .bind(project_id)
         .fetch_all(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(rows.into_iter().map(Row::view).collect())
 }
 
@@ -56,8 +55,7 @@ pub async fn get(pool: &PgPool, project_id: i64, id: i64) -> Result<RubricView, 
         .bind(project_id)
         .bind(id)
         .fetch_optional(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     row.map(Row::view)
         .ok_or_else(|| AppError::NotFound(format!("rubric {id}")))
 }
@@ -70,8 +68,7 @@ pub async fn version(pool: &PgPool, version_id: i64) -> Result<RubricView, AppEr
     )
     .bind(version_id)
     .fetch_optional(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     row.map(Row::view)
         .ok_or_else(|| AppError::NotFound(format!("rubric version {version_id}")))
 }
@@ -94,8 +91,7 @@ async fn insert_version(
     .bind(&draft.instructions)
     .bind(user_id)
     .execute(connection)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(())
 }
 
@@ -108,7 +104,7 @@ pub async fn insert(
     draft: &RubricDraft,
     user_id: i64,
 ) -> Result<i64, AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO rubrics (project_id, name, created_by) VALUES ($1, $2, $3) RETURNING id",
     )
@@ -119,7 +115,7 @@ pub async fn insert(
     .await
     .map_err(|e| map_unique(e, "rubrics_project_name_key", "name", TAKEN))?;
     insert_version(&mut tx, id, 1, draft, user_id).await?;
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     Ok(id)
 }
 
@@ -132,7 +128,7 @@ pub async fn update(
     draft: &RubricDraft,
     user_id: i64,
 ) -> Result<RubricView, AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     // Locks the rubric so two edits cannot both add the same version number.
     let current: Option<(i64, i32, bool)> = sqlx::query_as(
         "SELECT v.id, v.version, EXISTS (SELECT 1 FROM ratings g WHERE g.rubric_version_id = v.id)
@@ -143,8 +139,7 @@ pub async fn update(
     .bind(project_id)
     .bind(id)
     .fetch_optional(&mut *tx)
-    .await
-    .map_err(database)?;
+    .await?;
     let Some((version_id, version, rated)) = current else {
         return Err(AppError::NotFound(format!("rubric {id}")));
     };
@@ -163,9 +158,8 @@ pub async fn update(
             .bind(Json(&draft.levels))
             .bind(&draft.instructions)
             .execute(&mut *tx)
-            .await
-            .map_err(database)?;
+            .await?;
     }
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     get(pool, project_id, id).await
 }

@@ -1,32 +1,124 @@
-//! Scores: written in bulk (at ingest and by re-scoring jobs), claimed by the worker when an
-//! endpoint scorer is due, and read per output.
+//! Scores: changed only through [`apply`] (the one seam where rollups and monitors learn what
+//! changed), claimed by the worker when an endpoint scorer is due, and read per output.
 
 use super::database;
+use crate::domain::metric::scorer::PassRule;
 use crate::domain::output_browse::ScoreView;
 use crate::error::AppError;
 use crate::server::scoring::active::ScoreRow;
 use sqlx::{PgConnection, PgPool};
 
-/// Writes scores, replacing an output's earlier score of the same metric.
-pub async fn upsert(
+/// One score: an output scored by a metric.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ScoreKey {
+    pub output_id: i64,
+    pub metric_id: i64,
+}
+
+/// A change to stored scores. Every write of a score value or verdict is one of these and goes
+/// through [`apply`]: ingest, the real-time check's recording, the worker, re-scoring jobs,
+/// final labels and adjudication, hybrid recomputation and pass-rule changes.
+#[derive(Debug, Clone, Copy)]
+pub enum ScoreChange<'a> {
+    /// Write these scores (output id, row), replacing an output's earlier score of a metric.
+    Write {
+        rows: &'a [(i64, ScoreRow)],
+        version: &'a str,
+    },
+    /// Withdraw the metric's scores of these outputs (a final label undone, a hybrid whose
+    /// parts are gone).
+    Remove { metric_id: i64, outputs: &'a [i64] },
+    /// Keep the metric's stored values and decide pass or fail again by `rule`.
+    ReapplyPassRule { metric_id: i64, rule: &'a PassRule },
+}
+
+/// What a [`ScoreChange`] changed: the one place where rollups and monitors learn of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScoreChanges {
+    /// Scores that did not exist before.
+    pub added: Vec<ScoreKey>,
+    /// Scores that existed and were written again (value, verdict or error may have changed).
+    pub updated: Vec<ScoreKey>,
+    /// Scores withdrawn.
+    pub removed: Vec<ScoreKey>,
+    /// Scores that fail now and did not before (new failures included).
+    pub newly_failing: Vec<ScoreKey>,
+}
+
+impl ScoreChanges {
+    /// Adds `other`'s changes to these.
+    pub fn extend(&mut self, other: ScoreChanges) {
+        self.added.extend(other.added);
+        self.updated.extend(other.updated);
+        self.removed.extend(other.removed);
+        self.newly_failing.extend(other.newly_failing);
+    }
+
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.added.is_empty() && self.updated.is_empty() && self.removed.is_empty()
+    }
+}
+
+/// Applies one change to stored scores, within the caller's transaction, and says what changed.
+pub async fn apply(connection: &mut PgConnection, change: ScoreChange<'_>) -> Result<ScoreChanges, AppError> {
+    match change {
+        ScoreChange::Write { rows, version } => write(connection, rows, version).await,
+        ScoreChange::Remove { metric_id, outputs } => remove(connection, metric_id, outputs).await,
+        ScoreChange::ReapplyPassRule { metric_id, rule } => reapply(connection, metric_id, rule).await,
+    }
+}
+
+/// (output, metric, existed before, failed before, fails now) of each changed score.
+type Written = (i64, i64, bool, Option<bool>, Option<bool>);
+
+fn changes_of(written: Vec<Written>) -> ScoreChanges {
+    let mut changes = ScoreChanges::default();
+    for (output_id, metric_id, existed, was, now) in written {
+        let key = ScoreKey { output_id, metric_id };
+        if existed {
+            changes.updated.push(key);
+        } else {
+            changes.added.push(key);
+        }
+        if now == Some(false) && was != Some(false) {
+            changes.newly_failing.push(key);
+        }
+    }
+    changes
+}
+
+async fn write(
     connection: &mut PgConnection,
     rows: &[(i64, ScoreRow)],
     version: &str,
-) -> Result<(), AppError> {
+) -> Result<ScoreChanges, AppError> {
     if rows.is_empty() {
-        return Ok(());
+        return Ok(ScoreChanges::default());
     }
     let retry = |f: fn(&ScoreRow) -> Option<i32>| rows.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
-    sqlx::query(
-        "INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
-         SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
-                now() + make_interval(secs => t.after_secs)
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[], $8::int[], $9::int[])
-            AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)
-         ON CONFLICT (output_id, metric_id) DO UPDATE SET
-            value = EXCLUDED.value, passed = EXCLUDED.passed, rationale = EXCLUDED.rationale,
-            error = EXCLUDED.error, scorer_version = EXCLUDED.scorer_version, scored_at = now(),
-            attempts = EXCLUDED.attempts, retry_at = EXCLUDED.retry_at",
+    // Every CTE sees the scores as they were before the statement, so `old` holds the verdicts
+    // being replaced.
+    let written: Vec<Written> = sqlx::query_as(
+        "WITH input AS (
+            SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[],
+                                 $8::int[], $9::int[])
+                AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)),
+         old AS (
+            SELECT s.output_id, s.metric_id, s.passed FROM scores s
+            JOIN input i ON i.output_id = s.output_id AND i.metric_id = s.metric_id),
+         up AS (
+            INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
+            SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
+                   now() + make_interval(secs => t.after_secs)
+            FROM input t
+            ON CONFLICT (output_id, metric_id) DO UPDATE SET
+               value = EXCLUDED.value, passed = EXCLUDED.passed, rationale = EXCLUDED.rationale,
+               error = EXCLUDED.error, scorer_version = EXCLUDED.scorer_version, scored_at = now(),
+               attempts = EXCLUDED.attempts, retry_at = EXCLUDED.retry_at
+            RETURNING output_id, metric_id, passed)
+         SELECT up.output_id, up.metric_id, old.output_id IS NOT NULL, old.passed, up.passed
+         FROM up LEFT JOIN old ON old.output_id = up.output_id AND old.metric_id = up.metric_id",
     )
     .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
     .bind(rows.iter().map(|(_, r)| r.metric_id).collect::<Vec<_>>())
@@ -37,10 +129,49 @@ pub async fn upsert(
     .bind(version)
     .bind(retry(|r| r.retry.map(|r| i32::from(r.attempts))))
     .bind(retry(|r| r.retry.map(|r| r.after_secs)))
-    .execute(&mut *connection)
-    .await
-    .map_err(database)?;
-    Ok(())
+    .fetch_all(&mut *connection)
+    .await?;
+    Ok(changes_of(written))
+}
+
+async fn remove(
+    connection: &mut PgConnection,
+    metric_id: i64,
+    outputs: &[i64],
+) -> Result<ScoreChanges, AppError> {
+    let removed: Vec<(i64, i64)> = sqlx::query_as(
+        "DELETE FROM scores WHERE metric_id = $1 AND output_id = ANY($2) RETURNING output_id, metric_id",
+    )
+    .bind(metric_id)
+    .bind(outputs)
+    .fetch_all(&mut *connection)
+    .await?;
+    Ok(ScoreChanges {
+        removed: removed
+            .into_iter()
+            .map(|(output_id, metric_id)| ScoreKey { output_id, metric_id })
+            .collect(),
+        ..ScoreChanges::default()
+    })
+}
+
+async fn reapply(
+    connection: &mut PgConnection,
+    metric_id: i64,
+    rule: &PassRule,
+) -> Result<ScoreChanges, AppError> {
+    let written: Vec<Written> = sqlx::query_as(
+        "WITH old AS (SELECT output_id, passed FROM scores WHERE metric_id = $1 AND value IS NOT NULL FOR UPDATE)
+         UPDATE scores s SET passed = CASE WHEN $3 = 'at_least' THEN s.value >= $2 ELSE s.value <= $2 END
+         FROM old WHERE s.metric_id = $1 AND s.output_id = old.output_id
+         RETURNING s.output_id, s.metric_id, true, old.passed, s.passed",
+    )
+    .bind(metric_id)
+    .bind(rule.threshold)
+    .bind(rule.direction.as_str())
+    .fetch_all(&mut *connection)
+    .await?;
+    Ok(changes_of(written))
 }
 
 /// A score the worker has claimed.
@@ -76,8 +207,7 @@ pub async fn abandon(pool: &PgPool, due: &Due, why: &str) -> Result<(), AppError
         .bind(due.metric_id)
         .bind(why)
         .execute(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(())
 }
 
@@ -116,8 +246,7 @@ pub async fn paired(
     .bind(human)
     .bind(automated)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(rows
         .into_iter()
         .map(
@@ -131,3 +260,6 @@ pub async fn paired(
         )
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

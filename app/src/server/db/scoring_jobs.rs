@@ -27,8 +27,7 @@ pub async fn enqueue_in(
     .bind(to)
     .bind(by)
     .fetch_one(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     sqlx::query(
         "UPDATE scoring_jobs SET status = 'cancelled', finished_at = now(), lease_until = NULL,
             message = 'superseded by job ' || $2
@@ -37,8 +36,7 @@ pub async fn enqueue_in(
     .bind(metric_id)
     .bind(id)
     .execute(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(id)
 }
 
@@ -90,8 +88,7 @@ pub async fn of_metric(pool: &PgPool, metric_id: i64, limit: i64) -> Result<Vec<
     .bind(metric_id)
     .bind(limit)
     .fetch_all(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     rows.into_iter().map(Row::view).collect()
 }
 
@@ -133,15 +130,13 @@ pub async fn count_total(pool: &PgPool, job: &Claimed) -> Result<i32, AppError> 
     .bind(job.from_time)
     .bind(job.to_time)
     .fetch_one(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     let total = i32::try_from(total).unwrap_or(i32::MAX);
     sqlx::query("UPDATE scoring_jobs SET total = $2 WHERE id = $1")
         .bind(job.id)
         .bind(total)
         .execute(pool)
-        .await
-        .map_err(database)?;
+        .await?;
     Ok(total)
 }
 
@@ -164,8 +159,7 @@ pub async fn advance(
     .bind(done)
     .bind(errors)
     .execute(&mut *connection)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(updated.rows_affected() == 1)
 }
 
@@ -179,7 +173,6 @@ pub async fn finish(pool: &PgPool, id: i64, status: JobStatus, message: &str) ->
     .bind(status.as_str())
     .bind(message)
     .execute(pool)
-    .await
-    .map_err(database)?;
+    .await?;
     Ok(())
 }

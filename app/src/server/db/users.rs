@@ -56,8 +56,7 @@ pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<Option<UserView>, AppE
     sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1"))
         .bind(id)
         .fetch_optional(pool)
-        .await
-        .map_err(database)?
+        .await?
         .map(UserRow::into_view)
         .transpose()
 }
@@ -68,8 +67,7 @@ pub async fn find_credentials(pool: &PgPool, username: &str) -> Result<Option<(U
         sqlx::query_as("SELECT id, password_hash FROM users WHERE username = $1")
             .bind(username.trim().to_lowercase())
             .fetch_optional(pool)
-            .await
-            .map_err(database)?;
+            .await?;
     let Some((id, hash)) = row else {
         return Ok(None);
     };
@@ -83,8 +81,7 @@ pub async fn list(pool: &PgPool) -> Result<Vec<UserView>, AppError> {
          ORDER BY CASE role WHEN 'admin' THEN 0 WHEN 'owner' THEN 1 WHEN 'manager' THEN 2 ELSE 3 END, username"
     ))
     .fetch_all(pool)
-    .await
-    .map_err(database)?
+    .await?
     .into_iter()
     .map(UserRow::into_view)
     .collect()
@@ -100,19 +97,19 @@ pub async fn any_admin(pool: &PgPool) -> Result<bool, AppError> {
 
 /// Changes a user's role. The last active admin cannot stop being one.
 pub async fn set_role(pool: &PgPool, id: i64, role: Role) -> Result<UserView, AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let current = lock(&mut tx, id).await?;
     if current.role == Role::Admin && current.active && role != Role::Admin {
         ensure_another_admin(&mut tx, id, "role").await?;
     }
     let user = update(&mut tx, "role = $2", id, role.as_str()).await?;
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     Ok(user)
 }
 
 /// Activates or deactivates a user. The last active admin cannot be deactivated.
 pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<UserView, AppError> {
-    let mut tx = pool.begin().await.map_err(database)?;
+    let mut tx = pool.begin().await?;
     let current = lock(&mut tx, id).await?;
     if current.role == Role::Admin && current.active && !active {
         ensure_another_admin(&mut tx, id, "active").await?;
@@ -128,7 +125,7 @@ pub async fn set_active(pool: &PgPool, id: i64, active: bool) -> Result<UserView
         // A deactivated user's keys stop working with their sessions (reactivation keeps them revoked).
         super::api_keys::revoke_created_by(&mut tx, None, id).await?;
     }
-    tx.commit().await.map_err(database)?;
+    tx.commit().await?;
     Ok(user)
 }
 
@@ -137,8 +134,7 @@ async fn lock(tx: &mut Transaction<'_, Postgres>, id: i64) -> Result<UserView, A
     sqlx::query_as::<_, UserRow>(&format!("SELECT {COLUMNS} FROM users WHERE id = $1 FOR UPDATE"))
         .bind(id)
         .fetch_optional(&mut **tx)
-        .await
-        .map_err(database)?
+        .await?
         .ok_or_else(|| AppError::NotFound("User".into()))?
         .into_view()
 }
@@ -154,8 +150,7 @@ async fn ensure_another_admin(
         sqlx::query_scalar("SELECT id FROM users WHERE role = 'admin' AND active AND id <> $1 FOR UPDATE")
             .bind(id)
             .fetch_all(&mut **tx)
-            .await
-            .map_err(database)?;
+            .await?;
     if others.is_empty() {
         return Err(AppError::invalid(
             field,
@@ -177,8 +172,7 @@ async fn update(
     .bind(id)
     .bind(value)
     .fetch_one(&mut **tx)
-    .await
-    .map_err(database)?
+    .await?
     .into_view()
 }
 

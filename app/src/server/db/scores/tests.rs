@@ -1,0 +1,193 @@
+//! The score seam: what each change reports, and proof that no other module writes scores.
+
+use super::*;
+use crate::domain::metric::kinds::Direction;
+use crate::server::db::fixture::fixture;
+use crate::server::scoring::active::ScoreRow;
+use serde_json::json;
+
+/// Two stored outputs of the fixture's project and one metric; answers (metric, outputs).
+async fn setup(pool: &PgPool) -> (i64, Vec<i64>) {
+    let f = fixture(pool).await;
+    let input = crate::domain::metric::MetricInput {
+        key: "valid".into(),
+        scorer: r#"{"kind": "valid_json"}"#.into(),
+        ..crate::domain::metric::tests::input()
+    };
+    let metric = crate::server::db::metrics::insert(pool, f.project, &input.parse().unwrap(), f.owner)
+        .await
+        .unwrap()
+        .id;
+    let now = chrono::Utc::now();
+    let records = (0..2)
+        .map(|i| json!({"version": "v1", "input": "x", "output": format!("{i}")}))
+        .collect();
+    let batch = crate::domain::output::validate(records, now).unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let stored = crate::server::db::outputs::ingest(&mut tx, f.project, &batch, &[])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    (metric, stored.outputs.iter().map(|o| o.id).collect())
+}
+
+fn row(metric_id: i64, value: f64) -> ScoreRow {
+    ScoreRow {
+        metric_id,
+        value: Some(value),
+        passed: Some(value >= 1.0),
+        rationale: String::new(),
+        error: None,
+        retry: None,
+    }
+}
+
+async fn write(pool: &PgPool, rows: &[(i64, ScoreRow)]) -> ScoreChanges {
+    let mut connection = pool.acquire().await.unwrap();
+    apply(
+        &mut connection,
+        ScoreChange::Write {
+            rows,
+            version: "test-1",
+        },
+    )
+    .await
+    .unwrap()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_write_reports_new_updated_and_newly_failing_scores(pool: PgPool) {
+    let (metric, outputs) = setup(&pool).await;
+    let key = |output_id: i64| ScoreKey {
+        output_id,
+        metric_id: metric,
+    };
+    let first = write(
+        &pool,
+        &[(outputs[0], row(metric, 1.0)), (outputs[1], row(metric, 0.0))],
+    )
+    .await;
+    assert_eq!(first.added, [key(outputs[0]), key(outputs[1])]);
+    assert!(first.updated.is_empty());
+    assert_eq!(
+        first.newly_failing,
+        [key(outputs[1])],
+        "a new failure is newly failing"
+    );
+
+    let second = write(
+        &pool,
+        &[(outputs[0], row(metric, 0.0)), (outputs[1], row(metric, 0.0))],
+    )
+    .await;
+    assert!(second.added.is_empty());
+    assert_eq!(second.updated.len(), 2);
+    assert_eq!(
+        second.newly_failing,
+        [key(outputs[0])],
+        "a failure that stays is not news"
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn removing_and_reapplying_a_pass_rule_report_their_changes(pool: PgPool) {
+    let (metric, outputs) = setup(&pool).await;
+    write(
+        &pool,
+        &[(outputs[0], row(metric, 0.5)), (outputs[1], row(metric, 1.0))],
+    )
+    .await;
+    let mut connection = pool.acquire().await.unwrap();
+    let stricter = PassRule {
+        threshold: 0.9,
+        direction: Direction::AtMost,
+    };
+    let changes = apply(
+        &mut connection,
+        ScoreChange::ReapplyPassRule {
+            metric_id: metric,
+            rule: &stricter,
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(changes.updated.len(), 2);
+    assert_eq!(
+        changes.newly_failing,
+        [ScoreKey {
+            output_id: outputs[1],
+            metric_id: metric
+        }],
+        "1.0 passed at least 1 and fails at most 0.9"
+    );
+    let removed = apply(
+        &mut connection,
+        ScoreChange::Remove {
+            metric_id: metric,
+            outputs: &outputs[..1],
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        removed.removed,
+        [ScoreKey {
+            output_id: outputs[0],
+            metric_id: metric
+        }]
+    );
+    let left: i64 = sqlx::query_scalar("SELECT count(*) FROM scores")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(left, 1);
+}
+
+/// Every Rust file under `dir`, recursively.
+fn sources(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            sources(&path, found);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+#[test]
+fn no_module_but_the_seam_writes_score_values_or_verdicts() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    sources(&root.join("src"), &mut files);
+    sources(&root.join("../server/src"), &mut files);
+    let seam = root.join("src/server/db/scores.rs").canonicalize().unwrap();
+    let writes = [
+        "INSERT INTO scores",
+        "DELETE FROM scores",
+        "UPDATE scores SET value",
+        "UPDATE scores SET passed",
+        "UPDATE scores s SET passed",
+    ];
+    let mut offenders = Vec::new();
+    for file in files {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let is_seam = file.canonicalize().unwrap() == seam;
+        let is_test = file.ends_with("tests.rs") || file.to_string_lossy().contains("/tests/");
+        for write in writes {
+            if text.contains(write) && !is_seam && !is_test {
+                offenders.push(format!("{} writes scores ({write})", file.display()));
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "score writes outside db::scores::apply: {offenders:#?}"
+    );
+    assert!(
+        std::fs::read_to_string(&seam)
+            .unwrap()
+            .contains("INSERT INTO scores"),
+        "the seam itself writes"
+    );
+}
