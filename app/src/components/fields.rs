@@ -1,7 +1,7 @@
 //! Form fields bound to a struct argument of a server function (`input[field]`), with the
-//! field's error underneath.
+//! field's error underneath (from the form's [`super::forms::FormErrors`] unless given).
 
-use super::forms::FieldError;
+use super::forms::{FieldError, FormErrors};
 use crate::error::AppError;
 use leptos::prelude::*;
 
@@ -11,10 +11,11 @@ pub fn InputField(
     label: &'static str,
     field: &'static str,
     #[prop(into)] value: String,
-    error: Signal<Option<AppError>>,
+    #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] hint: &'static str,
 ) -> impl IntoView {
+    let error = FormErrors::or_context(error);
     view! {
         <label class="field">
             <span class="field-label">{label}</span>
@@ -31,9 +32,10 @@ pub fn TextAreaField(
     label: &'static str,
     field: &'static str,
     #[prop(into)] value: String,
-    error: Signal<Option<AppError>>,
+    #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
     #[prop(optional)] hint: &'static str,
 ) -> impl IntoView {
+    let error = FormErrors::or_context(error);
     view! {
         <label class="field">
             <span class="field-label">{label}</span>
@@ -51,8 +53,9 @@ pub fn ChoiceField(
     field: &'static str,
     options: Vec<(String, String)>,
     #[prop(into)] selected: String,
-    error: Signal<Option<AppError>>,
+    #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
 ) -> impl IntoView {
+    let error = FormErrors::or_context(error);
     view! {
         <label class="field">
             <span class="field-label">{label}</span>

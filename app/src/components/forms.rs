@@ -14,9 +14,33 @@ where
     Signal::derive(move || action.value().get().and_then(Result::err))
 }
 
-/// The message for `field` when `error` names it.
+/// The error of a form's last submission, shared with every field inside it through context,
+/// so that no field can forget to show its message.
+#[derive(Clone, Copy)]
+pub struct FormErrors(pub Signal<Option<AppError>>);
+
+impl FormErrors {
+    /// Makes `error` the error every field below reads.
+    pub fn provide(error: Signal<Option<AppError>>) {
+        provide_context(Self(error));
+    }
+
+    /// The error given, or else the one the surrounding form provides (none outside a form).
+    pub fn or_context(error: Option<Signal<Option<AppError>>>) -> Signal<Option<AppError>> {
+        error
+            .or_else(|| use_context::<Self>().map(|errors| errors.0))
+            .unwrap_or_else(|| Signal::derive(|| None))
+    }
+}
+
+/// The message for `field` when the form's error (`error`, or the [`FormErrors`] in context)
+/// names it.
 #[component]
-pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl IntoView {
+pub fn FieldError(
+    #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
+    field: &'static str,
+) -> impl IntoView {
+    let error = FormErrors::or_context(error);
     move || {
         error.get().filter(|e| e.field() == Some(field)).map(|e| {
             view! { <p class="field-error" data-testid=format!("error-{field}")>{e.message()}</p> }
@@ -26,7 +50,11 @@ pub fn FieldError(error: Signal<Option<AppError>>, field: &'static str) -> impl 
 
 /// An error that names no field of the form (`fields` lists the ones shown beside their inputs).
 #[component]
-pub fn FormError(error: Signal<Option<AppError>>, fields: &'static [&'static str]) -> impl IntoView {
+pub fn FormError(
+    #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
+    fields: &'static [&'static str],
+) -> impl IntoView {
+    let error = FormErrors::or_context(error);
     move || {
         error
             .get()

@@ -3,7 +3,7 @@
 use crate::api::metric_io::list_people;
 use crate::api::metrics::{get_metric, CreateMetric, UpdateMetric};
 use crate::components::fields::{options, ChoiceField, InputField, TextAreaField};
-use crate::components::forms::{last_error, FieldError, FormError};
+use crate::components::forms::{last_error, FieldError, FormError, FormErrors};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, Paradigm, Stage};
@@ -127,6 +127,8 @@ fn MetricFields(
     error: Signal<Option<AppError>>,
     editing: bool,
 ) -> impl IntoView {
+    // Every field below shows its own message: a new field cannot forget to.
+    FormErrors::provide(error);
     let owners: Vec<(String, String)> = people.into_iter().map(|p| (p.username, p.display_name)).collect();
     let scorer = RwSignal::new(input.scorer.clone());
     let examples = ScorerSpec::examples();
@@ -139,19 +141,20 @@ fn MetricFields(
                         <span class="field-label">"Key"</span>
                         <input type="text" value=input.key.clone() disabled=true data-testid="input-key"/>
                         <input type="hidden" name="input[key]" value=input.key.clone()/>
+                        <FieldError field="key"/>
                     </label>
                 }
                 .into_any()
             } else {
-                view! { <InputField label="Key (unique in the project)" field="key" value=input.key.clone() error hint="e.g. reply-language"/> }.into_any()
+                view! { <InputField label="Key (unique in the project)" field="key" value=input.key.clone() hint="e.g. reply-language"/> }.into_any()
             }}
-            <InputField label="Name" field="name" value=input.name error/>
-            <TextAreaField label="User issue or business question it answers" field="question" value=input.question error/>
-            <TextAreaField label="Description" field="description" value=input.description error/>
-            <ChoiceField label="Paradigm" field="paradigm" options=options(Paradigm::ALL, Paradigm::as_str, Paradigm::label) selected=input.paradigm error/>
-            <ChoiceField label="Category" field="category" options=options(Category::ALL, Category::as_str, Category::label) selected=input.category error/>
-            <ChoiceField label="Cadence" field="cadence" options=options(Cadence::ALL, Cadence::as_str, Cadence::label) selected=input.cadence error/>
-            <ChoiceField label="Action on failure" field="action_on_failure" options=options(FailureAction::ALL, FailureAction::as_str, FailureAction::label) selected=input.action_on_failure error/>
+            <InputField label="Name" field="name" value=input.name/>
+            <TextAreaField label="User issue or business question it answers" field="question" value=input.question/>
+            <TextAreaField label="Description" field="description" value=input.description/>
+            <ChoiceField label="Paradigm" field="paradigm" options=options(Paradigm::ALL, Paradigm::as_str, Paradigm::label) selected=input.paradigm/>
+            <ChoiceField label="Category" field="category" options=options(Category::ALL, Category::as_str, Category::label) selected=input.category/>
+            <ChoiceField label="Cadence" field="cadence" options=options(Cadence::ALL, Cadence::as_str, Cadence::label) selected=input.cadence/>
+            <ChoiceField label="Action on failure" field="action_on_failure" options=options(FailureAction::ALL, FailureAction::as_str, FailureAction::label) selected=input.action_on_failure/>
         </fieldset>
         <fieldset>
             <legend>"How it is scored"</legend>
@@ -170,24 +173,24 @@ fn MetricFields(
                         })
                         .collect_view()}
                 </span>
-                <FieldError error field="scorer"/>
+                <FieldError field="scorer"/>
             </label>
             <div class="grid-2">
-                <InputField label="Pass threshold" field="threshold" value=input.threshold error/>
-                <ChoiceField label="Passes when the score is" field="direction" options=options(Direction::ALL, Direction::as_str, Direction::label) selected=input.direction error/>
+                <InputField label="Pass threshold" field="threshold" value=input.threshold/>
+                <ChoiceField label="Passes when the score is" field="direction" options=options(Direction::ALL, Direction::as_str, Direction::label) selected=input.direction/>
             </div>
         </fieldset>
         <fieldset class="grid-2">
             <legend>"Business"</legend>
-            <ChoiceField label="Owner" field="owner" options=owners selected=input.owner error/>
-            <ChoiceField label="Maturity stage" field="stage" options=options(Stage::ALL, Stage::as_str, Stage::label) selected=input.stage error/>
-            <InputField label="Cost per failure (USD)" field="cost_per_failure" value=input.cost_per_failure error hint="e.g. 2.50"/>
-            <InputField label="Cost per evaluation (USD)" field="cost_per_evaluation" value=input.cost_per_evaluation error hint="e.g. 0.002 for a judge call"/>
-            <InputField label="Review date" field="review_date" kind="date" value=input.review_date error/>
-            <InputField label="Retirement date (optional)" field="retirement_date" kind="date" value=input.retirement_date error/>
-            <InputField label="Tags (comma-separated)" field="tags" value=input.tags error/>
+            <ChoiceField label="Owner" field="owner" options=owners selected=input.owner/>
+            <ChoiceField label="Maturity stage" field="stage" options=options(Stage::ALL, Stage::as_str, Stage::label) selected=input.stage/>
+            <InputField label="Cost per failure (USD)" field="cost_per_failure" value=input.cost_per_failure hint="e.g. 2.50"/>
+            <InputField label="Cost per evaluation (USD)" field="cost_per_evaluation" value=input.cost_per_evaluation hint="e.g. 0.002 for a judge call"/>
+            <InputField label="Review date" field="review_date" kind="date" value=input.review_date/>
+            <InputField label="Retirement date (optional)" field="retirement_date" kind="date" value=input.retirement_date/>
+            <InputField label="Tags (comma-separated)" field="tags" value=input.tags/>
         </fieldset>
-        <FormError error fields=FIELDS/>
+        <FormError fields=FIELDS/>
     }
 }
 

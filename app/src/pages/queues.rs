@@ -3,7 +3,7 @@
 use crate::api::queues::{list_queues, queue_choices, CreateQueue, QueueFormChoices};
 use crate::components::fields::{ChoiceField, InputField};
 use crate::components::for_role::ForProject;
-use crate::components::forms::{last_error, FormError};
+use crate::components::forms::{last_error, FormError, FormErrors};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::annotation::queue::SamplingKind;
@@ -95,25 +95,26 @@ fn QueueForm(create: ServerAction<CreateQueue>, project: String, choices: QueueF
             items.join(", ")
         }
     };
+    FormErrors::provide(error);
     let slug = project.clone();
     view! {
         <section class="card">
             <h2>"New queue"</h2>
             <ActionForm action=create attr:class="form" attr:data-testid="queue-form">
                 <input type="hidden" name="project" value=project/>
-                <InputField label="Name" field="name" value="" error/>
-                <InputField label="Human metrics (keys, comma-separated)" field="metrics" value="" error/>
+                <InputField label="Name" field="name" value=""/>
+                <InputField label="Human metrics (keys, comma-separated)" field="metrics" value=""/>
                 <p class="hint" data-testid="human-metric-choices">{format!("Human metrics with a rubric: {}", hint(&choices.human_metrics))}</p>
-                <ChoiceField label="Sample" field="sampling" options=kinds selected="random" error/>
-                <InputField label="Sample size" field="n" value="20" kind="number" error/>
-                <InputField label="Segment key (stratified by segment)" field="segment_key" value="" error hint="e.g. language"/>
-                <InputField label="Automated metric (failed outputs)" field="failed_metric" value="" error/>
+                <ChoiceField label="Sample" field="sampling" options=kinds selected="random"/>
+                <InputField label="Sample size" field="n" value="20" kind="number"/>
+                <InputField label="Segment key (stratified by segment)" field="segment_key" value="" hint="e.g. language"/>
+                <InputField label="Automated metric (failed outputs)" field="failed_metric" value=""/>
                 <p class="hint">{format!("Automated metrics: {}", hint(&choices.automated_metrics))}</p>
-                <InputField label="Annotators (usernames, comma-separated)" field="annotators" value="" error/>
+                <InputField label="Annotators (usernames, comma-separated)" field="annotators" value=""/>
                 <p class="hint" data-testid="annotator-choices">{format!("Annotators: {}", hint(&choices.annotators))}</p>
-                <InputField label="Overlap: annotators per item" field="overlap" value="1" kind="number" error/>
-                <InputField label="Due date" field="due_date" value="" kind="date" error/>
-                <FormError error fields=&["name", "metrics", "sampling", "n", "segment_key", "failed_metric", "annotators", "overlap", "due_date"]/>
+                <InputField label="Overlap: annotators per item" field="overlap" value="1" kind="number"/>
+                <InputField label="Due date" field="due_date" value="" kind="date"/>
+                <FormError fields=&["name", "metrics", "sampling", "n", "segment_key", "failed_metric", "annotators", "overlap", "due_date"]/>
                 <button type="submit" class="primary" data-testid="queue-submit">"Create queue"</button>
             </ActionForm>
             {move || created().map(|id| view! {

@@ -4,7 +4,7 @@
 use crate::api::rubrics::{list_rubrics, SaveRubric};
 use crate::components::fields::{ChoiceField, InputField, TextAreaField};
 use crate::components::for_role::ForProject;
-use crate::components::forms::{last_error, FormError};
+use crate::components::forms::{last_error, FormError, FormErrors};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::membership::ProjectAccess;
@@ -104,21 +104,22 @@ fn RubricForm(save: ServerAction<SaveRubric>, project: String, rubric: Option<Ru
     let title = rubric
         .as_ref()
         .map_or_else(|| "New rubric".to_owned(), |r| format!("Edit {}", r.name));
+    FormErrors::provide(error);
     view! {
         <section class="card">
             <h2>{title}</h2>
             <ActionForm action=save attr:class="form" attr:data-testid="rubric-form">
                 <input type="hidden" name="project" value=project/>
                 {rubric.as_ref().map(|r| view! { <input type="hidden" name="id" value=r.id.to_string()/> })}
-                <InputField label="Name" field="name" value=rubric.as_ref().map(|r| r.name.clone()).unwrap_or_default() error/>
+                <InputField label="Name" field="name" value=rubric.as_ref().map(|r| r.name.clone()).unwrap_or_default()/>
                 <ChoiceField label="Scale" field="scale" options=scales
-                    selected=rubric.as_ref().map_or("ordinal", |r| r.scale.as_str()).to_owned() error/>
+                    selected=rubric.as_ref().map_or("ordinal", |r| r.scale.as_str()).to_owned()/>
                 <TextAreaField label="Levels, one per line: label | description | example; example" field="levels"
-                    value=rubric.as_ref().map(|r| levels_text(&r.levels)).unwrap_or_default() error
+                    value=rubric.as_ref().map(|r| levels_text(&r.levels)).unwrap_or_default()
                     hint="Binary: the failing level first, then the passing one. Ordinal: lowest first (1..N)."/>
                 <TextAreaField label="Instructions for annotators" field="instructions"
-                    value=rubric.as_ref().map(|r| r.instructions.clone()).unwrap_or_default() error/>
-                <FormError error fields=&["name", "scale", "levels", "instructions"]/>
+                    value=rubric.as_ref().map(|r| r.instructions.clone()).unwrap_or_default()/>
+                <FormError fields=&["name", "scale", "levels", "instructions"]/>
                 <button type="submit" class="primary" data-testid="rubric-submit">"Save rubric"</button>
             </ActionForm>
             {move || saved().map(|r| view! {
