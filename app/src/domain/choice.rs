@@ -1,7 +1,8 @@
 //! `choice!`: a closed set of named options stored and sent as lower-case text.
 
 /// Declares an enum whose variants have a stored name and a label, with `ALL`, `as_str`,
-/// `label` and a `parse` that reports a bad value as a validation error on the given field.
+/// `label`, a `parse` that reports a bad value as a validation error on the given field, and
+/// (on the server) `sqlx` encoding and decoding as its stored name.
 #[macro_export]
 macro_rules! choice {
     ($(#[$meta:meta])* $name:ident, $field:literal { $($(#[$vmeta:meta])* $variant:ident = $text:literal, $label:literal;)+ }) => {
@@ -32,6 +33,37 @@ macro_rules! choice {
                     let names: Vec<&str> = Self::ALL.iter().map(|option| option.as_str()).collect();
                     $crate::error::AppError::invalid($field, format!("'{value}' is not one of: {}", names.join(", ")))
                 })
+            }
+        }
+
+        // Stored as its name in a TEXT column: rows decode straight into the enum, and a name
+        // that is not one of its options is a decoding error, never a silent default.
+        #[cfg(feature = "ssr")]
+        impl sqlx::Type<sqlx::Postgres> for $name {
+            fn type_info() -> sqlx::postgres::PgTypeInfo {
+                <String as sqlx::Type<sqlx::Postgres>>::type_info()
+            }
+
+            fn compatible(ty: &sqlx::postgres::PgTypeInfo) -> bool {
+                <String as sqlx::Type<sqlx::Postgres>>::compatible(ty)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'q> sqlx::Encode<'q, sqlx::Postgres> for $name {
+            fn encode_by_ref(
+                &self,
+                buf: &mut sqlx::postgres::PgArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <&str as sqlx::Encode<'q, sqlx::Postgres>>::encode_by_ref(&self.as_str(), buf)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl<'r> sqlx::Decode<'r, sqlx::Postgres> for $name {
+            fn decode(value: sqlx::postgres::PgValueRef<'r>) -> Result<Self, sqlx::error::BoxDynError> {
+                let name = <&str as sqlx::Decode<'r, sqlx::Postgres>>::decode(value)?;
+                Self::parse(name).map_err(|e| e.to_string().into())
             }
         }
 

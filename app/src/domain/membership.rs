@@ -113,6 +113,7 @@ pub fn keeps_an_owner(
 
 /// One member of a project as the members page shows them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MemberView {
     pub username: String,
     pub display_name: String,
@@ -124,6 +125,7 @@ pub struct MemberView {
 
 /// One recorded membership change: who changed whose role, when, from what to what.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MemberChange {
     pub username: String,
     pub changed_by: String,

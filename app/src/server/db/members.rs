@@ -19,7 +19,7 @@ pub struct Standing {
 
 /// The project with `slug` and `user_id`'s role in it, in one query.
 pub async fn standing(pool: &PgPool, slug: &str, user_id: i64) -> Result<Standing, AppError> {
-    let row: Option<(i64, Option<String>)> = sqlx::query_as(
+    let row: Option<(i64, Option<ProjectRole>)> = sqlx::query_as(
         "SELECT p.id, m.role FROM projects p
          LEFT JOIN project_members m ON m.project_id = p.id AND m.user_id = $2
          WHERE p.slug = $1",
@@ -36,50 +36,35 @@ pub async fn standing(pool: &PgPool, slug: &str, user_id: i64) -> Result<Standin
     };
     Ok(Standing {
         project_id: Some(project_id),
-        role: role.as_deref().map(stored_role).transpose()?,
+        role,
     })
 }
 
 /// Every project `user_id` belongs to, with their role, by slug.
 pub async fn of_user(pool: &PgPool, user_id: i64) -> Result<Vec<Membership>, AppError> {
-    let rows: Vec<(String, String)> = sqlx::query_as(
+    let rows: Vec<(String, ProjectRole)> = sqlx::query_as(
         "SELECT p.slug, m.role FROM project_members m JOIN projects p ON p.id = m.project_id
          WHERE m.user_id = $1 ORDER BY p.slug",
     )
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|(slug, role)| {
-            Ok(Membership {
-                slug,
-                role: stored_role(&role)?,
-            })
-        })
-        .collect()
+    Ok(rows
+        .into_iter()
+        .map(|(slug, role)| Membership { slug, role })
+        .collect())
 }
 
 /// The members of a project, by display name.
 pub async fn list(pool: &PgPool, project_id: i64) -> Result<Vec<MemberView>, AppError> {
-    let rows: Vec<(String, String, String, bool, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT u.username, u.display_name, m.role, u.active, m.added_at
          FROM project_members m JOIN users u ON u.id = m.user_id
          WHERE m.project_id = $1 ORDER BY lower(u.display_name), u.username",
     )
     .bind(project_id)
     .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|(username, display_name, role, active, added_at)| {
-            Ok(MemberView {
-                username,
-                display_name,
-                role: stored_role(&role)?,
-                active,
-                added_at,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// The active members of a project holding `role`, by username.
@@ -93,7 +78,7 @@ pub async fn usernames_with_role(
          WHERE m.project_id = $1 AND m.role = $2 AND u.active ORDER BY u.username",
     )
     .bind(project_id)
-    .bind(role.as_str())
+    .bind(role)
     .fetch_all(pool)
     .await
     .map_err(database)
@@ -101,33 +86,15 @@ pub async fn usernames_with_role(
 
 /// Every recorded membership change of a project, newest first.
 pub async fn history(pool: &PgPool, project_id: i64) -> Result<Vec<MemberChange>, AppError> {
-    type Row = (
-        String,
-        String,
-        Option<String>,
-        Option<String>,
-        chrono::DateTime<chrono::Utc>,
-    );
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT u.username, b.display_name, c.old_role, c.new_role, c.changed_at
+    Ok(sqlx::query_as(
+        "SELECT u.username, b.display_name AS changed_by, c.old_role, c.new_role, c.changed_at
          FROM project_member_changes c
          JOIN users u ON u.id = c.user_id JOIN users b ON b.id = c.changed_by
          WHERE c.project_id = $1 ORDER BY c.changed_at DESC, c.id DESC",
     )
     .bind(project_id)
     .fetch_all(pool)
-    .await?;
-    rows.into_iter()
-        .map(|(username, changed_by, old_role, new_role, changed_at)| {
-            Ok(MemberChange {
-                username,
-                changed_by,
-                old_role: old_role.as_deref().map(stored_role).transpose()?,
-                new_role: new_role.as_deref().map(stored_role).transpose()?,
-                changed_at,
-            })
-        })
-        .collect()
+    .await?)
 }
 
 /// Who may own a project's metrics: its active members and the active admins, by name.
@@ -297,7 +264,7 @@ async fn member(
     project_id: i64,
     username: &str,
 ) -> Result<(i64, ProjectRole), AppError> {
-    let row: Option<(i64, String)> = sqlx::query_as(
+    let row: Option<(i64, ProjectRole)> = sqlx::query_as(
         "SELECT u.id, m.role FROM project_members m JOIN users u ON u.id = m.user_id
          WHERE m.project_id = $1 AND u.username = $2 FOR UPDATE OF m",
     )
@@ -311,7 +278,7 @@ async fn member(
             format!("'{}' is not a member of this project", username.trim()),
         )
     })?;
-    Ok((id, stored_role(&role)?))
+    Ok((id, role))
 }
 
 async fn active_user(connection: &mut PgConnection, username: &str) -> Result<i64, AppError> {
@@ -346,10 +313,6 @@ async fn record(
     .execute(&mut *connection)
     .await?;
     Ok(())
-}
-
-fn stored_role(value: &str) -> Result<ProjectRole, AppError> {
-    ProjectRole::parse(value).map_err(|e| super::super::auth::internal("stored project role", e))
 }
 
 #[cfg(test)]

@@ -26,14 +26,14 @@ struct MetricRow {
     name: String,
     description: String,
     question: String,
-    paradigm: String,
-    category: String,
-    cadence: String,
-    action_on_failure: String,
+    paradigm: Paradigm,
+    category: Category,
+    cadence: Cadence,
+    action_on_failure: FailureAction,
     scorer: serde_json::Value,
     threshold: f64,
-    direction: String,
-    stage: String,
+    direction: Direction,
+    stage: Stage,
     owner: String,
     owner_name: String,
     cost_per_failure: i64,
@@ -41,7 +41,7 @@ struct MetricRow {
     review_date: chrono::NaiveDate,
     retirement_date: Option<chrono::NaiveDate>,
     tags: Vec<String>,
-    status: String,
+    status: Status,
     status_reason: String,
     created_at: chrono::DateTime<chrono::Utc>,
     updated_at: chrono::DateTime<chrono::Utc>,
@@ -49,7 +49,7 @@ struct MetricRow {
 
 impl MetricRow {
     fn into_view(self) -> Result<MetricView, AppError> {
-        let corrupt = |e: AppError| super::super::auth::internal("stored metric", e);
+        // Stored enums decode as themselves (`choice!`); only the scorer JSON is parsed here.
         let scorer: ScorerSpec = serde_json::from_value(self.scorer)
             .map_err(|e| super::super::auth::internal("stored scorer", e))?;
         Ok(MetricView {
@@ -60,16 +60,16 @@ impl MetricRow {
                 name: self.name,
                 description: self.description,
                 question: self.question,
-                paradigm: Paradigm::parse(&self.paradigm).map_err(corrupt)?,
-                category: Category::parse(&self.category).map_err(corrupt)?,
-                cadence: Cadence::parse(&self.cadence).map_err(corrupt)?,
-                action_on_failure: FailureAction::parse(&self.action_on_failure).map_err(corrupt)?,
+                paradigm: self.paradigm,
+                category: self.category,
+                cadence: self.cadence,
+                action_on_failure: self.action_on_failure,
                 scorer,
                 pass_rule: PassRule {
                     threshold: self.threshold,
-                    direction: Direction::parse(&self.direction).map_err(corrupt)?,
+                    direction: self.direction,
                 },
-                stage: Stage::parse(&self.stage).map_err(corrupt)?,
+                stage: self.stage,
                 owner: self.owner,
                 cost_per_failure: Money::from_micros(self.cost_per_failure),
                 cost_per_evaluation: Money::from_micros(self.cost_per_evaluation),
@@ -78,7 +78,7 @@ impl MetricRow {
                 tags: self.tags,
             },
             owner_name: self.owner_name,
-            status: Status::parse(&self.status).map_err(corrupt)?,
+            status: self.status,
             status_reason: self.status_reason,
             created_at: self.created_at,
             updated_at: self.updated_at,

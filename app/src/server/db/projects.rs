@@ -78,7 +78,7 @@ pub async fn list_for_member(pool: &PgPool, user_id: i64) -> Result<Vec<ProjectL
     struct Row {
         #[sqlx(flatten)]
         project: ProjectRow,
-        role: String,
+        role: ProjectRole,
     }
     let rows = sqlx::query_as::<_, Row>(&format!(
         "{} JOIN project_members m ON m.project_id = p.id AND m.user_id = $1
@@ -88,16 +88,13 @@ pub async fn list_for_member(pool: &PgPool, user_id: i64) -> Result<Vec<ProjectL
     .bind(user_id)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(|row| {
-            let role = ProjectRole::parse(&row.role)
-                .map_err(|e| super::super::auth::internal("stored project role", e))?;
-            Ok(ProjectListing {
-                project: row.project.into(),
-                role,
-            })
+    Ok(rows
+        .into_iter()
+        .map(|row| ProjectListing {
+            project: row.project.into(),
+            role: row.role,
         })
-        .collect()
+        .collect())
 }
 
 /// One project by its id.
