@@ -5,6 +5,7 @@ pub mod auth;
 pub mod db;
 pub mod ingest;
 pub mod key_cache;
+pub mod metric_lifecycle;
 pub mod password;
 pub mod realtime;
 pub mod request;

@@ -8,7 +8,7 @@ use app::domain::output;
 use app::domain::project::NewProject;
 use app::domain::user::NewUser;
 use app::error::AppError;
-use app::server::{db, password};
+use app::server::{db, metric_lifecycle, password};
 use sqlx::PgPool;
 
 /// The password of every demo user.
@@ -118,8 +118,8 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         let template =
             catalogue::template(id).ok_or_else(|| AppError::Internal(format!("no template {id}")))?;
         let definition = template.to_input(&owner.username, review).parse()?;
-        db::metrics::insert(pool, project.id, &definition, owner.id).await?;
-        db::metrics::set_status(pool, project.id, id, Status::Active, "", owner.id).await?;
+        metric_lifecycle::create(pool, project.id, &definition, owner.id).await?;
+        metric_lifecycle::set_status(pool, project.id, id, Status::Active, "", owner.id).await?;
     }
     let now = chrono::Utc::now();
     let batch = output::validate(sample_records(now), now)

@@ -12,7 +12,7 @@ use crate::{
     domain::membership::ProjectAccess,
     domain::metric::{catalogue, document},
     domain::role::Access,
-    server::{auth, db},
+    server::{auth, db, metric_lifecycle},
 };
 
 /// A project's metric definitions as YAML or JSON text.
@@ -58,10 +58,10 @@ pub async fn apply_import(project: String, format: String, text: String) -> Resu
     for (item, definition) in plan.items.iter().zip(&plan.definitions) {
         match item.change {
             document::PlannedChange::Create => {
-                db::metrics::insert_in(&mut tx, project_id, definition, caller.user.id).await?;
+                metric_lifecycle::create_in(&mut tx, project_id, definition, caller.user.id).await?;
             }
             document::PlannedChange::Update(_) => {
-                db::metrics::update_in(&mut tx, project_id, &definition.key, definition, caller.user.id)
+                metric_lifecycle::update_in(&mut tx, project_id, &definition.key, definition, caller.user.id)
                     .await?;
             }
             document::PlannedChange::Unchanged => {}
@@ -128,7 +128,7 @@ pub async fn add_template(project: String, template: String) -> Result<MetricVie
     let project_id = caller.project_id;
     let review = chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
     let definition = template.to_input(&caller.user.username, review).parse()?;
-    db::metrics::insert(&caller.pool, project_id, &definition, caller.user.id).await
+    metric_lifecycle::create(&caller.pool, project_id, &definition, caller.user.id).await
 }
 
 /// The people who may own metrics, for owner pickers: the project's members and the admins, or

@@ -12,7 +12,7 @@ use crate::{
     domain::membership::ProjectAccess,
     domain::metric::{kinds::Status, parse_date, review, MetricDefinition},
     domain::role::Access,
-    server::{auth, db},
+    server::{auth, db, metric_lifecycle},
 };
 
 /// The metrics of a project that pass the filter.
@@ -35,14 +35,14 @@ pub async fn get_metric(project: String, key: String) -> Result<MetricDetail, Ap
 #[server(endpoint = "create_metric")]
 pub async fn create_metric(project: String, input: MetricInput) -> Result<MetricView, AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
-    db::metrics::insert(&caller.pool, caller.project_id, &input.parse()?, caller.user.id).await
+    metric_lifecycle::create(&caller.pool, caller.project_id, &input.parse()?, caller.user.id).await
 }
 
 /// Replaces a metric's definition; every changed field is recorded.
 #[server(endpoint = "update_metric")]
 pub async fn update_metric(project: String, key: String, input: MetricInput) -> Result<MetricView, AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
-    db::metrics::update(
+    metric_lifecycle::update(
         &caller.pool,
         caller.project_id,
         key.trim(),
@@ -67,7 +67,7 @@ pub async fn retire_metric(project: String, key: String, reason: String) -> Resu
 #[cfg(feature = "ssr")]
 async fn set_status(project: &str, key: &str, next: Status, reason: &str) -> Result<MetricView, AppError> {
     let caller = auth::require_project(project, ProjectAccess::Edit).await?;
-    db::metrics::set_status(
+    metric_lifecycle::set_status(
         &caller.pool,
         caller.project_id,
         key.trim(),
@@ -123,7 +123,7 @@ async fn edit(
     let current = db::metrics::get(&caller.pool, caller.project_id, key).await?;
     let mut definition = current.definition;
     change(&mut definition)?;
-    db::metrics::update(
+    metric_lifecycle::update(
         &caller.pool,
         caller.project_id,
         key.trim(),

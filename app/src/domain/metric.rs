@@ -4,6 +4,7 @@ pub mod catalogue;
 pub mod document;
 pub mod filter;
 pub mod kinds;
+pub mod lifecycle;
 pub mod review;
 pub mod scorer;
 

@@ -9,7 +9,7 @@ use app::domain::metric::filter::MetricFilter;
 use app::domain::metric::kinds::Status;
 use app::domain::metric::MetricView;
 use app::error::AppError;
-use app::server::db;
+use app::server::{db, metric_lifecycle};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -86,7 +86,7 @@ pub async fn create(
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let Json(document) = body?;
     let definition = document.to_input().parse()?;
-    let metric = db::metrics::insert(&caller.pool, caller.project_id, &definition, caller.actor).await?;
+    let metric = metric_lifecycle::create(&caller.pool, caller.project_id, &definition, caller.actor).await?;
     Ok((StatusCode::CREATED, Json(metric.into())))
 }
 
@@ -100,7 +100,7 @@ pub async fn update(
     let Json(document) = body?;
     let definition = document.to_input().parse()?;
     let metric =
-        db::metrics::update(&caller.pool, caller.project_id, &key, &definition, caller.actor).await?;
+        metric_lifecycle::update(&caller.pool, caller.project_id, &key, &definition, caller.actor).await?;
     Ok(Json(metric.into()))
 }
 
@@ -131,6 +131,7 @@ async fn set_status(
     reason: &str,
 ) -> ApiResult<Json<MetricResource>> {
     let metric =
-        db::metrics::set_status(&caller.pool, caller.project_id, key, next, reason, caller.actor).await?;
+        metric_lifecycle::set_status(&caller.pool, caller.project_id, key, next, reason, caller.actor)
+            .await?;
     Ok(Json(metric.into()))
 }

@@ -7,7 +7,6 @@ use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, 
 use crate::domain::metric::scorer::{PassRule, ScorerSpec};
 use crate::domain::metric::{MetricDefinition, MetricView};
 use crate::domain::money::Money;
-use crate::domain::scoring_job::JobReason;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
@@ -104,19 +103,6 @@ async fn owner_id(connection: &mut PgConnection, project_id: i64, username: &str
     })
 }
 
-/// Stores a new metric as a draft and records its creation.
-pub async fn insert(
-    pool: &PgPool,
-    project_id: i64,
-    definition: &MetricDefinition,
-    by: impl Into<Actor>,
-) -> Result<MetricView, AppError> {
-    let mut tx = pool.begin().await?;
-    let id = insert_in(&mut tx, project_id, definition, by).await?;
-    tx.commit().await?;
-    find_by_id(pool, id).await
-}
-
 /// The seventeen editable columns, in the order [`bind_fields`] binds them.
 const FIELDS: [&str; 17] = [
     "name",
@@ -173,12 +159,13 @@ fn placeholders(first: usize) -> Vec<String> {
     (first..first + FIELDS.len()).map(|n| format!("${n}")).collect()
 }
 
-/// Inserts within a caller's transaction (used by imports); returns the new id.
+/// Stores a new metric as a draft within a caller's transaction and records its creation;
+/// returns the new id.
 pub async fn insert_in(
     connection: &mut PgConnection,
     project_id: i64,
     definition: &MetricDefinition,
-    by: impl Into<Actor>,
+    by: Actor,
 ) -> Result<i64, AppError> {
     use sqlx::Row;
     let owner = owner_id(connection, project_id, &definition.owner).await?;
@@ -204,36 +191,22 @@ pub async fn insert_in(
     metric_history::record(
         connection,
         id,
-        by.into(),
+        by,
         &[("created", String::new(), definition.name.clone())],
     )
     .await?;
     Ok(id)
 }
 
-/// Replaces a metric's definition (its key stays) and records each changed field.
-pub async fn update(
-    pool: &PgPool,
-    project_id: i64,
-    key: &str,
-    definition: &MetricDefinition,
-    by: impl Into<Actor>,
-) -> Result<MetricView, AppError> {
-    let mut tx = pool.begin().await?;
-    let id = update_in(&mut tx, project_id, key, definition, by).await?;
-    tx.commit().await?;
-    find_by_id(pool, id).await
-}
-
-/// Updates within a caller's transaction; returns the metric's id.
+/// Replaces a metric's definition (its key stays) within a caller's transaction and records
+/// each changed field; answers the metric as it was before (the use case decides what follows).
 pub async fn update_in(
     connection: &mut PgConnection,
     project_id: i64,
     key: &str,
     definition: &MetricDefinition,
-    by: impl Into<Actor>,
-) -> Result<i64, AppError> {
-    let by = by.into();
+    by: Actor,
+) -> Result<MetricView, AppError> {
     if definition.key != key {
         return Err(AppError::invalid(
             "key",
@@ -243,7 +216,7 @@ pub async fn update_in(
     let current = lock(connection, project_id, key).await?;
     let changes = definition.changes_from(&current.definition);
     if changes.is_empty() {
-        return Ok(current.id);
+        return Ok(current);
     }
     let owner = owner_id(connection, project_id, &definition.owner).await?;
     super::metric_refs::check(connection, project_id, &definition.scorer).await?;
@@ -260,84 +233,23 @@ pub async fn update_in(
         .execute(&mut *connection)
         .await?;
     metric_history::record(connection, current.id, by, &changes).await?;
-    if current.definition.pass_rule != definition.pass_rule {
-        reapply_pass_rule(connection, current.id, definition).await?;
-    }
-    if current.status == Status::Active && current.definition.scorer != definition.scorer {
-        let metric = (project_id, current.id);
-        rescore(
-            connection,
-            metric,
-            &definition.scorer,
-            JobReason::ScorerChanged,
-            by.user_id,
-        )
-        .await?;
-    }
-    Ok(current.id)
+    Ok(current)
 }
 
-/// Queues a job that scores the recent outputs with the metric's (new) automated scorer.
-async fn rescore(
+/// Writes a metric's new status and reason and records the change (the use case has checked
+/// the transition).
+pub async fn write_status(
     connection: &mut PgConnection,
-    (project_id, metric_id): (i64, i64),
-    scorer: &ScorerSpec,
-    reason: JobReason,
-    by: i64,
-) -> Result<(), AppError> {
-    if !scorer.is_automated() {
-        return Ok(());
-    }
-    let range = crate::domain::scoring_job::automatic_range(chrono::Utc::now());
-    super::scoring_jobs::enqueue_in(connection, project_id, metric_id, reason, range, Some(by)).await?;
-    Ok(())
-}
-
-/// Stored scores keep their values; whether each passes follows the new rule at once.
-async fn reapply_pass_rule(
-    connection: &mut PgConnection,
-    metric_id: i64,
-    definition: &MetricDefinition,
-) -> Result<(), AppError> {
-    let rule = &definition.pass_rule;
-    super::scores::apply(
-        connection,
-        super::scores::ScoreChange::ReapplyPassRule { metric_id, rule },
-    )
-    .await?;
-    Ok(())
-}
-
-/// Moves a metric through its lifecycle. Retiring needs a reason; the reason is kept and shown.
-pub async fn set_status(
-    pool: &PgPool,
-    project_id: i64,
-    key: &str,
+    current: &MetricView,
     next: Status,
     reason: &str,
-    by: impl Into<Actor>,
-) -> Result<MetricView, AppError> {
-    let by = by.into();
-    let mut tx = pool.begin().await?;
-    let current = lock(&mut tx, project_id, key).await?;
-    if !current.status.can_become(next) {
-        return Err(AppError::invalid(
-            "status",
-            format!("a {} metric cannot become {}", current.status, next),
-        ));
-    }
-    let reason = reason.trim();
-    if next == Status::Retired && reason.is_empty() {
-        return Err(AppError::invalid("reason", "say why the metric is retired"));
-    }
-    if reason.chars().count() > 1000 {
-        return Err(AppError::invalid("reason", "must be at most 1000 characters"));
-    }
+    by: Actor,
+) -> Result<(), AppError> {
     sqlx::query("UPDATE metrics SET status = $2, status_reason = $3, updated_at = now() WHERE id = $1")
         .bind(current.id)
-        .bind(next.as_str())
+        .bind(next)
         .bind(reason)
-        .execute(&mut *tx)
+        .execute(&mut *connection)
         .await?;
     let new_value = if reason.is_empty() {
         next.to_string()
@@ -345,25 +257,12 @@ pub async fn set_status(
         format!("{next}: {reason}")
     };
     metric_history::record(
-        &mut tx,
+        connection,
         current.id,
         by,
         &[("status", current.status.to_string(), new_value)],
     )
-    .await?;
-    if next == Status::Active {
-        let metric = (project_id, current.id);
-        rescore(
-            &mut tx,
-            metric,
-            &current.definition.scorer,
-            JobReason::Activated,
-            by.user_id,
-        )
-        .await?;
-    }
-    tx.commit().await?;
-    find_by_id(pool, current.id).await
+    .await
 }
 
 /// One metric by project and key.
@@ -376,7 +275,8 @@ pub async fn find(pool: &PgPool, project_id: i64, key: &str) -> Result<Option<Me
     row.map(MetricRow::into_view).transpose()
 }
 
-async fn find_by_id(pool: &PgPool, id: i64) -> Result<MetricView, AppError> {
+/// A metric by id.
+pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<MetricView, AppError> {
     sqlx::query_as::<_, MetricRow>(&format!("{SELECT} WHERE m.id = $1"))
         .bind(id)
         .fetch_one(pool)
@@ -384,7 +284,8 @@ async fn find_by_id(pool: &PgPool, id: i64) -> Result<MetricView, AppError> {
         .into_view()
 }
 
-async fn lock(connection: &mut PgConnection, project_id: i64, key: &str) -> Result<MetricView, AppError> {
+/// A metric of the project by key, locked for the rest of the transaction, or "not found".
+pub async fn lock(connection: &mut PgConnection, project_id: i64, key: &str) -> Result<MetricView, AppError> {
     sqlx::query_as::<_, MetricRow>(&format!(
         "{SELECT} WHERE m.project_id = $1 AND m.key = $2 FOR UPDATE OF m"
     ))

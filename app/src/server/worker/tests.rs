@@ -23,14 +23,14 @@ async fn metric(pool: &PgPool, f: &Fixture, key: &str, scorer: &str) -> i64 {
         scorer: scorer.into(),
         ..crate::domain::metric::tests::input()
     };
-    metrics::insert(pool, f.project, &input.parse().unwrap(), f.owner)
+    crate::server::metric_lifecycle::create(pool, f.project, &input.parse().unwrap(), f.owner)
         .await
         .unwrap()
         .id
 }
 
 async fn activate(pool: &PgPool, f: &Fixture, key: &str) {
-    metrics::set_status(pool, f.project, key, Status::Active, "", f.owner)
+    crate::server::metric_lifecycle::set_status(pool, f.project, key, Status::Active, "", f.owner)
         .await
         .unwrap();
 }
@@ -130,7 +130,7 @@ async fn a_changed_scorer_rescores_and_supersedes_the_open_job(pool: PgPool) {
         r#"{"kind": "not_contains", "words": ["gerne"]}"#,
     )
     .unwrap();
-    metrics::update(&pool, f.project, "no-delve", &changed, f.owner)
+    crate::server::metric_lifecycle::update(&pool, f.project, "no-delve", &changed, f.owner)
         .await
         .unwrap();
 
@@ -270,9 +270,16 @@ async fn a_retired_metric_stops_its_retries_and_cancels_its_job(pool: PgPool) {
     activate(&pool, &f, "similar").await;
     worker(&pool).drain().await.unwrap();
     ingest(&pool, &f, &["Gerne."]).await;
-    metrics::set_status(&pool, f.project, "similar", Status::Retired, "too slow", f.owner)
-        .await
-        .unwrap();
+    crate::server::metric_lifecycle::set_status(
+        &pool,
+        f.project,
+        "similar",
+        Status::Retired,
+        "too slow",
+        f.owner,
+    )
+    .await
+    .unwrap();
     let queued = scoring_jobs::enqueue_in(
         &mut pool.acquire().await.unwrap(),
         f.project,
@@ -312,7 +319,7 @@ async fn a_new_pass_rule_applies_to_stored_scores_at_once(pool: PgPool) {
         .unwrap()
         .definition;
     looser.pass_rule.threshold = 0.6;
-    metrics::update(&pool, f.project, "f1", &looser, f.owner)
+    crate::server::metric_lifecycle::update(&pool, f.project, "f1", &looser, f.owner)
         .await
         .unwrap();
     let after: Vec<Option<bool>> = scores_of(&pool, id).await.into_iter().map(|s| s.1).collect();

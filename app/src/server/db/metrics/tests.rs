@@ -6,6 +6,7 @@ use crate::domain::metric::review;
 use crate::domain::metric::MetricInput;
 use crate::server::db::fixture::{fixture, Fixture};
 use crate::server::db::metric_history;
+use crate::server::metric_lifecycle::{create as insert, set_status, update};
 
 /// The domain's test metric under another key, costing $0.10 per failure.
 fn input(key: &str) -> MetricInput {

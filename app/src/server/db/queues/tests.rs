@@ -10,7 +10,7 @@ use crate::domain::metric::MetricInput;
 use crate::domain::rubric::{RubricDraft, RubricInput};
 use crate::domain::user::NewUser;
 use crate::server::db::fixture::{fixture, Fixture};
-use crate::server::db::{adjudications, members, metrics, projects, ratings, rubrics, users};
+use crate::server::db::{adjudications, members, projects, ratings, rubrics, users};
 use serde_json::json;
 
 /// A user who annotates in the fixture's project "bot".
@@ -60,7 +60,7 @@ async fn human_metric(pool: &PgPool, f: &Fixture) -> (i64, i64) {
         scorer: format!(r#"{{"kind": "human", "rubric_id": {rubric}}}"#),
         ..crate::domain::metric::tests::input()
     };
-    let metric = metrics::insert(pool, f.project, &input.parse().unwrap(), f.owner)
+    let metric = crate::server::metric_lifecycle::create(pool, f.project, &input.parse().unwrap(), f.owner)
         .await
         .unwrap();
     (rubric, metric.id)
@@ -193,15 +193,16 @@ async fn bad_queues_are_refused_on_their_field_and_store_nothing(pool: PgPool) {
     };
     // A metric cannot be saved with a rubric the project lacks; a rubric gone since is
     // refused by the queue.
-    let refused = metrics::insert(&pool, f.project, &stranger.parse().unwrap(), f.owner)
-        .await
-        .unwrap_err();
+    let refused =
+        crate::server::metric_lifecycle::create(&pool, f.project, &stranger.parse().unwrap(), f.owner)
+            .await
+            .unwrap_err();
     assert_eq!(refused.field(), Some("scorer"));
     let stranger = MetricInput {
         scorer: r#"{"kind": "human"}"#.into(),
         ..stranger
     };
-    metrics::insert(&pool, f.project, &stranger.parse().unwrap(), f.owner)
+    crate::server::metric_lifecycle::create(&pool, f.project, &stranger.parse().unwrap(), f.owner)
         .await
         .unwrap();
     sqlx::query(
@@ -418,10 +419,10 @@ async fn failed_samples_and_hybrid_scores_build_on_automated_metrics(pool: PgPoo
         scorer: r#"{"kind": "not_contains", "words": ["!"], "whole_words": false}"#.into(),
         ..crate::domain::metric::tests::input()
     };
-    metrics::insert(&pool, f.project, &automated.parse().unwrap(), f.owner)
+    crate::server::metric_lifecycle::create(&pool, f.project, &automated.parse().unwrap(), f.owner)
         .await
         .unwrap();
-    metrics::set_status(&pool, f.project, "no-delve", Status::Active, "", f.owner)
+    crate::server::metric_lifecycle::set_status(&pool, f.project, "no-delve", Status::Active, "", f.owner)
         .await
         .unwrap();
     let hybrid = MetricInput {
@@ -440,7 +441,7 @@ async fn failed_samples_and_hybrid_scores_build_on_automated_metrics(pool: PgPoo
         scorer: r#"{"kind": "hybrid", "human": "no-delve", "automated": "helpfulness"}"#.into(),
         ..hybrid.clone()
     };
-    let refused = metrics::insert(&pool, f.project, &wrong.parse().unwrap(), f.owner)
+    let refused = crate::server::metric_lifecycle::create(&pool, f.project, &wrong.parse().unwrap(), f.owner)
         .await
         .unwrap_err();
     assert_eq!(refused.field(), Some("scorer"));
@@ -448,13 +449,20 @@ async fn failed_samples_and_hybrid_scores_build_on_automated_metrics(pool: PgPoo
         refused.message().contains("'no-delve' is not a human metric"),
         "{refused:?}"
     );
-    let hybrid = metrics::insert(&pool, f.project, &hybrid.parse().unwrap(), f.owner)
+    let hybrid = crate::server::metric_lifecycle::create(&pool, f.project, &hybrid.parse().unwrap(), f.owner)
         .await
         .unwrap()
         .id;
-    metrics::set_status(&pool, f.project, "helpful-hybrid", Status::Active, "", f.owner)
-        .await
-        .unwrap();
+    crate::server::metric_lifecycle::set_status(
+        &pool,
+        f.project,
+        "helpful-hybrid",
+        Status::Active,
+        "",
+        f.owner,
+    )
+    .await
+    .unwrap();
 
     let now = chrono::Utc::now();
     let values = (0..4)

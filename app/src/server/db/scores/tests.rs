@@ -14,7 +14,7 @@ async fn setup(pool: &PgPool) -> (i64, Vec<i64>) {
         scorer: r#"{"kind": "valid_json"}"#.into(),
         ..crate::domain::metric::tests::input()
     };
-    let metric = crate::server::db::metrics::insert(pool, f.project, &input.parse().unwrap(), f.owner)
+    let metric = crate::server::metric_lifecycle::create(pool, f.project, &input.parse().unwrap(), f.owner)
         .await
         .unwrap()
         .id;
