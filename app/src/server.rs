@@ -1,5 +1,6 @@
 //! Server-only code: database access, authentication, shared state. Compiled with `ssr` only.
 
+pub mod annotation;
 pub mod api_keys;
 pub mod auth;
 pub mod db;

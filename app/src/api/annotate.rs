@@ -37,7 +37,7 @@ pub async fn rate_item(
 ) -> Result<(), AppError> {
     let caller = auth::require_queue(queue).await?;
     crate::domain::text::bounded("comment", &comment, 0, 2_000)?;
-    db::ratings::rate(
+    crate::server::annotation::rate(
         &caller.pool,
         queue,
         caller.user.id,
@@ -53,5 +53,5 @@ pub async fn rate_item(
 pub async fn skip_item(queue: i64, assignment: i64, comment: String) -> Result<(), AppError> {
     let caller = auth::require_queue(queue).await?;
     crate::domain::text::bounded("comment", &comment, 0, 2_000)?;
-    db::ratings::skip(&caller.pool, queue, caller.user.id, assignment, &comment).await
+    crate::server::annotation::skip(&caller.pool, queue, caller.user.id, assignment, &comment).await
 }

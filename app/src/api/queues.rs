@@ -147,7 +147,8 @@ pub async fn adjudicate(
         .map_err(|_| AppError::invalid("value", "choose a level"))?;
     let project_id = caller.project_id;
     db::queues::get(&caller.pool, project_id, queue).await?;
-    db::adjudications::adjudicate(&caller.pool, queue, item, metric, value, &note, caller.user.id).await?;
+    crate::server::annotation::adjudicate(&caller.pool, queue, item, metric, value, &note, caller.user.id)
+        .await?;
     tracing::info!(by = %caller.user.username, queue, item, metric, "adjudicated");
     Ok(())
 }

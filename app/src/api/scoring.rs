@@ -24,40 +24,41 @@ pub async fn get_endpoints(project: String) -> Result<EndpointsView, AppError> {
     db::endpoints::view(&caller.pool, project_id).await
 }
 
+/// The endpoints form as submitted (`input[chat_url]`, …); a ticked "clear" box sends "on".
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct EndpointsInput {
+    pub chat_url: String,
+    pub chat_model: String,
+    pub chat_key: String,
+    #[serde(default)]
+    pub chat_clear_key: Option<String>,
+    pub embeddings_url: String,
+    pub embeddings_model: String,
+    pub embeddings_key: String,
+    #[serde(default)]
+    pub embeddings_clear_key: Option<String>,
+    pub timeout_ms: String,
+}
+
 /// Saves the endpoints. An empty key field keeps the stored key; a ticked "clear" removes it.
-#[expect(
-    clippy::too_many_arguments,
-    reason = "one argument per field of the endpoints form"
-)]
 #[server(endpoint = "save_endpoints")]
-pub async fn save_endpoints(
-    project: String,
-    chat_url: String,
-    chat_model: String,
-    chat_key: String,
-    chat_clear_key: Option<String>,
-    embeddings_url: String,
-    embeddings_model: String,
-    embeddings_key: String,
-    embeddings_clear_key: Option<String>,
-    timeout_ms: String,
-) -> Result<EndpointsView, AppError> {
+pub async fn save_endpoints(project: String, input: EndpointsInput) -> Result<EndpointsView, AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     let project_id = caller.project_id;
     let chat = EndpointFields {
-        url: chat_url,
-        model: chat_model,
-        key: chat_key,
-        clear_key: chat_clear_key.is_some(),
+        url: input.chat_url,
+        model: input.chat_model,
+        key: input.chat_key,
+        clear_key: input.chat_clear_key.is_some(),
     };
     let embeddings = EndpointFields {
-        url: embeddings_url,
-        model: embeddings_model,
-        key: embeddings_key,
-        clear_key: embeddings_clear_key.is_some(),
+        url: input.embeddings_url,
+        model: input.embeddings_model,
+        key: input.embeddings_key,
+        clear_key: input.embeddings_clear_key.is_some(),
     };
-    let input = endpoint::parse(&chat, &embeddings, &timeout_ms)?;
-    db::endpoints::save(&caller.pool, project_id, &input, caller.user.id).await?;
+    let parsed = endpoint::parse(&chat, &embeddings, &input.timeout_ms)?;
+    db::endpoints::save(&caller.pool, project_id, &parsed, caller.user.id).await?;
     tracing::info!(by = %caller.user.username, project = %project, "LLM endpoints saved");
     db::endpoints::view(&caller.pool, project_id).await
 }

@@ -3,4 +3,5 @@
 
 pub mod agreement;
 pub mod queue;
+pub mod settle;
 pub mod work;

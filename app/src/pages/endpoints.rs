@@ -42,7 +42,7 @@ pub fn EndpointsPage() -> impl IntoView {
                 <EndpointFieldset legend="Embeddings" fields=["embeddings_url", "embeddings_model", "embeddings_key", "embeddings_clear_key"] endpoint=view.embeddings error/>
                 <label class="field">
                     <span class="field-label">"Timeout per call (ms)"</span>
-                    <input type="number" name="timeout_ms" value=view.timeout_ms.to_string() min="100" max="600000" data-testid="timeout_ms"/>
+                    <input type="number" name="input[timeout_ms]" value=view.timeout_ms.to_string() min="100" max="600000" data-testid="timeout_ms"/>
                     <FieldError error field="timeout_ms"/>
                 </label>
                 <button type="submit" class="primary" data-testid="endpoints-submit">"Save endpoints"</button>
@@ -71,22 +71,22 @@ fn EndpointFieldset(
             <legend>{legend}</legend>
             <label class="field">
                 <span class="field-label">"Base URL"</span>
-                <input type="text" inputmode="url" name=url value=endpoint.url placeholder="https://api.openai.com/v1" data-testid=url/>
+                <input type="text" inputmode="url" name=format!("input[{url}]") value=endpoint.url placeholder="https://api.openai.com/v1" data-testid=url/>
                 <FieldError error field=url/>
             </label>
             <label class="field">
                 <span class="field-label">"Model"</span>
-                <input type="text" name=model value=endpoint.model data-testid=model/>
+                <input type="text" name=format!("input[{model}]") value=endpoint.model data-testid=model/>
                 <FieldError error field=model/>
             </label>
             <label class="field">
                 <span class="field-label">"API key"</span>
-                <input type="password" name=key autocomplete="off" data-testid=key/>
+                <input type="password" name=format!("input[{key}]") autocomplete="off" data-testid=key/>
                 <span class="hint" data-testid=format!("{key}-state")>{key_hint}</span>
                 <FieldError error field=key/>
             </label>
             {endpoint.key_set.then(|| view! {
-                <label><input type="checkbox" name=clear_key value="on"/>" Remove the stored key"</label>
+                <label><input type="checkbox" name=format!("input[{clear_key}]") value="on"/>" Remove the stored key"</label>
             })}
         </fieldset>
     }

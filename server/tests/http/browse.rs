@@ -113,13 +113,13 @@ async fn annotators_may_not_browse_outputs(pool: PgPool) {
 fn endpoint_form<'a>(url: &'a str, key: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("project", PROJECT),
-        ("chat_url", url),
-        ("chat_model", "gpt-4o-mini"),
-        ("chat_key", key),
-        ("embeddings_url", ""),
-        ("embeddings_model", ""),
-        ("embeddings_key", ""),
-        ("timeout_ms", "20000"),
+        ("input[chat_url]", url),
+        ("input[chat_model]", "gpt-4o-mini"),
+        ("input[chat_key]", key),
+        ("input[embeddings_url]", ""),
+        ("input[embeddings_model]", ""),
+        ("input[embeddings_key]", ""),
+        ("input[timeout_ms]", "20000"),
     ]
 }
 

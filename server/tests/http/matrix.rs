@@ -338,16 +338,16 @@ fn rows() -> Vec<Row> {
         sf("save_endpoints", EDIT, |_, _| {
             let mut pairs = vec![p()];
             for name in [
-                "chat_url",
-                "chat_model",
-                "chat_key",
-                "embeddings_url",
-                "embeddings_model",
-                "embeddings_key",
+                "input[chat_url]",
+                "input[chat_model]",
+                "input[chat_key]",
+                "input[embeddings_url]",
+                "input[embeddings_model]",
+                "input[embeddings_key]",
             ] {
                 pairs.push((name, v("")));
             }
-            pairs.push(("timeout_ms", v("10000")));
+            pairs.push(("input[timeout_ms]", v("10000")));
             pairs
         }),
         sf("list_scoring_jobs", MANAGE, |_, _| {

@@ -1,8 +1,7 @@
 //! What staff read and decide about ratings: every annotator's ratings of a metric (for
 //! agreement) and the final labels managers set where annotators disagree.
 
-use super::database;
-use super::ratings::{queue_metrics, settle};
+use super::ratings::queue_metrics;
 use crate::domain::annotation::agreement::Rating;
 use crate::error::AppError;
 use sqlx::PgPool;
@@ -53,16 +52,8 @@ pub async fn adjudicated(
     Ok(rows.into_iter().collect())
 }
 
-/// Sets the final label of a disputed item (a level of the metric's rubric) and settles it.
-pub async fn adjudicate(
-    pool: &PgPool,
-    queue_id: i64,
-    item_id: i64,
-    metric_id: i64,
-    value: f64,
-    note: &str,
-    user_id: i64,
-) -> Result<(), AppError> {
+/// Checks that `value` is a level of the rubric of queue metric `metric_id`.
+pub async fn check_level(pool: &PgPool, queue_id: i64, metric_id: i64, value: f64) -> Result<(), AppError> {
     let metric = queue_metrics(pool, queue_id)
         .await?
         .into_iter()
@@ -74,7 +65,20 @@ pub async fn adjudicate(
             format!("{value} is not a level of the rubric"),
         ));
     }
-    let mut tx = pool.begin().await?;
+    Ok(())
+}
+
+/// Sets the final label of a disputed item (checked by [`check_level`]) within the caller's
+/// transaction; answers the item's output (whose labels the use case settles next).
+pub async fn adjudicate_in(
+    tx: &mut sqlx::PgConnection,
+    queue_id: i64,
+    item_id: i64,
+    metric_id: i64,
+    value: f64,
+    note: &str,
+    user_id: i64,
+) -> Result<i64, AppError> {
     let output_id: i64 =
         sqlx::query_scalar("SELECT output_id FROM queue_items WHERE id = $1 AND queue_id = $2")
             .bind(item_id)
@@ -94,6 +98,5 @@ pub async fn adjudicate(
     .bind(user_id)
     .execute(&mut *tx)
     .await?;
-    settle(&mut tx, item_id, output_id).await?;
-    tx.commit().await.map_err(database)
+    Ok(output_id)
 }

@@ -1,12 +1,10 @@
 //! The annotator's side of a queue: their items in order, their ratings (never anyone
-//! else's), skipping, and the final labels that ratings and adjudications give.
+//! else's), skipping, and where an item stands for settling its final labels (the settling
+//! itself is the use case [`crate::server::annotation`]).
 
-use super::database;
-use super::scores::ScoreChange;
-use crate::domain::annotation::agreement::final_label;
 use crate::domain::annotation::work::{Progress, RatedMetric, WorkItem, Workspace};
 use crate::domain::metric::kinds::Direction;
-use crate::domain::metric::scorer::{PassRule, ScorerSpec};
+use crate::domain::metric::scorer::ScorerSpec;
 use crate::domain::output::Message;
 use crate::error::AppError;
 use sqlx::types::Json;
@@ -146,17 +144,18 @@ async fn own_assignment(
 }
 
 /// Saves the caller's ratings of an item (one per queue metric, each a level of its rubric)
-/// and marks it done; then updates the item's final labels. All or nothing.
-pub async fn rate(
-    pool: &PgPool,
+/// and marks it done, within the caller's transaction; answers the item and its output (whose
+/// final labels the use case settles next).
+pub async fn rate_in(
+    tx: &mut PgConnection,
+    metrics: &[RatedMetric],
     queue_id: i64,
     annotator: i64,
     assignment_id: i64,
     values: &[(i64, f64)],
     comment: &str,
-) -> Result<(), AppError> {
-    let metrics = queue_metrics(pool, queue_id).await?;
-    for metric in &metrics {
+) -> Result<(i64, i64), AppError> {
+    for metric in metrics {
         let value = values
             .iter()
             .find(|(id, _)| *id == metric.metric_id)
@@ -169,9 +168,8 @@ pub async fn rate(
             ));
         }
     }
-    let mut tx = pool.begin().await?;
-    let (item_id, output_id) = own_assignment(&mut tx, queue_id, annotator, assignment_id).await?;
-    for metric in &metrics {
+    let (item_id, output_id) = own_assignment(&mut *tx, queue_id, annotator, assignment_id).await?;
+    for metric in metrics {
         let value = values
             .iter()
             .find(|(id, _)| *id == metric.metric_id)
@@ -188,24 +186,22 @@ pub async fn rate(
         .execute(&mut *tx)
         .await?;
     }
-    set_status(&mut tx, assignment_id, "done", comment).await?;
-    settle(&mut tx, item_id, output_id).await?;
-    tx.commit().await.map_err(database)
+    set_status(tx, assignment_id, "done", comment).await?;
+    Ok((item_id, output_id))
 }
 
-/// Skips the caller's item (their earlier ratings of it stay out of the final label).
-pub async fn skip(
-    pool: &PgPool,
+/// Skips the caller's item (their earlier ratings of it stay out of the final label) within the
+/// caller's transaction; answers the item and its output.
+pub async fn skip_in(
+    tx: &mut PgConnection,
     queue_id: i64,
     annotator: i64,
     assignment_id: i64,
     comment: &str,
-) -> Result<(), AppError> {
-    let mut tx = pool.begin().await?;
-    let (item_id, output_id) = own_assignment(&mut tx, queue_id, annotator, assignment_id).await?;
-    set_status(&mut tx, assignment_id, "skipped", comment).await?;
-    settle(&mut tx, item_id, output_id).await?;
-    tx.commit().await.map_err(database)
+) -> Result<(i64, i64), AppError> {
+    let (item_id, output_id) = own_assignment(&mut *tx, queue_id, annotator, assignment_id).await?;
+    set_status(tx, assignment_id, "skipped", comment).await?;
+    Ok((item_id, output_id))
 }
 
 async fn set_status(
@@ -224,25 +220,23 @@ async fn set_status(
 }
 
 /// What settling an item needs to know of one of its metrics.
-#[derive(sqlx::FromRow)]
-struct Settling {
-    metric_id: i64,
+#[derive(Debug, sqlx::FromRow)]
+pub struct Settling {
+    pub metric_id: i64,
     /// Ratings of those who finished the item (skips left out).
-    rated: Vec<f64>,
-    adjudicated: Option<f64>,
+    pub rated: Vec<f64>,
+    pub adjudicated: Option<f64>,
     /// Who adjudicated, if anyone.
-    judge: Option<String>,
-    pending: bool,
-    threshold: f64,
-    direction: String,
-    rubric: Option<String>,
+    pub judge: Option<String>,
+    pub pending: bool,
+    pub threshold: f64,
+    pub direction: Direction,
+    pub rubric: Option<String>,
 }
 
-/// Writes (or withdraws) the item's final label for each of its metrics as the metric's score
-/// of the output: once nobody is pending, the adjudicated value or the unanimous rating of
-/// those who rated; nothing while they disagree. Hybrid metrics follow.
-pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64) -> Result<(), AppError> {
-    let rows: Vec<Settling> = sqlx::query_as(
+/// Where an item stands on each of its metrics, for settling its final labels.
+pub async fn settling(connection: &mut PgConnection, item_id: i64) -> Result<Vec<Settling>, AppError> {
+    Ok(sqlx::query_as(
         "SELECT qm.metric_id,
             ARRAY(SELECT g.value FROM ratings g JOIN assignments a ON a.id = g.assignment_id
                   WHERE a.item_id = i.id AND a.status = 'done' AND g.metric_id = qm.metric_id) AS rated,
@@ -258,61 +252,5 @@ pub async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64)
     )
     .bind(item_id)
     .fetch_all(&mut *connection)
-    .await?;
-    for Settling {
-        metric_id,
-        rated: values,
-        adjudicated,
-        judge,
-        pending,
-        threshold,
-        direction,
-        rubric,
-    } in rows
-    {
-        let label = if pending && adjudicated.is_none() {
-            None
-        } else {
-            final_label(&values, adjudicated)
-        };
-        let Some(value) = label else {
-            let outputs = [output_id];
-            super::scores::apply(
-                connection,
-                ScoreChange::Remove {
-                    metric_id,
-                    outputs: &outputs,
-                },
-            )
-            .await?;
-            continue;
-        };
-        let rule = PassRule {
-            threshold,
-            direction: Direction::parse(&direction)?,
-        };
-        let rationale = match judge {
-            Some(name) => format!("adjudicated by {name}"),
-            None => format!("{} annotator(s) agreed", values.len()),
-        };
-        let row = crate::server::scoring::active::ScoreRow {
-            metric_id,
-            value: Some(value),
-            passed: Some(rule.passes(value)),
-            rationale,
-            error: None,
-            retry: None,
-        };
-        let version = format!("human:rubric-{}", rubric.unwrap_or_default());
-        let rows = [(output_id, row)];
-        super::scores::apply(
-            connection,
-            ScoreChange::Write {
-                rows: &rows,
-                version: &version,
-            },
-        )
-        .await?;
-    }
-    super::hybrid::refresh(connection, &[output_id]).await
+    .await?)
 }

@@ -10,7 +10,7 @@ use crate::domain::metric::MetricInput;
 use crate::domain::rubric::{RubricDraft, RubricInput};
 use crate::domain::user::NewUser;
 use crate::server::db::fixture::{fixture, Fixture};
-use crate::server::db::{adjudications, members, projects, ratings, rubrics, users};
+use crate::server::db::{members, projects, ratings, rubrics, users};
 use serde_json::json;
 
 /// A user who annotates in the fixture's project "bot".
@@ -261,7 +261,7 @@ async fn rate_next(pool: &PgPool, queue: i64, who: i64, metric: i64, value: f64)
     let Workspace::Item(item) = ratings::work_item(pool, queue, who, None).await.unwrap() else {
         panic!("an item to rate")
     };
-    ratings::rate(pool, queue, who, item.assignment_id, &[(metric, value)], "")
+    crate::server::annotation::rate(pool, queue, who, item.assignment_id, &[(metric, value)], "")
         .await
         .unwrap();
     item.assignment_id
@@ -313,10 +313,10 @@ async fn ratings_are_blind_and_give_final_labels_when_annotators_agree_or_are_ad
     // Nobody rates through an assignment that is not theirs.
     let Workspace::Item(hers) = own else { panic!() };
     assert!(matches!(
-        ratings::rate(&pool, queue, ben, hers.assignment_id, &[(metric, 1.0)], "").await,
+        crate::server::annotation::rate(&pool, queue, ben, hers.assignment_id, &[(metric, 1.0)], "").await,
         Err(AppError::NotFound(_))
     ));
-    let bad = ratings::rate(&pool, queue, ben, item.assignment_id, &[(metric, 9.0)], "")
+    let bad = crate::server::annotation::rate(&pool, queue, ben, item.assignment_id, &[(metric, 9.0)], "")
         .await
         .unwrap_err();
     assert_eq!(bad.field(), Some("ratings"));
@@ -343,11 +343,11 @@ async fn ratings_are_blind_and_give_final_labels_when_annotators_agree_or_are_ad
     .fetch_one(&pool)
     .await
     .unwrap();
-    let error = adjudications::adjudicate(&pool, queue, disputed, metric, 7.0, "", f.owner)
+    let error = crate::server::annotation::adjudicate(&pool, queue, disputed, metric, 7.0, "", f.owner)
         .await
         .unwrap_err();
     assert_eq!(error.field(), Some("value"));
-    adjudications::adjudicate(&pool, queue, disputed, metric, 1.0, "off topic", f.owner)
+    crate::server::annotation::adjudicate(&pool, queue, disputed, metric, 1.0, "off topic", f.owner)
         .await
         .unwrap();
     let labels = scores(&pool, metric).await;

@@ -1,0 +1,118 @@
+//! Annotation as a use case: an annotator's rating or skip, or a manager's adjudication, is
+//! stored and the item settled in one transaction — each of its metrics gets (or loses) the
+//! final label as its score of the output, through the score seam, and hybrid metrics follow.
+//! The decision is [`crate::domain::annotation::settle`]; persistence is [`db::ratings`] and
+//! [`db::adjudications`].
+
+use super::db;
+use super::scoring::active::ScoreRow;
+use crate::domain::annotation::settle::{settle as label_of, ItemRatings};
+use crate::domain::metric::scorer::PassRule;
+use crate::error::AppError;
+use db::scores::ScoreChange;
+use sqlx::{PgConnection, PgPool};
+
+/// Saves the caller's ratings of an item and marks it done; all or nothing.
+pub async fn rate(
+    pool: &PgPool,
+    queue_id: i64,
+    annotator: i64,
+    assignment_id: i64,
+    values: &[(i64, f64)],
+    comment: &str,
+) -> Result<(), AppError> {
+    let metrics = db::ratings::queue_metrics(pool, queue_id).await?;
+    let mut tx = pool.begin().await?;
+    let (item, output) = db::ratings::rate_in(
+        &mut tx,
+        &metrics,
+        queue_id,
+        annotator,
+        assignment_id,
+        values,
+        comment,
+    )
+    .await?;
+    settle(&mut tx, item, output).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Skips the caller's item.
+pub async fn skip(
+    pool: &PgPool,
+    queue_id: i64,
+    annotator: i64,
+    assignment_id: i64,
+    comment: &str,
+) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let (item, output) = db::ratings::skip_in(&mut tx, queue_id, annotator, assignment_id, comment).await?;
+    settle(&mut tx, item, output).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the final label of a disputed item.
+pub async fn adjudicate(
+    pool: &PgPool,
+    queue_id: i64,
+    item_id: i64,
+    metric_id: i64,
+    value: f64,
+    note: &str,
+    user_id: i64,
+) -> Result<(), AppError> {
+    db::adjudications::check_level(pool, queue_id, metric_id, value).await?;
+    let mut tx = pool.begin().await?;
+    let output =
+        db::adjudications::adjudicate_in(&mut tx, queue_id, item_id, metric_id, value, note, user_id).await?;
+    settle(&mut tx, item_id, output).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes (or withdraws) the item's final label of each of its metrics as that metric's score
+/// of the output; hybrid metrics follow.
+async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64) -> Result<(), AppError> {
+    for metric in db::ratings::settling(connection, item_id).await? {
+        let ratings = ItemRatings {
+            rated: &metric.rated,
+            adjudicated: metric.adjudicated,
+            judge: metric.judge.as_deref(),
+            pending: metric.pending,
+        };
+        let rule = PassRule {
+            threshold: metric.threshold,
+            direction: metric.direction,
+        };
+        let outputs = [output_id];
+        let Some(label) = label_of(&ratings, &rule) else {
+            let change = ScoreChange::Remove {
+                metric_id: metric.metric_id,
+                outputs: &outputs,
+            };
+            db::scores::apply(connection, change).await?;
+            continue;
+        };
+        let row = ScoreRow {
+            metric_id: metric.metric_id,
+            value: Some(label.value),
+            passed: Some(label.passed),
+            rationale: label.rationale,
+            error: None,
+            retry: None,
+        };
+        let version = format!("human:rubric-{}", metric.rubric.unwrap_or_default());
+        let rows = [(output_id, row)];
+        db::scores::apply(
+            connection,
+            ScoreChange::Write {
+                rows: &rows,
+                version: &version,
+            },
+        )
+        .await?;
+    }
+    db::hybrid::refresh(connection, &[output_id]).await
+}
