@@ -1,8 +1,10 @@
 //! Reusable views.
 
 pub mod fields;
+pub mod filters;
 pub mod for_role;
 pub mod forms;
 pub mod header;
 pub mod outcome;
+pub mod page_head;
 pub mod params;

@@ -3,6 +3,7 @@
 use crate::api::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
 use crate::components::forms::{last_error, FormError, TextField};
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::api_key::ApiKeyView;
 use leptos::form::ActionForm;
@@ -24,10 +25,7 @@ pub fn ApiKeysPage() -> impl IntoView {
     let revoke_error = last_error(revoke);
     view! {
         <Title text="API keys · Vernier"/>
-        <div class="page-head">
-            <h1>"API keys"</h1>
-            <a href=move || format!("/projects/{}", project())>"← Project"</a>
-        </div>
+        <ProjectPageHead title="API keys"/>
         <p class="muted">
             "Clients send outputs and call the real-time check with a key: "
             <code>"Authorization: Bearer vk_…"</code>

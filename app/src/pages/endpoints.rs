@@ -3,6 +3,7 @@
 use crate::api::scoring::{get_endpoints, SaveEndpoints};
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::endpoint::{EndpointView, EndpointsView};
 use crate::error::AppError;
@@ -23,10 +24,7 @@ pub fn EndpointsPage() -> impl IntoView {
     let error = last_error(save);
     view! {
         <Title text="LLM endpoints · Vernier"/>
-        <div class="page-head">
-            <h1>"LLM endpoints"</h1>
-            <a href=move || format!("/projects/{}", project())>"← Project"</a>
-        </div>
+        <ProjectPageHead title="LLM endpoints"/>
         <p class="muted">
             "LLM-as-judge and embedding-similarity metrics call these OpenAI-compatible endpoints (OpenAI, Azure OpenAI, vLLM, Ollama, LiteLLM…). "
             "Give the base URL up to the version, e.g. " <code>"https://api.openai.com/v1"</code>

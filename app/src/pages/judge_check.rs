@@ -3,6 +3,7 @@
 
 use crate::api::judge_checks::check_judge;
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::judge_check::JudgeCheck;
 use crate::domain::stats::{show, Coefficient};
@@ -22,10 +23,7 @@ pub fn JudgeCheckPage() -> impl IntoView {
     );
     view! {
         <Title text="Judge check · Vernier"/>
-        <div class="page-head">
-            <h1>"Judge check"</h1>
-            <a href=move || format!("/projects/{}", project())>"← Project"</a>
-        </div>
+        <ProjectPageHead title="Judge check"/>
         <p class="muted">"Compare an automated metric (an LLM judge, say) with people's final labels on the same outputs before trusting it."</p>
         {loaded(page, move |page| {
             let select = |name: &'static str, options: Vec<(String, String)>, current: String| view! {

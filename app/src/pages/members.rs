@@ -4,6 +4,7 @@
 use crate::api::members::{list_members, AddMember, ChangeMemberRole, RemoveMember};
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::membership::{MemberChange, MemberView, ProjectRole};
 use crate::domain::user::Person;
@@ -39,10 +40,7 @@ pub fn MembersPage() -> impl IntoView {
     let row_error = Signal::derive(move || last_error(change).get().or_else(|| last_error(remove).get()));
     view! {
         <Title text="Members · Vernier"/>
-        <div class="page-head">
-            <h1>"Members"</h1>
-            <a href=move || format!("/projects/{}", slug())>"← Project"</a>
-        </div>
+        <ProjectPageHead title="Members"/>
         <p class="muted">
             "Owners change metrics, costs, dates, rubrics, queues, keys, endpoints and members. "
             "Managers read everything, manage queues and adjudicate. Viewers read metrics and "

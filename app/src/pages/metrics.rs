@@ -2,8 +2,10 @@
 
 use crate::api::metric_io::list_people;
 use crate::api::metrics::list_metrics;
+use crate::components::filters::{names, FilterSelect};
 use crate::components::for_role::ForProject;
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::membership::ProjectAccess;
 use crate::domain::metric::filter::MetricFilter;
@@ -43,13 +45,11 @@ pub fn MetricsPage() -> impl IntoView {
     );
     view! {
         <Title text="Metrics · Vernier"/>
-        <div class="page-head">
-            <h1>"Metrics"</h1>
-            <a href=move || format!("/projects/{}", project())>"← Project"</a>
-            <ForProject access=ProjectAccess::Edit>
+        <ProjectPageHead title="Metrics">
+                <ForProject access=ProjectAccess::Edit>
                 <a class="button primary" href=move || format!("/projects/{}/metrics/new", project()) data-testid="new-metric">"New metric"</a>
             </ForProject>
-        </div>
+            </ProjectPageHead>
         {loaded(data, move |(metrics, people)| {
             let current = filter();
             view! {
@@ -67,26 +67,6 @@ pub fn MetricsPage() -> impl IntoView {
                 <MetricTable metrics/>
             }
         })}
-    }
-}
-
-pub fn names<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<String> {
-    all.iter().map(|&option| name(option).to_owned()).collect()
-}
-
-#[component]
-pub fn FilterSelect(name: &'static str, current: String, options: Vec<String>) -> impl IntoView {
-    view! {
-        <select name=name data-testid=format!("filter-{name}")>
-            <option value="">{format!("any {name}")}</option>
-            {options
-                .into_iter()
-                .map(|option| {
-                    let selected = option == current;
-                    view! { <option value=option.clone() selected=selected>{option.clone()}</option> }
-                })
-                .collect_view()}
-        </select>
     }
 }
 

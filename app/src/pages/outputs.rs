@@ -1,10 +1,11 @@
 //! A project's outputs, newest first, filtered by version, source, segment and metric verdict.
 
 use crate::api::outputs::list_outputs;
+use crate::components::filters::{names, FilterSelect};
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::output_browse::{OutputFilter, OutputRow, Verdict};
-use crate::pages::metrics::{names, FilterSelect};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -32,10 +33,7 @@ pub fn OutputsPage() -> impl IntoView {
     );
     view! {
         <Title text="Outputs · Vernier"/>
-        <div class="page-head">
-            <h1>"Outputs"</h1>
-            <a href=move || format!("/projects/{}", project())>"← Project"</a>
-        </div>
+        <ProjectPageHead title="Outputs"/>
         {loaded(page, move |page| {
             let current = filter();
             let sources = ["production", "eval", "synthetic"].map(str::to_owned).to_vec();
@@ -93,12 +91,13 @@ fn OutputTable(rows: Vec<OutputRow>, project: String) -> impl IntoView {
                     .into_iter()
                     .map(|row| {
                         let href = format!("/projects/{project}/outputs/{}", row.id);
+                        let full = row.excerpt.clone();
                         view! {
                             <tr data-testid=format!("output-{}", row.id)>
                                 <td><a href=href>{row.occurred_at.format("%Y-%m-%d %H:%M").to_string()}</a></td>
                                 <td class="mono">{row.version}</td>
                                 <td>{row.source}</td>
-                                <td class="excerpt">{row.excerpt}</td>
+                                <td class="excerpt" title=full>{row.excerpt}</td>
                                 <td>{row.segments.into_iter().map(|s| view! { <span class="chip">{s}</span> }).collect_view()}</td>
                                 <td data-testid="output-scores"><ScoreCounts row=(row.passed, row.failed, row.errors, row.pending)/></td>
                             </tr>

@@ -5,6 +5,7 @@ use crate::components::fields::{ChoiceField, InputField};
 use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError, FormErrors};
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::annotation::queue::SamplingKind;
 use crate::domain::annotation::work::{Progress, QueueSummary};
@@ -26,10 +27,7 @@ pub fn QueuesPage() -> impl IntoView {
     let choices = Resource::new(project, queue_choices);
     view! {
         <Title text="Annotation queues · Vernier"/>
-        <div class="page-head">
-            <h1>"Annotation queues"</h1>
-            <a href=move || format!("/projects/{}", project())>"← Project"</a>
-        </div>
+        <ProjectPageHead title="Annotation queues"/>
         {loaded(queues, move |queues| view! { <QueueTable queues link_base=format!("/projects/{}/queues", project())/> })}
         <ForProject access=ProjectAccess::Manage>
             {move || loaded(choices, move |choices| view! { <QueueForm create project=project() choices/> })}

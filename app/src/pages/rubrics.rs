@@ -6,6 +6,7 @@ use crate::components::fields::{ChoiceField, InputField, TextAreaField};
 use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError, FormErrors};
 use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::membership::ProjectAccess;
 use crate::domain::rubric::{levels_text, RubricView, Scale};
@@ -28,10 +29,7 @@ pub fn RubricsPage() -> impl IntoView {
     );
     view! {
         <Title text="Rubrics · Vernier"/>
-        <div class="page-head">
-            <h1>"Rubrics"</h1>
-            <a href=move || format!("/projects/{}", project())>"← Project"</a>
-        </div>
+        <ProjectPageHead title="Rubrics"/>
         <p class="muted">
             "A rubric tells annotators what each level means. A human metric uses one through its scorer, "
             <code>"{\"kind\": \"human\", \"rubric_id\": N}"</code>"."
