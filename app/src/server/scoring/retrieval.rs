@@ -72,6 +72,25 @@ pub fn positive_zero(value: f64) -> f64 {
     }
 }
 
+/// scikit-learn's graded example: six documents retrieved in order a..f with grades
+/// [3, 2, 3, 0, 1, 2]; `sklearn.metrics.ndcg_score([[3,2,3,0,1,2]], [[6,5,4,3,2,1]])` =
+/// 0.9608081943360616, and 0.9777813616305048 with k=3 (scikit-learn 1.9.1).
+#[cfg(test)]
+pub(crate) fn sklearn_graded_example() -> (Vec<String>, BTreeMap<String, f64>) {
+    let grades = [
+        ("a", 3.0),
+        ("b", 2.0),
+        ("c", 3.0),
+        ("d", 0.0),
+        ("e", 1.0),
+        ("f", 2.0),
+    ];
+    (
+        grades.iter().map(|(id, _)| (*id).to_owned()).collect(),
+        grades.iter().map(|(id, g)| ((*id).to_owned(), *g)).collect(),
+    )
+}
+
 fn hits(retrieved: &[String], relevant: &HashSet<&str>, k: usize) -> usize {
     let mut seen = HashSet::new();
     retrieved
@@ -147,20 +166,7 @@ mod tests {
 
     #[test]
     fn graded_ndcg_matches_scikit_learn() {
-        // sklearn.metrics.ndcg_score([[3,2,3,0,1,2]], [[6,5,4,3,2,1]]) = 0.9608081943360616
-        // and with k=3: 0.9777813616305048 (scikit-learn 1.9.1).
-        let retrieved = ids(&["a", "b", "c", "d", "e", "f"]);
-        let graded: BTreeMap<String, f64> = [
-            ("a", 3.0),
-            ("b", 2.0),
-            ("c", 3.0),
-            ("d", 0.0),
-            ("e", 1.0),
-            ("f", 2.0),
-        ]
-        .into_iter()
-        .map(|(id, g)| (id.to_owned(), g))
-        .collect();
+        let (retrieved, graded) = sklearn_graded_example();
         let grades = grades(&[], &graded);
         assert!((ndcg_at(&retrieved, &grades, 6).unwrap() - 0.960_808_194_336_061_6).abs() < 1e-12);
         assert!((ndcg_at(&retrieved, &grades, 3).unwrap() - 0.977_781_361_630_504_8).abs() < 1e-12);

@@ -213,18 +213,7 @@ fn lexical_and_retrieval_scorers_use_their_measures() {
 fn ndcg_uses_relevance_grades_and_never_exceeds_one_or_reads_negative_zero() {
     let ndcg = compile(r#"{"kind": "retrieval", "measure": "ndcg", "k": 6}"#);
     // sklearn.metrics.ndcg_score([[3,2,3,0,1,2]], [[6,5,4,3,2,1]]) = 0.9608081943360616
-    let retrieved: Vec<String> = ["a", "b", "c", "d", "e", "f"].map(String::from).to_vec();
-    let relevance: std::collections::BTreeMap<String, f64> = [
-        ("a", 3.0),
-        ("b", 2.0),
-        ("c", 3.0),
-        ("d", 0.0),
-        ("e", 1.0),
-        ("f", 2.0),
-    ]
-    .into_iter()
-    .map(|(id, grade)| (id.to_owned(), grade))
-    .collect();
+    let (retrieved, relevance) = super::retrieval::sklearn_graded_example();
     let graded = ScoringInput {
         retrieved: &retrieved,
         relevance: Some(&relevance),
