@@ -94,9 +94,9 @@ fn OutputTable(rows: Vec<OutputRow>, project: String) -> impl IntoView {
                         let full = row.excerpt.clone();
                         view! {
                             <tr data-testid=format!("output-{}", row.id)>
-                                <td><a href=href>{row.occurred_at.format("%Y-%m-%d %H:%M").to_string()}</a></td>
-                                <td class="mono">{row.version}</td>
-                                <td>{row.source}</td>
+                                <td class="nowrap"><a href=href>{row.occurred_at.format("%Y-%m-%d %H:%M").to_string()}</a></td>
+                                <td class="mono nowrap">{row.version}</td>
+                                <td class="nowrap">{row.source}</td>
                                 <td class="excerpt" title=full>{row.excerpt}</td>
                                 <td>{row.segments.into_iter().map(|s| view! { <span class="chip">{s}</span> }).collect_view()}</td>
                                 <td data-testid="output-scores"><ScoreCounts row=(row.passed, row.failed, row.errors, row.pending)/></td>
