@@ -98,7 +98,7 @@ fn OutputTable(rows: Vec<OutputRow>, project: String) -> impl IntoView {
                                 <td class="mono nowrap">{row.version}</td>
                                 <td class="nowrap">{row.source}</td>
                                 <td class="excerpt" title=full>{row.excerpt}</td>
-                                <td>{row.segments.into_iter().map(|s| view! { <span class="chip">{s}</span> }).collect_view()}</td>
+                                <td><div class="chips">{row.segments.into_iter().map(|s| view! { <span class="chip">{s}</span> }).collect_view()}</div></td>
                                 <td data-testid="output-scores"><ScoreCounts row=(row.passed, row.failed, row.errors, row.pending)/></td>
                             </tr>
                         }
