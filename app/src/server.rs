@@ -4,6 +4,7 @@ pub mod annotation;
 pub mod api_keys;
 pub mod auth;
 pub mod db;
+pub mod hybrid;
 pub mod ingest;
 pub mod key_cache;
 pub mod metric_lifecycle;

@@ -114,5 +114,5 @@ async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64) -> 
         )
         .await?;
     }
-    db::hybrid::refresh(connection, &[output_id]).await
+    super::hybrid::refresh(connection, &[output_id]).await
 }

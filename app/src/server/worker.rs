@@ -167,7 +167,7 @@ impl Worker {
         )
         .await?;
         // Hybrid metrics built on this one follow its new scores.
-        db::hybrid::refresh(&mut tx, &rows.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
+        super::hybrid::refresh(&mut tx, &rows.iter().map(|(id, _)| *id).collect::<Vec<_>>()).await?;
         if scoring_jobs::advance(&mut tx, job.id, last, count, errors).await? {
             tx.commit().await?;
         }
@@ -217,7 +217,7 @@ impl Worker {
                         },
                     )
                     .await?;
-                    db::hybrid::refresh(&mut connection, &[item.output_id]).await
+                    super::hybrid::refresh(&mut connection, &[item.output_id]).await
                 });
             }
         }
