@@ -5,6 +5,7 @@ mod api_keys;
 mod auth;
 mod browse;
 mod check;
+mod cross_project;
 mod matrix;
 mod members;
 mod metrics_api;

@@ -1,0 +1,181 @@
+//! The data every matrix call works on: a human metric with a rubric, an automated metric, a
+//! queue assigned to the annotator, outputs, an API key and a user to add.
+
+use super::rows::p;
+use super::PROJECT;
+use crate::support::{metric_form, TestApp};
+use reqwest::{Client, StatusCode};
+use serde_json::{json, Value};
+
+/// Ids the fixture created, for the arguments of the calls.
+pub(super) struct Ctx {
+    pub(super) queue: i64,
+    pub(super) item: i64,
+    pub(super) human_metric: i64,
+    pub(super) assignment: i64,
+    pub(super) output: i64,
+    pub(super) key_id: i64,
+    pub(super) zoe: i64,
+    pub(super) metrics_doc: String,
+}
+
+pub(super) fn metric_input(key: &str, scorer: &str) -> Vec<(&'static str, String)> {
+    metric_form(PROJECT, key, "model", scorer)
+}
+
+pub(super) fn rest_metric(key: &str) -> Value {
+    json!({
+        "key": key, "name": "Matrix REST metric", "question": "Does the gate hold?", "paradigm": "model",
+        "category": "format", "cadence": "async", "action_on_failure": "flag", "scorer": {"kind": "valid_json"},
+        "pass_rule": {"threshold": 1, "direction": "at_least"}, "stage": "crawl", "owner": "owner",
+        "cost_per_failure": "1", "review_date": "2030-01-01"
+    })
+}
+
+pub(crate) fn output_record(id: &str) -> Value {
+    json!({"version": "v1", "input": "Wie kündige ich?", "output": "Im Kundenkonto.", "external_id": id,
+           "metadata": {"language": "de"}})
+}
+
+pub(super) async fn setup(app: &TestApp) -> Ctx {
+    let owner = app.signed_in("owner").await;
+    let call = |client: &Client, name: &'static str, pairs: Vec<(&'static str, String)>| {
+        let client = client.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = pairs.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let (status, body) = app.call(&client, name, &pairs).await;
+            assert_eq!(status, StatusCode::OK, "setup {name}: {body}");
+            body
+        }
+    };
+    call(
+        &owner,
+        "add_template",
+        vec![p(), ("template", "reply-language".into())],
+    )
+    .await;
+    call(
+        &owner,
+        "activate_metric",
+        vec![p(), ("key", "reply-language".into())],
+    )
+    .await;
+    let rubric = call(
+        &owner,
+        "save_rubric",
+        vec![
+            p(),
+            ("input[name]", "Tone".into()),
+            ("input[scale]", "ordinal".into()),
+            ("input[levels]", "Rude\nPlain\nWarm".into()),
+            ("input[instructions]", "".into()),
+        ],
+    )
+    .await;
+    let scorer = format!(r#"{{"kind": "human", "rubric_id": {}}}"#, rubric["id"]);
+    let tone = metric_form(PROJECT, "tone", "human", &scorer);
+    call(&owner, "create_metric", tone).await;
+    call(&owner, "activate_metric", vec![p(), ("key", "tone".into())]).await;
+    call(
+        &owner,
+        "create_metric",
+        metric_input("fixed", r#"{"kind": "valid_json"}"#),
+    )
+    .await;
+    call(&owner, "activate_metric", vec![p(), ("key", "fixed".into())]).await;
+    let created = owner
+        .post(format!("{}/api/v1/projects/{PROJECT}/metrics", app.base))
+        .json(&rest_metric("rest-fixed"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), StatusCode::CREATED);
+    owner
+        .post(format!(
+            "{}/api/v1/projects/{PROJECT}/metrics/rest-fixed/activate",
+            app.base
+        ))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let key = call(&owner, "create_api_key", vec![p(), ("name", "setup".into())]).await;
+    let batch: Vec<Value> = (0..4).map(|i| output_record(&format!("setup-{i}"))).collect();
+    let sent = app
+        .client()
+        .post(format!("{}/api/v1/projects/{PROJECT}/outputs", app.base))
+        .bearer_auth(key["secret"].as_str().unwrap())
+        .json(&batch)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::CREATED);
+    let queue = call(
+        &owner,
+        "create_queue",
+        vec![
+            p(),
+            ("input[name]", "Matrix".into()),
+            ("input[metrics]", "tone".into()),
+            ("input[sampling]", "random".into()),
+            ("input[n]", "2".into()),
+            ("input[annotators]", "annotator".into()),
+            ("input[overlap]", "1".into()),
+            ("input[due_date]", "".into()),
+        ],
+    )
+    .await
+    .as_i64()
+    .unwrap();
+    let metrics_doc = call(&owner, "export_metrics", vec![p(), ("format", "yaml".into())])
+        .await
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let admin = app.signed_in("admin").await;
+    let zoe = call(
+        &admin,
+        "create_user",
+        vec![
+            ("username", "zoe".into()),
+            ("display_name", "".into()),
+            ("password", "a long password".into()),
+            ("role", "viewer".into()),
+        ],
+    )
+    .await["id"]
+        .as_i64()
+        .unwrap();
+    let (item, assignment): (i64, i64) = sqlx::query_as(
+        "SELECT i.id, a.id FROM queue_items i JOIN assignments a ON a.item_id = i.id
+         WHERE i.queue_id = $1 ORDER BY i.id LIMIT 1",
+    )
+    .bind(queue)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    let human_metric: i64 = sqlx::query_scalar(
+        "SELECT m.id FROM metrics m JOIN projects p ON p.id = m.project_id WHERE m.key = 'tone' AND p.slug = $1",
+    )
+    .bind(PROJECT)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    let output: i64 = sqlx::query_scalar(
+        "SELECT min(o.id) FROM outputs o JOIN projects p ON p.id = o.project_id WHERE p.slug = $1",
+    )
+    .bind(PROJECT)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    Ctx {
+        queue,
+        item,
+        human_metric,
+        assignment,
+        output,
+        key_id: key["key"]["id"].as_i64().unwrap(),
+        zoe,
+        metrics_doc,
+    }
+}
