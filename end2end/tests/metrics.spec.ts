@@ -39,7 +39,7 @@ test('an owner creates a metric, finds it by filter, edits its cost and sees the
   await expect(page.getByTestId('metric-table').locator('tbody tr')).toHaveCount(1);
   await page.getByTestId('filter-status').selectOption('retired');
   await page.getByTestId('filter-apply').click();
-  await expect(page.getByTestId('no-metrics')).toBeVisible();
+  await expect(page.getByTestId('metric-table-empty')).toBeVisible();
   await open(page, `${PROJECT}/metrics?q=${key}`);
   await expect(page.getByTestId(`metric-row-${key}`)).toContainText('$2.50');
 

@@ -15,22 +15,52 @@ where
 }
 
 /// The error of a form's last submission, shared with every field inside it through context,
-/// so that no field can forget to show its message.
+/// so that no field can forget to show its message; fields also note here that they show
+/// their own, so the form's message shows only what no field did.
 #[derive(Clone, Copy)]
-pub struct FormErrors(pub Signal<Option<AppError>>);
+pub struct FormErrors {
+    error: Signal<Option<AppError>>,
+    shown: StoredValue<Vec<&'static str>>,
+}
 
 impl FormErrors {
     /// Makes `error` the error every field below reads.
     pub fn provide(error: Signal<Option<AppError>>) {
-        provide_context(Self(error));
+        provide_context(Self {
+            error,
+            shown: StoredValue::new(Vec::new()),
+        });
     }
 
     /// The error given, or else the one the surrounding form provides (none outside a form).
     pub fn or_context(error: Option<Signal<Option<AppError>>>) -> Signal<Option<AppError>> {
         error
-            .or_else(|| use_context::<Self>().map(|errors| errors.0))
+            .or_else(|| use_context::<Self>().map(|errors| errors.error))
             .unwrap_or_else(|| Signal::derive(|| None))
     }
+
+    /// Notes that a field of the surrounding form shows its own message.
+    fn note_shown(field: &'static str) {
+        if let Some(errors) = use_context::<Self>() {
+            errors.shown.update_value(|shown| {
+                if !shown.contains(&field) {
+                    shown.push(field);
+                }
+            });
+        }
+    }
+
+    /// Whether a field of the surrounding form shows `field`'s message.
+    fn is_shown(field: &str) -> bool {
+        use_context::<Self>().is_some_and(|errors| errors.shown.with_value(|shown| shown.contains(&field)))
+    }
+}
+
+/// A form's fields and messages, all reading `error` through [`FormErrors`].
+#[component]
+pub fn ErrorsFrom(#[prop(into)] error: Signal<Option<AppError>>, children: Children) -> impl IntoView {
+    FormErrors::provide(error);
+    children()
 }
 
 /// The message for `field` when the form's error (`error`, or the [`FormErrors`] in context)
@@ -40,6 +70,7 @@ pub fn FieldError(
     #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
     field: &'static str,
 ) -> impl IntoView {
+    FormErrors::note_shown(field);
     let error = FormErrors::or_context(error);
     move || {
         error.get().filter(|e| e.field() == Some(field)).map(|e| {
@@ -48,20 +79,19 @@ pub fn FieldError(
     }
 }
 
-/// An error that names no field of the form (`fields` lists the ones shown beside their inputs).
+/// An error that names no field shown in the form: the fields in [`FormErrors`] note their own,
+/// and `fields` lists more for forms without one.
 #[component]
 pub fn FormError(
     #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
-    fields: &'static [&'static str],
+    #[prop(optional)] fields: &'static [&'static str],
 ) -> impl IntoView {
+    let is_shown = move |field: &str| fields.contains(&field) || FormErrors::is_shown(field);
     let error = FormErrors::or_context(error);
     move || {
-        error
-            .get()
-            .filter(|e| !e.field().is_some_and(|f| fields.contains(&f)))
-            .map(|e| {
-                view! { <p class="form-error" role="alert" data-testid="form-error">{e.message()}</p> }
-            })
+        error.get().filter(|e| !e.field().is_some_and(is_shown)).map(|e| {
+            view! { <p class="form-error" role="alert" data-testid="form-error">{e.message()}</p> }
+        })
     }
 }
 
@@ -70,12 +100,13 @@ pub fn FormError(
 pub fn TextField(
     label: &'static str,
     name: &'static str,
-    error: Signal<Option<AppError>>,
+    #[prop(optional, into)] error: Option<Signal<Option<AppError>>>,
     #[prop(default = "text")] kind: &'static str,
     #[prop(optional)] placeholder: &'static str,
     #[prop(optional)] required: bool,
     #[prop(optional)] autocomplete: &'static str,
 ) -> impl IntoView {
+    let error = FormErrors::or_context(error);
     view! {
         <label class="field">
             <span class="field-label">{label}</span>

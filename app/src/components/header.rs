@@ -1,5 +1,6 @@
-//! The page header: brand, the navigation the caller's role may use, who is signed in.
+//! The page header: brand, the navigation the caller's roles may use, who is signed in.
 
+use crate::domain::membership::Membership;
 use crate::domain::role::NavItem;
 use crate::domain::user::UserView;
 use crate::session::SessionContext;
@@ -16,7 +17,10 @@ pub fn Header() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match session.user.await {
-                        Ok(Some(user)) => view! { <SignedIn user/> }.into_any(),
+                        Ok(Some(user)) => {
+                            let memberships = session.memberships.await.unwrap_or_default();
+                            view! { <SignedIn user memberships/> }.into_any()
+                        }
                         _ => view! { <a class="nav-link" href="/login">"Sign in"</a> }.into_any(),
                     }
                 })}
@@ -26,9 +30,9 @@ pub fn Header() -> impl IntoView {
 }
 
 #[component]
-fn SignedIn(user: UserView) -> impl IntoView {
+fn SignedIn(user: UserView, memberships: Vec<Membership>) -> impl IntoView {
     let session = expect_context::<SessionContext>();
-    let links = NavItem::for_role(user.role)
+    let links = NavItem::for_user(user.role, &memberships)
         .into_iter()
         .map(|item| match item {
             NavItem::Projects => {

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// A key as listed: its visible prefix, never its secret.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct ApiKeyView {
     pub id: i64,
     pub name: String,

@@ -89,6 +89,7 @@ pub struct MetricDetail {
 
 /// One recorded change of a metric.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct MetricChange {
     pub field: String,
     pub old_value: String,

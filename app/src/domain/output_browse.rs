@@ -141,6 +141,7 @@ impl ScoreView {
 
 /// Another turn of the same conversation.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Turn {
     pub id: i64,
     pub turn_index: Option<i32>,

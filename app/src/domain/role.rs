@@ -141,10 +141,14 @@ pub enum NavItem {
 }
 
 impl NavItem {
-    /// The entries shown to `role`, in order.
-    pub fn for_role(role: Role) -> Vec<NavItem> {
-        // Annotators see their queues and nothing else.
-        if role == Role::Annotator {
+    /// The entries shown to a user of global `role` with `memberships`, in order. Someone who
+    /// only annotates (globally, and in every project they belong to) sees just their queues;
+    /// whoever holds any other role in a project also gets the project list.
+    pub fn for_user(role: Role, memberships: &[crate::domain::membership::Membership]) -> Vec<NavItem> {
+        let reads_a_project = memberships
+            .iter()
+            .any(|m| m.role != crate::domain::membership::ProjectRole::Annotator);
+        if role == Role::Annotator && !reads_a_project {
             return vec![NavItem::Annotate];
         }
         let mut items = vec![NavItem::Projects, NavItem::Annotate];
@@ -209,14 +213,27 @@ mod tests {
 
     #[test]
     fn only_admins_see_the_users_entry_and_annotators_see_only_their_queues() {
+        use crate::domain::membership::{Membership, ProjectRole};
+        let member = |role| Membership {
+            slug: "bot".into(),
+            role,
+        };
         assert_eq!(
-            NavItem::for_role(Role::Admin),
+            NavItem::for_user(Role::Admin, &[]),
             vec![NavItem::Projects, NavItem::Annotate, NavItem::Users]
         );
         assert_eq!(
-            NavItem::for_role(Role::Manager),
+            NavItem::for_user(Role::Manager, &[]),
             vec![NavItem::Projects, NavItem::Annotate]
         );
-        assert_eq!(NavItem::for_role(Role::Annotator), vec![NavItem::Annotate]);
+        assert_eq!(
+            NavItem::for_user(Role::Annotator, &[member(ProjectRole::Annotator)]),
+            vec![NavItem::Annotate]
+        );
+        // A global annotator who manages one project reads projects.
+        assert_eq!(
+            NavItem::for_user(Role::Annotator, &[member(ProjectRole::Manager)]),
+            vec![NavItem::Projects, NavItem::Annotate]
+        );
     }
 }

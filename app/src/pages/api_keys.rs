@@ -1,7 +1,8 @@
 //! A project's API keys: create (the secret is shown once), see last use, revoke.
 
 use crate::api::api_keys::{list_api_keys, CreateApiKey, RevokeApiKey};
-use crate::components::forms::{last_error, FormError, TextField};
+use crate::components::data_table::{Column, DataTable};
+use crate::components::forms::{last_error, ErrorsFrom, FormError, TextField};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
@@ -38,26 +39,33 @@ pub fn ApiKeysPage() -> impl IntoView {
             </section>
         })}
         {loaded(keys, move |keys| view! {
-            <FormError error=revoke_error fields=&[]/>
+            <FormError error=revoke_error/>
             <KeyTable keys project=project() revoke/>
             <section class="card">
                 <h2>"New key"</h2>
-                <ActionForm action=create attr:class="inline-form" attr:data-testid="key-form">
-                    <input type="hidden" name="project" value=project()/>
-                    <TextField label="Name" name="name" error placeholder="CI pipeline"/>
-                    <button type="submit" class="primary" data-testid="key-submit">"Create key"</button>
-                </ActionForm>
-                <FormError error fields=&["name"]/>
+                <ErrorsFrom error>
+                    <ActionForm action=create attr:class="inline-form" attr:data-testid="key-form">
+                        <input type="hidden" name="project" value=project()/>
+                        <TextField label="Name" name="name" placeholder="CI pipeline"/>
+                        <button type="submit" class="primary" data-testid="key-submit">"Create key"</button>
+                    </ActionForm>
+                    <FormError/>
+                </ErrorsFrom>
             </section>
         })}
     }
 }
 
+const KEY_COLUMNS: &[Column] = &[
+    Column::text("Name"),
+    Column::text("Key"),
+    Column::text("Created"),
+    Column::text("Last used"),
+    Column::text(""),
+];
+
 #[component]
 fn KeyTable(keys: Vec<ApiKeyView>, project: String, revoke: ServerAction<RevokeApiKey>) -> impl IntoView {
-    if keys.is_empty() {
-        return view! { <p class="empty">"No keys yet."</p> }.into_any();
-    }
     let when = |at: Option<chrono::DateTime<chrono::Utc>>| {
         at.map_or_else(
             || "never".to_owned(),
@@ -65,41 +73,32 @@ fn KeyTable(keys: Vec<ApiKeyView>, project: String, revoke: ServerAction<RevokeA
         )
     };
     view! {
-        <table class="table" data-testid="key-table">
-            <thead><tr><th>"Name"</th><th>"Key"</th><th>"Created"</th><th>"Last used"</th><th></th></tr></thead>
-            <tbody>
-                {keys
-                    .into_iter()
-                    .map(|key| {
-                        let testid = format!("key-{}", key.prefix);
-                        let project = project.clone();
-                        let revoked = key.revoked_at.is_some();
-                        view! {
-                            <tr data-testid=testid>
-                                <td>{key.name}</td>
-                                <td class="mono">{format!("{}_…", key.prefix)}</td>
-                                <td>{format!("{} by {}", key.created_at.format("%Y-%m-%d"), key.created_by)}</td>
-                                <td data-testid="key-last-used">{when(key.last_used_at)}</td>
-                                <td>
-                                    {if revoked {
-                                        view! { <span class="status status-retired" data-testid="key-revoked">"revoked"</span> }.into_any()
-                                    } else {
-                                        view! {
-                                            <ActionForm action=revoke>
-                                                <input type="hidden" name="project" value=project/>
-                                                <input type="hidden" name="id" value=key.id.to_string()/>
-                                                <button type="submit" data-testid="key-revoke">"Revoke"</button>
-                                            </ActionForm>
-                                        }
-                                        .into_any()
-                                    }}
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable rows=keys columns=KEY_COLUMNS empty="No keys yet." testid="key-table" row=move |key: ApiKeyView| {
+            let testid = format!("key-{}", key.prefix);
+            let project = project.clone();
+            let revoked = key.revoked_at.is_some();
+            view! {
+                <tr data-testid=testid>
+                    <td>{key.name}</td>
+                    <td class="mono">{format!("{}_…", key.prefix)}</td>
+                    <td>{format!("{} by {}", key.created_at.format("%Y-%m-%d"), key.created_by)}</td>
+                    <td data-testid="key-last-used">{when(key.last_used_at)}</td>
+                    <td>
+                        {if revoked {
+                            view! { <span class="status status-retired" data-testid="key-revoked">"revoked"</span> }.into_any()
+                        } else {
+                            view! {
+                                <ActionForm action=revoke>
+                                    <input type="hidden" name="project" value=project/>
+                                    <input type="hidden" name="id" value=key.id.to_string()/>
+                                    <button type="submit" data-testid="key-revoke">"Revoke"</button>
+                                </ActionForm>
+                            }
+                            .into_any()
+                        }}
+                    </td>
+                </tr>
+            }
+        }/>
     }
-    .into_any()
 }

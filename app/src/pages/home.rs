@@ -2,7 +2,7 @@
 
 use crate::api::projects::{list_projects, CreateProject};
 use crate::components::for_role::ForRole;
-use crate::components::forms::{last_error, FormError, TextField};
+use crate::components::forms::{last_error, ErrorsFrom, FormError, TextField};
 use crate::components::outcome::loaded;
 use crate::domain::membership::ProjectRole;
 use crate::domain::project::ProjectListing;
@@ -76,14 +76,16 @@ fn NewProjectForm(create: ServerAction<CreateProject>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"New project"</h2>
+            <ErrorsFrom error>
             <ActionForm action=create attr:class="form" attr:data-testid="project-form">
-                <TextField label="Name" name="name" error required=true placeholder="Support bot — DACH"/>
-                <TextField label="Slug (optional, from the name)" name="slug" error placeholder="support-bot-dach"/>
-                <TextField label="Description" name="description" error/>
-                <TextField label="Purpose: what the application is for" name="purpose" error/>
-                <FormError error fields=&["name", "slug", "description", "purpose"]/>
+                <TextField label="Name" name="name" required=true placeholder="Support bot — DACH"/>
+                <TextField label="Slug (optional, from the name)" name="slug" placeholder="support-bot-dach"/>
+                <TextField label="Description" name="description"/>
+                <TextField label="Purpose: what the application is for" name="purpose"/>
+                <FormError/>
                 <button type="submit" class="primary" data-testid="project-submit">"Create project"</button>
             </ActionForm>
+            </ErrorsFrom>
             {move || created().map(|p| view! {
                 <p class="success" data-testid="project-created">{format!("Created project {}.", p.name)}</p>
             })}

@@ -4,22 +4,29 @@
 use crate::api::judge_checks::check_judge;
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
-use crate::components::params::text_param;
+use crate::components::params::{query_params, text_param};
 use crate::domain::judge_check::JudgeCheck;
 use crate::domain::stats::{show, Coefficient};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// `/projects/:slug/judge-check?human=…&automated=…&bias_level=…`.
+/// The page's address: the two metrics compared and the length-bias level.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+struct CheckQuery {
+    human: String,
+    automated: String,
+    bias_level: String,
+}
+
 #[component]
 pub fn JudgeCheckPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = query_params::<CheckQuery>();
     let project = text_param("slug");
-    let get = move |name: &str| query.read().get(name).unwrap_or_default();
     let page = Resource::new(
-        move || (project(), get("human"), get("automated"), get("bias_level")),
-        |(project, human, automated, level)| check_judge(project, human, automated, level),
+        move || (project(), query.get()),
+        |(project, q)| check_judge(project, q.human, q.automated, q.bias_level),
     );
     view! {
         <Title text="Judge check · Vernier"/>
@@ -38,10 +45,10 @@ pub fn JudgeCheckPage() -> impl IntoView {
             .into_any();
             view! {
                 <form method="get" class="filters" data-testid="judge-check-form">
-                    {select("human", page.human_metrics.clone(), get("human"))}
-                    {select("automated", page.automated_metrics.clone(), get("automated"))}
+                    {select("human", page.human_metrics.clone(), query.get().human)}
+                    {select("automated", page.automated_metrics.clone(), query.get().automated)}
                     <label>"Flag length bias from |r| ≥ "
-                        <input type="text" name="bias_level" size="4" value=get("bias_level") placeholder="0.3" data-testid="check-bias-level"/>
+                        <input type="text" name="bias_level" size="4" value=query.get().bias_level placeholder="0.3" data-testid="check-bias-level"/>
                     </label>
                     <button type="submit" data-testid="check-run">"Compare"</button>
                 </form>

@@ -1,6 +1,6 @@
 //! The sign-in page.
 
-use crate::components::forms::{last_error, FormError, TextField};
+use crate::components::forms::{last_error, ErrorsFrom, FormError, TextField};
 use crate::session::SessionContext;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -15,12 +15,14 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in · Vernier"/>
         <section class="card narrow">
             <h1>"Sign in"</h1>
+            <ErrorsFrom error>
             <ActionForm action=session.login attr:class="form" attr:data-testid="login-form">
-                <TextField label="Username" name="username" error required=true autocomplete="username"/>
-                <TextField label="Password" name="password" kind="password" error required=true autocomplete="current-password"/>
-                <FormError error fields=&["username", "password"]/>
+                <TextField label="Username" name="username" required=true autocomplete="username"/>
+                <TextField label="Password" name="password" kind="password" required=true autocomplete="current-password"/>
+                <FormError/>
                 <button type="submit" class="primary" data-testid="login-submit">"Sign in"</button>
             </ActionForm>
+            </ErrorsFrom>
         </section>
     }
 }

@@ -2,7 +2,7 @@
 //! add a member, change a role and remove a member.
 
 use crate::api::members::{list_members, AddMember, ChangeMemberRole, RemoveMember};
-use crate::components::forms::{last_error, FieldError, FormError};
+use crate::components::forms::{last_error, ErrorsFrom, FieldError, FormError};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
@@ -49,7 +49,7 @@ pub fn MembersPage() -> impl IntoView {
         {loaded(data, move |members| {
             let editable = members.editable;
             view! {
-                <FormError error=row_error fields=&[]/>
+                <FormError error=row_error/>
                 <MemberTable slug=slug() members=members.members editable change remove/>
                 {editable.then(|| view! { <AddMemberForm slug=slug() candidates=members.candidates add/> })}
                 <History changes=members.history/>
@@ -138,6 +138,7 @@ fn AddMemberForm(slug: String, candidates: Vec<Person>, add: ServerAction<AddMem
     view! {
         <section class="card">
             <h2>"Add a member"</h2>
+            <ErrorsFrom error>
             <ActionForm action=add attr:class="form" attr:data-testid="member-form">
                 <input type="hidden" name="project" value=slug/>
                 <label class="field">
@@ -152,16 +153,17 @@ fn AddMemberForm(slug: String, candidates: Vec<Person>, add: ServerAction<AddMem
                             })
                             .collect_view()}
                     </select>
-                    <FieldError error field="username"/>
+                    <FieldError field="username"/>
                 </label>
                 <label class="field">
                     <span class="field-label">"Role in this project"</span>
                     <RoleSelect selected=ProjectRole::Viewer/>
-                    <FieldError error field="role"/>
+                    <FieldError field="role"/>
                 </label>
-                <FormError error fields=&["username", "role"]/>
+                <FormError/>
                 <button type="submit" class="primary" data-testid="member-submit">"Add member"</button>
             </ActionForm>
+            </ErrorsFrom>
         </section>
     }
 }

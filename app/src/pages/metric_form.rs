@@ -190,28 +190,6 @@ fn MetricFields(
             <InputField label="Retirement date (optional)" field="retirement_date" kind="date" value=input.retirement_date/>
             <InputField label="Tags (comma-separated)" field="tags" value=input.tags/>
         </fieldset>
-        <FormError fields=FIELDS/>
+        <FormError/>
     }
 }
-
-/// The fields shown beside their inputs; other errors go to the form's own message.
-const FIELDS: &[&str] = &[
-    "key",
-    "name",
-    "question",
-    "description",
-    "paradigm",
-    "category",
-    "cadence",
-    "action_on_failure",
-    "scorer",
-    "threshold",
-    "direction",
-    "owner",
-    "stage",
-    "cost_per_failure",
-    "cost_per_evaluation",
-    "review_date",
-    "retirement_date",
-    "tags",
-];

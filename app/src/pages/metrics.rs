@@ -2,11 +2,12 @@
 
 use crate::api::metric_io::list_people;
 use crate::api::metrics::list_metrics;
+use crate::components::data_table::{Column, DataTable};
 use crate::components::filters::{names, FilterSelect};
 use crate::components::for_role::ForProject;
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
-use crate::components::params::text_param;
+use crate::components::params::{query_params, text_param};
 use crate::domain::membership::ProjectAccess;
 use crate::domain::metric::filter::MetricFilter;
 use crate::domain::metric::kinds::{Cadence, Category, Stage, Status};
@@ -14,28 +15,14 @@ use crate::domain::metric::MetricView;
 use crate::error::AppError;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
 
 /// The filterable metric list; the filters live in the address, so a filtered view can be shared.
 #[component]
 pub fn MetricsPage() -> impl IntoView {
-    let query = use_query_map();
+    let filter = query_params::<MetricFilter>();
     let project = text_param("slug");
-    let filter = move || {
-        let query = query.read();
-        let get = |name: &str| query.get(name).unwrap_or_default();
-        MetricFilter {
-            status: get("status"),
-            stage: get("stage"),
-            cadence: get("cadence"),
-            category: get("category"),
-            owner: get("owner"),
-            tag: get("tag"),
-            q: get("q"),
-        }
-    };
     let data = Resource::new(
-        move || (project(), filter()),
+        move || (project(), filter.get()),
         |(project, filter)| async move {
             Ok::<_, AppError>((
                 list_metrics(project.clone(), filter).await?,
@@ -51,7 +38,7 @@ pub fn MetricsPage() -> impl IntoView {
             </ForProject>
             </ProjectPageHead>
         {loaded(data, move |(metrics, people)| {
-            let current = filter();
+            let current = filter.get();
             view! {
                 <form method="get" class="filters" data-testid="metric-filters">
                     <input type="search" name="q" placeholder="Search key, name, question…" value=current.q.clone() data-testid="filter-q"/>
@@ -70,45 +57,39 @@ pub fn MetricsPage() -> impl IntoView {
     }
 }
 
+const METRIC_COLUMNS: &[Column] = &[
+    Column::text("Metric"),
+    Column::text("Status"),
+    Column::text("Stage"),
+    Column::text("Cadence"),
+    Column::text("Owner"),
+    Column::number("Cost / failure"),
+    Column::text("Review"),
+    Column::text("Tags"),
+];
+
 #[component]
 fn MetricTable(metrics: Vec<MetricView>) -> impl IntoView {
-    if metrics.is_empty() {
-        return view! { <p class="empty" data-testid="no-metrics">"No metrics match."</p> }.into_any();
-    }
     view! {
-        <table class="table" data-testid="metric-table">
-            <thead>
-                <tr>
-                    <th>"Metric"</th><th>"Status"</th><th>"Stage"</th><th>"Cadence"</th><th>"Owner"</th>
-                    <th class="num">"Cost / failure"</th><th>"Review"</th><th>"Tags"</th>
+        <DataTable rows=metrics columns=METRIC_COLUMNS empty="No metrics match." testid="metric-table" row=move |metric: MetricView| {
+            let d = metric.definition;
+            let testid = format!("metric-row-{}", d.key);
+            let href = format!("/projects/{}/metrics/{}", metric.project_slug, d.key);
+            view! {
+                <tr data-testid=testid>
+                    <td>
+                        <a href=href>{d.name}</a>
+                        <div class="muted mono">{d.key}</div>
+                    </td>
+                    <td><span class=format!("status status-{}", metric.status)>{metric.status.label()}</span></td>
+                    <td>{d.stage.label()}</td>
+                    <td>{d.cadence.label()}</td>
+                    <td>{metric.owner_name}</td>
+                    <td class="num" data-testid="metric-cost">{d.cost_per_failure.to_string()}</td>
+                    <td>{d.review_date.to_string()}</td>
+                    <td>{d.tags.join(", ")}</td>
                 </tr>
-            </thead>
-            <tbody>
-                {metrics
-                    .into_iter()
-                    .map(|metric| {
-                        let d = metric.definition;
-                        let testid = format!("metric-row-{}", d.key);
-                        let href = format!("/projects/{}/metrics/{}", metric.project_slug, d.key);
-                        view! {
-                            <tr data-testid=testid>
-                                <td>
-                                    <a href=href>{d.name}</a>
-                                    <div class="muted mono">{d.key}</div>
-                                </td>
-                                <td><span class=format!("status status-{}", metric.status)>{metric.status.label()}</span></td>
-                                <td>{d.stage.label()}</td>
-                                <td>{d.cadence.label()}</td>
-                                <td>{metric.owner_name}</td>
-                                <td class="num" data-testid="metric-cost">{d.cost_per_failure.to_string()}</td>
-                                <td>{d.review_date.to_string()}</td>
-                                <td>{d.tags.join(", ")}</td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+            }
+        }/>
     }
-    .into_any()
 }

@@ -2,6 +2,7 @@
 //! scorer's rationale.
 
 use crate::api::outputs::get_output;
+use crate::components::data_table::{Column, DataTable};
 use crate::components::outcome::loaded;
 use crate::components::params::{number_param, text_param};
 use crate::domain::output_browse::{OutputDetail, ScoreView, Turn, Verdict};
@@ -64,22 +65,23 @@ fn Conversation(output: OutputDetail) -> impl IntoView {
     }
 }
 
+const SCORE_COLUMNS: &[Column] = &[
+    Column::text("Metric"),
+    Column::text("Verdict"),
+    Column::number("Value"),
+    Column::text("Why"),
+    Column::text("Scorer"),
+];
+
 #[component]
 fn Scores(scores: Vec<ScoreView>) -> impl IntoView {
-    let body = if scores.is_empty() {
-        view! { <p class="empty">"Not scored: no active automated metric when it arrived."</p> }.into_any()
-    } else {
-        view! {
-            <table class="table" data-testid="score-table">
-                <thead><tr><th>"Metric"</th><th>"Verdict"</th><th class="num">"Value"</th><th>"Why"</th><th>"Scorer"</th></tr></thead>
-                <tbody>
-                    {scores.into_iter().map(|score| view! { <ScoreLine score/> }).collect_view()}
-                </tbody>
-            </table>
-        }
-        .into_any()
-    };
-    view! { <section class="card"><h2>"Scores"</h2>{body}</section> }
+    view! {
+        <section class="card">
+            <h2>"Scores"</h2>
+            <DataTable rows=scores columns=SCORE_COLUMNS empty="Not scored: no active automated metric when it arrived."
+                testid="score-table" row=|score: ScoreView| view! { <ScoreLine score/> }/>
+        </section>
+    }
 }
 
 #[component]

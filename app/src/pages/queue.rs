@@ -3,10 +3,11 @@
 
 use crate::api::metric_io::list_people;
 use crate::api::metrics::{retirement_queue, ChangeOwner, ExtendReview, RetireMetric};
+use crate::components::data_table::{Column, DataTable};
 use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
-use crate::components::params::text_param;
+use crate::components::params::{query_params, text_param};
 use crate::domain::membership::ProjectAccess;
 use crate::domain::metric::review::{self, QueueItem};
 use crate::domain::user::Person;
@@ -15,20 +16,20 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+
+/// The queue's address: how many quiet days make a metric worth reviewing.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+struct QueueQuery {
+    quiet: Option<i64>,
+}
 
 /// `/queue` (every project) and `/projects/:slug/queue`.
 #[component]
 pub fn QueuePage() -> impl IntoView {
     let project = text_param("slug");
-    let query = use_query_map();
-    let quiet_days = move || {
-        query
-            .read()
-            .get("quiet")
-            .and_then(|days| days.parse().ok())
-            .unwrap_or(review::QUIET_DAYS_DEFAULT)
-    };
+    let query = query_params::<QueueQuery>();
+    let quiet_days = move || query.get().quiet.unwrap_or(review::QUIET_DAYS_DEFAULT);
     let retire = ServerAction::<RetireMetric>::new();
     let extend = ServerAction::<ExtendReview>::new();
     let reassign = ServerAction::<ChangeOwner>::new();
@@ -80,6 +81,14 @@ pub fn QueuePage() -> impl IntoView {
     }
 }
 
+const QUEUE_COLUMNS: &[Column] = &[
+    Column::text("Metric"),
+    Column::text("Why"),
+    Column::text("Owner"),
+    Column::number("Cost / failure"),
+    Column::text(""),
+];
+
 #[component]
 fn QueueTable(
     items: Vec<QueueItem>,
@@ -88,45 +97,33 @@ fn QueueTable(
     extend: ServerAction<ExtendReview>,
     reassign: ServerAction<ChangeOwner>,
 ) -> impl IntoView {
-    if items.is_empty() {
-        return view! { <p class="empty" data-testid="queue-empty">"Nothing to review: every metric is within its dates."</p> }.into_any();
-    }
     let people = StoredValue::new(people);
     view! {
-        <table class="table" data-testid="queue-table">
-            <thead><tr><th>"Metric"</th><th>"Why"</th><th>"Owner"</th><th>"Cost / failure"</th><th></th></tr></thead>
-            <tbody>
-                {items
-                    .into_iter()
-                    .map(|item| {
-                        let m = item.metric;
-                        let (project, key) = (m.project_slug.clone(), m.definition.key.clone());
-                        let why: Vec<String> = item.reasons.iter().map(|r| r.describe()).collect();
-                        let testid = format!("queue-row-{key}");
-                        let href = format!("/projects/{project}/metrics/{key}");
-                        view! {
-                            <tr data-testid=testid>
-                                <td>
-                                    <a href=href>{m.definition.name.clone()}</a>
-                                    <div class="muted">{project.clone()}</div>
-                                </td>
-                                <td data-testid="queue-why">{why.join("; ")}</td>
-                                <td>{m.owner_name.clone()}</td>
-                                <td class="num">{m.definition.cost_per_failure.to_string()}</td>
-                                <td>
-                                    <ForProject access=ProjectAccess::Edit project=project.clone()>
-                                        <RowActions project=project.clone() key=key.clone() owner=m.definition.owner.clone()
-                                            people=people.get_value() retire extend reassign/>
-                                    </ForProject>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable rows=items columns=QUEUE_COLUMNS empty="Nothing to review: every metric is within its dates." testid="queue-table" row=move |item: QueueItem| {
+            let m = item.metric;
+            let (project, key) = (m.project_slug.clone(), m.definition.key.clone());
+            let why: Vec<String> = item.reasons.iter().map(|r| r.describe()).collect();
+            let testid = format!("queue-row-{key}");
+            let href = format!("/projects/{project}/metrics/{key}");
+            view! {
+                <tr data-testid=testid>
+                    <td>
+                        <a href=href>{m.definition.name.clone()}</a>
+                        <div class="muted">{project.clone()}</div>
+                    </td>
+                    <td data-testid="queue-why">{why.join("; ")}</td>
+                    <td>{m.owner_name.clone()}</td>
+                    <td class="num">{m.definition.cost_per_failure.to_string()}</td>
+                    <td>
+                        <ForProject access=ProjectAccess::Edit project=project.clone()>
+                            <RowActions project=project.clone() key=key.clone() owner=m.definition.owner.clone()
+                                people=people.get_value() retire extend reassign/>
+                        </ForProject>
+                    </td>
+                </tr>
+            }
+        }/>
     }
-    .into_any()
 }
 
 #[component]

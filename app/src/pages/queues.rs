@@ -1,6 +1,7 @@
 //! A project's annotation queues with progress, and the form that creates one.
 
 use crate::api::queues::{list_queues, queue_choices, CreateQueue, QueueFormChoices};
+use crate::components::data_table::{Column, DataTable};
 use crate::components::fields::{ChoiceField, InputField};
 use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError, FormErrors};
@@ -49,33 +50,30 @@ pub fn ProgressBar(progress: Progress) -> impl IntoView {
     }
 }
 
+const QUEUE_COLUMNS: &[Column] = &[
+    Column::text("Queue"),
+    Column::text("Metrics"),
+    Column::text("Sample"),
+    Column::number("Overlap"),
+    Column::text("Due"),
+    Column::text("Progress"),
+];
+
 /// Queues with their sample, due date and progress; each links to `link_base/<id>`.
 #[component]
 pub fn QueueTable(queues: Vec<QueueSummary>, link_base: String) -> impl IntoView {
-    if queues.is_empty() {
-        return view! { <p class="empty" data-testid="no-queues">"No queues yet."</p> }.into_any();
-    }
     view! {
-        <table class="table" data-testid="queue-table">
-            <thead><tr><th>"Queue"</th><th>"Metrics"</th><th>"Sample"</th><th>"Overlap"</th><th>"Due"</th><th>"Progress"</th></tr></thead>
-            <tbody>
-                {queues
-                    .into_iter()
-                    .map(|q| view! {
-                        <tr data-testid=format!("queue-{}", q.id)>
-                            <td><a href=format!("{link_base}/{}", q.id)>{q.name}</a></td>
-                            <td>{q.metrics.join(", ")}</td>
-                            <td>{format!("{} ({} items)", q.sampling.describe(), q.items)}</td>
-                            <td class="num">{q.overlap}</td>
-                            <td>{q.due_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
-                            <td><ProgressBar progress=q.progress/></td>
-                        </tr>
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable rows=queues columns=QUEUE_COLUMNS empty="No queues yet." testid="queue-table" row=move |q: QueueSummary| view! {
+            <tr data-testid=format!("queue-{}", q.id)>
+                <td><a href=format!("{link_base}/{}", q.id)>{q.name}</a></td>
+                <td>{q.metrics.join(", ")}</td>
+                <td>{format!("{} ({} items)", q.sampling.describe(), q.items)}</td>
+                <td class="num">{q.overlap}</td>
+                <td>{q.due_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                <td><ProgressBar progress=q.progress/></td>
+            </tr>
+        }/>
     }
-    .into_any()
 }
 
 #[component]

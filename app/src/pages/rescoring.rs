@@ -1,6 +1,7 @@
 //! A metric's re-scoring jobs with live progress, and the form that starts one.
 
 use crate::api::scoring::{list_scoring_jobs, StartScoringJob};
+use crate::components::data_table::{Column, DataTable};
 use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FieldError, FormError};
 use crate::components::outcome::loaded;
@@ -85,44 +86,40 @@ pub fn Rescoring(
     loaded(jobs, panel)
 }
 
+const JOB_COLUMNS: &[Column] = &[
+    Column::number("Job"),
+    Column::text("Why"),
+    Column::text("Outputs from"),
+    Column::text("Status"),
+    Column::text("Progress"),
+];
+
 #[component]
 fn JobTable(jobs: Vec<JobView>) -> impl IntoView {
-    if jobs.is_empty() {
-        return view! { <p class="empty">"No re-scoring yet."</p> }.into_any();
-    }
     let day = |t: chrono::DateTime<chrono::Utc>| t.format("%Y-%m-%d").to_string();
     view! {
-        <table class="table" data-testid="job-table">
-            <thead><tr><th>"Job"</th><th>"Why"</th><th>"Outputs from"</th><th>"Status"</th><th>"Progress"</th></tr></thead>
-            <tbody>
-                {jobs
-                    .into_iter()
-                    .map(|job| {
-                        let percent = job.percent();
-                        let counts = match job.total {
-                            Some(total) => format!("{} / {total}", job.done),
-                            None => "counting…".to_owned(),
-                        };
-                        let errors = (job.errors > 0).then(|| format!(" · {} scorer error(s), retried later", job.errors));
-                        view! {
-                            <tr data-testid=format!("job-{}", job.id)>
-                                <td class="num">{job.id}</td>
-                                <td>{job.reason.label()}{job.created_by.map(|by| format!(" by {by}"))}</td>
-                                <td>{format!("{} – {}", day(job.from_time), day(job.to_time))}</td>
-                                <td>
-                                    <span class=format!("status status-job-{}", job.status) data-testid="job-status">{job.status.label()}</span>
-                                    {(!job.message.is_empty()).then(|| view! { <span class="hint">{format!(" {}", job.message)}</span> })}
-                                </td>
-                                <td>
-                                    <progress max="100" value=percent.to_string() data-testid="job-progress"></progress>
-                                    <span class="hint" data-testid="job-counts">{format!(" {percent}% · {counts}")}{errors}</span>
-                                </td>
-                            </tr>
-                        }
-                    })
-                    .collect_view()}
-            </tbody>
-        </table>
+        <DataTable rows=jobs columns=JOB_COLUMNS empty="No re-scoring yet." testid="job-table" row=move |job: JobView| {
+            let percent = job.percent();
+            let counts = match job.total {
+                Some(total) => format!("{} / {total}", job.done),
+                None => "counting…".to_owned(),
+            };
+            let errors = (job.errors > 0).then(|| format!(" · {} scorer error(s), retried later", job.errors));
+            view! {
+                <tr data-testid=format!("job-{}", job.id)>
+                    <td class="num">{job.id}</td>
+                    <td>{job.reason.label()}{job.created_by.map(|by| format!(" by {by}"))}</td>
+                    <td>{format!("{} – {}", day(job.from_time), day(job.to_time))}</td>
+                    <td>
+                        <span class=format!("status status-job-{}", job.status) data-testid="job-status">{job.status.label()}</span>
+                        {(!job.message.is_empty()).then(|| view! { <span class="hint">{format!(" {}", job.message)}</span> })}
+                    </td>
+                    <td>
+                        <progress max="100" value=percent.to_string() data-testid="job-progress"></progress>
+                        <span class="hint" data-testid="job-counts">{format!(" {percent}% · {counts}")}{errors}</span>
+                    </td>
+                </tr>
+            }
+        }/>
     }
-    .into_any()
 }

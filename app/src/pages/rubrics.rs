@@ -7,21 +7,27 @@ use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, FormError, FormErrors};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
-use crate::components::params::text_param;
+use crate::components::params::{query_params, text_param};
 use crate::domain::membership::ProjectAccess;
 use crate::domain::rubric::{levels_text, RubricView, Scale};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
-use leptos_router::hooks::use_query_map;
+
+/// The page's address: the rubric being edited, if any.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(default)]
+struct RubricsQuery {
+    edit: Option<i64>,
+}
 
 /// `/projects/:slug/rubrics` (`?edit=<id>` fills the form with that rubric).
 #[component]
 pub fn RubricsPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = query_params::<RubricsQuery>();
     let project = text_param("slug");
-    let editing = move || query.read().get("edit").and_then(|id| id.parse::<i64>().ok());
+    let editing = move || query.get().edit;
     let save = ServerAction::<SaveRubric>::new();
     let rubrics = Resource::new(
         move || (project(), save.version().get()),
@@ -117,7 +123,7 @@ fn RubricForm(save: ServerAction<SaveRubric>, project: String, rubric: Option<Ru
                     hint="Binary: the failing level first, then the passing one. Ordinal: lowest first (1..N)."/>
                 <TextAreaField label="Instructions for annotators" field="instructions"
                     value=rubric.as_ref().map(|r| r.instructions.clone()).unwrap_or_default()/>
-                <FormError fields=&["name", "scale", "levels", "instructions"]/>
+                <FormError/>
                 <button type="submit" class="primary" data-testid="rubric-submit">"Save rubric"</button>
             </ActionForm>
             {move || saved().map(|r| view! {

@@ -3,11 +3,10 @@
 
 use crate::api::users::{list_users, ChangeRole, CreateUser, SetUserActive};
 use crate::components::for_role::ForRole;
-use crate::components::forms::{last_error, FormError, TextField};
+use crate::components::forms::{last_error, ErrorsFrom, FieldError, FormError, TextField};
 use crate::components::outcome::loaded;
 use crate::domain::role::{Access, Role};
 use crate::domain::user::UserView;
-use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -34,7 +33,7 @@ pub fn UsersPage() -> impl IntoView {
         <Title text="Users · Vernier"/>
         <h1>"Users"</h1>
         {loaded(users, move |list| view! {
-            <FormError error=row_error fields=&[]/>
+            <FormError error=row_error/>
             <UserTable users=list change toggle/>
         })}
         <ForRole access=Access::ADMIN>
@@ -111,23 +110,24 @@ fn RoleSelect(selected: Role) -> impl IntoView {
 #[component]
 fn NewUserForm(create: ServerAction<CreateUser>) -> impl IntoView {
     let error = last_error(create);
-    let role_error: Signal<Option<AppError>> = error;
     let created = move || create.value().get().and_then(Result::ok);
     view! {
         <section class="card">
             <h2>"New user"</h2>
+            <ErrorsFrom error>
             <ActionForm action=create attr:class="form" attr:data-testid="user-form">
-                <TextField label="Username" name="username" error required=true autocomplete="off"/>
-                <TextField label="Display name" name="display_name" error/>
-                <TextField label="Initial password (10+ characters)" name="password" kind="password" error required=true autocomplete="new-password"/>
+                <TextField label="Username" name="username" required=true autocomplete="off"/>
+                <TextField label="Display name" name="display_name"/>
+                <TextField label="Initial password (10+ characters)" name="password" kind="password" required=true autocomplete="new-password"/>
                 <label class="field">
                     <span class="field-label">"Global role (admins manage everything; for others, the role offered when added to a project — owners may also create projects)"</span>
                     <RoleSelect selected=Role::Annotator/>
-                    <crate::components::forms::FieldError error=role_error field="role"/>
+                    <FieldError field="role"/>
                 </label>
-                <FormError error fields=&["username", "display_name", "password", "role"]/>
+                <FormError/>
                 <button type="submit" class="primary" data-testid="user-submit">"Create user"</button>
             </ActionForm>
+            </ErrorsFrom>
             {move || created().map(|u| view! {
                 <p class="success" data-testid="user-created">{format!("Created {} ({}).", u.username, u.role.label())}</p>
             })}

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 /// One annotator's rating of one item.
 #[derive(Debug, Clone, PartialEq)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Rating {
     pub item_id: i64,
     pub output_id: i64,

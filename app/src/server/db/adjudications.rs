@@ -13,8 +13,9 @@ pub async fn of_metric(
     metric_id: i64,
     queue_id: Option<i64>,
 ) -> Result<Vec<Rating>, AppError> {
-    let rows: Vec<(i64, i64, String, f64)> = sqlx::query_as(
-        "SELECT CASE WHEN $2::int8 IS NULL THEN i.output_id ELSE i.id END, i.output_id, u.username, g.value
+    Ok(sqlx::query_as(
+        "SELECT CASE WHEN $2::int8 IS NULL THEN i.output_id ELSE i.id END AS item_id, i.output_id,
+            u.username AS annotator, g.value
          FROM ratings g JOIN assignments a ON a.id = g.assignment_id AND a.status = 'done'
          JOIN queue_items i ON i.id = a.item_id JOIN users u ON u.id = a.annotator_id
          WHERE g.metric_id = $1 AND ($2::int8 IS NULL OR i.queue_id = $2)
@@ -23,16 +24,7 @@ pub async fn of_metric(
     .bind(metric_id)
     .bind(queue_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|(item_id, output_id, annotator, value)| Rating {
-            item_id,
-            output_id,
-            annotator,
-            value,
-        })
-        .collect())
+    .await?)
 }
 
 /// The final labels managers set in a queue for a metric, by item id.
@@ -100,3 +92,6 @@ pub async fn adjudicate_in(
     .await?;
     Ok(output_id)
 }
+
+#[cfg(test)]
+mod tests;

@@ -4,30 +4,9 @@ use crate::domain::api_key::ApiKeyView;
 use crate::error::AppError;
 use sqlx::PgPool;
 
-type KeyRow = (
-    i64,
-    String,
-    String,
-    String,
-    chrono::DateTime<chrono::Utc>,
-    Option<chrono::DateTime<chrono::Utc>>,
-    Option<chrono::DateTime<chrono::Utc>>,
-);
-
-fn view((id, name, prefix, created_by, created_at, last_used_at, revoked_at): KeyRow) -> ApiKeyView {
-    ApiKeyView {
-        id,
-        name,
-        prefix,
-        created_by,
-        created_at,
-        last_used_at,
-        revoked_at,
-    }
-}
-
 const SELECT: &str =
-    "SELECT k.id, k.name, k.prefix, u.display_name, k.created_at, k.last_used_at, k.revoked_at
+    "SELECT k.id, k.name, k.prefix, u.display_name AS created_by, k.created_at, k.last_used_at,
+        k.revoked_at
     FROM api_keys k JOIN users u ON u.id = k.created_by";
 
 /// Stores a new key's digest.
@@ -49,22 +28,20 @@ pub async fn insert(
     .bind(by)
     .fetch_one(pool)
     .await?;
-    let row: KeyRow = sqlx::query_as(&format!("{SELECT} WHERE k.id = $1"))
+    Ok(sqlx::query_as(&format!("{SELECT} WHERE k.id = $1"))
         .bind(id)
         .fetch_one(pool)
-        .await?;
-    Ok(view(row))
+        .await?)
 }
 
 /// A project's keys, newest first, revoked ones included.
 pub async fn list(pool: &PgPool, project_id: i64) -> Result<Vec<ApiKeyView>, AppError> {
-    let rows: Vec<KeyRow> = sqlx::query_as(&format!(
+    Ok(sqlx::query_as(&format!(
         "{SELECT} WHERE k.project_id = $1 ORDER BY k.created_at DESC, k.id DESC"
     ))
     .bind(project_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(view).collect())
+    .await?)
 }
 
 /// Revokes a key of the project; revoking twice keeps the first time.
@@ -101,6 +78,7 @@ pub async fn revoke_created_by(
 }
 
 /// A live key's project, creator and digest, by prefix.
+#[derive(sqlx::FromRow)]
 pub struct KeyRecord {
     pub id: i64,
     pub project_id: i64,
@@ -110,18 +88,12 @@ pub struct KeyRecord {
 
 /// The live (not revoked) key with `prefix`.
 pub async fn find_live(pool: &PgPool, prefix: &str) -> Result<Option<KeyRecord>, AppError> {
-    let row: Option<(i64, i64, i64, Vec<u8>)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT id, project_id, created_by, digest FROM api_keys WHERE prefix = $1 AND revoked_at IS NULL",
     )
     .bind(prefix)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(id, project_id, created_by, digest)| KeyRecord {
-        id,
-        project_id,
-        created_by,
-        digest,
-    }))
+    .await?)
 }
 
 /// Records use, at most once a minute per key so busy clients do not write on every call.
@@ -132,3 +104,6 @@ pub async fn touch(pool: &PgPool, id: i64) -> Result<(), AppError> {
         .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

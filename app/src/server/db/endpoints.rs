@@ -102,3 +102,6 @@ pub async fn save(pool: &PgPool, project_id: i64, input: &EndpointsInput, by: i6
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -42,3 +42,65 @@ pub async fn fixture(pool: &PgPool) -> Fixture {
         .unwrap();
     Fixture { project, owner }
 }
+
+pub mod annotation;
+
+/// Validates `values` as an ingestion batch (an output without input or messages gets the
+/// input "Hilfe?") and stores it in `project`, scored by the project's active automated metrics,
+/// as the ingestion route does.
+pub async fn ingest(
+    pool: &PgPool,
+    project: i64,
+    mut values: Vec<serde_json::Value>,
+) -> super::outputs::Ingested {
+    for value in &mut values {
+        let record = value.as_object_mut().expect("an output is an object");
+        if !record.contains_key("input") && !record.contains_key("messages") {
+            record.insert("input".into(), "Hilfe?".into());
+        }
+    }
+    let batch = crate::domain::output::validate(values, chrono::Utc::now()).unwrap();
+    let scorers = crate::server::ingest::scorers(pool, project).await.unwrap();
+    let mut tx = pool.begin().await.unwrap();
+    let ingested = super::outputs::ingest(&mut tx, project, &batch, &scorers)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    ingested
+}
+
+/// An active automated metric `key` of the fixture's project that fails replies containing
+/// "delve".
+pub async fn active_no_delve(pool: &PgPool, f: &Fixture, key: &str) -> i64 {
+    let input = crate::domain::metric::MetricInput {
+        key: key.into(),
+        ..crate::domain::metric::tests::input()
+    };
+    let id = crate::server::metric_lifecycle::create(pool, f.project, &input.parse().unwrap(), f.owner)
+        .await
+        .unwrap()
+        .id;
+    crate::server::metric_lifecycle::set_status(
+        pool,
+        f.project,
+        key,
+        crate::domain::metric::kinds::Status::Active,
+        "",
+        f.owner,
+    )
+    .await
+    .unwrap();
+    id
+}
+
+/// A second project, "legal", also owned by Otto.
+pub async fn second_project(pool: &PgPool, f: &Fixture) -> i64 {
+    projects::insert(
+        pool,
+        &NewProject::parse("Legal", "legal", "", "").unwrap(),
+        f.owner,
+    )
+    .await
+    .unwrap()
+    .id
+}

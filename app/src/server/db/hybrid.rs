@@ -76,3 +76,6 @@ pub async fn parts(
     .fetch_all(&mut *connection)
     .await?)
 }
+
+#[cfg(test)]
+mod tests;

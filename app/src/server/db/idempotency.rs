@@ -5,26 +5,23 @@ use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
 
 /// A remembered answer: the request's digest, status and body.
+#[derive(sqlx::FromRow)]
 pub struct Remembered {
     pub digest: Vec<u8>,
+    #[sqlx(try_from = "i16")]
     pub status: u16,
     pub response: serde_json::Value,
 }
 
 /// The answer remembered for `key` in the project.
 pub async fn find(pool: &PgPool, project_id: i64, key: &str) -> Result<Option<Remembered>, AppError> {
-    let row: Option<(Vec<u8>, i16, serde_json::Value)> = sqlx::query_as(
-        "SELECT request_digest, status, response FROM idempotency_keys WHERE project_id = $1 AND key = $2",
+    Ok(sqlx::query_as(
+        "SELECT request_digest AS digest, status, response FROM idempotency_keys WHERE project_id = $1 AND key = $2",
     )
     .bind(project_id)
     .bind(key)
     .fetch_optional(pool)
-    .await?;
-    Ok(row.map(|(digest, status, response)| Remembered {
-        digest,
-        status: status as u16,
-        response,
-    }))
+    .await?)
 }
 
 /// Remembers an answer within the request's transaction; a concurrent request with the same
@@ -48,3 +45,6 @@ pub async fn remember(
         .map_err(|e| map_unique(e, "idempotency_keys_pkey", "Idempotency-Key", "a request with this key is being processed; retry"))?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

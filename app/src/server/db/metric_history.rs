@@ -33,10 +33,11 @@ pub async fn record(
 /// Every recorded change of a metric, newest first. A change made with an API key names the key
 /// (its name and prefix) and the user who created it.
 pub async fn list(pool: &PgPool, metric_id: i64) -> Result<Vec<MetricChange>, AppError> {
-    let rows: Vec<(String, String, String, String, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT c.field, c.old_value, c.new_value,
             CASE WHEN k.id IS NULL THEN u.display_name
-                 ELSE 'API key ' || k.name || ' (' || k.prefix || '…, created by ' || u.display_name || ')' END,
+                 ELSE 'API key ' || k.name || ' (' || k.prefix || '…, created by ' || u.display_name || ')'
+            END AS changed_by,
             c.changed_at
          FROM metric_changes c JOIN users u ON u.id = c.changed_by
          LEFT JOIN api_keys k ON k.id = c.api_key_id
@@ -44,17 +45,8 @@ pub async fn list(pool: &PgPool, metric_id: i64) -> Result<Vec<MetricChange>, Ap
     )
     .bind(metric_id)
     .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(field, old_value, new_value, changed_by, changed_at)| MetricChange {
-                field,
-                old_value,
-                new_value,
-                changed_by,
-                changed_at,
-            },
-        )
-        .collect())
+    .await?)
 }
+
+#[cfg(test)]
+mod tests;

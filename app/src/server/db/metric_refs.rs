@@ -57,3 +57,6 @@ pub async fn check(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -10,11 +10,8 @@ use crate::domain::money::Money;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
-const SELECT: &str =
-    "SELECT m.id, p.slug AS project_slug, m.key, m.name, m.description, m.question, m.paradigm,
-        m.category, m.cadence, m.action_on_failure, m.scorer, m.threshold, m.direction, m.stage,
-        u.username AS owner, u.display_name AS owner_name, m.cost_per_failure, m.cost_per_evaluation,
-        m.review_date, m.retirement_date, m.tags, m.status, m.status_reason, m.created_at, m.updated_at
+/// Every column of a metric (read by name into [`MetricRow`]) with its project and owner.
+const SELECT: &str = "SELECT m.*, p.slug AS project_slug, u.username AS owner, u.display_name AS owner_name
     FROM metrics m JOIN projects p ON p.id = m.project_id JOIN users u ON u.id = m.owner_id";
 
 #[derive(sqlx::FromRow)]
@@ -103,60 +100,60 @@ async fn owner_id(connection: &mut PgConnection, project_id: i64, username: &str
     })
 }
 
-/// The seventeen editable columns, in the order [`bind_fields`] binds them.
-const FIELDS: [&str; 17] = [
-    "name",
-    "description",
-    "question",
-    "paradigm",
-    "category",
-    "cadence",
-    "action_on_failure",
-    "scorer",
-    "threshold",
-    "direction",
-    "stage",
-    "owner_id",
-    "cost_per_failure",
-    "cost_per_evaluation",
-    "review_date",
-    "retirement_date",
-    "tags",
-];
-
-type Query<'q> = sqlx::query::Query<'q, Postgres, sqlx::postgres::PgArguments>;
-
-/// Binds a definition's editable fields in [`FIELDS`] order.
-fn bind_fields<'q>(
-    query: Query<'q>,
-    definition: &'q MetricDefinition,
-    owner: i64,
-) -> Result<Query<'q>, AppError> {
-    let scorer = serde_json::to_value(&definition.scorer)
-        .map_err(|e| super::super::auth::internal("encode scorer", e))?;
-    Ok(query
-        .bind(&definition.name)
-        .bind(&definition.description)
-        .bind(&definition.question)
-        .bind(definition.paradigm.as_str())
-        .bind(definition.category.as_str())
-        .bind(definition.cadence.as_str())
-        .bind(definition.action_on_failure.as_str())
-        .bind(scorer)
-        .bind(definition.pass_rule.threshold)
-        .bind(definition.pass_rule.direction.as_str())
-        .bind(definition.stage.as_str())
-        .bind(owner)
-        .bind(definition.cost_per_failure.micros())
-        .bind(definition.cost_per_evaluation.micros())
-        .bind(definition.review_date)
-        .bind(definition.retirement_date)
-        .bind(&definition.tags))
+/// A value bound to one editable column.
+enum Value<'a> {
+    Text(&'a str),
+    Json(serde_json::Value),
+    Number(f64),
+    Id(i64),
+    Date(Option<chrono::NaiveDate>),
+    Tags(&'a [String]),
 }
 
-/// `$first, $first+1, …` for the editable fields.
-fn placeholders(first: usize) -> Vec<String> {
-    (first..first + FIELDS.len()).map(|n| format!("${n}")).collect()
+/// The editable columns and their values: the one list an insert and an update write.
+fn columns(definition: &MetricDefinition, owner: i64) -> Result<Vec<(&'static str, Value<'_>)>, AppError> {
+    let scorer = serde_json::to_value(&definition.scorer)
+        .map_err(|e| super::super::auth::internal("encode scorer", e))?;
+    Ok(vec![
+        ("name", Value::Text(&definition.name)),
+        ("description", Value::Text(&definition.description)),
+        ("question", Value::Text(&definition.question)),
+        ("paradigm", Value::Text(definition.paradigm.as_str())),
+        ("category", Value::Text(definition.category.as_str())),
+        ("cadence", Value::Text(definition.cadence.as_str())),
+        (
+            "action_on_failure",
+            Value::Text(definition.action_on_failure.as_str()),
+        ),
+        ("scorer", Value::Json(scorer)),
+        ("threshold", Value::Number(definition.pass_rule.threshold)),
+        ("direction", Value::Text(definition.pass_rule.direction.as_str())),
+        ("stage", Value::Text(definition.stage.as_str())),
+        ("owner_id", Value::Id(owner)),
+        (
+            "cost_per_failure",
+            Value::Id(definition.cost_per_failure.micros()),
+        ),
+        (
+            "cost_per_evaluation",
+            Value::Id(definition.cost_per_evaluation.micros()),
+        ),
+        ("review_date", Value::Date(Some(definition.review_date))),
+        ("retirement_date", Value::Date(definition.retirement_date)),
+        ("tags", Value::Tags(&definition.tags)),
+    ])
+}
+
+/// Appends `value` as a bound parameter.
+fn push_value<'a>(query: &mut QueryBuilder<'a, Postgres>, value: Value<'a>) {
+    match value {
+        Value::Text(text) => query.push_bind(text),
+        Value::Json(json) => query.push_bind(json),
+        Value::Number(number) => query.push_bind(number),
+        Value::Id(id) => query.push_bind(id),
+        Value::Date(date) => query.push_bind(date),
+        Value::Tags(tags) => query.push_bind(tags),
+    };
 }
 
 /// Stores a new metric as a draft within a caller's transaction and records its creation;
@@ -170,13 +167,23 @@ pub async fn insert_in(
     use sqlx::Row;
     let owner = owner_id(connection, project_id, &definition.owner).await?;
     super::metric_refs::check(connection, project_id, &definition.scorer).await?;
-    let sql = format!(
-        "INSERT INTO metrics (project_id, key, {}) VALUES ($1, $2, {}) RETURNING id",
-        FIELDS.join(", "),
-        placeholders(3).join(", ")
-    );
-    let query = sqlx::query(&sql).bind(project_id).bind(&definition.key);
-    let row = bind_fields(query, definition, owner)?
+    let columns = columns(definition, owner)?;
+    let mut query = QueryBuilder::new("INSERT INTO metrics (project_id, key");
+    for (name, _) in &columns {
+        query.push(", ").push(*name);
+    }
+    query
+        .push(") VALUES (")
+        .push_bind(project_id)
+        .push(", ")
+        .push_bind(&definition.key);
+    for (_, value) in columns {
+        query.push(", ");
+        push_value(&mut query, value);
+    }
+    let row = query
+        .push(") RETURNING id")
+        .build()
         .fetch_one(&mut *connection)
         .await
         .map_err(|e| {
@@ -220,16 +227,15 @@ pub async fn update_in(
     }
     let owner = owner_id(connection, project_id, &definition.owner).await?;
     super::metric_refs::check(connection, project_id, &definition.scorer).await?;
-    let assignments: Vec<String> = FIELDS
-        .iter()
-        .zip(placeholders(2))
-        .map(|(field, p)| format!("{field} = {p}"))
-        .collect();
-    let sql = format!(
-        "UPDATE metrics SET {}, updated_at = now() WHERE id = $1",
-        assignments.join(", ")
-    );
-    bind_fields(sqlx::query(&sql).bind(current.id), definition, owner)?
+    let mut query = QueryBuilder::new("UPDATE metrics SET updated_at = now()");
+    for (name, value) in columns(definition, owner)? {
+        query.push(", ").push(name).push(" = ");
+        push_value(&mut query, value);
+    }
+    query
+        .push(" WHERE id = ")
+        .push_bind(current.id)
+        .build()
         .execute(&mut *connection)
         .await?;
     metric_history::record(connection, current.id, by, &changes).await?;

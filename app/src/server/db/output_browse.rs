@@ -160,9 +160,9 @@ pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDet
     .fetch_optional(pool)
     .await?
     .ok_or_else(|| AppError::NotFound(format!("Output {id}")))?;
-    let turns: Vec<(i64, Option<i32>, String)> = match &row.conversation_id {
+    let turns: Vec<Turn> = match &row.conversation_id {
         Some(conversation) => sqlx::query_as(
-            "SELECT id, turn_index, left(output, 80) FROM outputs WHERE project_id = $1 AND conversation_id = $2
+            "SELECT id, turn_index, left(output, 80) AS excerpt FROM outputs WHERE project_id = $1 AND conversation_id = $2
              ORDER BY turn_index NULLS LAST, id LIMIT 200",
         )
         .bind(project_id)
@@ -200,13 +200,9 @@ pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDet
         occurred_at: row.occurred_at,
         ingested_at: row.ingested_at,
         scores: super::scores::of_output(pool, id).await?,
-        turns: turns
-            .into_iter()
-            .map(|(id, turn_index, excerpt)| Turn {
-                id,
-                turn_index,
-                excerpt,
-            })
-            .collect(),
+        turns,
     })
 }
+
+#[cfg(test)]
+mod tests;

@@ -290,3 +290,6 @@ pub async fn by_ids_for_scoring(pool: &sqlx::PgPool, ids: &[i64]) -> Result<Vec<
     .await?;
     Ok(rows.into_iter().map(ScoringRow::into_output).collect())
 }
+
+#[cfg(test)]
+mod tests;

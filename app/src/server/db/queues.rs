@@ -46,9 +46,15 @@ async fn rated_metrics(pool: &PgPool, project_id: i64, keys: &[String]) -> Resul
 
 /// The active project members named, in order; unknown, deactivated or outside users are refused.
 async fn annotator_ids(pool: &PgPool, project_id: i64, usernames: &[String]) -> Result<Vec<i64>, AppError> {
-    let found: Vec<(String, i64, bool)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Candidate {
+        username: String,
+        id: i64,
+        member: bool,
+    }
+    let found: Vec<Candidate> = sqlx::query_as(
         "SELECT u.username, u.id,
-            EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = $2 AND m.user_id = u.id)
+            EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = $2 AND m.user_id = u.id) AS member
          FROM users u WHERE u.username = ANY($1) AND u.active",
     )
     .bind(usernames)
@@ -57,19 +63,17 @@ async fn annotator_ids(pool: &PgPool, project_id: i64, usernames: &[String]) -> 
     .await?;
     usernames
         .iter()
-        .map(
-            |name| match found.iter().find(|(username, _, _)| username == name) {
-                None => Err(AppError::invalid(
-                    "annotators",
-                    format!("'{name}' is not an active user"),
-                )),
-                Some((_, _, false)) => Err(AppError::invalid(
-                    "annotators",
-                    format!("'{name}' is not a member of this project; add them on the Members page first"),
-                )),
-                Some((_, id, true)) => Ok(*id),
-            },
-        )
+        .map(|name| match found.iter().find(|c| &c.username == name) {
+            None => Err(AppError::invalid(
+                "annotators",
+                format!("'{name}' is not an active user"),
+            )),
+            Some(Candidate { member: false, .. }) => Err(AppError::invalid(
+                "annotators",
+                format!("'{name}' is not a member of this project; add them on the Members page first"),
+            )),
+            Some(Candidate { id, .. }) => Ok(*id),
+        })
         .collect()
 }
 
@@ -316,11 +320,19 @@ pub async fn get_for_annotator(pool: &PgPool, id: i64, annotator: i64) -> Result
 
 /// Each annotator's progress in a queue.
 pub async fn progress_by_annotator(pool: &PgPool, queue_id: i64) -> Result<Vec<AnnotatorProgress>, AppError> {
-    let rows: Vec<(String, String, i64, i64, i64)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        username: String,
+        display_name: String,
+        done: i64,
+        skipped: i64,
+        pending: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT u.username, u.display_name,
-            count(a.id) FILTER (WHERE a.status = 'done'),
-            count(a.id) FILTER (WHERE a.status = 'skipped'),
-            count(a.id) FILTER (WHERE a.status = 'pending')
+            count(a.id) FILTER (WHERE a.status = 'done') AS done,
+            count(a.id) FILTER (WHERE a.status = 'skipped') AS skipped,
+            count(a.id) FILTER (WHERE a.status = 'pending') AS pending
          FROM queue_annotators qa JOIN users u ON u.id = qa.user_id
          LEFT JOIN queue_items i ON i.queue_id = qa.queue_id
          LEFT JOIN assignments a ON a.item_id = i.id AND a.annotator_id = qa.user_id
@@ -331,17 +343,15 @@ pub async fn progress_by_annotator(pool: &PgPool, queue_id: i64) -> Result<Vec<A
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(username, display_name, done, skipped, pending)| AnnotatorProgress {
-                username,
-                display_name,
-                progress: Progress {
-                    done,
-                    skipped,
-                    pending,
-                },
+        .map(|row| AnnotatorProgress {
+            username: row.username,
+            display_name: row.display_name,
+            progress: Progress {
+                done: row.done,
+                skipped: row.skipped,
+                pending: row.pending,
             },
-        )
+        })
         .collect())
 }
 
@@ -353,26 +363,22 @@ pub async fn annotator_standing(
     user_id: i64,
     admin: bool,
 ) -> Result<Option<QueueStanding>, AppError> {
-    let found: Option<(i64, bool, bool)> = sqlx::query_as(
+    Ok(sqlx::query_as(
         "SELECT q.project_id,
-            $3 OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = q.project_id AND m.user_id = $2),
-            EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2)
+            $3 OR EXISTS (SELECT 1 FROM project_members m WHERE m.project_id = q.project_id AND m.user_id = $2)
+                AS in_project,
+            EXISTS (SELECT 1 FROM queue_annotators qa WHERE qa.queue_id = q.id AND qa.user_id = $2) AS assigned
          FROM annotation_queues q WHERE q.id = $1",
     )
     .bind(queue_id)
     .bind(user_id)
     .bind(admin)
     .fetch_optional(pool)
-    .await?;
-    Ok(found.map(|(project_id, in_project, assigned)| QueueStanding {
-        project_id,
-        in_project,
-        assigned,
-    }))
+    .await?)
 }
 
 /// See [`annotator_standing`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
 pub struct QueueStanding {
     pub project_id: i64,
     pub in_project: bool,

@@ -12,8 +12,16 @@ use sqlx::{PgConnection, PgPool};
 
 /// The queue's metrics with the current version of each one's rubric, in queue order.
 pub async fn queue_metrics(pool: &PgPool, queue_id: i64) -> Result<Vec<RatedMetric>, AppError> {
-    let rows: Vec<(i64, String, String, Json<ScorerSpec>, i64)> = sqlx::query_as(
-        "SELECT m.id, m.key, m.name, m.scorer, q.project_id FROM queue_metrics qm
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        metric_id: i64,
+        key: String,
+        name: String,
+        scorer: Json<ScorerSpec>,
+        project_id: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT m.id AS metric_id, m.key, m.name, m.scorer, q.project_id FROM queue_metrics qm
          JOIN metrics m ON m.id = qm.metric_id JOIN annotation_queues q ON q.id = qm.queue_id
          WHERE qm.queue_id = $1 ORDER BY qm.position",
     )
@@ -21,18 +29,18 @@ pub async fn queue_metrics(pool: &PgPool, queue_id: i64) -> Result<Vec<RatedMetr
     .fetch_all(pool)
     .await?;
     let mut metrics = Vec::with_capacity(rows.len());
-    for (metric_id, key, name, scorer, project_id) in rows {
+    for row in rows {
         let ScorerSpec::Human {
             rubric_id: Some(rubric_id),
-        } = scorer.0
+        } = row.scorer.0
         else {
-            return Err(AppError::Internal(format!("metric {key} has no rubric")));
+            return Err(AppError::Internal(format!("metric {} has no rubric", row.key)));
         };
-        let rubric = super::rubrics::get(pool, project_id, rubric_id).await?;
+        let rubric = super::rubrics::get(pool, row.project_id, rubric_id).await?;
         metrics.push(RatedMetric {
-            metric_id,
-            key,
-            name,
+            metric_id: row.metric_id,
+            key: row.key,
+            name: row.name,
             rubric,
         });
     }
@@ -254,3 +262,6 @@ pub async fn settling(connection: &mut PgConnection, item_id: i64) -> Result<Vec
     .fetch_all(&mut *connection)
     .await?)
 }
+
+#[cfg(test)]
+mod tests;

@@ -130,8 +130,15 @@ pub async fn update(
 ) -> Result<RubricView, AppError> {
     let mut tx = pool.begin().await?;
     // Locks the rubric so two edits cannot both add the same version number.
-    let current: Option<(i64, i32, bool)> = sqlx::query_as(
-        "SELECT v.id, v.version, EXISTS (SELECT 1 FROM ratings g WHERE g.rubric_version_id = v.id)
+    #[derive(sqlx::FromRow)]
+    struct Current {
+        version_id: i64,
+        version: i32,
+        rated: bool,
+    }
+    let current: Option<Current> = sqlx::query_as(
+        "SELECT v.id AS version_id, v.version,
+            EXISTS (SELECT 1 FROM ratings g WHERE g.rubric_version_id = v.id) AS rated
          FROM rubrics r JOIN rubric_versions v ON v.rubric_id = r.id
          WHERE r.project_id = $1 AND r.id = $2
          ORDER BY v.version DESC LIMIT 1 FOR UPDATE OF r",
@@ -140,7 +147,12 @@ pub async fn update(
     .bind(id)
     .fetch_optional(&mut *tx)
     .await?;
-    let Some((version_id, version, rated)) = current else {
+    let Some(Current {
+        version_id,
+        version,
+        rated,
+    }) = current
+    else {
         return Err(AppError::NotFound(format!("rubric {id}")));
     };
     sqlx::query("UPDATE rubrics SET name = $2 WHERE id = $1")
@@ -163,3 +175,6 @@ pub async fn update(
     tx.commit().await?;
     get(pool, project_id, id).await
 }
+
+#[cfg(test)]
+mod tests;

@@ -233,8 +233,17 @@ pub async fn paired(
     human: &str,
     automated: &str,
 ) -> Result<Vec<crate::domain::judge_check::Paired>, AppError> {
-    let rows: Vec<(f64, bool, f64, bool, i32)> = sqlx::query_as(
-        "SELECT h.value, h.passed, a.value, a.passed, char_length(o.output)
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        human: f64,
+        human_passed: bool,
+        judge: f64,
+        judge_passed: bool,
+        length: i32,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT h.value AS human, h.passed AS human_passed, a.value AS judge, a.passed AS judge_passed,
+            char_length(o.output) AS length
          FROM metrics hm JOIN scores h ON h.metric_id = hm.id
          JOIN metrics am ON am.project_id = hm.project_id AND am.key = $3
          JOIN scores a ON a.metric_id = am.id AND a.output_id = h.output_id
@@ -249,15 +258,13 @@ pub async fn paired(
     .await?;
     Ok(rows
         .into_iter()
-        .map(
-            |(human, human_passed, judge, judge_passed, length)| crate::domain::judge_check::Paired {
-                human,
-                human_passed,
-                judge,
-                judge_passed,
-                length: length.max(0) as usize,
-            },
-        )
+        .map(|row| crate::domain::judge_check::Paired {
+            human: row.human,
+            human_passed: row.human_passed,
+            judge: row.judge,
+            judge_passed: row.judge_passed,
+            length: row.length.max(0) as usize,
+        })
         .collect())
 }
 

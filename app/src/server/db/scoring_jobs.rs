@@ -176,3 +176,6 @@ pub async fn finish(pool: &PgPool, id: i64, status: JobStatus, message: &str) ->
     .await?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;
