@@ -50,12 +50,31 @@ pub async fn connect(url: &str) -> Result<PgPool, String> {
     Ok(pool)
 }
 
-/// Applies Vernier's migrations (the session store's table is created by `build_router`).
+/// Applies Vernier's migrations (the session store's table is created by `build_router`), then
+/// counts the rollups of projects never counted (those older than rollups).
 pub async fn migrate(pool: &PgPool) -> Result<(), String> {
     sqlx::migrate!("../migrations")
         .run(pool)
         .await
-        .map_err(|e| format!("migrations failed: {e}"))
+        .map_err(|e| format!("migrations failed: {e}"))?;
+    let rebuilt = app::server::db::rollups::rebuild_missing(pool)
+        .await
+        .map_err(|e| format!("counting rollups failed: {e}"))?;
+    if rebuilt > 0 {
+        tracing::info!("counted the rollups of {rebuilt} project(s)");
+    }
+    Ok(())
+}
+
+/// Drops hourly rollups once they are older than the 48 hours dashboards show, every hour.
+async fn prune_rollups(pool: PgPool) {
+    let mut every_hour = tokio::time::interval(std::time::Duration::from_secs(3600));
+    while !pool.is_closed() {
+        every_hour.tick().await;
+        if let Err(error) = app::server::db::rollups::prune_hours(&pool).await {
+            tracing::error!("pruning hourly rollups: {error}");
+        }
+    }
 }
 
 /// The whole application as an Axum router.
@@ -89,6 +108,7 @@ pub async fn build_router(
         keys.clone(),
     ));
     tokio::spawn(app::server::worker::Worker::new(pool.clone(), scorers.clone()).run());
+    tokio::spawn(prune_rollups(pool.clone()));
     let state = AppState {
         keys,
         recorder: app::server::realtime::CheckRecorder::start(pool.clone(), scorers.clone(), 10_000),

@@ -17,6 +17,7 @@ pub mod outputs;
 pub mod projects;
 pub mod queues;
 pub mod ratings;
+pub mod rollups;
 pub mod rubrics;
 pub mod scores;
 pub mod scoring_jobs;

@@ -190,7 +190,7 @@ impl Worker {
                 .find(|s| s.metric_id == item.metric_id)
                 .cloned()
             else {
-                scores::abandon(&self.pool, item, "the metric is no longer active").await?;
+                abandon(&self.pool, item, "the metric is no longer active").await?;
                 continue;
             };
             if let std::collections::hash_map::Entry::Vacant(slot) = endpoints.entry(item.project_id) {
@@ -204,20 +204,22 @@ impl Worker {
                         .score_one(&scorer, &output, &endpoints, item.attempts)
                         .await
                     else {
-                        return scores::abandon(&worker.pool, &item, "people score this metric").await;
+                        return abandon(&worker.pool, &item, "people score this metric").await;
                     };
-                    let mut connection = worker.pool.acquire().await?;
+                    let mut tx = worker.pool.begin().await?;
                     let version = version(&scorer, &endpoints);
                     let rows = [(item.output_id, row)];
                     scores::apply(
-                        &mut connection,
+                        &mut tx,
                         ScoreChange::Write {
                             rows: &rows,
                             version: &version,
                         },
                     )
                     .await?;
-                    super::hybrid::refresh(&mut connection, &[item.output_id]).await
+                    super::hybrid::refresh(&mut tx, &[item.output_id]).await?;
+                    tx.commit().await?;
+                    Ok(())
                 });
             }
         }
@@ -263,6 +265,18 @@ fn version(scorer: &ActiveScorer, endpoints: &Endpoints) -> String {
         Ok(Compiled::External(external)) => external.version(endpoints),
         _ => scorer_version().to_owned(),
     }
+}
+
+/// Ends the retries of a claimed score whose metric no longer scores automatically.
+async fn abandon(pool: &PgPool, due: &scores::Due, why: &str) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    let key = scores::ScoreKey {
+        output_id: due.output_id,
+        metric_id: due.metric_id,
+    };
+    scores::apply(&mut tx, ScoreChange::Abandon { key, why }).await?;
+    tx.commit().await?;
+    Ok(())
 }
 
 #[cfg(test)]

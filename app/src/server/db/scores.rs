@@ -2,6 +2,7 @@
 //! changed), claimed by the worker when an endpoint scorer is due, and read per output.
 
 use super::database;
+use super::rollups::{self, Scope};
 use crate::domain::metric::scorer::PassRule;
 use crate::domain::output_browse::ScoreView;
 use crate::error::AppError;
@@ -30,6 +31,9 @@ pub enum ScoreChange<'a> {
     Remove { metric_id: i64, outputs: &'a [i64] },
     /// Keep the metric's stored values and decide pass or fail again by `rule`.
     ReapplyPassRule { metric_id: i64, rule: &'a PassRule },
+    /// End the retries of a score whose metric no longer scores automatically, recording why
+    /// as its error.
+    Abandon { key: ScoreKey, why: &'a str },
 }
 
 /// What a [`ScoreChange`] changed: the one place where rollups and monitors learn of it.
@@ -61,12 +65,53 @@ impl ScoreChanges {
 }
 
 /// Applies one change to stored scores, within the caller's transaction, and says what changed.
+/// The rollups follow in the same transaction: the touched scores are withdrawn from them as
+/// they were and added back as they are.
 pub async fn apply(connection: &mut PgConnection, change: ScoreChange<'_>) -> Result<ScoreChanges, AppError> {
-    match change {
-        ScoreChange::Write { rows, version } => write(connection, rows, version).await,
-        ScoreChange::Remove { metric_id, outputs } => remove(connection, metric_id, outputs).await,
-        ScoreChange::ReapplyPassRule { metric_id, rule } => reapply(connection, metric_id, rule).await,
-    }
+    let outputs: Vec<i64>;
+    let metrics: Vec<i64>;
+    let scope = match change {
+        ScoreChange::Write { rows, .. } => {
+            outputs = rows.iter().map(|(output, _)| *output).collect();
+            metrics = rows.iter().map(|(_, row)| row.metric_id).collect();
+            Scope::Scores {
+                outputs: &outputs,
+                metrics: &metrics,
+            }
+        }
+        ScoreChange::Remove {
+            metric_id,
+            outputs: removed,
+        } => {
+            metrics = vec![metric_id; removed.len()];
+            Scope::Scores {
+                outputs: removed,
+                metrics: &metrics,
+            }
+        }
+        ScoreChange::ReapplyPassRule { metric_id, .. } => Scope::ValuedScoresOf(metric_id),
+        ScoreChange::Abandon { key, .. } => {
+            outputs = vec![key.output_id];
+            metrics = vec![key.metric_id];
+            Scope::Scores {
+                outputs: &outputs,
+                metrics: &metrics,
+            }
+        }
+    };
+    // A transaction of its own (a savepoint inside the caller's): the withdrawal, the change and
+    // the addition land together or not at all.
+    let mut tx = sqlx::Connection::begin(&mut *connection).await?;
+    rollups::shift(&mut tx, scope, -1).await?;
+    let changes = match change {
+        ScoreChange::Write { rows, version } => write(&mut tx, rows, version).await?,
+        ScoreChange::Remove { metric_id, outputs } => remove(&mut tx, metric_id, outputs).await?,
+        ScoreChange::ReapplyPassRule { metric_id, rule } => reapply(&mut tx, metric_id, rule).await?,
+        ScoreChange::Abandon { key, why } => abandon(&mut tx, key, why).await?,
+    };
+    rollups::shift(&mut tx, scope, 1).await?;
+    tx.commit().await?;
+    Ok(changes)
 }
 
 /// (output, metric, existed before, failed before, fails now) of each changed score.
@@ -200,15 +245,22 @@ pub async fn claim_due(pool: &PgPool, limit: i64, lease_secs: i32) -> Result<Vec
     .map_err(database)
 }
 
-/// Ends the retries of a score whose metric no longer scores automatically.
-pub async fn abandon(pool: &PgPool, due: &Due, why: &str) -> Result<(), AppError> {
-    sqlx::query("UPDATE scores SET retry_at = NULL, error = $3 WHERE output_id = $1 AND metric_id = $2")
-        .bind(due.output_id)
-        .bind(due.metric_id)
-        .bind(why)
-        .execute(pool)
-        .await?;
-    Ok(())
+async fn abandon(connection: &mut PgConnection, key: ScoreKey, why: &str) -> Result<ScoreChanges, AppError> {
+    let updated =
+        sqlx::query("UPDATE scores SET retry_at = NULL, error = $3 WHERE output_id = $1 AND metric_id = $2")
+            .bind(key.output_id)
+            .bind(key.metric_id)
+            .bind(why)
+            .execute(connection)
+            .await?;
+    Ok(ScoreChanges {
+        updated: if updated.rows_affected() > 0 {
+            vec![key]
+        } else {
+            Vec::new()
+        },
+        ..ScoreChanges::default()
+    })
 }
 
 /// Every score of one output, by metric key.

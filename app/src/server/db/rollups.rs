@@ -1,0 +1,146 @@
+//! Rollups: the scores counted per metric × system version × segment × UTC day (and hour for
+//! the last 48 hours). Only the score seam ([`super::scores::apply`]) shifts them, in the same
+//! transaction as the scores, so they never drift; [`rebuild`] recounts a project from its
+//! scores (after its segment keys change, and at start-up for projects never counted).
+
+use crate::error::AppError;
+use sqlx::{PgConnection, PgPool};
+
+/// Which scores a shift counts.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Scope<'a> {
+    /// These (output, metric) scores.
+    Scores { outputs: &'a [i64], metrics: &'a [i64] },
+    /// Every score of a metric that has a value (what a pass-rule change touches).
+    ValuedScoresOf(i64),
+    /// Every score of a project.
+    Project(i64),
+}
+
+/// The SQL that adds `$1` (1 or -1) times the scores picked by `filter` to the rollups. Each
+/// score counts in its day (and hour, when recent) for all traffic, for each of the project's
+/// segment keys its output carries, and for its turn bucket.
+fn shift_sql(filter: &str) -> String {
+    format!(
+        "INSERT INTO score_rollups AS r (metric_id, grain, segment_key, segment_value, version_id, bucket,
+            evaluations, passes, failures, not_applicable, errors, value_sum, value_sum_squares)
+         SELECT s.metric_id, g.grain, seg.key, seg.value, o.version_id, date_trunc(g.grain, o.occurred_at, 'UTC'),
+            $1 * count(*) FILTER (WHERE s.error IS NULL AND (s.passed IS NOT NULL OR s.retry_at IS NULL)),
+            $1 * count(*) FILTER (WHERE s.error IS NULL AND s.passed),
+            $1 * count(*) FILTER (WHERE s.error IS NULL AND NOT s.passed),
+            $1 * count(*) FILTER (WHERE s.error IS NULL AND s.passed IS NULL AND s.retry_at IS NULL),
+            $1 * count(*) FILTER (WHERE s.error IS NOT NULL),
+            $1 * COALESCE(sum(s.value) FILTER (WHERE s.error IS NULL AND s.passed IS NOT NULL), 0),
+            $1 * COALESCE(sum(s.value * s.value) FILTER (WHERE s.error IS NULL AND s.passed IS NOT NULL), 0)
+         FROM scores s JOIN outputs o ON o.id = s.output_id JOIN projects p ON p.id = o.project_id
+         CROSS JOIN LATERAL (
+            SELECT '' AS key, '' AS value
+            UNION ALL
+            SELECT k, left(o.metadata ->> k, 100) FROM unnest(p.segment_keys) k WHERE o.metadata ->> k IS NOT NULL
+            UNION ALL
+            SELECT 'turn', CASE WHEN o.turn_index <= 4 THEN '1-4' ELSE '5+' END WHERE o.turn_index IS NOT NULL
+         ) seg
+         CROSS JOIN LATERAL (
+            SELECT 'day' AS grain
+            UNION ALL
+            SELECT 'hour' WHERE o.occurred_at >= now() - interval '48 hours'
+         ) g
+         WHERE {filter}
+         GROUP BY 1, 2, 3, 4, 5, 6
+         ORDER BY 1, 2, 3, 4, 5, 6
+         ON CONFLICT (metric_id, grain, segment_key, segment_value, version_id, bucket) DO UPDATE SET
+            evaluations = r.evaluations + EXCLUDED.evaluations,
+            passes = r.passes + EXCLUDED.passes,
+            failures = r.failures + EXCLUDED.failures,
+            not_applicable = r.not_applicable + EXCLUDED.not_applicable,
+            errors = r.errors + EXCLUDED.errors,
+            value_sum = r.value_sum + EXCLUDED.value_sum,
+            value_sum_squares = r.value_sum_squares + EXCLUDED.value_sum_squares"
+    )
+}
+
+/// Adds (`sign` 1) or withdraws (`sign` -1) the scores in `scope` as they are now.
+pub(super) async fn shift(
+    connection: &mut PgConnection,
+    scope: Scope<'_>,
+    sign: i64,
+) -> Result<(), AppError> {
+    match scope {
+        Scope::Scores { outputs, metrics } => {
+            if outputs.is_empty() {
+                return Ok(());
+            }
+            sqlx::query(&shift_sql(
+                "(s.output_id, s.metric_id) IN (SELECT * FROM UNNEST($2::bigint[], $3::bigint[]))",
+            ))
+            .bind(sign)
+            .bind(outputs)
+            .bind(metrics)
+            .execute(&mut *connection)
+            .await?;
+        }
+        Scope::ValuedScoresOf(metric) => {
+            sqlx::query(&shift_sql("s.metric_id = $2 AND s.value IS NOT NULL"))
+                .bind(sign)
+                .bind(metric)
+                .execute(&mut *connection)
+                .await?;
+        }
+        Scope::Project(project) => {
+            sqlx::query(&shift_sql("o.project_id = $2"))
+                .bind(sign)
+                .bind(project)
+                .execute(&mut *connection)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Recounts a project's rollups from its scores, within the caller's transaction.
+pub async fn rebuild(connection: &mut PgConnection, project_id: i64) -> Result<(), AppError> {
+    // Locks the project row: score writes of the project wait for the recount.
+    sqlx::query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
+        .bind(project_id)
+        .execute(&mut *connection)
+        .await?;
+    sqlx::query(
+        "DELETE FROM score_rollups WHERE metric_id IN (SELECT id FROM metrics WHERE project_id = $1)",
+    )
+    .bind(project_id)
+    .execute(&mut *connection)
+    .await?;
+    shift(connection, Scope::Project(project_id), 1).await?;
+    sqlx::query("UPDATE projects SET rollups_built_at = now() WHERE id = $1")
+        .bind(project_id)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
+/// Rebuilds the rollups of every project never counted (run at start-up); answers how many.
+pub async fn rebuild_missing(pool: &PgPool) -> Result<usize, AppError> {
+    let projects: Vec<i64> =
+        sqlx::query_scalar("SELECT id FROM projects WHERE rollups_built_at IS NULL ORDER BY id")
+            .fetch_all(pool)
+            .await?;
+    for project in &projects {
+        let mut tx = pool.begin().await?;
+        rebuild(&mut tx, *project).await?;
+        tx.commit().await?;
+    }
+    Ok(projects.len())
+}
+
+/// Drops hourly rollups older than 49 hours (hours are kept for the last 48); answers how many.
+pub async fn prune_hours(pool: &PgPool) -> Result<u64, AppError> {
+    let done = sqlx::query(
+        "DELETE FROM score_rollups WHERE grain = 'hour' AND bucket < now() - interval '49 hours'",
+    )
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+#[cfg(test)]
+mod tests;
