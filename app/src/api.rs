@@ -5,6 +5,7 @@
 
 pub mod annotate;
 pub mod api_keys;
+pub mod dashboards;
 pub mod judge_checks;
 pub mod members;
 pub mod metric_io;

@@ -6,6 +6,8 @@ pub mod filters;
 pub mod for_role;
 pub mod forms;
 pub mod header;
+pub mod numbers;
 pub mod outcome;
 pub mod page_head;
 pub mod params;
+pub mod sparkline;

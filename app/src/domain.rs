@@ -18,4 +18,5 @@ pub mod rubric;
 pub mod scoring_job;
 pub mod stats;
 pub mod text;
+pub mod trends;
 pub mod user;

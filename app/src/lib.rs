@@ -16,6 +16,7 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
+use pages::compare::ComparePage;
 use pages::endpoints::EndpointsPage;
 use pages::judge_check::JudgeCheckPage;
 use pages::members::MembersPage;
@@ -88,6 +89,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/queues/:id") view=QueueReportPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/judge-check") view=JudgeCheckPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/members") view=MembersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/compare") view=ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate") view=MyQueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate/:queue") view=AnnotatePage ssr=SsrMode::Async/>
                 </Routes>

@@ -2,6 +2,7 @@
 
 pub mod annotate;
 pub mod api_keys;
+pub mod compare;
 pub mod endpoints;
 pub mod home;
 pub mod judge_check;
@@ -14,6 +15,7 @@ pub mod metrics_io;
 pub mod not_found;
 pub mod output;
 pub mod outputs;
+pub mod overview;
 pub mod project;
 pub mod queue;
 pub mod queue_report;

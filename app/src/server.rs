@@ -3,6 +3,7 @@
 pub mod annotation;
 pub mod api_keys;
 pub mod auth;
+pub mod dashboards;
 pub mod db;
 pub mod hybrid;
 pub mod ingest;

@@ -11,6 +11,9 @@ use app::error::AppError;
 use app::server::{db, metric_lifecycle, password};
 use sqlx::PgPool;
 
+mod annotation;
+pub mod traffic;
+
 /// The password of every demo user.
 pub const DEMO_PASSWORD: &str = "vernier-demo";
 
@@ -92,8 +95,11 @@ pub async fn seed(pool: &PgPool) -> Result<(), AppError> {
 /// The catalogue metrics the demo project starts with, all activated.
 const SAMPLE_METRICS: [&str; 3] = ["reply-language", "no-delve", "reply-length"];
 
-/// What the demo project's sample traffic looks like: a German support bot whose second prompt
-/// version starts answering in English at the fifth turn (the story of the design).
+/// The keys the demo project's dashboards break traffic down by.
+const SEGMENT_KEYS: [&str; 3] = ["language", "customer", "channel"];
+
+/// The demo project's sample traffic (see [`traffic`]), its metrics, and a helpfulness queue
+/// with items waiting for the demo annotator.
 pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
     let Some(project) = db::projects::find_by_slug(pool, "support-bot-dach").await? else {
         return Ok(());
@@ -110,6 +116,8 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         .await?
         .map(|(user, _)| user)
         .ok_or_else(|| AppError::Internal("the demo owner is missing".into()))?;
+    let keys: Vec<String> = SEGMENT_KEYS.map(str::to_owned).to_vec();
+    db::projects::set_segment_keys(pool, project.id, &keys).await?;
     let review = chrono::Utc::now().date_naive() + chrono::Duration::days(catalogue::FIRST_REVIEW_DAYS);
     for id in SAMPLE_METRICS {
         if db::metrics::find(pool, project.id, id).await?.is_some() {
@@ -122,68 +130,15 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         metric_lifecycle::set_status(pool, project.id, id, Status::Active, "", owner.id).await?;
     }
     let now = chrono::Utc::now();
-    let batch = output::validate(sample_records(now), now)
+    let batch = output::validate(traffic::records(now), now)
         .map_err(|errors| AppError::Internal(format!("demo records are invalid: {errors:?}")))?;
     let scorers = app::server::ingest::scorers(pool, project.id).await?;
-    let mut tx = pool.begin().await.map_err(db::database)?;
-    db::outputs::ingest(&mut tx, project.id, &batch, &scorers).await?;
-    tx.commit().await.map_err(db::database)?;
-    Ok(())
-}
-
-/// Twelve five-turn conversations over the last twelve days: prompt-v1 for the first half,
-/// prompt-v2 after; v2's fifth reply is English, and one reply of each version says "delve".
-fn sample_records(now: chrono::DateTime<chrono::Utc>) -> Vec<serde_json::Value> {
-    const QUESTIONS: [&str; 5] = [
-        "Hallo, ich möchte meinen Vertrag kündigen.",
-        "Welche Kündigungsfrist gilt für mich?",
-        "Kann ich auch online kündigen?",
-        "Bekomme ich eine Bestätigung per E-Mail?",
-        "Und was passiert mit meinem Guthaben?",
-    ];
-    const GERMAN: [&str; 5] = [
-        "Gerne helfe ich Ihnen bei der Kündigung Ihres Vertrags. Um welchen Tarif handelt es sich?",
-        "Für Ihren Tarif gilt eine Kündigungsfrist von einem Monat zum Monatsende.",
-        "Ja, Sie können im Kundenkonto unter „Verträge“ online kündigen.",
-        "Ja, nach der Kündigung erhalten Sie innerhalb weniger Minuten eine Bestätigung per E-Mail.",
-        "Ihr Guthaben wird nach Vertragsende innerhalb von vierzehn Tagen auf Ihr Konto überwiesen.",
-    ];
-    const ENGLISH_FIFTH: &str =
-        "Your remaining balance will be transferred to your bank account within fourteen days after the contract ends.";
-    let mut records = Vec::new();
-    for conversation in 0..12i64 {
-        let version = if conversation < 6 {
-            "prompt-v1"
-        } else {
-            "prompt-v2"
-        };
-        let day = now - chrono::Duration::days(12 - conversation);
-        let customer = ["acme", "globex", "initech"][(conversation % 3) as usize];
-        let mut messages = Vec::new();
-        for turn in 0..5usize {
-            messages.push(serde_json::json!({"role": "user", "content": QUESTIONS[turn]}));
-            let reply = match (version, turn, conversation) {
-                ("prompt-v2", 4, _) => ENGLISH_FIFTH.to_owned(),
-                (_, 2, 3) | (_, 2, 9) => format!("Lassen Sie uns tiefer eintauchen (delve): {}", GERMAN[2]),
-                _ => GERMAN[turn].to_owned(),
-            };
-            records.push(serde_json::json!({
-                "version": version,
-                "model": "gpt-4o-mini",
-                "external_id": format!("demo-{conversation}-{turn}"),
-                "conversation_id": format!("demo-conversation-{conversation}"),
-                "turn_index": turn,
-                "messages": messages.clone(),
-                "output": reply.clone(),
-                "source": "production",
-                "metadata": {"language": "de", "customer": customer, "channel": "web"},
-                "latency_ms": 600 + 37 * turn as i64 + 13 * conversation,
-                "timestamp": day + chrono::Duration::minutes(2 * turn as i64),
-            }));
-            messages.push(serde_json::json!({"role": "assistant", "content": reply}));
-        }
+    for chunk in batch.chunks(1000) {
+        let mut tx = pool.begin().await.map_err(db::database)?;
+        db::outputs::ingest(&mut tx, project.id, chunk, &scorers).await?;
+        tx.commit().await.map_err(db::database)?;
     }
-    records
+    annotation::seed(pool, project.id, owner.id).await
 }
 
 /// The demo logins, for printing at start-up.
@@ -228,22 +183,96 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
-    async fn sample_traffic_shows_the_fifth_turn_in_english_once(pool: PgPool) {
+    async fn sample_traffic_fails_german_late_turns_of_v2_only_and_leaves_a_queue_to_rate(pool: PgPool) {
         seed(&pool).await.unwrap();
         seed_samples(&pool).await.unwrap();
         seed_samples(&pool).await.unwrap();
-        let (outputs, failed): (i64, i64) = sqlx::query_as(
-            "SELECT (SELECT count(*) FROM outputs),
-                    (SELECT count(*) FROM scores s JOIN metrics m ON m.id = s.metric_id
-                     WHERE m.key = 'reply-language' AND s.passed = false)",
+        let failing: Vec<(String, String, bool)> = sqlx::query_as(
+            "SELECT DISTINCT v.label, o.metadata ->> 'language', o.turn_index >= 5
+             FROM scores s JOIN metrics m ON m.id = s.metric_id JOIN outputs o ON o.id = s.output_id
+             JOIN system_versions v ON v.id = o.version_id
+             WHERE m.key = 'reply-language' AND s.passed = false",
+        )
+        .fetch_all(&pool)
+        .await
+        .unwrap();
+        assert!(failing.contains(&("prompt-v2".to_owned(), "de".to_owned(), true)));
+        let outputs: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            outputs as usize,
+            traffic::records(chrono::Utc::now()).len(),
+            "seeded once"
+        );
+        let pending: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM assignments a JOIN users u ON u.id = a.annotator_id
+             WHERE u.username = 'annotator' AND a.status = 'pending'",
         )
         .fetch_one(&pool)
         .await
         .unwrap();
+        assert!(pending > 0, "the demo annotator has items to rate");
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_dashboards_tell_the_demo_story(pool: PgPool) {
+        use app::domain::trends::compare::{Segment, Verdict};
+        use app::server::dashboards;
+        seed(&pool).await.unwrap();
+        seed_samples(&pool).await.unwrap();
+        let project = db::projects::find_by_slug(&pool, "support-bot-dach")
+            .await
+            .unwrap()
+            .unwrap();
+        let today = chrono::Utc::now().date_naive();
+        let query = dashboards::CompareQuery {
+            a: "prompt-v1".into(),
+            b: "prompt-v2".into(),
+            ..Default::default()
+        };
+        let comparison = dashboards::compare(&pool, project.id, &query, today)
+            .await
+            .unwrap();
+        let verdict = |key: &str, value: &str| {
+            let segment = Some(Segment {
+                key: key.into(),
+                value: value.into(),
+            });
+            comparison
+                .rows
+                .iter()
+                .find(|r| r.metric_key == "reply-language" && r.segment == segment)
+                .map(|r| r.verdict)
+                .unwrap()
+        };
+        assert_eq!(verdict("language", "de"), Verdict::Regression);
+        assert_eq!(verdict("turn", "5+"), Verdict::Regression);
         assert_eq!(
-            (outputs, failed),
-            (60, 6),
-            "six v2 conversations answer in English at turn five"
+            verdict("language", "en"),
+            Verdict::NoSignificantChange,
+            "no false alarm"
         );
+        assert_eq!(verdict("turn", "1-4"), Verdict::NoSignificantChange);
+        let first = &comparison.rows[0];
+        assert_eq!(
+            (first.metric_key.as_str(), first.verdict),
+            ("reply-language", Verdict::Regression)
+        );
+        assert!(
+            comparison
+                .explanations
+                .iter()
+                .any(|e| e.contains("explained by") && e.contains("language=de (")),
+            "{:?}",
+            comparison.explanations
+        );
+        let overview = dashboards::overview(&pool, project.id, 30, today).await.unwrap();
+        assert_eq!(
+            overview.rows[0].key, "reply-language",
+            "the costliest metric first"
+        );
+        assert!(overview.rows[0].failures > 10 && overview.dollar_impact > app::domain::money::Money::ZERO);
     }
 }

@@ -24,14 +24,6 @@ pub struct FormErrors {
 }
 
 impl FormErrors {
-    /// Makes `error` the error every field below reads.
-    pub fn provide(error: Signal<Option<AppError>>) {
-        provide_context(Self {
-            error,
-            shown: StoredValue::new(Vec::new()),
-        });
-    }
-
     /// The error given, or else the one the surrounding form provides (none outside a form).
     pub fn or_context(error: Option<Signal<Option<AppError>>>) -> Signal<Option<AppError>> {
         error
@@ -56,11 +48,16 @@ impl FormErrors {
     }
 }
 
-/// A form's fields and messages, all reading `error` through [`FormErrors`].
+/// A form's fields and messages, all reading `error` through [`FormErrors`]. The context lives
+/// in an owner of its own, so two forms on one page (or a page's other messages) never see each
+/// other's fields.
 #[component]
 pub fn ErrorsFrom(#[prop(into)] error: Signal<Option<AppError>>, children: Children) -> impl IntoView {
-    FormErrors::provide(error);
-    children()
+    let value = FormErrors {
+        error,
+        shown: StoredValue::new(Vec::new()),
+    };
+    view! { <leptos::context::Provider value>{children()}</leptos::context::Provider> }
 }
 
 /// The message for `field` when the form's error (`error`, or the [`FormErrors`] in context)

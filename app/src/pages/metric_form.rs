@@ -3,7 +3,7 @@
 use crate::api::metric_io::list_people;
 use crate::api::metrics::{get_metric, CreateMetric, UpdateMetric};
 use crate::components::fields::{options, ChoiceField, InputField, TextAreaField};
-use crate::components::forms::{last_error, FieldError, FormError, FormErrors};
+use crate::components::forms::{last_error, ErrorsFrom, FieldError, FormError};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, Paradigm, Stage};
@@ -128,11 +128,11 @@ fn MetricFields(
     editing: bool,
 ) -> impl IntoView {
     // Every field below shows its own message: a new field cannot forget to.
-    FormErrors::provide(error);
     let owners: Vec<(String, String)> = people.into_iter().map(|p| (p.username, p.display_name)).collect();
     let scorer = RwSignal::new(input.scorer.clone());
     let examples = ScorerSpec::examples();
     view! {
+        <ErrorsFrom error>
         <fieldset class="grid-2">
             <legend>"What it checks"</legend>
             {if editing {
@@ -191,5 +191,6 @@ fn MetricFields(
             <InputField label="Tags (comma-separated)" field="tags" value=input.tags/>
         </fieldset>
         <FormError/>
+        </ErrorsFrom>
     }
 }

@@ -12,6 +12,7 @@ use crate::domain::membership::ProjectAccess;
 use crate::domain::metric::catalogue::TemplateSummary;
 use crate::domain::metric::kinds::Status;
 use crate::error::AppError;
+use crate::pages::overview::ProjectOverview;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -78,6 +79,9 @@ pub fn ProjectPage() -> impl IntoView {
                 <dd>{or_dash(project.purpose)}</dd>
             </dl>
             {metrics.is_empty().then(|| view! { <StartWithOneMetric slug=project.slug.clone() templates add/> })}
+            <ForProject access=ProjectAccess::Read>
+                <ProjectOverview slug=project.slug.clone()/>
+            </ForProject>
         }
     })
 }

@@ -4,7 +4,7 @@ use crate::api::queues::{list_queues, queue_choices, CreateQueue, QueueFormChoic
 use crate::components::data_table::{Column, DataTable};
 use crate::components::fields::{ChoiceField, InputField};
 use crate::components::for_role::ForProject;
-use crate::components::forms::{last_error, FormError, FormErrors};
+use crate::components::forms::{last_error, ErrorsFrom, FormError};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
@@ -91,9 +91,9 @@ fn QueueForm(create: ServerAction<CreateQueue>, project: String, choices: QueueF
             items.join(", ")
         }
     };
-    FormErrors::provide(error);
     let slug = project.clone();
     view! {
+        <ErrorsFrom error>
         <section class="card">
             <h2>"New queue"</h2>
             <ActionForm action=create attr:class="form" attr:data-testid="queue-form">
@@ -119,5 +119,6 @@ fn QueueForm(create: ServerAction<CreateQueue>, project: String, choices: QueueF
                 </p>
             })}
         </section>
+        </ErrorsFrom>
     }
 }

@@ -4,7 +4,7 @@
 use crate::api::rubrics::{list_rubrics, SaveRubric};
 use crate::components::fields::{ChoiceField, InputField, TextAreaField};
 use crate::components::for_role::ForProject;
-use crate::components::forms::{last_error, FormError, FormErrors};
+use crate::components::forms::{last_error, ErrorsFrom, FormError};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::{query_params, text_param};
@@ -108,8 +108,8 @@ fn RubricForm(save: ServerAction<SaveRubric>, project: String, rubric: Option<Ru
     let title = rubric
         .as_ref()
         .map_or_else(|| "New rubric".to_owned(), |r| format!("Edit {}", r.name));
-    FormErrors::provide(error);
     view! {
+        <ErrorsFrom error>
         <section class="card">
             <h2>{title}</h2>
             <ActionForm action=save attr:class="form" attr:data-testid="rubric-form">
@@ -130,5 +130,6 @@ fn RubricForm(save: ServerAction<SaveRubric>, project: String, rubric: Option<Ru
                 <p class="success" data-testid="rubric-saved">{format!("Saved {} (version {}, rubric_id {}).", r.name, r.version, r.id)}</p>
             })}
         </section>
+        </ErrorsFrom>
     }
 }

@@ -21,6 +21,7 @@ pub mod rollups;
 pub mod rubrics;
 pub mod scores;
 pub mod scoring_jobs;
+pub mod trends;
 pub mod users;
 
 use crate::error::AppError;

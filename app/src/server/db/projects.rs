@@ -127,6 +127,30 @@ where
     Ok(row.map(ProjectView::from))
 }
 
+/// Sets the metadata keys the project's dashboards break traffic down by, and recounts its
+/// rollups, in one transaction.
+pub async fn set_segment_keys(pool: &PgPool, project_id: i64, keys: &[String]) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    sqlx::query("UPDATE projects SET segment_keys = $2 WHERE id = $1")
+        .bind(project_id)
+        .bind(keys)
+        .execute(&mut *tx)
+        .await?;
+    super::rollups::rebuild(&mut tx, project_id).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The metadata keys the project's dashboards break traffic down by.
+pub async fn segment_keys(pool: &PgPool, project_id: i64) -> Result<Vec<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT segment_keys FROM projects WHERE id = $1")
+            .bind(project_id)
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -233,6 +233,10 @@ pub(super) fn rows() -> Vec<Row> {
         ),
         // Outputs, scoring, endpoints, keys.
         sf("list_outputs", MANAGE, |_, _| vec![p()]),
+        sf("project_overview", READ, |_, _| vec![p(), ("days", v("30"))]),
+        sf("compare_versions", READ, |_, _| {
+            vec![p(), ("a", v("")), ("b", v("")), ("from", v("")), ("to", v(""))]
+        }),
         sf("get_output", MANAGE, |ctx, _| {
             vec![p(), ("id", ctx.output.to_string())]
         }),

@@ -1,0 +1,61 @@
+//! The read side for every member who reads a project: its overview and release comparison.
+
+use crate::domain::trends::compare::Comparison;
+use crate::domain::trends::overview::Overview;
+use crate::error::AppError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::membership::ProjectAccess,
+    server::{auth, dashboards, db},
+};
+
+/// The project's overview of the last `days` days (UTC).
+#[server(endpoint = "project_overview")]
+pub async fn project_overview(project: String, days: u32) -> Result<Overview, AppError> {
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
+    dashboards::overview(
+        &caller.pool,
+        caller.project_id,
+        days,
+        chrono::Utc::now().date_naive(),
+    )
+    .await
+}
+
+/// A release comparison and what its form offers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ComparePage {
+    /// The project's versions, in order of first appearance, with that day.
+    pub versions: Vec<(String, Option<chrono::NaiveDate>)>,
+    /// The comparison, once two versions are chosen.
+    pub comparison: Option<Comparison>,
+}
+
+/// Compares version `b` with version `a` from `from` to `to` (empty: the last 90 days); with
+/// either version empty, only the versions to choose from.
+#[server(endpoint = "compare_versions")]
+pub async fn compare_versions(
+    project: String,
+    a: String,
+    b: String,
+    from: String,
+    to: String,
+) -> Result<ComparePage, AppError> {
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
+    let versions = db::trends::versions_seen(&caller.pool, caller.project_id)
+        .await?
+        .into_iter()
+        .map(|v| (v.label, v.first_day.map(|d| d.date_naive())))
+        .collect();
+    let comparison = if a.trim().is_empty() || b.trim().is_empty() {
+        None
+    } else {
+        let query = dashboards::CompareQuery { a, b, from, to };
+        let today = chrono::Utc::now().date_naive();
+        Some(dashboards::compare(&caller.pool, caller.project_id, &query, today).await?)
+    };
+    Ok(ComparePage { versions, comparison })
+}

@@ -1,0 +1,187 @@
+//! `/projects/:slug/compare?a=…&b=…`: version B against version A, per metric and inside every
+//! segment, most alarming first, with what explains each metric's change.
+
+use crate::api::dashboards::{compare_versions, ComparePage};
+use crate::components::data_table::{Column, DataTable};
+use crate::components::numbers::{points, RateCell};
+use crate::components::outcome::loaded;
+use crate::components::page_head::ProjectPageHead;
+use crate::components::params::{query_params, text_param};
+use crate::domain::trends::compare::{Attribution, ComparisonRow, Verdict, FDR};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use serde::Deserialize;
+
+/// The page's address.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default)]
+struct CompareAddress {
+    a: String,
+    b: String,
+    from: String,
+    to: String,
+}
+
+#[component]
+pub fn ComparePage() -> impl IntoView {
+    let project = text_param("slug");
+    let query = query_params::<CompareAddress>();
+    let data = Resource::new(
+        move || (project(), query.get()),
+        |(project, q)| compare_versions(project, q.a, q.b, q.from, q.to),
+    );
+    view! {
+        <Title text="Compare releases · Vernier"/>
+        <ProjectPageHead title="Compare releases"/>
+        {loaded(data, move |page| view! { <Chooser page=page.clone() current=query.get()/><Results page/> })}
+    }
+}
+
+#[component]
+fn Chooser(page: ComparePage, current: CompareAddress) -> impl IntoView {
+    // Defaults: the last two versions to appear, older as A.
+    let n = page.versions.len();
+    let pick = |chosen: &str, fallback: Option<usize>| {
+        if chosen.is_empty() {
+            fallback
+                .and_then(|i| page.versions.get(i))
+                .map(|v| v.0.clone())
+                .unwrap_or_default()
+        } else {
+            chosen.to_owned()
+        }
+    };
+    let a = pick(&current.a, n.checked_sub(2));
+    let b = pick(&current.b, n.checked_sub(1));
+    let select = |name: &'static str, selected: String| {
+        let options = page.versions.clone();
+        view! {
+            <label>{format!("Version {} ", name.to_uppercase())}
+                <select name=name data-testid=format!("compare-{name}")>
+                    {options.into_iter().map(|(label, first)| {
+                        let is = label == selected;
+                        let text = match first {
+                            Some(day) => format!("{label} (from {day})"),
+                            None => label.clone(),
+                        };
+                        view! { <option value=label selected=is>{text}</option> }
+                    }).collect_view()}
+                </select>
+            </label>
+        }
+    };
+    view! {
+        <form method="get" class="filters" data-testid="compare-form">
+            {select("a", a)}
+            {select("b", b)}
+            <label>"From " <input type="date" name="from" value=current.from/></label>
+            <label>"to " <input type="date" name="to" value=current.to/></label>
+            <button type="submit" class="primary" data-testid="compare-submit">"Compare"</button>
+        </form>
+    }
+}
+
+const COLUMNS: &[Column] = &[
+    Column::text("Metric"),
+    Column::text("Segment"),
+    Column::text("A"),
+    Column::text("B"),
+    Column::text("B − A (95% CI)"),
+    Column::number("p"),
+    Column::number("q (BH)"),
+    Column::text("Verdict"),
+];
+
+#[component]
+fn Results(page: ComparePage) -> impl IntoView {
+    let Some(comparison) = page.comparison else {
+        return view! { <p class="empty" data-testid="compare-choose">"Choose two versions to compare."</p> }
+            .into_any();
+    };
+    let explained: Vec<Attribution> = comparison
+        .attributions
+        .iter()
+        .filter(|a| {
+            comparison
+                .explanations
+                .iter()
+                .any(|e| e.starts_with(&name_of(&comparison.rows, &a.metric_key)))
+        })
+        .cloned()
+        .collect();
+    view! {
+        {comparison.explanations.iter().map(|e| view! { <p class="callout" data-testid="compare-explanation">{e.clone()}</p> }).collect_view()}
+        <p class="muted" data-testid="compare-method">
+            {format!(
+                "{} comparisons (every metric in all traffic and in each segment). p-values are adjusted with Benjamini–Hochberg; a verdict needs q < {FDR}. Each test is a two-proportion z-test, or Fisher's exact test when an expected count is below 5.",
+                comparison.comparisons
+            )}
+        </p>
+        <DataTable rows=comparison.rows columns=COLUMNS empty="No active metrics to compare." testid="compare-table"
+            row=|row: ComparisonRow| {
+                let segment = row.segment.as_ref().map_or_else(|| "all traffic".to_owned(), ToString::to_string);
+                let testid = format!("compare-{}-{}", row.metric_key, segment.replace(['=', ' '], "-"));
+                let class = match row.verdict {
+                    Verdict::Regression => "verdict verdict-fail",
+                    Verdict::Improvement => "verdict verdict-pass",
+                    _ => "verdict",
+                };
+                let delta = row.change.delta.map(|d| format!(
+                    "{} ({} to {})", points(d), points(row.change.interval.low), points(row.change.interval.high)
+                ));
+                view! {
+                    <tr data-testid=testid>
+                        <td>{row.metric_name}</td>
+                        <td class="nowrap">{segment}</td>
+                        <td><RateCell rate=row.a/></td>
+                        <td><RateCell rate=row.b/></td>
+                        <td class="nowrap">{delta.unwrap_or_else(|| "—".into())}</td>
+                        <td class="num">{format!("{:.4}", row.change.test.p)}</td>
+                        <td class="num">{format!("{:.4}", row.q)}</td>
+                        <td><span class=class data-testid="verdict">{row.verdict.label()}</span></td>
+                    </tr>
+                }
+            }/>
+        {explained.into_iter().map(|a| view! { <AttributionTable attribution=a/> }).collect_view()}
+    }
+    .into_any()
+}
+
+fn name_of(rows: &[ComparisonRow], key: &str) -> String {
+    rows.iter()
+        .find(|r| r.metric_key == key)
+        .map(|r| r.metric_name.clone())
+        .unwrap_or_default()
+}
+
+const SHARE_COLUMNS: &[Column] = &[
+    Column::text("Segment"),
+    Column::number("Own rate changed"),
+    Column::number("Traffic mix shifted"),
+    Column::number("Together"),
+];
+
+/// How the values of one segment key account for a metric's total change.
+#[component]
+fn AttributionTable(attribution: Attribution) -> impl IntoView {
+    let title = format!(
+        "{}: the total change of {} split by {}",
+        attribution.metric_key,
+        points(attribution.total_change),
+        attribution.key
+    );
+    view! {
+        <section class="card">
+            <h2>{title}</h2>
+            <DataTable rows=attribution.shares columns=SHARE_COLUMNS empty="No segments." testid=Box::leak(format!("attribution-{}", attribution.key).into_boxed_str())
+                row=|share: crate::domain::trends::compare::Share| view! {
+                    <tr>
+                        <td>{share.segment.to_string()}</td>
+                        <td class="num">{points(share.rate_effect)}</td>
+                        <td class="num">{points(share.mix_effect)}</td>
+                        <td class="num">{points(share.rate_effect + share.mix_effect)}</td>
+                    </tr>
+                }/>
+        </section>
+    }
+}

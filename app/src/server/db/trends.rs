@@ -1,0 +1,199 @@
+//! Reads of the rollups for dashboards: daily counts per metric, counts per version and
+//! segment over a range, and when each version first appeared. Nothing here reads raw scores.
+
+use crate::domain::trends::compare::Segment;
+use crate::domain::trends::Counts;
+use crate::error::AppError;
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgPool, Postgres, QueryBuilder};
+
+/// The sums every read selects, as `bigint` (Postgres sums `bigint` as `numeric`).
+const SUMS: &str = "sum(r.evaluations)::bigint AS evaluations, sum(r.passes)::bigint AS passes,
+    sum(r.failures)::bigint AS failures, sum(r.not_applicable)::bigint AS not_applicable,
+    sum(r.errors)::bigint AS errors, sum(r.value_sum) AS value_sum, sum(r.value_sum_squares) AS value_sum_squares";
+
+#[derive(sqlx::FromRow)]
+struct Sums {
+    evaluations: i64,
+    passes: i64,
+    failures: i64,
+    not_applicable: i64,
+    errors: i64,
+    value_sum: f64,
+    value_sum_squares: f64,
+}
+
+impl From<Sums> for Counts {
+    fn from(s: Sums) -> Self {
+        let n = |v: i64| u64::try_from(v).unwrap_or(0);
+        Counts {
+            evaluations: n(s.evaluations),
+            passes: n(s.passes),
+            failures: n(s.failures),
+            not_applicable: n(s.not_applicable),
+            errors: n(s.errors),
+            value_sum: s.value_sum,
+            value_sum_squares: s.value_sum_squares,
+        }
+    }
+}
+
+/// Which rollups a series reads: a version (else all), a segment (else all traffic).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SeriesFilter {
+    pub version: Option<String>,
+    pub segment: Option<Segment>,
+}
+
+/// A metric's counts in one bucket.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bucket {
+    pub metric_id: i64,
+    pub at: DateTime<Utc>,
+    pub counts: Counts,
+}
+
+#[derive(sqlx::FromRow)]
+struct BucketRow {
+    metric_id: i64,
+    at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    sums: Sums,
+}
+
+/// Counts per metric of the project and `grain` bucket (`day` or `hour`) in `[from, to)`.
+pub async fn buckets(
+    pool: &PgPool,
+    project_id: i64,
+    metrics: &[i64],
+    grain: &str,
+    (from, to): (DateTime<Utc>, DateTime<Utc>),
+    filter: &SeriesFilter,
+) -> Result<Vec<Bucket>, AppError> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT r.metric_id, r.bucket AS at, {SUMS} FROM score_rollups r
+         JOIN system_versions v ON v.id = r.version_id WHERE v.project_id = "
+    ));
+    query.push_bind(project_id);
+    query
+        .push(" AND r.metric_id = ANY(")
+        .push_bind(metrics.to_vec())
+        .push(")");
+    query.push(" AND r.grain = ").push_bind(grain.to_owned());
+    query.push(" AND r.bucket >= ").push_bind(from);
+    query.push(" AND r.bucket < ").push_bind(to);
+    let (key, value) = filter
+        .segment
+        .as_ref()
+        .map_or((String::new(), String::new()), |s| {
+            (s.key.clone(), s.value.clone())
+        });
+    query.push(" AND r.segment_key = ").push_bind(key);
+    query.push(" AND r.segment_value = ").push_bind(value);
+    if let Some(version) = &filter.version {
+        query.push(" AND v.label = ").push_bind(version.clone());
+    }
+    query.push(" GROUP BY r.metric_id, r.bucket ORDER BY r.metric_id, r.bucket");
+    let rows: Vec<BucketRow> = query.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| Bucket {
+            metric_id: row.metric_id,
+            at: row.at,
+            counts: row.sums.into(),
+        })
+        .collect())
+}
+
+/// A metric's counts for one version in all traffic (`segment` none) or one segment.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionCounts {
+    pub metric_id: i64,
+    pub version: String,
+    pub segment: Option<Segment>,
+    pub counts: Counts,
+}
+
+#[derive(sqlx::FromRow)]
+struct VersionRow {
+    metric_id: i64,
+    version: String,
+    segment_key: String,
+    segment_value: String,
+    #[sqlx(flatten)]
+    sums: Sums,
+}
+
+/// Counts per metric, version (of `versions`) and segment over the days `[from, to]`.
+pub async fn by_version_and_segment(
+    pool: &PgPool,
+    project_id: i64,
+    versions: &[String],
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Vec<VersionCounts>, AppError> {
+    let rows: Vec<VersionRow> = sqlx::query_as(&format!(
+        "SELECT r.metric_id, v.label AS version, r.segment_key, r.segment_value, {SUMS}
+         FROM score_rollups r JOIN system_versions v ON v.id = r.version_id
+         WHERE v.project_id = $1 AND v.label = ANY($2) AND r.grain = 'day'
+           AND r.bucket >= $3::date AND r.bucket < $4::date + 1
+         GROUP BY r.metric_id, v.label, r.segment_key, r.segment_value
+         ORDER BY r.metric_id, r.segment_key, r.segment_value, v.label"
+    ))
+    .bind(project_id)
+    .bind(versions)
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| VersionCounts {
+            metric_id: row.metric_id,
+            version: row.version,
+            segment: (!row.segment_key.is_empty()).then_some(Segment {
+                key: row.segment_key,
+                value: row.segment_value,
+            }),
+            counts: row.sums.into(),
+        })
+        .collect())
+}
+
+/// A system version and the first day any of its outputs was scored.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct VersionSeen {
+    pub label: String,
+    pub first_day: Option<DateTime<Utc>>,
+}
+
+/// The project's versions, oldest first appearance first.
+pub async fn versions_seen(pool: &PgPool, project_id: i64) -> Result<Vec<VersionSeen>, AppError> {
+    Ok(sqlx::query_as(
+        "SELECT v.label, (SELECT min(r.bucket) FROM score_rollups r
+                          WHERE r.version_id = v.id AND r.grain = 'day' AND r.segment_key = '') AS first_day
+         FROM system_versions v WHERE v.project_id = $1 ORDER BY first_day NULLS LAST, v.id",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The segment keys and values seen in the project's rollups (for filters).
+pub async fn segments(pool: &PgPool, project_id: i64) -> Result<Vec<Segment>, AppError> {
+    let rows: Vec<(String, String)> = sqlx::query_as(
+        "SELECT DISTINCT r.segment_key, r.segment_value FROM score_rollups r
+         JOIN metrics m ON m.id = r.metric_id
+         WHERE m.project_id = $1 AND r.segment_key <> '' AND r.grain = 'day'
+         ORDER BY 1, 2 LIMIT 500",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(key, value)| Segment { key, value })
+        .collect())
+}
+
+#[cfg(test)]
+mod tests;
