@@ -274,5 +274,9 @@ mod tests {
             "the costliest metric first"
         );
         assert!(overview.rows[0].failures > 10 && overview.dollar_impact > app::domain::money::Money::ZERO);
+        // prompt-v2 went live a week ago: the week-over-week change shows the drop.
+        let language = &overview.rows[0];
+        assert!(language.significant && language.change.direction == app::domain::trends::Direction::Down);
+        assert_eq!(overview.regressions, 1);
     }
 }

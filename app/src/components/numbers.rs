@@ -47,6 +47,20 @@ pub fn RateCell(rate: Rate) -> impl IntoView {
     }
 }
 
+/// A pass rate on one line, "98.5% of 263", its interval in the title; thin rates in italics.
+#[component]
+pub fn CompactRate(rate: Rate) -> impl IntoView {
+    let title = format!("95% CI {} · n = {}", percent_interval(rate.interval), rate.n);
+    match rate.rate {
+        Some(value) => view! {
+            <span class="rate nowrap" class:thin=rate.is_thin() title=title>{percent(value)}</span>
+            <span class="hint nowrap">{format!(" of {}", rate.n)}</span>
+        }
+        .into_any(),
+        None => view! { <span class="muted">"no verdicts"</span> }.into_any(),
+    }
+}
+
 /// A change with its direction, size and significance.
 #[component]
 pub fn ChangeCell(change: Change, significant: bool) -> impl IntoView {

@@ -3,7 +3,7 @@
 
 use crate::api::dashboards::{compare_versions, ComparePage};
 use crate::components::data_table::{Column, DataTable};
-use crate::components::numbers::{points, RateCell};
+use crate::components::numbers::{points, CompactRate};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::{query_params, text_param};
@@ -109,6 +109,13 @@ fn Results(page: ComparePage) -> impl IntoView {
         })
         .cloned()
         .collect();
+    let every = comparison.rows.clone();
+    let significant: Vec<ComparisonRow> = comparison
+        .rows
+        .iter()
+        .filter(|r| matches!(r.verdict, Verdict::Regression | Verdict::Improvement))
+        .cloned()
+        .collect();
     view! {
         {comparison.explanations.iter().map(|e| view! { <p class="callout" data-testid="compare-explanation">{e.clone()}</p> }).collect_view()}
         <p class="muted" data-testid="compare-method">
@@ -117,34 +124,52 @@ fn Results(page: ComparePage) -> impl IntoView {
                 comparison.comparisons
             )}
         </p>
-        <DataTable rows=comparison.rows columns=COLUMNS empty="No active metrics to compare." testid="compare-table"
-            row=|row: ComparisonRow| {
-                let segment = row.segment.as_ref().map_or_else(|| "all traffic".to_owned(), ToString::to_string);
-                let testid = format!("compare-{}-{}", row.metric_key, segment.replace(['=', ' '], "-"));
-                let class = match row.verdict {
-                    Verdict::Regression => "verdict verdict-fail",
-                    Verdict::Improvement => "verdict verdict-pass",
-                    _ => "verdict",
-                };
-                let delta = row.change.delta.map(|d| format!(
-                    "{} ({} to {})", points(d), points(row.change.interval.low), points(row.change.interval.high)
-                ));
-                view! {
-                    <tr data-testid=testid>
-                        <td>{row.metric_name}</td>
-                        <td class="nowrap">{segment}</td>
-                        <td><RateCell rate=row.a/></td>
-                        <td><RateCell rate=row.b/></td>
-                        <td class="nowrap">{delta.unwrap_or_else(|| "—".into())}</td>
-                        <td class="num">{format!("{:.4}", row.change.test.p)}</td>
-                        <td class="num">{format!("{:.4}", row.q)}</td>
-                        <td><span class=class data-testid="verdict">{row.verdict.label()}</span></td>
-                    </tr>
-                }
-            }/>
-        {explained.into_iter().map(|a| view! { <AttributionTable attribution=a/> }).collect_view()}
+        <h2>"Significant changes"</h2>
+        <ComparisonTable rows=significant testid="compare-significant"
+            empty="No metric changed significantly, in all traffic or in any segment."/>
+        <details class="card" data-testid="compare-all">
+            <summary>{format!("All {} comparisons, including those without a significant change or with too little data", every.len())}</summary>
+            <ComparisonTable rows=every testid="compare-table" empty="No active metrics to compare."/>
+        </details>
+        {(!explained.is_empty()).then(|| view! {
+            <details class="card" open=true data-testid="compare-attribution">
+                <summary>"How each change splits into the segments' own rates and the traffic mix"</summary>
+                {explained.into_iter().map(|a| view! { <AttributionTable attribution=a/> }).collect_view()}
+            </details>
+        })}
     }
     .into_any()
+}
+
+/// Comparison rows as a table.
+#[component]
+fn ComparisonTable(rows: Vec<ComparisonRow>, testid: &'static str, empty: &'static str) -> impl IntoView {
+    view! {
+        <DataTable rows columns=COLUMNS empty testid row=|row: ComparisonRow| {
+            let segment = row.segment.as_ref().map_or_else(|| "all traffic".to_owned(), ToString::to_string);
+            let testid = format!("compare-{}-{}", row.metric_key, segment.replace(['=', ' '], "-"));
+            let class = match row.verdict {
+                Verdict::Regression => "verdict verdict-fail",
+                Verdict::Improvement => "verdict verdict-pass",
+                _ => "verdict",
+            };
+            let delta = row.change.delta.map(|d| format!(
+                "{} ({} to {})", points(d), points(row.change.interval.low), points(row.change.interval.high)
+            ));
+            view! {
+                <tr data-testid=testid>
+                    <td>{row.metric_name}</td>
+                    <td class="nowrap">{segment}</td>
+                    <td><CompactRate rate=row.a/></td>
+                    <td><CompactRate rate=row.b/></td>
+                    <td class="nowrap">{delta.unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{format!("{:.4}", row.change.test.p)}</td>
+                    <td class="num">{format!("{:.4}", row.q)}</td>
+                    <td><span class=class data-testid="verdict">{row.verdict.label()}</span></td>
+                </tr>
+            }
+        }/>
+    }
 }
 
 fn name_of(rows: &[ComparisonRow], key: &str) -> String {

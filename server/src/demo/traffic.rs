@@ -8,10 +8,10 @@ use serde_json::{json, Value};
 
 /// Days of traffic.
 pub const DAYS: i64 = 42;
-/// Days ago that prompt-v2 was deployed.
-pub const V2_DAYS_AGO: i64 = 14;
+/// Days ago that prompt-v2 was deployed (within the last week, so the week-over-week change shows it).
+pub const V2_DAYS_AGO: i64 = 6;
 /// Conversations a day.
-const CONVERSATIONS_PER_DAY: u64 = 40;
+const CONVERSATIONS_PER_DAY: u64 = 60;
 
 /// A deterministic hash of the numbers, for varied but repeatable traffic.
 fn mix(parts: &[u64]) -> u64 {
@@ -79,10 +79,10 @@ pub fn records(now: DateTime<Utc>) -> Vec<Value> {
         let start = now - Duration::days(days_ago);
         for conversation in 0..CONVERSATIONS_PER_DAY {
             let h = |salt: u64| mix(&[day, conversation, salt]);
-            // 8% German, 52% English, 20% French, 20% Italian.
+            // 12% German, 48% English, 20% French, 20% Italian.
             let language = match h(1) % 100 {
-                0..=7 => 1,
-                8..=59 => 0,
+                0..=11 => 1,
+                12..=59 => 0,
                 60..=79 => 2,
                 _ => 3,
             };
@@ -94,8 +94,8 @@ pub fn records(now: DateTime<Utc>) -> Vec<Value> {
             };
             let customer = ["acme", "globex", "initech", "umbrella"][(h(2) % 4) as usize];
             let channel = ["web", "app", "email"][(h(3) % 3) as usize];
-            // Mostly short conversations, some long: 1 to 8 turns.
-            let turns = 1 + [0, 0, 1, 1, 2, 2, 3, 4, 5, 7][(h(4) % 10) as usize];
+            // Conversations of 1 to 8 turns, half of them past the fourth.
+            let turns = 1 + [0, 1, 1, 2, 3, 4, 4, 5, 6, 7][(h(4) % 10) as usize];
             let begins = start + Duration::minutes((h(5) % (22 * 60)) as i64);
             let id = format!("demo-{day}-{conversation}");
             for turn in 1..=turns {
@@ -144,7 +144,7 @@ mod tests {
             .filter(|r| r["metadata"]["language"] == "de")
             .count();
         let share = german as f64 / records.len() as f64;
-        assert!((0.04..0.12).contains(&share), "German is {share:.3} of traffic");
+        assert!((0.05..0.16).contains(&share), "German is {share:.3} of traffic");
         let english_late = records
             .iter()
             .filter(|r| r["output"] == ENGLISH_LATE_TURN && r["metadata"]["language"] == "de")

@@ -1,0 +1,45 @@
+import { expect, test } from '@playwright/test';
+import { signIn } from './helpers';
+
+test('a manager sees what costs most on the overview and finds the German late-turn regression of prompt-v2', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  await signIn(page, 'manager');
+  await page.getByTestId('project-support-bot-dach').click();
+
+  // The overview: money first, then the metric that costs most.
+  const overview = page.getByTestId('overview');
+  await expect(overview.getByTestId('kpi-dollars')).toContainText('$');
+  const rows = overview.getByTestId('overview-table').locator('tbody tr');
+  await expect(rows.first()).toHaveAttribute('data-testid', 'overview-reply-language');
+  await expect(rows.first().getByTestId('row-dollars')).not.toHaveText('$0.00');
+  await expect(rows.first().locator('svg.sparkline path')).toHaveAttribute('d', /^M/);
+
+  // Another range reloads the numbers.
+  await overview.getByTestId('range-7').click();
+  await expect(page).toHaveURL(/days=7/);
+  await expect(overview.getByTestId('kpi-dollars')).toContainText('last 7 days');
+
+  // The comparison defaults to the last two versions and flags German first.
+  await overview.getByTestId('open-compare').click();
+  await expect(page.getByTestId('compare-a')).toHaveValue('prompt-v1');
+  await expect(page.getByTestId('compare-b')).toHaveValue('prompt-v2');
+  await page.getByTestId('compare-submit').click();
+  await expect(page).toHaveURL(/a=prompt-v1&b=prompt-v2/);
+  const german = page.getByTestId('compare-significant').getByTestId('compare-reply-language-language-de');
+  await expect(german.getByTestId('verdict')).toHaveText('regression');
+  await page.getByTestId('compare-all').locator('summary').click();
+  await expect(page.getByTestId('compare-table').getByTestId('compare-reply-language-language-en').getByTestId('verdict')).toHaveText('no significant change');
+  await expect(page.getByTestId('compare-explanation').first()).toContainText('language=de');
+  await expect(page.getByTestId('compare-method')).toContainText('Benjamini–Hochberg');
+  expect(errors).toEqual([]);
+});
+
+test('an annotator cannot read the overview or the comparison', async ({ page }) => {
+  await signIn(page, 'annotator');
+  await page.goto('/projects/support-bot-dach/compare?a=prompt-v1&b=prompt-v2');
+  await expect(page.getByTestId('compare-table')).toHaveCount(0);
+  await expect(page.getByTestId('forbidden')).toBeVisible();
+});
