@@ -138,6 +138,8 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         db::outputs::ingest(&mut tx, project.id, chunk, &scorers).await?;
         tx.commit().await.map_err(db::database)?;
     }
+    // Every output was scored as it was ingested; the activations' re-scoring has nothing to add.
+    db::scoring_jobs::finish_open(pool, project.id, "the demo's outputs were scored at ingest").await?;
     annotation::seed(pool, project.id, owner.id).await
 }
 
@@ -214,6 +216,15 @@ mod tests {
         .await
         .unwrap();
         assert!(pending > 0, "the demo annotator has items to rate");
+        let open: i64 =
+            sqlx::query_scalar("SELECT count(*) FROM scoring_jobs WHERE status IN ('queued', 'running')")
+                .fetch_one(&pool)
+                .await
+                .unwrap();
+        assert_eq!(
+            open, 0,
+            "nothing left to re-score: the traffic was scored at ingest"
+        );
     }
 
     #[sqlx::test(migrations = "../migrations")]

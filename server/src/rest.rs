@@ -5,6 +5,8 @@
 
 pub mod caller;
 pub mod check;
+pub mod csv_body;
+pub mod dashboards;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
@@ -52,6 +54,17 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
             "POST",
             "/api/v1/projects/{project}/outputs",
             post(outputs::ingest).layer(DefaultBodyLimit::max(outputs::MAX_BODY)),
+        ),
+        ("GET", "/api/v1/projects/{project}/outputs", get(outputs::list)),
+        (
+            "GET",
+            "/api/v1/projects/{project}/overview",
+            get(dashboards::overview),
+        ),
+        (
+            "GET",
+            "/api/v1/projects/{project}/compare",
+            get(dashboards::compare),
         ),
     ]
 }

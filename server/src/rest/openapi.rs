@@ -50,6 +50,18 @@ fn metric_key() -> Value {
     json!({"name": "key", "in": "path", "required": true, "description": "The metric's key.", "schema": {"type": "string"}})
 }
 
+fn query_param(name: &str, description: &str, schema: Value) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": description, "schema": schema})
+}
+
+fn format() -> Value {
+    query_param(
+        "format",
+        "json (default) or csv.",
+        json!({"enum": ["json", "csv"], "default": "json"}),
+    )
+}
+
 fn body(schema: &str, example: Option<Value>) -> Value {
     let mut media = json!({"schema": {"$ref": format!("#/components/schemas/{schema}")}});
     if let Some(example) = example {
@@ -115,7 +127,42 @@ pub fn openapi() -> Value {
                 "operationId": "openapi", "summary": "This document.", "security": [],
                 "responses": {"200": ok("The OpenAPI document.", json!({"type": "object"}))}
             }},
-            "/api/v1/projects/{project}/outputs": {"post": {
+            "/api/v1/projects/{project}/overview": {"get": {
+                "operationId": "overview",
+                "summary": "Per active metric: pass rate of the last 7 days with its 95% Wilson interval, the change against the 7 before with its test, failures, dollar impact and evaluation spend over `days`, and the daily pass rates; costliest first.",
+                "description": "Read from the rollups. `format=csv` answers the rows as CSV (one line per metric).",
+                "parameters": [project(), query_param("days", "The range in days, 1 to 366.", json!({"type": "integer", "minimum": 1, "maximum": 366, "default": 30})), format()],
+                "responses": with(json!({"200": {"description": "The overview.", "content": {
+                    "application/json": {"schema": schema("Overview")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
+            }},
+            "/api/v1/projects/{project}/compare": {"get": {
+                "operationId": "compareVersions",
+                "summary": "Version `b` against version `a`, per active metric in all traffic and in every segment, most alarming first.",
+                "description": "Each row has both pass rates with Wilson intervals, the difference with Newcombe's interval, a two-proportion z-test (Fisher's exact test when an expected count is below 5), the Benjamini–Hochberg adjusted p-value `q` over every row, and a verdict (regression, improvement, no significant change at q < 0.05, or too little data with the sample size needed). `attributions` split each metric's total change into segments' own rates and the traffic mix. `format=csv` answers the rows as CSV.",
+                "parameters": [project(),
+                    query_param("a", "The baseline version's label.", json!({"type": "string"})),
+                    query_param("b", "The version compared with it.", json!({"type": "string"})),
+                    query_param("from", "First day (YYYY-MM-DD); default 89 days before `to`.", json!({"type": "string", "format": "date"})),
+                    query_param("to", "Last day (YYYY-MM-DD); default today (UTC).", json!({"type": "string", "format": "date"})),
+                    format()],
+                "responses": with(json!({"200": {"description": "The comparison.", "content": {
+                    "application/json": {"schema": schema("Comparison")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
+            }},
+            "/api/v1/projects/{project}/outputs": {"get": {
+                "operationId": "listOutputs",
+                "summary": "A page of outputs (newest first, 50 at a time) with every score of each, filtered like the outputs browser.",
+                "description": "Continue with `before` set to the answer's `next_before` until it is null. `format=csv` answers one line per output and score.",
+                "parameters": [project(),
+                    query_param("version", "A version label.", json!({"type": "string"})),
+                    query_param("source", "production, eval or synthetic.", json!({"type": "string"})),
+                    query_param("segment", "key=value of the metadata, e.g. language=de.", json!({"type": "string"})),
+                    query_param("metric", "A metric key (with verdict: outputs whose score of it has that verdict).", json!({"type": "string"})),
+                    query_param("verdict", "pass, fail, error, pending or not_applicable.", json!({"type": "string"})),
+                    query_param("before", "Outputs older than this id.", json!({"type": "string"})),
+                    format()],
+                "responses": with(json!({"200": {"description": "The page.", "content": {
+                    "application/json": {"schema": schema("OutputsPage")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
+            }, "post": {
                 "operationId": "ingestOutputs",
                 "summary": "Send a batch of outputs (JSON array, or NDJSON with Content-Type application/x-ndjson).",
                 "description": "A batch with any invalid record is refused whole, listing every problem by record index and field; a valid batch is stored atomically. Outputs already stored under the same `external_id` are not stored again, and a repeated `Idempotency-Key` answers as the first request did. Every active automated metric scores each new output; LLM judges and embedding scorers are filled in by the scoring worker shortly after.",
@@ -245,6 +292,33 @@ fn schemas() -> Value {
             "status": {"enum": ["draft", "active", "retired"]}, "status_reason": {"type": "string"},
             "owner_name": {"type": "string"},
             "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}]},
+        "Rate": {"type": "object", "description": "Passes of n verdicts, the rate (null without verdicts) and its 95% Wilson interval.",
+            "properties": {"passes": {"type": "integer"}, "n": {"type": "integer"}, "rate": {"type": ["number", "null"]},
+                "interval": {"type": "object", "properties": {"low": {"type": "number"}, "high": {"type": "number"}}}}},
+        "Overview": {"type": "object", "required": ["days", "rows"], "properties": {
+            "days": {"type": "integer"}, "failures": {"type": "integer"}, "evaluations": {"type": "integer"},
+            "dollar_impact": {"type": "integer", "description": "Micro-dollars."}, "evaluation_spend": {"type": "integer", "description": "Micro-dollars."},
+            "regressions": {"type": "integer"},
+            "rows": {"type": "array", "items": {"type": "object", "properties": {
+                "key": {"type": "string"}, "name": {"type": "string"}, "now": schema("Rate"), "change": {"type": "object"},
+                "significant": {"type": "boolean"}, "failures": {"type": "integer"}, "evaluations": {"type": "integer"},
+                "dollar_impact": {"type": "integer"}, "evaluation_spend": {"type": "integer"},
+                "days": {"type": "array", "items": {"type": "object"}}}}}}},
+        "Comparison": {"type": "object", "required": ["rows", "comparisons"], "properties": {
+            "comparisons": {"type": "integer"},
+            "rows": {"type": "array", "items": {"type": "object", "properties": {
+                "metric_key": {"type": "string"}, "metric_name": {"type": "string"},
+                "segment": {"type": ["object", "null"], "properties": {"key": {"type": "string"}, "value": {"type": "string"}}},
+                "a": schema("Rate"), "b": schema("Rate"), "change": {"type": "object"}, "q": {"type": "number"},
+                "verdict": {"type": "object", "properties": {"kind": {"enum": ["regression", "improvement", "no_significant_change", "too_little_data"]}, "needed": {"type": "integer"}}}}}},
+            "attributions": {"type": "array", "items": {"type": "object"}},
+            "explanations": {"type": "array", "items": {"type": "string"}}}},
+        "OutputsPage": {"type": "object", "required": ["outputs"], "properties": {
+            "outputs": {"type": "array", "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "occurred_at": {"type": "string", "format": "date-time"}, "version": {"type": "string"},
+                "source": {"type": "string"}, "excerpt": {"type": "string"}, "segments": {"type": "array", "items": {"type": "string"}},
+                "scores": {"type": "array", "items": {"type": "object"}}}}},
+            "next_before": {"type": ["integer", "null"]}}},
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
             "code": {"enum": ["validation", "conflict", "unauthorized", "forbidden", "not_found", "too_large", "internal"]},
             "message": {"type": "string"}, "field": {"type": ["string", "null"]},

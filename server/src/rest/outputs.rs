@@ -120,3 +120,109 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     }
     Ok(Some(key.to_owned()))
 }
+
+/// One output of a page, with its scores.
+#[derive(Debug, serde::Serialize)]
+pub struct OutputWithScores {
+    #[serde(flatten)]
+    pub row: app::domain::output_browse::OutputRow,
+    pub scores: Vec<app::domain::output_browse::ScoreView>,
+}
+
+/// A page of outputs and where the next one starts.
+#[derive(Debug, serde::Serialize)]
+pub struct OutputsPage {
+    pub outputs: Vec<OutputWithScores>,
+    /// Pass as `before` for the next (older) page; `null` on the last.
+    pub next_before: Option<i64>,
+}
+
+/// The outputs list's query: the browser's filters and a format.
+#[derive(Debug, serde::Deserialize)]
+pub struct ListQuery {
+    #[serde(flatten)]
+    pub filter: app::domain::output_browse::OutputFilter,
+    #[serde(default)]
+    pub format: super::dashboards::Format,
+}
+
+/// `GET …/outputs?version=&source=&segment=&metric=&verdict=&before=&format=json|csv`: the
+/// outputs browser's page (newest first, 50 at a time) with every score of each output.
+pub async fn list(
+    caller: ApiCaller,
+    Path(project): Path<String>,
+    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+) -> Result<Response, ApiError> {
+    let caller = caller.for_project(&project, ProjectAccess::Manage).await?;
+    let filter = query.filter.parse()?;
+    let (rows, next_before) =
+        app::server::db::output_browse::list(&caller.pool, caller.project_id, &filter).await?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut scores = app::server::db::scores::of_outputs(&caller.pool, &ids).await?;
+    let outputs: Vec<OutputWithScores> = rows
+        .into_iter()
+        .map(|row| {
+            let mine = scores
+                .iter()
+                .filter(|(id, _)| *id == row.id)
+                .map(|(_, s)| s.clone())
+                .collect();
+            OutputWithScores { row, scores: mine }
+        })
+        .collect();
+    scores.clear();
+    Ok(match query.format {
+        super::dashboards::Format::Json => Json(OutputsPage { outputs, next_before }).into_response(),
+        super::dashboards::Format::Csv => {
+            let lines = outputs.iter().flat_map(|o| {
+                let base = vec![
+                    o.row.id.to_string(),
+                    o.row.occurred_at.to_rfc3339(),
+                    o.row.version.clone(),
+                    o.row.source.clone(),
+                    o.row.conversation_id.clone().unwrap_or_default(),
+                    o.row.turn_index.map(|t| t.to_string()).unwrap_or_default(),
+                    o.row.segments.join("; "),
+                    o.row.excerpt.clone(),
+                ];
+                let none = [String::new(), String::new(), String::new(), String::new()];
+                let scores: Vec<[String; 4]> = if o.scores.is_empty() {
+                    vec![none]
+                } else {
+                    o.scores
+                        .iter()
+                        .map(|s| {
+                            [
+                                s.metric_key.clone(),
+                                s.value.map(|v| v.to_string()).unwrap_or_default(),
+                                s.passed.map(|p| p.to_string()).unwrap_or_default(),
+                                s.error.clone().unwrap_or_default(),
+                            ]
+                        })
+                        .collect()
+                };
+                scores
+                    .into_iter()
+                    .map(move |score| [base.clone(), score.to_vec()].concat())
+            });
+            let body = super::csv_body::table(
+                &[
+                    "output_id",
+                    "occurred_at",
+                    "version",
+                    "source",
+                    "conversation_id",
+                    "turn_index",
+                    "segments",
+                    "reply_start",
+                    "metric",
+                    "value",
+                    "passed",
+                    "error",
+                ],
+                lines,
+            );
+            super::csv_body::download(&format!("{project}-outputs.csv"), body)
+        }
+    })
+}

@@ -71,6 +71,7 @@ pub(super) const CREATE_PROJECT: [u16; 8] = [401, 200, 403, 403, 403, 200, 200, 
 /// Only the queue's annotator; members who are not assigned are refused, others not told.
 pub(super) const OWN_QUEUE: [u16; 8] = [401, 404, 403, 200, 403, 403, 403, 401];
 pub(super) const REST_READ: [u16; 8] = [401, 404, 200, 403, 200, 200, 200, 404];
+pub(super) const REST_MANAGE: [u16; 8] = [401, 404, 403, 403, 200, 200, 200, 404];
 pub(super) const REST_EDIT: [u16; 8] = [401, 404, 403, 403, 403, 200, 200, 404];
 pub(super) const REST_CREATE: [u16; 8] = [401, 404, 403, 403, 403, 201, 201, 404];
 pub(super) const EVERYONE: [u16; 8] = [200; 8];

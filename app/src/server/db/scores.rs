@@ -263,6 +263,26 @@ async fn abandon(connection: &mut PgConnection, key: ScoreKey, why: &str) -> Res
     })
 }
 
+/// Every score of the outputs `ids`, by output and metric key.
+pub async fn of_outputs(pool: &PgPool, ids: &[i64]) -> Result<Vec<(i64, ScoreView)>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        output_id: i64,
+        #[sqlx(flatten)]
+        score: ScoreView,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT s.output_id, m.key AS metric_key, m.name AS metric_name, s.value, s.passed, s.rationale, s.error,
+                s.scorer_version, s.attempts, s.retry_at, s.scored_at
+         FROM scores s JOIN metrics m ON m.id = s.metric_id
+         WHERE s.output_id = ANY($1) ORDER BY s.output_id, m.key",
+    )
+    .bind(ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(|row| (row.output_id, row.score)).collect())
+}
+
 /// Every score of one output, by metric key.
 pub async fn of_output(pool: &PgPool, output_id: i64) -> Result<Vec<ScoreView>, AppError> {
     sqlx::query_as(

@@ -177,5 +177,19 @@ pub async fn finish(pool: &PgPool, id: i64, status: JobStatus, message: &str) ->
     Ok(())
 }
 
+/// Ends the project's open jobs as done with `message` (for outputs scored another way, as
+/// the demo's traffic is at ingest); answers how many.
+pub async fn finish_open(pool: &PgPool, project_id: i64, message: &str) -> Result<u64, AppError> {
+    let done = sqlx::query(
+        "UPDATE scoring_jobs SET status = 'done', message = $2, finished_at = now(), lease_until = NULL
+         WHERE project_id = $1 AND status IN ('queued', 'running')",
+    )
+    .bind(project_id)
+    .bind(message)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected())
+}
+
 #[cfg(test)]
 mod tests;

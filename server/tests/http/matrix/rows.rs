@@ -345,6 +345,24 @@ pub(super) fn rows() -> Vec<Row> {
             |_, _| format!("/api/v1/projects/{PROJECT}/outputs"),
             |_, c| Some(json!([output_record(&format!("x-{}", c.name()))])),
         ),
+        rest(
+            "GET /api/v1/projects/{project}/outputs",
+            REST_MANAGE,
+            |_, _| format!("/api/v1/projects/{PROJECT}/outputs?segment=language%3Dde"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/overview",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/overview?days=7"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/compare",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/compare?a=v1&b=v2&format=csv"),
+            |_, _| None,
+        ),
         // Public, last: sign-out ends the caller's session.
         sf("current_user", EVERYONE, |_, _| vec![]),
         sf("login", LOGIN_REFUSED, |_, _| {

@@ -100,7 +100,9 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
         .await
         .unwrap();
     let key = call(&owner, "create_api_key", vec![p(), ("name", "setup".into())]).await;
-    let batch: Vec<Value> = (0..4).map(|i| output_record(&format!("setup-{i}"))).collect();
+    let mut batch: Vec<Value> = (0..4).map(|i| output_record(&format!("setup-{i}"))).collect();
+    // A second version, so that the release comparison has two to compare.
+    batch[3]["version"] = "v2".into();
     let sent = app
         .client()
         .post(format!("{}/api/v1/projects/{PROJECT}/outputs", app.base))

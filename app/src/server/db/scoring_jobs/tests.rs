@@ -75,3 +75,20 @@ async fn a_new_job_supersedes_the_open_one_and_a_lease_keeps_a_job_to_one_worker
     );
     assert!(claim(&pool, 60).await.unwrap().is_none());
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn open_jobs_of_a_project_can_be_finished_at_once(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let metric = active_no_delve(&pool, &f, "no-delve").await;
+    enqueue(&pool, f.project, metric, None).await;
+    assert_eq!(
+        finish_open(&pool, f.project, "scored at ingest").await.unwrap(),
+        1
+    );
+    assert!(claim(&pool, 60).await.unwrap().is_none());
+    let job = &of_metric(&pool, metric, 1).await.unwrap()[0];
+    assert_eq!(
+        (job.status, job.message.as_str()),
+        (JobStatus::Done, "scored at ingest")
+    );
+}
