@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { readFileSync } from 'fs';
 import { signIn } from './helpers';
 
 test('a manager sees what costs most on the overview and finds the German late-turn regression of prompt-v2', async ({ page }) => {
@@ -34,6 +35,14 @@ test('a manager sees what costs most on the overview and finds the German late-t
   await expect(page.getByTestId('compare-table').getByTestId('compare-reply-language-language-en').getByTestId('verdict')).toHaveText('no significant change');
   await expect(page.getByTestId('compare-explanation').first()).toContainText('language=de');
   await expect(page.getByTestId('compare-method')).toContainText('Benjamini–Hochberg');
+
+  // The CSV holds the table's rows: one line per comparison, German flagged the same way.
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('compare-csv').click()]);
+  const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+  const tableRows = await page.getByTestId('compare-table').locator('tbody tr').count();
+  expect(lines.length - 1).toBe(tableRows);
+  expect(lines[0]).toContain('metric,segment_key,segment_value');
+  expect(lines.some((line) => line.startsWith('reply-language,language,de,') && line.includes(',regression,'))).toBe(true);
   expect(errors).toEqual([]);
 });
 

@@ -12,14 +12,15 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use serde::Deserialize;
 
-/// The page's address.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+/// The page's address (`format` only for the CSV link).
+#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
 #[serde(default)]
 struct CompareAddress {
     a: String,
     b: String,
     from: String,
     to: String,
+    format: String,
 }
 
 #[component]
@@ -33,7 +34,18 @@ pub fn ComparePage() -> impl IntoView {
     view! {
         <Title text="Compare releases · Vernier"/>
         <ProjectPageHead title="Compare releases"/>
-        {loaded(data, move |page| view! { <Chooser page=page.clone() current=query.get()/><Results page/> })}
+        {loaded(data, move |page| {
+            let q = query.get();
+            let csv = (!q.a.is_empty() && !q.b.is_empty()).then(|| {
+                let address = crate::components::params::query_string(&CompareAddress { format: "csv".into(), ..q.clone() });
+                format!("/api/v1/projects/{}/compare?{address}", project())
+            });
+            view! {
+                <Chooser page=page.clone() current=q/>
+                {csv.map(|href| view! { <p><a href=href download data-testid="compare-csv">"Download the comparison as CSV"</a></p> })}
+                <Results page/>
+            }
+        })}
     }
 }
 

@@ -25,6 +25,10 @@ pub fn OutputsPage() -> impl IntoView {
         {loaded(page, move |page| {
             let current = filter.get();
             let sources = ["production", "eval", "synthetic"].map(str::to_owned).to_vec();
+            let csv_query = match query_string(&current) {
+                filters if filters.is_empty() => "format=csv".to_owned(),
+                filters => format!("{filters}&format=csv"),
+            };
             let next = page.next_before.map(|before| {
                 let next = OutputFilter { before: before.to_string(), ..current.clone() };
                 format!("?{}", query_string(&next))
@@ -38,6 +42,7 @@ pub fn OutputsPage() -> impl IntoView {
                     <FilterSelect name="verdict" current=current.verdict.clone() options=names(Verdict::ALL, Verdict::as_str)/>
                     <button type="submit" data-testid="filter-apply">"Filter"</button>
                     <a href="?">"Clear"</a>
+                    <a href=format!("/api/v1/projects/{}/outputs?{}", project(), csv_query.clone()) download data-testid="outputs-csv">"CSV"</a>
                 </form>
                 <OutputTable rows=page.rows project=project()/>
                 {next.map(|href| view! { <p><a href=href data-testid="older">"Older outputs →"</a></p> })}

@@ -18,17 +18,30 @@ struct OverviewQuery {
     days: Option<u32>,
 }
 
+/// The range the address asks for (30 days by default).
+pub fn range_days() -> impl Fn() -> u32 + Copy + Send + Sync + 'static {
+    let query = query_params::<OverviewQuery>();
+    move || query.get().days.unwrap_or(30)
+}
+
+/// The overview's data for the project page to create at its top, outside any suspense (a
+/// resource created inside one would not hydrate).
+pub fn overview_resource(
+    slug: impl Fn() -> String + Send + Sync + 'static,
+    days: impl Fn() -> u32 + Send + Sync + 'static,
+) -> Resource<Result<Overview, crate::error::AppError>> {
+    Resource::new(move || (slug(), days()), |(slug, days)| project_overview(slug, days))
+}
+
 /// The ranges offered.
 const RANGES: [u32; 3] = [7, 30, 90];
 
-/// The overview of project `slug`.
+/// The overview of project `slug`, from [`overview_resource`].
 #[component]
-pub fn ProjectOverview(slug: String) -> impl IntoView {
-    let query = query_params::<OverviewQuery>();
-    let days = move || query.get().days.unwrap_or(30);
-    let project = slug.clone();
-    let data = Resource::new(days, move |days| project_overview(project.clone(), days));
+pub fn ProjectOverview(slug: String, data: Resource<Result<Overview, crate::error::AppError>>) -> impl IntoView {
+    let days = range_days();
     let base = format!("/projects/{slug}");
+    let csv_slug = slug.clone();
     view! {
         <section class="overview" data-testid="overview">
             <div class="overview-head">
@@ -44,6 +57,7 @@ pub fn ProjectOverview(slug: String) -> impl IntoView {
                         .collect_view()}
                 </nav>
                 <a href=format!("{base}/compare") data-testid="open-compare">"Compare releases →"</a>
+                <a href=move || format!("/api/v1/projects/{csv_slug}/overview?days={}&format=csv", days()) download data-testid="overview-csv">"CSV"</a>
             </div>
             {loaded(data, move |overview| view! { <Totals overview=overview.clone()/><MetricRows overview project=slug.clone()/> })}
         </section>

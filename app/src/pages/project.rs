@@ -12,7 +12,7 @@ use crate::domain::membership::ProjectAccess;
 use crate::domain::metric::catalogue::TemplateSummary;
 use crate::domain::metric::kinds::Status;
 use crate::error::AppError;
-use crate::pages::overview::ProjectOverview;
+use crate::pages::overview::{overview_resource, range_days, ProjectOverview};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -41,6 +41,7 @@ pub fn ProjectPage() -> impl IntoView {
         let metrics = list_metrics(slug, Default::default()).await?;
         Ok::<_, AppError>((project, metrics, metric_templates().await?))
     });
+    let overview = overview_resource(slug, range_days());
     loaded(data, move |(project, metrics, templates)| {
         let active = metrics.iter().filter(|m| m.status == Status::Active).count();
         let base = format!("/projects/{}", project.slug);
@@ -79,9 +80,7 @@ pub fn ProjectPage() -> impl IntoView {
                 <dd>{or_dash(project.purpose)}</dd>
             </dl>
             {metrics.is_empty().then(|| view! { <StartWithOneMetric slug=project.slug.clone() templates add/> })}
-            <ForProject access=ProjectAccess::Read>
-                <ProjectOverview slug=project.slug.clone()/>
-            </ForProject>
+            <ProjectOverview slug=project.slug.clone() data=overview/>
         }
     })
 }
