@@ -45,6 +45,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
+                // ECharts (npm's echarts 5, served from public/) draws the charts in the browser.
+                <script src="/echarts.min.js" defer></script>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>

@@ -10,6 +10,7 @@ pub mod login;
 pub mod members;
 pub mod metric;
 pub mod metric_form;
+pub mod metric_trend;
 pub mod metrics;
 pub mod metrics_io;
 pub mod not_found;

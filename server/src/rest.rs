@@ -66,6 +66,11 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
             "/api/v1/projects/{project}/compare",
             get(dashboards::compare),
         ),
+        (
+            "GET",
+            "/api/v1/projects/{project}/metrics/{key}/trend",
+            get(dashboards::trend),
+        ),
     ]
 }
 

@@ -59,3 +59,14 @@ pub async fn compare_versions(
     };
     Ok(ComparePage { versions, comparison })
 }
+
+/// The trend of metric `key` as the metric page's address asks.
+#[server(endpoint = "metric_trend")]
+pub async fn metric_trend(
+    project: String,
+    key: String,
+    #[server(default)] query: crate::domain::trends::trend::TrendAddress,
+) -> Result<crate::domain::trends::trend::Trend, AppError> {
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
+    dashboards::trend(&caller.pool, caller.project_id, &key, &query, chrono::Utc::now()).await
+}

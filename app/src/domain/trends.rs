@@ -4,6 +4,7 @@
 
 pub mod compare;
 pub mod overview;
+pub mod trend;
 
 use crate::domain::money::Money;
 use crate::domain::stats::proportions::{self, Interval, Proportion, TestResult, Z95};

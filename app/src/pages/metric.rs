@@ -10,6 +10,7 @@ use crate::components::params::text_param;
 use crate::domain::membership::ProjectAccess;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::{MetricChange, MetricView};
+use crate::pages::metric_trend::{trend_resource, MetricTrend};
 use crate::pages::queue_report::Coefficients;
 use crate::pages::rescoring::{jobs_resource, Rescoring};
 use leptos::form::ActionForm;
@@ -31,6 +32,7 @@ pub fn MetricPage() -> impl IntoView {
         move || (project(), key()),
         |(project, key)| metric_agreement(project, key),
     );
+    let (trend, trend_address) = trend_resource(project, key);
     let detail = Resource::new(
         move || (project(), key(), activate.version().get(), retire.version().get()),
         |(project, key, _, _)| get_metric(project, key),
@@ -52,6 +54,7 @@ pub fn MetricPage() -> impl IntoView {
                 <ForProject access=ProjectAccess::Edit>
                     <Actions metric=for_actions.clone() activate retire/>
                 </ForProject>
+                <MetricTrend project=metric.project_slug.clone() data=trend address=trend_address/>
                 <Facts metric=metric.clone()/>
                 {metric.definition.scorer.is_automated().then(|| view! {
                     <Rescoring project=metric.project_slug.clone() key=metric.definition.key.clone() jobs start/>

@@ -30,7 +30,10 @@ pub fn overview_resource(
     slug: impl Fn() -> String + Send + Sync + 'static,
     days: impl Fn() -> u32 + Send + Sync + 'static,
 ) -> Resource<Result<Overview, crate::error::AppError>> {
-    Resource::new(move || (slug(), days()), |(slug, days)| project_overview(slug, days))
+    Resource::new(
+        move || (slug(), days()),
+        |(slug, days)| project_overview(slug, days),
+    )
 }
 
 /// The ranges offered.
@@ -38,7 +41,10 @@ const RANGES: [u32; 3] = [7, 30, 90];
 
 /// The overview of project `slug`, from [`overview_resource`].
 #[component]
-pub fn ProjectOverview(slug: String, data: Resource<Result<Overview, crate::error::AppError>>) -> impl IntoView {
+pub fn ProjectOverview(
+    slug: String,
+    data: Resource<Result<Overview, crate::error::AppError>>,
+) -> impl IntoView {
     let days = range_days();
     let base = format!("/projects/{slug}");
     let csv_slug = slug.clone();

@@ -10,7 +10,7 @@ use crate::domain::trends::compare::{self, Comparison, MetricCounts};
 use crate::domain::trends::overview::{self, MetricFacts, MetricSeries, Overview};
 use crate::domain::trends::{Counts, Point};
 use crate::error::AppError;
-use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, DurationRound, NaiveDate, TimeZone, Utc};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use std::collections::HashMap;
@@ -195,4 +195,77 @@ pub async fn compare(
         })
         .collect();
     Ok(compare::compare(&metric_counts))
+}
+
+/// The trend of metric `key` as `query` asks, up to `now`.
+pub async fn trend(
+    pool: &PgPool,
+    project_id: i64,
+    key: &str,
+    query: &crate::domain::trends::trend::TrendAddress,
+    now: chrono::DateTime<Utc>,
+) -> Result<crate::domain::trends::trend::Trend, AppError> {
+    use crate::domain::trends::trend::{self, VersionMarker};
+    let metric = db::metrics::find(pool, project_id, key)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
+    let (grain, step) = match query.grain.trim() {
+        "" | "day" => ("day", Duration::days(1)),
+        "hour" => ("hour", Duration::hours(1)),
+        other => {
+            return Err(AppError::invalid(
+                "grain",
+                format!("'{other}' is neither day nor hour"),
+            ))
+        }
+    };
+    let days = parse_days("days", query.days.unwrap_or(if grain == "hour" { 2 } else { 30 }))?;
+    if grain == "hour" && days > 2 {
+        return Err(AppError::invalid("days", "hours are kept for the last 2 days"));
+    }
+    let segment = match query.segment.trim() {
+        "" => None,
+        text => {
+            let (key, value) = text
+                .split_once('=')
+                .ok_or_else(|| AppError::invalid("segment", "write it as key=value, e.g. language=de"))?;
+            Some(compare::Segment {
+                key: key.trim().to_owned(),
+                value: value.trim().to_owned(),
+            })
+        }
+    };
+    let version = Some(query.version.trim().to_owned()).filter(|v| !v.is_empty());
+    let end = match grain {
+        "hour" => now.duration_trunc(Duration::hours(1)).unwrap_or(now) + step,
+        _ => midnight(now.date_naive()) + step,
+    };
+    let buckets = i64::from(days) * if grain == "hour" { 24 } else { 1 };
+    let start = end - step * buckets as i32;
+    let filter = SeriesFilter { version, segment };
+    let found = db::trends::buckets(pool, project_id, &[metric.id], grain, (start, end), &filter).await?;
+    let points: Vec<Point> = (0..buckets)
+        .map(|i| {
+            let at = start + step * i as i32;
+            let counts = found
+                .iter()
+                .find(|b| b.at == at)
+                .map(|b| b.counts)
+                .unwrap_or_default();
+            Point { at, counts }
+        })
+        .collect();
+    let markers = db::trends::versions_seen(pool, project_id)
+        .await?
+        .into_iter()
+        .filter_map(|v| v.first_day.map(|at| VersionMarker { version: v.label, at }))
+        .collect();
+    Ok(trend::build(
+        metric.definition.key.clone(),
+        metric.definition.name.clone(),
+        grain,
+        &points,
+        metric.definition.cost_per_failure,
+        markers,
+    ))
 }

@@ -139,6 +139,28 @@ pub fn comparison(comparison: &Comparison) -> String {
     )
 }
 
+/// The trend's points.
+pub fn trend(trend: &app::domain::trends::trend::Trend) -> String {
+    table(
+        &[
+            "bucket_start",
+            "passes",
+            "n",
+            "pass_rate",
+            "ci_low",
+            "ci_high",
+            "failures",
+            "failure_cost",
+        ],
+        trend.points.iter().map(|p| {
+            let mut line = vec![p.at.to_rfc3339()];
+            line.extend(rate(&p.rate));
+            line.extend([p.failures.to_string(), p.failure_cost.to_decimal()]);
+            line
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -74,3 +74,38 @@ pub async fn compare(
         }
     })
 }
+
+/// The trend's query (written out: numbers inside a flattened struct would not decode).
+#[derive(Debug, Deserialize)]
+pub struct TrendParams {
+    pub days: Option<u32>,
+    #[serde(default)]
+    pub grain: String,
+    #[serde(default)]
+    pub version: String,
+    #[serde(default)]
+    pub segment: String,
+    #[serde(default)]
+    pub format: Format,
+}
+
+/// `GET …/metrics/{key}/trend?days=&grain=day|hour&version=&segment=&format=json|csv`
+pub async fn trend(
+    caller: ApiCaller,
+    Path((project, key)): Path<(String, String)>,
+    Query(query): Query<TrendParams>,
+) -> Result<Response, ApiError> {
+    let caller = caller.for_project(&project, ProjectAccess::Read).await?;
+    let address = app::domain::trends::trend::TrendAddress {
+        days: query.days,
+        grain: query.grain,
+        version: query.version,
+        segment: query.segment,
+    };
+    let now = chrono::Utc::now();
+    let trend = dashboards::trend(&caller.pool, caller.project_id, &key, &address, now).await?;
+    Ok(match query.format {
+        Format::Json => Json(trend).into_response(),
+        Format::Csv => csv_body::download(&format!("{project}-{key}-trend.csv"), csv_body::trend(&trend)),
+    })
+}

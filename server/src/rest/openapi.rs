@@ -135,6 +135,19 @@ pub fn openapi() -> Value {
                 "responses": with(json!({"200": {"description": "The overview.", "content": {
                     "application/json": {"schema": schema("Overview")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
             }},
+            "/api/v1/projects/{project}/metrics/{key}/trend": {"get": {
+                "operationId": "metricTrend",
+                "summary": "A metric's pass rate per day (or hour, for the last 2 days) with its 95% Wilson interval and n, failures and their cost, and the days versions first appeared.",
+                "description": "Read from the rollups; every bucket of the range is present (n = 0 where nothing was scored). `format=csv` answers the points as CSV.",
+                "parameters": [project(), metric_key(),
+                    query_param("days", "Days back from now (default 30; with hours 2, at most 2).", json!({"type": "integer", "minimum": 1, "maximum": 366})),
+                    query_param("grain", "day (default) or hour.", json!({"enum": ["day", "hour"]})),
+                    query_param("version", "Only this version's outputs.", json!({"type": "string"})),
+                    query_param("segment", "Only this segment, key=value.", json!({"type": "string"})),
+                    format()],
+                "responses": with(json!({"200": {"description": "The trend.", "content": {
+                    "application/json": {"schema": schema("Trend")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
+            }},
             "/api/v1/projects/{project}/compare": {"get": {
                 "operationId": "compareVersions",
                 "summary": "Version `b` against version `a`, per active metric in all traffic and in every segment, most alarming first.",
@@ -313,6 +326,13 @@ fn schemas() -> Value {
                 "verdict": {"type": "object", "properties": {"kind": {"enum": ["regression", "improvement", "no_significant_change", "too_little_data"]}, "needed": {"type": "integer"}}}}}},
             "attributions": {"type": "array", "items": {"type": "object"}},
             "explanations": {"type": "array", "items": {"type": "string"}}}},
+        "Trend": {"type": "object", "required": ["metric_key", "grain", "points", "markers"], "properties": {
+            "metric_key": {"type": "string"}, "metric_name": {"type": "string"}, "grain": {"enum": ["day", "hour"]},
+            "points": {"type": "array", "items": {"type": "object", "properties": {
+                "at": {"type": "string", "format": "date-time"}, "rate": schema("Rate"), "failures": {"type": "integer"},
+                "failure_cost": {"type": "integer", "description": "Micro-dollars."}}}},
+            "markers": {"type": "array", "items": {"type": "object", "properties": {
+                "version": {"type": "string"}, "at": {"type": "string", "format": "date-time"}}}}}},
         "OutputsPage": {"type": "object", "required": ["outputs"], "properties": {
             "outputs": {"type": "array", "items": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "occurred_at": {"type": "string", "format": "date-time"}, "version": {"type": "string"},

@@ -233,6 +233,7 @@ pub(super) fn rows() -> Vec<Row> {
         ),
         // Outputs, scoring, endpoints, keys.
         sf("list_outputs", MANAGE, |_, _| vec![p()]),
+        sf("metric_trend", READ, |_, _| vec![p(), ("key", v("tone"))]),
         sf("project_overview", READ, |_, _| vec![p(), ("days", v("30"))]),
         sf("compare_versions", READ, |_, _| {
             vec![p(), ("a", v("")), ("b", v("")), ("from", v("")), ("to", v(""))]
@@ -355,6 +356,12 @@ pub(super) fn rows() -> Vec<Row> {
             "GET /api/v1/projects/{project}/overview",
             REST_READ,
             |_, _| format!("/api/v1/projects/{PROJECT}/overview?days=7"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/metrics/{key}/trend",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/metrics/tone/trend?days=7&format=csv"),
             |_, _| None,
         ),
         rest(

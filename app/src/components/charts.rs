@@ -1,0 +1,244 @@
+//! Charts drawn by ECharts in the browser (charming builds the option; the server renders an
+//! empty box with the same numbers in a table beside it). Each chart is disposed of when its
+//! view goes away and follows the window's size.
+
+use crate::domain::trends::trend::Trend;
+use charming::component::{Axis, Legend};
+use charming::element::{
+    AreaStyle, AxisType, Color, ItemStyle, Label, LineStyle, LineStyleType, MarkLine, MarkLineData,
+    MarkLineVariant, Symbol, Tooltip, Trigger,
+};
+use charming::series::{Bar, Line, Scatter};
+use charming::Chart;
+use leptos::prelude::*;
+
+/// The day (or hour) labels of a trend's x axis.
+fn label(trend: &Trend, at: chrono::DateTime<chrono::Utc>) -> String {
+    if trend.grain == "hour" {
+        at.format("%m-%d %H:00").to_string()
+    } else {
+        at.format("%Y-%m-%d").to_string()
+    }
+}
+
+/// A metric's trend: the pass rate (percent) with its 95% Wilson band, points resting on too
+/// few verdicts apart in grey, failures as bars on a second axis, and a line where each system
+/// version first appeared.
+pub fn trend_chart(trend: &Trend) -> Chart {
+    let labels: Vec<String> = trend.points.iter().map(|p| label(trend, p.at)).collect();
+    let percent = |x: f64| (x * 1000.0).round() / 10.0;
+    // The rates resting on enough verdicts (`thin` false), or on too few (`thin` true).
+    let rates = |thin: bool| -> Vec<Option<f64>> {
+        trend
+            .points
+            .iter()
+            .map(|p| p.rate.rate.filter(|_| p.rate.is_thin() == thin).map(percent))
+            .collect()
+    };
+    let band_low: Vec<Option<f64>> = trend
+        .points
+        .iter()
+        .map(|p| {
+            p.rate
+                .rate
+                .filter(|_| !p.rate.is_thin())
+                .map(|_| percent(p.rate.interval.low))
+        })
+        .collect();
+    let band_width: Vec<Option<f64>> = trend
+        .points
+        .iter()
+        .map(|p| {
+            p.rate
+                .rate
+                .filter(|_| !p.rate.is_thin())
+                .map(|_| percent(p.rate.interval.high) - percent(p.rate.interval.low))
+        })
+        .collect();
+    let markers: Vec<MarkLineVariant> = trend
+        .markers
+        .iter()
+        .map(|m| {
+            MarkLineVariant::Simple(
+                MarkLineData::new()
+                    .name(m.version.clone())
+                    .x_axis(label(trend, m.at)),
+            )
+        })
+        .collect();
+    let lowest = trend
+        .points
+        .iter()
+        .filter(|p| !p.rate.is_thin())
+        .filter_map(|p| p.rate.rate.map(|_| percent(p.rate.interval.low)))
+        .fold(100.0_f64, f64::min);
+    Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().data(vec!["pass rate", "95% interval", "n < 30", "failures"]))
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .name("pass rate %")
+                .min((lowest - 5.0).clamp(0.0, 95.0).floor())
+                .max(100),
+        )
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .name("failures")
+                .position("right"),
+        )
+        .series(
+            Line::new()
+                .name("band-base")
+                .stack("band")
+                .symbol(Symbol::None)
+                .line_style(LineStyle::new().opacity(0))
+                .data(band_low),
+        )
+        .series(
+            Line::new()
+                .name("95% interval")
+                .stack("band")
+                .symbol(Symbol::None)
+                .line_style(LineStyle::new().opacity(0))
+                .area_style(AreaStyle::new().color(Color::Value("rgba(47, 91, 211, 0.15)".into())))
+                .data(band_width),
+        )
+        .series(
+            Line::new()
+                .name("pass rate")
+                .item_style(ItemStyle::new().color("#2f5bd3"))
+                .mark_line(
+                    MarkLine::new()
+                        .symbol(vec![Symbol::None, Symbol::None])
+                        .label(Label::new().formatter("{b}"))
+                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).color("#b42318"))
+                        .data(markers),
+                )
+                .data(rates(false)),
+        )
+        .series(
+            Scatter::new()
+                .name("n < 30")
+                .item_style(ItemStyle::new().color("#98a2b3"))
+                .data(rates(true)),
+        )
+        .series(
+            Bar::new()
+                .name("failures")
+                .y_axis_index(1)
+                .item_style(ItemStyle::new().color("rgba(180, 35, 24, 0.35)"))
+                .data(trend.points.iter().map(|p| p.failures as i64).collect::<Vec<_>>()),
+        )
+}
+
+/// A box ECharts draws `chart()`'s chart into once the page runs in the browser.
+#[component]
+pub fn EChart(
+    /// The element id (unique on the page).
+    id: String,
+    /// Pixels.
+    #[prop(default = 320)]
+    height: u32,
+    chart: impl Fn() -> Chart + Send + Sync + 'static,
+) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    {
+        let target = id.clone();
+        let drawn: StoredValue<Option<charming::renderer::Echarts>, LocalStorage> =
+            StoredValue::new_local(None);
+        Effect::new(move |_| {
+            let renderer = charming::WasmRenderer::new_opt(None, Some(height));
+            if let Ok(chart) = renderer.render(&target, &chart()) {
+                drawn.set_value(Some(chart));
+            }
+        });
+        let resize = window_event_listener(leptos::ev::resize, move |_| {
+            drawn.with_value(|chart| {
+                if let Some(chart) = chart {
+                    chart.resize(wasm_bindgen::JsValue::UNDEFINED);
+                }
+            });
+        });
+        on_cleanup(move || {
+            resize.remove();
+            drawn.with_value(|chart| {
+                if let Some(chart) = chart {
+                    dispose(chart);
+                }
+            });
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = chart;
+    view! { <div id=id class="chart" style=format!("height: {height}px") data-testid="chart"></div> }
+}
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+extern "C" {
+    /// Frees a chart's canvas and listeners.
+    #[wasm_bindgen(js_namespace = echarts, js_name = dispose)]
+    fn dispose(chart: &charming::renderer::Echarts);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::money::Money;
+    use crate::domain::trends::trend::{build, VersionMarker};
+    use crate::domain::trends::{Counts, Point};
+    use chrono::TimeZone;
+
+    #[test]
+    fn the_trend_chart_marks_versions_keeps_thin_points_apart_and_bands_the_rate() {
+        let day = |d| chrono::Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap();
+        let counts = |passes, failures| Counts {
+            evaluations: passes + failures,
+            passes,
+            failures,
+            ..Counts::default()
+        };
+        let points = [
+            Point {
+                at: day(10),
+                counts: counts(95, 5),
+            },
+            Point {
+                at: day(11),
+                counts: counts(2, 1),
+            },
+            Point {
+                at: day(12),
+                counts: counts(80, 20),
+            },
+        ];
+        let markers = vec![VersionMarker {
+            version: "prompt-v2".into(),
+            at: day(12),
+        }];
+        let trend = build("m".into(), "M".into(), "day", &points, Money::ZERO, markers);
+        let json = serde_json::to_value(trend_chart(&trend)).unwrap();
+        let series = json["series"].as_array().unwrap();
+        let named = |name: &str| series.iter().find(|s| s["name"] == name).unwrap();
+        assert_eq!(named("pass rate")["data"], serde_json::json!([95.0, null, 80.0]));
+        assert_eq!(named("n < 30")["data"], serde_json::json!([null, 66.7, null]));
+        assert_eq!(named("failures")["data"], serde_json::json!([5, 1, 20]));
+        assert_eq!(named("failures")["yAxisIndex"], 1.0);
+        let marker = &named("pass rate")["markLine"]["data"][0];
+        assert_eq!(
+            (marker["name"].as_str(), marker["xAxis"].as_str()),
+            (Some("prompt-v2"), Some("2026-11-12"))
+        );
+        // The band: its base is the interval's low end and its width reaches the high end.
+        let low = named("band-base")["data"][0].as_f64().unwrap();
+        let width = named("95% interval")["data"][0].as_f64().unwrap();
+        assert!(
+            (low - 88.8).abs() < 0.05 && (low + width - 97.8).abs() < 0.05,
+            "{low} {width}"
+        );
+        assert_eq!(json["xAxis"]["data"][1], "2026-11-11");
+    }
+}
