@@ -52,3 +52,39 @@ test('an annotator cannot read the overview or the comparison', async ({ page })
   await expect(page.getByTestId('compare-table')).toHaveCount(0);
   await expect(page.getByTestId('forbidden')).toBeVisible();
 });
+
+test('the trend chart draws on the metric page, leaves no canvas behind on navigation, and follows the window size', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('pageerror', (error) => errors.push(error.message));
+  await signIn(page, 'manager');
+  await page.goto('/projects/support-bot-dach/metrics/reply-language');
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  const chart = page.getByTestId('metric-trend').getByTestId('chart');
+  await expect(chart.locator('canvas')).toHaveCount(1);
+  // The canvas has something drawn on it.
+  const drawn = await chart.locator('canvas').evaluate((canvas: HTMLCanvasElement) => {
+    const data = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+    let painted = 0;
+    for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted++;
+    return painted;
+  });
+  expect(drawn).toBeGreaterThan(1000);
+  const before = await chart.boundingBox();
+  await page.setViewportSize({ width: 900, height: 800 });
+  await expect.poll(async () => (await chart.locator('canvas').boundingBox())!.width).toBeLessThan(before!.width);
+
+  // Away and back through the app's own links: one chart, not two.
+  await page.getByRole('link', { name: '← Metrics' }).click();
+  await expect(page.getByTestId('metric-table')).toBeVisible();
+  await expect(page.locator('canvas')).toHaveCount(0);
+  await page.getByTestId('metric-row-reply-language').getByRole('link').click();
+  await expect(page.getByTestId('metric-trend').locator('canvas')).toHaveCount(1);
+
+  // The numbers behind the chart, with n on every point.
+  await page.getByTestId('metric-trend').locator('summary').click();
+  await expect(page.getByTestId('trend-table').locator('tbody tr')).toHaveCount(30);
+  expect(errors).toEqual([]);
+});

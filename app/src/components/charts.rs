@@ -144,16 +144,28 @@ pub fn EChart(
     height: u32,
     chart: impl Fn() -> Chart + Send + Sync + 'static,
 ) -> impl IntoView {
+    let node: NodeRef<leptos::html::Div> = NodeRef::new();
     #[cfg(feature = "hydrate")]
     {
         let target = id.clone();
-        let drawn: StoredValue<Option<charming::renderer::Echarts>, LocalStorage> =
-            StoredValue::new_local(None);
+        let drawn: StoredValue<Option<charming::renderer::Echarts>, LocalStorage> = StoredValue::new_local(None);
+        let chart = std::sync::Arc::new(chart);
+        // Draws once the box is in the page (after hydration, or after a client-side
+        // navigation has mounted it), on the next frame.
         Effect::new(move |_| {
-            let renderer = charming::WasmRenderer::new_opt(None, Some(height));
-            if let Ok(chart) = renderer.render(&target, &chart()) {
-                drawn.set_value(Some(chart));
+            if node.get().is_none() || drawn.with_value(Option::is_some) {
+                return;
             }
+            let (target, chart) = (target.clone(), chart.clone());
+            request_animation_frame(move || {
+                let renderer = charming::WasmRenderer::new_opt(None, Some(height));
+                if let Ok(echarts) = renderer.render(&target, &chart()) {
+                    // The view may have gone meanwhile: then the chart goes too.
+                    if let Some(Some(orphan)) = drawn.try_set_value(Some(echarts)) {
+                        dispose(&orphan);
+                    }
+                }
+            });
         });
         let resize = window_event_listener(leptos::ev::resize, move |_| {
             drawn.with_value(|chart| {
@@ -173,7 +185,7 @@ pub fn EChart(
     }
     #[cfg(not(feature = "hydrate"))]
     let _ = chart;
-    view! { <div id=id class="chart" style=format!("height: {height}px") data-testid="chart"></div> }
+    view! { <div id=id node_ref=node class="chart" style=format!("height: {height}px") data-testid="chart"></div> }
 }
 
 #[cfg(feature = "hydrate")]
