@@ -80,7 +80,7 @@ pub fn trend_chart(trend: &Trend) -> Chart {
             Axis::new()
                 .type_(AxisType::Value)
                 .name("pass rate %")
-                .min((lowest - 5.0).clamp(0.0, 95.0).floor())
+                .min(((lowest - 5.0) / 10.0).floor().clamp(0.0, 9.0) * 10.0)
                 .max(100),
         )
         .y_axis(

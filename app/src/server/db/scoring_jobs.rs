@@ -181,7 +181,8 @@ pub async fn finish(pool: &PgPool, id: i64, status: JobStatus, message: &str) ->
 /// the demo's traffic is at ingest); answers how many.
 pub async fn finish_open(pool: &PgPool, project_id: i64, message: &str) -> Result<u64, AppError> {
     let done = sqlx::query(
-        "UPDATE scoring_jobs SET status = 'done', message = $2, finished_at = now(), lease_until = NULL
+        "UPDATE scoring_jobs SET status = 'done', message = $2, finished_at = now(), lease_until = NULL,
+            total = COALESCE(total, done)
          WHERE project_id = $1 AND status IN ('queued', 'running')",
     )
     .bind(project_id)
