@@ -148,7 +148,8 @@ pub fn EChart(
     #[cfg(feature = "hydrate")]
     {
         let target = id.clone();
-        let drawn: StoredValue<Option<charming::renderer::Echarts>, LocalStorage> = StoredValue::new_local(None);
+        let drawn: StoredValue<Option<charming::renderer::Echarts>, LocalStorage> =
+            StoredValue::new_local(None);
         let chart = std::sync::Arc::new(chart);
         // Draws once the box is in the page (after hydration, or after a client-side
         // navigation has mounted it), on the next frame.
