@@ -18,6 +18,7 @@ use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
 use pages::compare::ComparePage;
 use pages::endpoints::EndpointsPage;
+use pages::impact::ImpactPage;
 use pages::judge_check::JudgeCheckPage;
 use pages::members::MembersPage;
 use pages::metric::MetricPage;
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/judge-check") view=JudgeCheckPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/compare") view=ComparePage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/impact") view=ImpactPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate") view=MyQueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate/:queue") view=AnnotatePage ssr=SsrMode::Async/>
                 </Routes>

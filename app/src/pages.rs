@@ -5,6 +5,7 @@ pub mod api_keys;
 pub mod compare;
 pub mod endpoints;
 pub mod home;
+pub mod impact;
 pub mod judge_check;
 pub mod login;
 pub mod members;

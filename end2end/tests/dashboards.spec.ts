@@ -23,6 +23,12 @@ test('a manager sees what costs most on the overview and finds the German late-t
   await expect(page).toHaveURL(/days=7/);
   await expect(overview.getByTestId('kpi-dollars')).toContainText('last 7 days');
 
+  // The dollar impact page: a stacked chart and whether each metric pays for itself.
+  await overview.getByTestId('open-impact').click();
+  await expect(page.getByTestId('chart').locator('canvas')).toHaveCount(1);
+  await expect(page.getByTestId('impact-reply-language')).toContainText('yes');
+  await page.goBack();
+
   // The comparison defaults to the last two versions and flags German first.
   await overview.getByTestId('open-compare').click();
   await expect(page.getByTestId('compare-a')).toHaveValue('prompt-v1');

@@ -2,6 +2,7 @@
 //! empty box with the same numbers in a table beside it). Each chart is disposed of when its
 //! view goes away and follows the window's size.
 
+use crate::domain::trends::overview::Overview;
 use crate::domain::trends::trend::Trend;
 use charming::component::{Axis, Legend};
 use charming::element::{
@@ -134,6 +135,33 @@ pub fn trend_chart(trend: &Trend) -> Chart {
         )
 }
 
+/// Dollars lost to failures per day, stacked by metric (the costliest metric at the bottom).
+pub fn impact_chart(overview: &Overview) -> Chart {
+    let days: Vec<String> = overview
+        .rows
+        .first()
+        .map(|row| row.days.iter().map(|d| d.day.to_string()).collect())
+        .unwrap_or_default();
+    let dollars = |micros: i64| (micros as f64 / 1e4).round() / 100.0;
+    overview.rows.iter().filter(|row| row.failures > 0).fold(
+        Chart::new()
+            .tooltip(Tooltip::new().trigger(Trigger::Axis))
+            .legend(Legend::new())
+            .x_axis(Axis::new().type_(AxisType::Category).data(days))
+            .y_axis(Axis::new().type_(AxisType::Value).name("US$ lost")),
+        |chart, row| {
+            chart.series(
+                Bar::new().name(row.name.clone()).stack("dollars").data(
+                    row.days
+                        .iter()
+                        .map(|d| dollars(d.failure_cost.micros()))
+                        .collect::<Vec<_>>(),
+                ),
+            )
+        },
+    )
+}
+
 /// A box ECharts draws `chart()`'s chart into once the page runs in the browser.
 #[component]
 pub fn EChart(
@@ -204,6 +232,58 @@ mod tests {
     use crate::domain::trends::trend::{build, VersionMarker};
     use crate::domain::trends::{Counts, Point};
     use chrono::TimeZone;
+
+    #[test]
+    fn the_impact_chart_stacks_each_failing_metrics_daily_dollars() {
+        use crate::domain::trends::overview::{build as overview, MetricFacts, MetricSeries};
+        let day = |d| chrono::Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap();
+        let series = |key: &str, cents: i64, failures: [u64; 2]| MetricSeries {
+            metric: MetricFacts {
+                key: key.into(),
+                name: key.into(),
+                cost_per_failure: Money::from_cents(cents),
+                cost_per_evaluation: Money::ZERO,
+            },
+            days: failures
+                .iter()
+                .enumerate()
+                .map(|(i, &f)| Point {
+                    at: day(1 + i as u32),
+                    counts: Counts {
+                        evaluations: 10,
+                        passes: 10 - f,
+                        failures: f,
+                        ..Counts::default()
+                    },
+                })
+                .collect(),
+            last_week: Counts::default(),
+            week_before: Counts::default(),
+        };
+        let overview = overview(
+            vec![
+                series("language", 600, [2, 0]),
+                series("tone", 250, [1, 3]),
+                series("length", 100, [0, 0]),
+            ],
+            2,
+        );
+        let json = serde_json::to_value(impact_chart(&overview)).unwrap();
+        let series = json["series"].as_array().unwrap();
+        assert_eq!(series.len(), 2, "a metric without failures adds nothing");
+        assert_eq!(series[0]["name"], "language");
+        assert_eq!(
+            series[0]["data"],
+            serde_json::json!([12.0, 0.0]),
+            "the costliest metric first"
+        );
+        assert_eq!(series[1]["data"], serde_json::json!([2.5, 7.5]));
+        assert!(series.iter().all(|s| s["stack"] == "dollars"));
+        assert_eq!(
+            json["xAxis"]["data"],
+            serde_json::json!(["2026-11-01", "2026-11-02"])
+        );
+    }
 
     #[test]
     fn the_trend_chart_marks_versions_keeps_thin_points_apart_and_bands_the_rate() {

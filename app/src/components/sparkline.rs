@@ -59,6 +59,7 @@ mod tests {
             rate,
             n: 10,
             failures: 0,
+            failure_cost: crate::domain::money::Money::ZERO,
         }
     }
 

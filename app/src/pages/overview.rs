@@ -63,6 +63,7 @@ pub fn ProjectOverview(
                         .collect_view()}
                 </nav>
                 <a href=format!("{base}/compare") data-testid="open-compare">"Compare releases →"</a>
+                <a href=format!("{base}/impact") data-testid="open-impact">"Dollar impact →"</a>
                 <a href=move || format!("/api/v1/projects/{csv_slug}/overview?days={}&format=csv", days()) download data-testid="overview-csv">"CSV"</a>
             </div>
             {loaded(data, move |overview| view! { <Totals overview=overview.clone()/><MetricRows overview project=slug.clone()/> })}

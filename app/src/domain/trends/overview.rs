@@ -51,6 +51,8 @@ pub struct DayRate {
     pub rate: Option<f64>,
     pub n: u64,
     pub failures: u64,
+    /// The day's failures × cost per failure.
+    pub failure_cost: Money,
 }
 
 /// The overview: totals first, then a row per metric by dollar impact.
@@ -94,6 +96,11 @@ pub fn build(series: Vec<MetricSeries>, days: u32) -> Overview {
     }
 }
 
+/// Whether a metric's evaluation spend is covered by the failure cost it surfaces.
+pub fn pays_for_itself(row: &OverviewRow) -> bool {
+    row.dollar_impact >= row.evaluation_spend
+}
+
 fn row(series: MetricSeries) -> OverviewRow {
     let total = series
         .days
@@ -120,6 +127,7 @@ fn row(series: MetricSeries) -> OverviewRow {
                     rate: rate.rate(),
                     n: rate.n,
                     failures: p.counts.failures,
+                    failure_cost: p.counts.failure_cost(series.metric.cost_per_failure),
                 }
             })
             .collect(),
@@ -190,6 +198,16 @@ mod tests {
         assert!(tone.significant && tone.change.direction == super::super::Direction::Down);
         assert_eq!(tone.days[1].rate, None, "a day without verdicts has no rate");
         assert_eq!(tone.days[2].n, 100);
+        assert_eq!(tone.days[2].failure_cost, Money::from_cents(500));
+        assert!(pays_for_itself(tone));
+        let costly = OverviewRow {
+            evaluation_spend: Money::from_cents(1001),
+            ..tone.clone()
+        };
+        assert!(
+            !pays_for_itself(&costly),
+            "spend above the $10 of failures it found"
+        );
     }
 
     #[test]
