@@ -61,7 +61,11 @@ pub fn ImpactPage() -> impl IntoView {
                                 <td class="num">{row.dollar_impact.to_string()}</td>
                                 <td class="num">{row.evaluation_spend.to_string()}</td>
                                 <td class="num">{net}</td>
-                                <td>{if pays { "yes" } else { "no: it costs more than it finds" }}</td>
+                                <td>{match (row.evaluations, pays) {
+                                    (0, _) => "nothing scored yet",
+                                    (_, true) => "yes",
+                                    (_, false) => "no: it costs more than it finds",
+                                }}</td>
                             </tr>
                         }
                     }/>
