@@ -211,12 +211,22 @@ pub fn benjamini_hochberg(p: &[f64]) -> Vec<f64> {
     adjusted
 }
 
-/// Evaluations needed in each group to detect a change of `delta` from pass rate `base`
-/// (two-sided, α = 0.05, 80% power), rounded up. `delta` is at least one point.
+/// Evaluations needed in each group to detect a change of `delta` (signed: negative is a
+/// drop) from pass rate `base` (two-sided, α = 0.05, 80% power), rounded up. The change is at
+/// least one point; one that would leave 0..1 is turned around.
 pub fn sample_size(base: f64, delta: f64) -> u64 {
-    let delta = delta.abs().max(0.01);
     let p1 = base.clamp(0.0, 1.0);
-    let p2 = if p1 - delta >= 0.0 { p1 - delta } else { p1 + delta };
+    let step = if delta.abs() < 0.01 {
+        0.01_f64.copysign(delta)
+    } else {
+        delta
+    };
+    let p2 = if (0.0..=1.0).contains(&(p1 + step)) {
+        p1 + step
+    } else {
+        p1 - step
+    };
+    let delta = (p2 - p1).abs();
     let mean = (p1 + p2) / 2.0;
     let root =
         Z95 * (2.0 * mean * (1.0 - mean)).sqrt() + Z_POWER80 * (p1 * (1.0 - p1) + p2 * (1.0 - p2)).sqrt();
@@ -378,10 +388,22 @@ mod tests {
     fn the_sample_size_follows_the_textbook_formula() {
         // Detecting 0.60 → 0.50 at α = 0.05 (two-sided) with 80% power: (1.96·√(2·0.55·0.45) +
         // 0.8416·√(0.24 + 0.25))² / 0.1² = 387.3, so 388 a group (no continuity correction).
-        assert_eq!(sample_size(0.6, 0.1), 388);
+        assert_eq!(sample_size(0.6, -0.1), 388);
+        assert_eq!(
+            sample_size(0.5, 0.1),
+            388,
+            "the same change seen from the other side"
+        );
         assert!(
             sample_size(0.9, 0.0) > sample_size(0.9, 0.05),
             "at least a one-point change"
+        );
+        // A rise from 90% to 95% is easier to see than a fall to 85%.
+        assert!(sample_size(0.9, 0.05) < sample_size(0.9, -0.05));
+        assert_eq!(
+            sample_size(0.98, 0.05),
+            sample_size(0.98, -0.05),
+            "turned around at 100%"
         );
     }
 }

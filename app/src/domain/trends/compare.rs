@@ -161,9 +161,15 @@ fn row(metric: &MetricCounts, segment: Option<Segment>, (a, b): (Counts, Counts)
     let (a, b) = (a.pass_rate(), b.pass_rate());
     let verdict = if a.n < MIN_EVALUATIONS || b.n < MIN_EVALUATIONS {
         let base = a.rate().or(b.rate()).unwrap_or(0.5);
-        let observed = a.rate().zip(b.rate()).map_or(0.0, |(x, y)| (y - x).abs());
+        // The observed change, at least five points, in its own direction.
+        let observed = a.rate().zip(b.rate()).map_or(-0.05, |(x, y)| y - x);
+        let change = if observed.abs() < 0.05 {
+            0.05 * observed.signum()
+        } else {
+            observed
+        };
         Verdict::TooLittleData {
-            needed: sample_size(base, observed.max(0.05)),
+            needed: sample_size(base, change),
         }
     } else {
         Verdict::NoSignificantChange
@@ -251,13 +257,17 @@ fn explain(metric: &MetricCounts, attributions: &[Attribution], rows: &[Comparis
         .filter(|a| a.metric_key == metric.key)
         .collect();
     let total = mine.first()?.total_change;
+    if total == 0.0 {
+        return None;
+    }
     let toward = |share: &Share| share.rate_effect * total.signum();
     let mut best: Vec<&Share> = mine
         .iter()
         .filter_map(|a| {
             a.shares
                 .iter()
-                .filter(|s| s.segment.value != NONE)
+                // Only segments whose own rate moved the total its way can explain it.
+                .filter(|s| s.segment.value != NONE && toward(s) > 0.0)
                 .max_by(|x, y| toward(x).total_cmp(&toward(y)))
         })
         .collect();

@@ -130,6 +130,19 @@ where
 /// Sets the metadata keys the project's dashboards break traffic down by, and recounts its
 /// rollups, in one transaction.
 pub async fn set_segment_keys(pool: &PgPool, project_id: i64, keys: &[String]) -> Result<(), AppError> {
+    let mut checked: Vec<String> = Vec::new();
+    for key in keys.iter().map(|k| k.trim()) {
+        if key.is_empty() || key == "turn" {
+            return Err(AppError::invalid(
+                "segment_keys",
+                "a segment key is a metadata key; it may be neither empty nor 'turn' (the turn segments are built in)",
+            ));
+        }
+        if !checked.iter().any(|k| k == key) {
+            checked.push(key.to_owned());
+        }
+    }
+    let keys = &checked;
     let mut tx = pool.begin().await?;
     sqlx::query("UPDATE projects SET segment_keys = $2 WHERE id = $1")
         .bind(project_id)

@@ -59,6 +59,58 @@ fn shift_sql(filter: &str) -> String {
     )
 }
 
+/// Serialises changes that touch the same scores, so that no two of them interleave their
+/// withdrawal and addition (which would count a change twice or not at all). Held to the end
+/// of the transaction: the projects' rows `FOR SHARE` (a recount takes them `FOR UPDATE`), then
+/// advisory locks per metric (exclusive for a change of every valued score of a metric, shared
+/// otherwise), then per score, each set in one fixed order. Colliding lock keys only make
+/// unrelated changes wait.
+pub(super) async fn lock(connection: &mut PgConnection, scope: Scope<'_>) -> Result<(), AppError> {
+    let (mut metrics, exclusive, mut keys): (Vec<i64>, bool, Vec<(i32, i32)>) = match scope {
+        Scope::Scores { outputs, metrics } => {
+            // Metric locks use class 0; score locks the classes from 1 up.
+            let keys = outputs
+                .iter()
+                .zip(metrics)
+                .map(|(output, metric)| ((metric.rem_euclid(1 << 30) + 1) as i32, *output as i32))
+                .collect();
+            (metrics.to_vec(), false, keys)
+        }
+        Scope::ValuedScoresOf(metric) => (vec![metric], true, Vec::new()),
+        // A recount locks its project itself.
+        Scope::Project(_) => return Ok(()),
+    };
+    metrics.sort_unstable();
+    metrics.dedup();
+    keys.sort_unstable();
+    keys.dedup();
+    sqlx::query("SELECT id FROM projects WHERE id IN (SELECT project_id FROM metrics WHERE id = ANY($1)) ORDER BY id FOR SHARE")
+        .bind(&metrics)
+        .execute(&mut *connection)
+        .await?;
+    let metric_lock = if exclusive {
+        "SELECT count(pg_advisory_xact_lock(0, m)) FROM unnest($1::int4[]) AS t(m)"
+    } else {
+        "SELECT count(pg_advisory_xact_lock_shared(0, m)) FROM unnest($1::int4[]) AS t(m)"
+    };
+    let metric_keys: Vec<i32> = metrics.iter().map(|m| *m as i32).collect();
+    sqlx::query(metric_lock)
+        .bind(&metric_keys)
+        .execute(&mut *connection)
+        .await?;
+    if !keys.is_empty() {
+        let (classes, objects): (Vec<i32>, Vec<i32>) = keys.into_iter().unzip();
+        sqlx::query(
+            "SELECT count(pg_advisory_xact_lock(c, o)) FROM unnest($1::int4[], $2::int4[]) AS t(c, o)",
+        )
+        .bind(&classes)
+        .bind(&objects)
+        .execute(&mut *connection)
+        .await?;
+    }
+    Ok(())
+}
+
 /// Adds (`sign` 1) or withdraws (`sign` -1) the scores in `scope` as they are now.
 pub(super) async fn shift(
     connection: &mut PgConnection,
@@ -99,7 +151,8 @@ pub(super) async fn shift(
 
 /// Recounts a project's rollups from its scores, within the caller's transaction.
 pub async fn rebuild(connection: &mut PgConnection, project_id: i64) -> Result<(), AppError> {
-    // Locks the project row: score writes of the project wait for the recount.
+    // Locks the project row: score changes of the project (which take it `FOR SHARE`, see
+    // [`lock`]) wait for the recount.
     sqlx::query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
         .bind(project_id)
         .execute(&mut *connection)

@@ -102,6 +102,7 @@ pub async fn apply(connection: &mut PgConnection, change: ScoreChange<'_>) -> Re
     // A transaction of its own (a savepoint inside the caller's): the withdrawal, the change and
     // the addition land together or not at all.
     let mut tx = sqlx::Connection::begin(&mut *connection).await?;
+    rollups::lock(&mut tx, scope).await?;
     rollups::shift(&mut tx, scope, -1).await?;
     let changes = match change {
         ScoreChange::Write { rows, version } => write(&mut tx, rows, version).await?,

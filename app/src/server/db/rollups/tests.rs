@@ -425,3 +425,61 @@ async fn projects_never_counted_are_counted_at_start_up_and_old_hours_are_pruned
         .unwrap();
     assert_eq!(prune_hours(&pool).await.unwrap(), 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn concurrent_changes_of_the_same_scores_keep_the_rollups_exact(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let metric = active_no_delve(&pool, &f, "no-delve").await;
+    let stored_outputs = ingest(
+        &pool,
+        f.project,
+        (0..3)
+            .map(|i| json!({"version": "v1", "output": format!("Antwort {i}")}))
+            .collect(),
+    )
+    .await;
+    let outputs: Vec<i64> = stored_outputs.outputs.iter().map(|o| o.id).collect();
+    let writers = (0..6u64).map(|seed| {
+        let (pool, outputs) = (pool.clone(), outputs.clone());
+        tokio::spawn(async move {
+            let mut random = Random(0x1234 + seed);
+            for round in 0..12 {
+                let mut tx = pool.begin().await.unwrap();
+                if seed == 0 && round % 3 == 0 {
+                    let rule = PassRule {
+                        threshold: *random.pick(&[0.25, 0.75]),
+                        direction: Direction::AtLeast,
+                    };
+                    let change = ScoreChange::ReapplyPassRule {
+                        metric_id: metric,
+                        rule: &rule,
+                    };
+                    apply(&mut tx, change).await.unwrap();
+                } else {
+                    let rows: Vec<(i64, ScoreRow)> =
+                        outputs.iter().map(|o| (*o, row(metric, &mut random))).collect();
+                    apply(
+                        &mut tx,
+                        ScoreChange::Write {
+                            rows: &rows,
+                            version: "test",
+                        },
+                    )
+                    .await
+                    .unwrap();
+                }
+                // Hold the transaction a moment, so that writers overlap.
+                tokio::time::sleep(std::time::Duration::from_millis(random.below(5))).await;
+                tx.commit().await.unwrap();
+            }
+        })
+    });
+    for writer in writers.collect::<Vec<_>>() {
+        writer.await.unwrap();
+    }
+    assert_equal(
+        &stored(&pool).await,
+        &expected(&pool, &[]).await,
+        "concurrent writers",
+    );
+}
