@@ -134,8 +134,8 @@ async fn edit(
 }
 
 /// Metrics that must justify themselves now, in one project (a slug) or in every project the
-/// caller reads (empty): review overdue, retirement close, or no failing score in `quiet_days`
-/// days.
+/// caller reads (empty): review overdue, retirement close, no failing score in `quiet_days`
+/// days, or evaluation spend above the cost of the failures found in those days.
 #[server(endpoint = "retirement_queue")]
 pub async fn retirement_queue(project: String, quiet_days: i64) -> Result<Vec<QueueItem>, AppError> {
     let quiet_days = review::parse_quiet_days(quiet_days)?;
@@ -151,12 +151,18 @@ pub async fn retirement_queue(project: String, quiet_days: i64) -> Result<Vec<Qu
         }
     };
     let quiet = db::metrics::quiet(&pool, projects.as_deref(), quiet_days).await?;
+    let costly = db::metrics::costly(&pool, projects.as_deref(), quiet_days).await?;
     let today = chrono::Utc::now().date_naive();
-    let candidates = db::metrics::queue_candidates(&pool, projects.as_deref(), today, &quiet).await?;
+    let flagged: Vec<i64> = quiet.iter().copied().chain(costly.iter().map(|c| c.0)).collect();
+    let candidates = db::metrics::queue_candidates(&pool, projects.as_deref(), today, &flagged).await?;
     let context = review::QueueContext {
         today,
         quiet: quiet.into_iter().collect(),
         quiet_days,
+        costly: costly
+            .into_iter()
+            .map(|(id, spend, found)| (id, (spend, found)))
+            .collect(),
     };
     Ok(review::queue(candidates, &context))
 }

@@ -2,6 +2,7 @@
 
 use super::kinds::Status;
 use super::MetricView;
+use crate::domain::money::Money;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,9 @@ pub struct QueueContext {
     /// Active metrics older than the window with no failing score within it.
     pub quiet: std::collections::HashSet<i64>,
     pub quiet_days: i64,
+    /// Active metrics whose evaluation spend in the window exceeds the cost of the failures
+    /// they found there: (spend, found).
+    pub costly: std::collections::HashMap<i64, (Money, Money)>,
 }
 
 /// Checks a requested quiet window (days).
@@ -43,6 +47,8 @@ pub enum QueueReason {
     RetiringSoon { days: i64 },
     /// Active, scored, and not one failing score in this many days.
     NoFailures { days: i64 },
+    /// Scoring it cost `spend` in `days` days; the failures it found cost `found`, less.
+    CostsMoreThanItFinds { days: i64, spend: Money, found: Money },
 }
 
 impl QueueReason {
@@ -61,6 +67,10 @@ impl QueueReason {
                 format!("retirement date in {days} day{}", plural(days))
             }
             QueueReason::NoFailures { days } => format!("no failing score in {days} day{}", plural(days)),
+            QueueReason::CostsMoreThanItFinds { days, spend, found } => format!(
+                "costs more than it finds: {spend} of evaluation in {days} day{} for {found} of failures",
+                plural(days)
+            ),
         }
     }
 }
@@ -100,6 +110,13 @@ pub fn reasons(metric: &MetricView, context: &QueueContext) -> Vec<QueueReason> 
     if context.quiet.contains(&metric.id) {
         reasons.push(QueueReason::NoFailures {
             days: context.quiet_days,
+        });
+    }
+    if let Some(&(spend, found)) = context.costly.get(&metric.id) {
+        reasons.push(QueueReason::CostsMoreThanItFinds {
+            days: context.quiet_days,
+            spend,
+            found,
         });
     }
     reasons
@@ -147,6 +164,7 @@ mod tests {
             today: text.parse().unwrap(),
             quiet: Default::default(),
             quiet_days: QUIET_DAYS_DEFAULT,
+            costly: Default::default(),
         }
     }
 
@@ -199,6 +217,20 @@ mod tests {
         let reasons = reasons(&quiet, &context);
         assert_eq!(reasons, vec![QueueReason::NoFailures { days: 45 }]);
         assert_eq!(reasons[0].describe(), "no failing score in 45 days");
+    }
+
+    #[test]
+    fn a_metric_whose_scoring_costs_more_than_its_failures_is_queued_with_both_sums() {
+        let costly = metric("2027-06-01", "", Status::Active);
+        let mut context = at("2026-11-24");
+        context
+            .costly
+            .insert(costly.id, (Money::from_cents(1200), Money::from_cents(250)));
+        let reasons = reasons(&costly, &context);
+        assert_eq!(
+            reasons[0].describe(),
+            "costs more than it finds: $12.00 of evaluation in 30 days for $2.50 of failures"
+        );
     }
 
     #[test]

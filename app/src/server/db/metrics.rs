@@ -416,5 +416,40 @@ pub async fn quiet(pool: &PgPool, projects: Option<&[i64]>, days: i64) -> Result
     .map_err(database)
 }
 
+/// Active metrics whose evaluation spend over the last `days` days (evaluations and scorer
+/// errors × cost per evaluation, from the rollups) exceeds the cost of the failures they found
+/// there: (id, spend, found) in micro-dollars. `projects` narrows them (`None`: every project).
+pub async fn costly(
+    pool: &PgPool,
+    projects: Option<&[i64]>,
+    days: i64,
+) -> Result<Vec<(i64, Money, Money)>, AppError> {
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        spend: i64,
+        found: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT m.id, (m.cost_per_evaluation * (r.evaluations + r.errors))::bigint AS spend,
+                (m.cost_per_failure * r.failures)::bigint AS found
+         FROM metrics m JOIN (
+            SELECT metric_id, sum(evaluations) AS evaluations, sum(errors) AS errors, sum(failures) AS failures
+            FROM score_rollups
+            WHERE grain = 'day' AND segment_key = '' AND bucket >= date_trunc('day', now() - make_interval(days => $2::int), 'UTC')
+            GROUP BY metric_id) r ON r.metric_id = m.id
+         WHERE m.status = 'active' AND ($1::int8[] IS NULL OR m.project_id = ANY($1))
+           AND m.cost_per_evaluation * (r.evaluations + r.errors) > m.cost_per_failure * r.failures",
+    )
+    .bind(projects)
+    .bind(days)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.id, Money::from_micros(r.spend), Money::from_micros(r.found)))
+        .collect())
+}
+
 #[cfg(test)]
 mod tests;

@@ -342,6 +342,7 @@ async fn the_queue_holds_overdue_and_soon_retiring_metrics_but_not_retired_ones(
             today,
             quiet: Default::default(),
             quiet_days: 30,
+            costly: Default::default(),
         },
     );
     let rows: Vec<(String, String)> = items
@@ -435,8 +436,46 @@ async fn a_metric_is_quiet_when_it_was_scored_but_never_failed_in_the_window(poo
         today,
         quiet: quiet_ids.into_iter().collect(),
         quiet_days: 30,
+        costly: Default::default(),
     };
     let items = review::queue(candidates, &context);
     assert_eq!(items.len(), 1);
     assert_eq!(items[0].reasons[0].describe(), "no failing score in 30 days");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_metric_whose_evaluation_costs_more_than_the_failures_it_finds_is_costly(pool: PgPool) {
+    let f = fixture(&pool).await;
+    for (key, per_evaluation) in [("judge-like", "1.00"), ("cheap", "0")] {
+        let metric = MetricInput {
+            cost_per_evaluation: per_evaluation.into(),
+            ..input(key)
+        };
+        create(&pool, &f, metric).await;
+        set_status(&pool, f.project, key, Status::Active, "", f.owner)
+            .await
+            .unwrap();
+    }
+    crate::server::db::fixture::ingest(
+        &pool,
+        f.project,
+        vec![
+            serde_json::json!({"version": "v1", "output": "Gern."}),
+            serde_json::json!({"version": "v1", "output": "I delve."}),
+        ],
+    )
+    .await;
+    let found = costly(&pool, Some(&[f.project]), 30).await.unwrap();
+    // Two evaluations at $1 = $2 against one failure at $0.10.
+    assert_eq!(found.len(), 1);
+    let (id, spend, failures) = found[0];
+    assert_eq!((spend, failures), (Money::from_cents(200), Money::from_cents(10)));
+    assert_eq!(
+        find(&pool, f.project, "judge-like").await.unwrap().unwrap().id,
+        id
+    );
+    assert!(costly(&pool, Some(&[f.project + 1]), 30)
+        .await
+        .unwrap()
+        .is_empty());
 }
