@@ -24,4 +24,5 @@ pub mod queue_report;
 pub mod queues;
 pub mod rescoring;
 pub mod rubrics;
+pub mod segment_keys;
 pub mod users;

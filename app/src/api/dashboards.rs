@@ -70,3 +70,24 @@ pub async fn metric_trend(
     let caller = auth::require_project(&project, ProjectAccess::Read).await?;
     dashboards::trend(&caller.pool, caller.project_id, &key, &query, chrono::Utc::now()).await
 }
+
+/// The metadata keys the project's dashboards break traffic down by.
+#[server(endpoint = "get_segment_keys")]
+pub async fn get_segment_keys(project: String) -> Result<Vec<String>, AppError> {
+    let caller = auth::require_project(&project, ProjectAccess::Read).await?;
+    db::projects::segment_keys(&caller.pool, caller.project_id).await
+}
+
+/// Sets the segment keys (comma-separated) and recounts the project's rollups; owners only.
+#[server(endpoint = "set_segment_keys")]
+pub async fn set_segment_keys(project: String, keys: String) -> Result<Vec<String>, AppError> {
+    let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    let keys: Vec<String> = keys
+        .split(',')
+        .map(|k| k.trim().to_owned())
+        .filter(|k| !k.is_empty())
+        .collect();
+    db::projects::set_segment_keys(&caller.pool, caller.project_id, &keys).await?;
+    tracing::info!(project = %project, keys = ?keys, "segment keys set");
+    db::projects::segment_keys(&caller.pool, caller.project_id).await
+}

@@ -13,6 +13,7 @@ use crate::domain::metric::catalogue::TemplateSummary;
 use crate::domain::metric::kinds::Status;
 use crate::error::AppError;
 use crate::pages::overview::{overview_resource, range_days, ProjectOverview};
+use crate::pages::segment_keys::{segment_keys_resource, SegmentKeys};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -42,6 +43,7 @@ pub fn ProjectPage() -> impl IntoView {
         Ok::<_, AppError>((project, metrics, metric_templates().await?))
     });
     let overview = overview_resource(slug, range_days());
+    let (segment_keys, save_keys) = segment_keys_resource(slug);
     loaded(data, move |(project, metrics, templates)| {
         let active = metrics.iter().filter(|m| m.status == Status::Active).count();
         let base = format!("/projects/{}", project.slug);
@@ -81,6 +83,7 @@ pub fn ProjectPage() -> impl IntoView {
             </dl>
             {metrics.is_empty().then(|| view! { <StartWithOneMetric slug=project.slug.clone() templates add/> })}
             <ProjectOverview slug=project.slug.clone() data=overview/>
+            <SegmentKeys slug=project.slug.clone() keys=segment_keys save=save_keys/>
         }
     })
 }

@@ -241,4 +241,37 @@ mod tests {
         let names: Vec<String> = list(&pool).await.unwrap().into_iter().map(|p| p.name).collect();
         assert_eq!(names, ["Alpha", "beta", "gamma"]);
     }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn segment_keys_are_checked_deduplicated_and_recount_the_rollups(pool: PgPool) {
+        let f = crate::server::db::fixture::fixture(&pool).await;
+        crate::server::db::fixture::active_no_delve(&pool, &f, "no-delve").await;
+        crate::server::db::fixture::ingest(
+            &pool,
+            f.project,
+            vec![serde_json::json!({"version": "v1", "output": "Gern.", "metadata": {"language": "de"}})],
+        )
+        .await;
+        let keys = |list: &[&str]| list.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+        for bad in [keys(&["turn"]), keys(&["language", " "])] {
+            let refused = set_segment_keys(&pool, f.project, &bad).await.unwrap_err();
+            assert_eq!(refused.field(), Some("segment_keys"));
+        }
+        assert!(
+            segment_keys(&pool, f.project).await.unwrap().is_empty(),
+            "nothing stored"
+        );
+        set_segment_keys(&pool, f.project, &keys(&["language", " language "]))
+            .await
+            .unwrap();
+        assert_eq!(segment_keys(&pool, f.project).await.unwrap(), ["language"]);
+        let segments = crate::server::db::trends::segments(&pool, f.project)
+            .await
+            .unwrap();
+        assert_eq!(
+            segments.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            ["language=de"],
+            "recounted"
+        );
+    }
 }

@@ -233,6 +233,10 @@ pub(super) fn rows() -> Vec<Row> {
         ),
         // Outputs, scoring, endpoints, keys.
         sf("list_outputs", MANAGE, |_, _| vec![p()]),
+        sf("get_segment_keys", READ, |_, _| vec![p()]),
+        sf("set_segment_keys", EDIT, |_, _| {
+            vec![p(), ("keys", v("language, channel"))]
+        }),
         sf("metric_trend", READ, |_, _| vec![p(), ("key", v("tone"))]),
         sf("project_overview", READ, |_, _| vec![p(), ("days", v("30"))]),
         sf("compare_versions", READ, |_, _| {
