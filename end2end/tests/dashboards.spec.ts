@@ -94,3 +94,18 @@ test('the trend chart draws on the metric page, leaves no canvas behind on navig
   await expect(page.getByTestId('trend-table').locator('tbody tr')).toHaveCount(30);
   expect(errors).toEqual([]);
 });
+
+test('an owner changes the segment keys: a bad key is refused on the field, a good list recounts at once', async ({ page }) => {
+  await signIn(page, 'owner');
+  await page.goto('/projects/support-bot-dach');
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  const keys = page.getByTestId('segment-keys');
+  await keys.getByTestId('input-segment-keys').fill('language, turn');
+  await keys.getByTestId('segment-keys-submit').click();
+  await expect(keys.getByTestId('error-segment_keys')).toContainText("neither empty nor 'turn'");
+  await keys.getByTestId('input-segment-keys').fill('language, customer, channel, language');
+  await keys.getByTestId('segment-keys-submit').click();
+  await expect(keys.getByTestId('segment-keys-current')).toHaveText(
+    'Traffic is broken down by language, customer, channel, and by conversation turn (1–4, 5+).',
+  );
+});
