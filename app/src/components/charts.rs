@@ -249,12 +249,7 @@ mod tests {
                 .enumerate()
                 .map(|(i, &f)| Point {
                     at: day(1 + i as u32),
-                    counts: Counts {
-                        evaluations: 10,
-                        passes: 10 - f,
-                        failures: f,
-                        ..Counts::default()
-                    },
+                    counts: Counts::verdicts(10 - f, f),
                 })
                 .collect(),
             last_week: Counts::default(),
@@ -288,12 +283,7 @@ mod tests {
     #[test]
     fn the_trend_chart_marks_versions_keeps_thin_points_apart_and_bands_the_rate() {
         let day = |d| chrono::Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap();
-        let counts = |passes, failures| Counts {
-            evaluations: passes + failures,
-            passes,
-            failures,
-            ..Counts::default()
-        };
+        let counts = Counts::verdicts;
         let points = [
             Point {
                 at: day(10),

@@ -29,6 +29,16 @@ pub struct Counts {
 }
 
 impl Counts {
+    /// `passes` and `failures` verdicts and nothing else.
+    pub fn verdicts(passes: u64, failures: u64) -> Counts {
+        Counts {
+            evaluations: passes + failures,
+            passes,
+            failures,
+            ..Counts::default()
+        }
+    }
+
     /// These counts and `other`'s together.
     pub fn plus(self, other: Counts) -> Counts {
         Counts {
@@ -156,12 +166,7 @@ mod tests {
     use super::*;
 
     fn counts(passes: u64, failures: u64) -> Counts {
-        Counts {
-            evaluations: passes + failures,
-            passes,
-            failures,
-            ..Counts::default()
-        }
+        Counts::verdicts(passes, failures)
     }
 
     #[test]

@@ -208,9 +208,9 @@ fn AttributionTable(attribution: Attribution) -> impl IntoView {
         attribution.key
     );
     view! {
-        <section class="card">
+        <section class="card" data-testid=format!("attribution-{}", attribution.key)>
             <h2>{title}</h2>
-            <DataTable rows=attribution.shares columns=SHARE_COLUMNS empty="No segments." testid=Box::leak(format!("attribution-{}", attribution.key).into_boxed_str())
+            <DataTable rows=attribution.shares columns=SHARE_COLUMNS empty="No segments." testid="attribution-table"
                 row=|share: crate::domain::trends::compare::Share| view! {
                     <tr>
                         <td>{share.segment.to_string()}</td>

@@ -158,19 +158,19 @@ pub async fn list(
     let (rows, next_before) =
         app::server::db::output_browse::list(&caller.pool, caller.project_id, &filter).await?;
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-    let mut scores = app::server::db::scores::of_outputs(&caller.pool, &ids).await?;
+    // Scores come ordered by output; each output takes its own, once.
+    let mut by_output: std::collections::HashMap<i64, Vec<app::domain::output_browse::ScoreView>> =
+        std::collections::HashMap::new();
+    for (output, score) in app::server::db::scores::of_outputs(&caller.pool, &ids).await? {
+        by_output.entry(output).or_default().push(score);
+    }
     let outputs: Vec<OutputWithScores> = rows
         .into_iter()
-        .map(|row| {
-            let mine = scores
-                .iter()
-                .filter(|(id, _)| *id == row.id)
-                .map(|(_, s)| s.clone())
-                .collect();
-            OutputWithScores { row, scores: mine }
+        .map(|row| OutputWithScores {
+            scores: by_output.remove(&row.id).unwrap_or_default(),
+            row,
         })
         .collect();
-    scores.clear();
     Ok(match query.format {
         super::dashboards::Format::Json => Json(OutputsPage { outputs, next_before }).into_response(),
         super::dashboards::Format::Csv => {

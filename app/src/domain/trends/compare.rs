@@ -318,12 +318,7 @@ mod tests {
     use super::*;
 
     fn counts(passes: u64, failures: u64) -> Counts {
-        Counts {
-            evaluations: passes + failures,
-            passes,
-            failures,
-            ..Counts::default()
-        }
+        Counts::verdicts(passes, failures)
     }
 
     fn segment(key: &str, value: &str) -> Segment {

@@ -140,12 +140,7 @@ mod tests {
     use chrono::TimeZone;
 
     fn counts(passes: u64, failures: u64) -> Counts {
-        Counts {
-            evaluations: passes + failures,
-            passes,
-            failures,
-            ..Counts::default()
-        }
+        Counts::verdicts(passes, failures)
     }
 
     fn series(

@@ -87,12 +87,7 @@ mod tests {
     #[test]
     fn points_carry_their_rate_band_n_and_cost_and_markers_outside_the_range_are_dropped() {
         let day = |d| chrono::Utc.with_ymd_and_hms(2026, 11, d, 0, 0, 0).unwrap();
-        let counts = |passes, failures| Counts {
-            evaluations: passes + failures,
-            passes,
-            failures,
-            ..Counts::default()
-        };
+        let counts = Counts::verdicts;
         let points = [
             Point {
                 at: day(10),
