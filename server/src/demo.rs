@@ -290,4 +290,61 @@ mod tests {
         assert!(language.significant && language.change.direction == app::domain::trends::Direction::Down);
         assert_eq!(overview.regressions, 1);
     }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_dashboards_read_from_rollups_what_raw_scores_say(pool: PgPool) {
+        use app::domain::trends::trend::TrendAddress;
+        use app::server::dashboards;
+        use app::server::db::trends::Source;
+        seed(&pool).await.unwrap();
+        seed_samples(&pool).await.unwrap();
+        let project = db::projects::id_by_slug(&pool, "support-bot-dach").await.unwrap();
+        let (rollups, raw) = (Source::Rollups(&pool), Source::Scores(&pool));
+        let now = chrono::Utc::now();
+        let today = now.date_naive();
+        let from_rollups = dashboards::overview(rollups, project, 30, today).await.unwrap();
+        assert!(from_rollups.rows.iter().any(|r| r.evaluations > 0));
+        assert_eq!(
+            from_rollups,
+            dashboards::overview(raw, project, 30, today).await.unwrap()
+        );
+        let query = dashboards::CompareQuery {
+            a: "prompt-v1".into(),
+            b: "prompt-v2".into(),
+            ..Default::default()
+        };
+        let from_rollups = dashboards::compare(rollups, project, &query, today)
+            .await
+            .unwrap();
+        assert!(!from_rollups.rows.is_empty());
+        assert_eq!(
+            from_rollups,
+            dashboards::compare(raw, project, &query, today).await.unwrap()
+        );
+        for address in [
+            TrendAddress::default(),
+            TrendAddress {
+                grain: "hour".into(),
+                ..Default::default()
+            },
+            TrendAddress {
+                days: Some(20),
+                version: "prompt-v2".into(),
+                segment: "language=de".into(),
+                ..Default::default()
+            },
+        ] {
+            let from_rollups = dashboards::trend(rollups, project, "reply-language", &address, now)
+                .await
+                .unwrap();
+            assert!(from_rollups.points.iter().any(|p| p.rate.n > 0), "{address:?}");
+            assert_eq!(
+                from_rollups,
+                dashboards::trend(raw, project, "reply-language", &address, now)
+                    .await
+                    .unwrap(),
+                "{address:?}"
+            );
+        }
+    }
 }

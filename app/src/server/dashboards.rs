@@ -1,8 +1,10 @@
-//! The read side: the project overview and release comparison, computed from the rollups
-//! (never from raw scores) by the pure rules in `domain::trends`.
+//! The read side: the project overview, release comparison and metric trend, computed from the
+//! rollups by the pure rules in `domain::trends`. Each takes a [`Source`]: a pool reads the
+//! rollups; `Source::Scores` counts the raw scores instead (for the benchmark and the test that
+//! both give the same answer).
 
 use super::db;
-use super::db::trends::SeriesFilter;
+use super::db::trends::{SeriesFilter, Source};
 use crate::domain::metric::filter::ParsedFilter;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::MetricView;
@@ -43,19 +45,20 @@ fn midnight(day: NaiveDate) -> chrono::DateTime<Utc> {
 }
 
 /// The overview of the `days` days up to `today` (UTC).
-pub async fn overview(
-    pool: &PgPool,
+pub async fn overview<'a>(
+    source: impl Into<Source<'a>>,
     project_id: i64,
     days: u32,
     today: NaiveDate,
 ) -> Result<Overview, AppError> {
+    let source = source.into();
     let days = parse_days("days", days)?;
-    let metrics = active_metrics(pool, project_id).await?;
+    let metrics = active_metrics(source.pool(), project_id).await?;
     let span = i64::from(days.max(14));
     let first = today - Duration::days(span - 1);
     let ids: Vec<i64> = metrics.iter().map(|m| m.id).collect();
     let buckets = db::trends::buckets(
-        pool,
+        source,
         project_id,
         &ids,
         "day",
@@ -135,14 +138,15 @@ pub fn parse_range(query: &CompareQuery, today: NaiveDate) -> Result<(NaiveDate,
 }
 
 /// Version B against version A for every active metric and segment.
-pub async fn compare(
-    pool: &PgPool,
+pub async fn compare<'a>(
+    source: impl Into<Source<'a>>,
     project_id: i64,
     query: &CompareQuery,
     today: NaiveDate,
 ) -> Result<Comparison, AppError> {
+    let source = source.into();
     let (a, b) = (query.a.trim().to_owned(), query.b.trim().to_owned());
-    let known: Vec<String> = db::trends::versions_seen(pool, project_id)
+    let known: Vec<String> = db::trends::versions_seen(source, project_id)
         .await?
         .into_iter()
         .map(|v| v.label)
@@ -159,8 +163,9 @@ pub async fn compare(
         return Err(AppError::invalid("b", "choose a version other than A"));
     }
     let range = parse_range(query, today)?;
-    let counts = db::trends::by_version_and_segment(pool, project_id, &[a.clone(), b.clone()], range).await?;
-    let metrics = active_metrics(pool, project_id).await?;
+    let counts =
+        db::trends::by_version_and_segment(source, project_id, &[a.clone(), b.clone()], range).await?;
+    let metrics = active_metrics(source.pool(), project_id).await?;
     let metric_counts: Vec<MetricCounts> = metrics
         .iter()
         .map(|m| {
@@ -198,15 +203,16 @@ pub async fn compare(
 }
 
 /// The trend of metric `key` as `query` asks, up to `now`.
-pub async fn trend(
-    pool: &PgPool,
+pub async fn trend<'a>(
+    source: impl Into<Source<'a>>,
     project_id: i64,
     key: &str,
     query: &crate::domain::trends::trend::TrendAddress,
     now: chrono::DateTime<Utc>,
 ) -> Result<crate::domain::trends::trend::Trend, AppError> {
     use crate::domain::trends::trend::{self, VersionMarker};
-    let metric = db::metrics::find(pool, project_id, key)
+    let source = source.into();
+    let metric = db::metrics::find(source.pool(), project_id, key)
         .await?
         .ok_or_else(|| AppError::NotFound(format!("Metric '{key}'")))?;
     let (grain, step) = match query.grain.trim() {
@@ -243,7 +249,7 @@ pub async fn trend(
     let buckets = i64::from(days) * if grain == "hour" { 24 } else { 1 };
     let start = end - step * buckets as i32;
     let filter = SeriesFilter { version, segment };
-    let found = db::trends::buckets(pool, project_id, &[metric.id], grain, (start, end), &filter).await?;
+    let found = db::trends::buckets(source, project_id, &[metric.id], grain, (start, end), &filter).await?;
     let points: Vec<Point> = (0..buckets)
         .map(|i| {
             let at = start + step * i as i32;
@@ -255,7 +261,7 @@ pub async fn trend(
             Point { at, counts }
         })
         .collect();
-    let markers = db::trends::versions_seen(pool, project_id)
+    let markers = db::trends::versions_seen(source, project_id)
         .await?
         .into_iter()
         .filter_map(|v| v.first_day.map(|at| VersionMarker { version: v.label, at }))

@@ -4,7 +4,7 @@
 //! scores (after its segment keys change, and at start-up for projects never counted).
 
 use crate::error::AppError;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 
 /// Which scores a shift counts.
 #[derive(Debug, Clone, Copy)]
@@ -17,21 +17,31 @@ pub(super) enum Scope<'a> {
     Project(i64),
 }
 
-/// The SQL that adds `$1` (1 or -1) times the scores picked by `filter` to the rollups. Each
-/// score counts in its day (and hour, when recent) for all traffic, for each of the project's
-/// segment keys its output carries, and for its turn bucket.
-fn shift_sql(filter: &str) -> String {
-    format!(
-        "INSERT INTO score_rollups AS r (metric_id, grain, segment_key, segment_value, version_id, bucket,
-            evaluations, passes, failures, not_applicable, errors, value_sum, value_sum_squares)
-         SELECT s.metric_id, g.grain, seg.key, seg.value, o.version_id, date_trunc(g.grain, o.occurred_at, 'UTC'),
-            $1 * count(*) FILTER (WHERE s.error IS NULL AND (s.passed IS NOT NULL OR s.retry_at IS NULL)),
-            $1 * count(*) FILTER (WHERE s.error IS NULL AND s.passed),
-            $1 * count(*) FILTER (WHERE s.error IS NULL AND NOT s.passed),
-            $1 * count(*) FILTER (WHERE s.error IS NULL AND s.passed IS NULL AND s.retry_at IS NULL),
-            $1 * count(*) FILTER (WHERE s.error IS NOT NULL),
-            $1 * COALESCE(sum(s.value) FILTER (WHERE s.error IS NULL AND s.passed IS NOT NULL), 0),
-            $1 * COALESCE(sum(s.value * s.value) FILTER (WHERE s.error IS NULL AND s.passed IS NOT NULL), 0)
+/// The rollups' columns, in the order [`push_counts`] selects them.
+const COLUMNS: &str = "metric_id, grain, segment_key, segment_value, version_id, bucket,
+    evaluations, passes, failures, not_applicable, errors, value_sum, value_sum_squares";
+
+/// Pushes the SELECT that counts `sign` (1 or -1) times the scores `filter` picks, in the
+/// rollups' [`COLUMNS`]. Each score counts in its day (and hour, when recent) for all traffic,
+/// for each of the project's segment keys its output carries, and for its turn bucket. The
+/// dashboards' reads from raw scores (`db::trends::Source::Scores`) use the same counting.
+pub(super) fn push_counts<'a>(
+    query: &mut QueryBuilder<'a, Postgres>,
+    sign: i64,
+    filter: impl FnOnce(&mut QueryBuilder<'a, Postgres>),
+) {
+    let sign = sign.signum();
+    query.push(format!(
+        "SELECT s.metric_id, g.grain, seg.key AS segment_key, seg.value AS segment_value, o.version_id,
+            date_trunc(g.grain, o.occurred_at, 'UTC') AS bucket,
+            {sign} * count(*) FILTER (WHERE s.error IS NULL AND (s.passed IS NOT NULL OR s.retry_at IS NULL)) AS evaluations,
+            {sign} * count(*) FILTER (WHERE s.error IS NULL AND s.passed) AS passes,
+            {sign} * count(*) FILTER (WHERE s.error IS NULL AND NOT s.passed) AS failures,
+            {sign} * count(*) FILTER (WHERE s.error IS NULL AND s.passed IS NULL AND s.retry_at IS NULL) AS not_applicable,
+            {sign} * count(*) FILTER (WHERE s.error IS NOT NULL) AS errors,
+            {sign} * COALESCE(sum(s.value) FILTER (WHERE s.error IS NULL AND s.passed IS NOT NULL), 0) AS value_sum,
+            {sign} * COALESCE(sum(s.value * s.value) FILTER (WHERE s.error IS NULL AND s.passed IS NOT NULL), 0)
+                AS value_sum_squares
          FROM scores s JOIN outputs o ON o.id = s.output_id JOIN projects p ON p.id = o.project_id
          CROSS JOIN LATERAL (
             SELECT '' AS key, '' AS value
@@ -45,9 +55,22 @@ fn shift_sql(filter: &str) -> String {
             UNION ALL
             SELECT 'hour' WHERE o.occurred_at >= now() - interval '48 hours'
          ) g
-         WHERE {filter}
-         GROUP BY 1, 2, 3, 4, 5, 6
-         ORDER BY 1, 2, 3, 4, 5, 6
+         WHERE "
+    ));
+    filter(query);
+    query.push(" GROUP BY 1, 2, 3, 4, 5, 6");
+}
+
+/// Adds `sign` times the scores `filter` picks to the rollups.
+async fn add_counts<'a>(
+    connection: &mut PgConnection,
+    sign: i64,
+    filter: impl FnOnce(&mut QueryBuilder<'a, Postgres>),
+) -> Result<(), AppError> {
+    let mut query = QueryBuilder::new(format!("INSERT INTO score_rollups AS r ({COLUMNS}) "));
+    push_counts(&mut query, sign, filter);
+    query.push(
+        " ORDER BY 1, 2, 3, 4, 5, 6
          ON CONFLICT (metric_id, grain, segment_key, segment_value, version_id, bucket) DO UPDATE SET
             evaluations = r.evaluations + EXCLUDED.evaluations,
             passes = r.passes + EXCLUDED.passes,
@@ -55,8 +78,10 @@ fn shift_sql(filter: &str) -> String {
             not_applicable = r.not_applicable + EXCLUDED.not_applicable,
             errors = r.errors + EXCLUDED.errors,
             value_sum = r.value_sum + EXCLUDED.value_sum,
-            value_sum_squares = r.value_sum_squares + EXCLUDED.value_sum_squares"
-    )
+            value_sum_squares = r.value_sum_squares + EXCLUDED.value_sum_squares",
+    );
+    query.build().execute(connection).await?;
+    Ok(())
 }
 
 /// Serialises changes that touch the same scores, so that no two of them interleave their
@@ -122,31 +147,32 @@ pub(super) async fn shift(
             if outputs.is_empty() {
                 return Ok(());
             }
-            sqlx::query(&shift_sql(
-                "(s.output_id, s.metric_id) IN (SELECT * FROM UNNEST($2::bigint[], $3::bigint[]))",
-            ))
-            .bind(sign)
-            .bind(outputs)
-            .bind(metrics)
-            .execute(&mut *connection)
-            .await?;
+            add_counts(connection, sign, |query| {
+                query
+                    .push("(s.output_id, s.metric_id) IN (SELECT * FROM UNNEST(")
+                    .push_bind(outputs.to_vec())
+                    .push("::bigint[], ")
+                    .push_bind(metrics.to_vec())
+                    .push("::bigint[]))");
+            })
+            .await
         }
         Scope::ValuedScoresOf(metric) => {
-            sqlx::query(&shift_sql("s.metric_id = $2 AND s.value IS NOT NULL"))
-                .bind(sign)
-                .bind(metric)
-                .execute(&mut *connection)
-                .await?;
+            add_counts(connection, sign, |query| {
+                query
+                    .push("s.metric_id = ")
+                    .push_bind(metric)
+                    .push(" AND s.value IS NOT NULL");
+            })
+            .await
         }
         Scope::Project(project) => {
-            sqlx::query(&shift_sql("o.project_id = $2"))
-                .bind(sign)
-                .bind(project)
-                .execute(&mut *connection)
-                .await?;
+            add_counts(connection, sign, |query| {
+                query.push("o.project_id = ").push_bind(project);
+            })
+            .await
         }
     }
-    Ok(())
 }
 
 /// Recounts a project's rollups from its scores, within the caller's transaction.

@@ -1,10 +1,12 @@
 //! Reads of the rollups for dashboards: daily counts per metric, counts per version and
-//! segment over a range, and when each version first appeared. Nothing here reads raw scores.
+//! segment over a range, and when each version first appeared. Dashboards read the rollups;
+//! the same reads can count raw scores instead ([`Source::Scores`]), which is how the
+//! benchmark measures what the rollups save and how tests check that both give one answer.
 
 use crate::domain::trends::compare::Segment;
 use crate::domain::trends::Counts;
 use crate::error::AppError;
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Duration, NaiveDate, NaiveTime, TimeZone, Utc};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 
 /// The sums every read selects, as `bigint` (Postgres sums `bigint` as `numeric`).
@@ -38,6 +40,75 @@ impl From<Sums> for Counts {
     }
 }
 
+/// Where the reads count from.
+#[derive(Debug, Clone, Copy)]
+pub enum Source<'a> {
+    /// The rollups (what every dashboard reads).
+    Rollups(&'a PgPool),
+    /// The raw scores, counted as the rollups count them, within the read's range.
+    Scores(&'a PgPool),
+}
+
+impl<'a> From<&'a PgPool> for Source<'a> {
+    fn from(pool: &'a PgPool) -> Self {
+        Source::Rollups(pool)
+    }
+}
+
+impl<'a> Source<'a> {
+    pub fn pool(self) -> &'a PgPool {
+        match self {
+            Source::Rollups(pool) | Source::Scores(pool) => pool,
+        }
+    }
+
+    /// Pushes the table the read aggregates, as `r`: the rollups, or the project's scores
+    /// within what the read asks for, counted as rollup rows.
+    fn push_table<'q>(self, query: &mut QueryBuilder<'q, Postgres>, project_id: i64, within: Within<'_>) {
+        match self {
+            Source::Rollups(_) => {
+                query.push("score_rollups r");
+            }
+            Source::Scores(_) => {
+                query.push("(");
+                super::rollups::push_counts(query, 1, |query| {
+                    let (from, to) = within.range;
+                    query
+                        .push("o.project_id = ")
+                        .push_bind(project_id)
+                        .push(" AND o.occurred_at >= ")
+                        .push_bind(from)
+                        .push(" AND o.occurred_at < ")
+                        .push_bind(to);
+                    if let Some(metrics) = within.metrics {
+                        query
+                            .push(" AND s.metric_id = ANY(")
+                            .push_bind(metrics.to_vec())
+                            .push(")");
+                    }
+                    if let Some(version) = within.version {
+                        query
+                            .push(" AND o.version_id IN (SELECT id FROM system_versions WHERE project_id = ")
+                            .push_bind(project_id)
+                            .push(" AND label = ANY(")
+                            .push_bind(version.to_vec())
+                            .push("))");
+                    }
+                });
+                query.push(") r");
+            }
+        }
+    }
+}
+
+/// What a read from raw scores may skip: outside the range, other metrics, other versions.
+#[derive(Clone, Copy)]
+struct Within<'q> {
+    range: (DateTime<Utc>, DateTime<Utc>),
+    metrics: Option<&'q [i64]>,
+    version: Option<&'q [String]>,
+}
+
 /// Which rollups a series reads: a version (else all), a segment (else all traffic).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct SeriesFilter {
@@ -62,18 +133,25 @@ struct BucketRow {
 }
 
 /// Counts per metric of the project and `grain` bucket (`day` or `hour`) in `[from, to)`.
-pub async fn buckets(
-    pool: &PgPool,
+pub async fn buckets<'a>(
+    source: impl Into<Source<'a>>,
     project_id: i64,
     metrics: &[i64],
     grain: &str,
     (from, to): (DateTime<Utc>, DateTime<Utc>),
     filter: &SeriesFilter,
 ) -> Result<Vec<Bucket>, AppError> {
-    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
-        "SELECT r.metric_id, r.bucket AS at, {SUMS} FROM score_rollups r
-         JOIN system_versions v ON v.id = r.version_id WHERE v.project_id = "
-    ));
+    let source = source.into();
+    let mut query: QueryBuilder<Postgres> =
+        QueryBuilder::new(format!("SELECT r.metric_id, r.bucket AS at, {SUMS} FROM "));
+    let version = filter.version.clone().map(|v| vec![v]);
+    let within = Within {
+        range: (from, to),
+        metrics: Some(metrics),
+        version: version.as_deref(),
+    };
+    source.push_table(&mut query, project_id, within);
+    query.push(" JOIN system_versions v ON v.id = r.version_id WHERE v.project_id = ");
     query.push_bind(project_id);
     query
         .push(" AND r.metric_id = ANY(")
@@ -94,7 +172,7 @@ pub async fn buckets(
         query.push(" AND v.label = ").push_bind(version.clone());
     }
     query.push(" GROUP BY r.metric_id, r.bucket ORDER BY r.metric_id, r.bucket");
-    let rows: Vec<BucketRow> = query.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<BucketRow> = query.build_query_as().fetch_all(source.pool()).await?;
     Ok(rows
         .into_iter()
         .map(|row| Bucket {
@@ -125,26 +203,38 @@ struct VersionRow {
 }
 
 /// Counts per metric, version (of `versions`) and segment over the days `[from, to]`.
-pub async fn by_version_and_segment(
-    pool: &PgPool,
+pub async fn by_version_and_segment<'a>(
+    source: impl Into<Source<'a>>,
     project_id: i64,
     versions: &[String],
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<Vec<VersionCounts>, AppError> {
-    let rows: Vec<VersionRow> = sqlx::query_as(&format!(
-        "SELECT r.metric_id, v.label AS version, r.segment_key, r.segment_value, {SUMS}
-         FROM score_rollups r JOIN system_versions v ON v.id = r.version_id
-         WHERE v.project_id = $1 AND v.label = ANY($2) AND r.grain = 'day'
-           AND r.bucket >= $3::date AND r.bucket < $4::date + 1
-         GROUP BY r.metric_id, v.label, r.segment_key, r.segment_value
-         ORDER BY r.metric_id, r.segment_key, r.segment_value, v.label"
-    ))
-    .bind(project_id)
-    .bind(versions)
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await?;
+    let source = source.into();
+    let start = Utc.from_utc_datetime(&from.and_time(NaiveTime::MIN));
+    let end = Utc.from_utc_datetime(&to.and_time(NaiveTime::MIN)) + Duration::days(1);
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(format!(
+        "SELECT r.metric_id, v.label AS version, r.segment_key, r.segment_value, {SUMS} FROM "
+    ));
+    let within = Within {
+        range: (start, end),
+        metrics: None,
+        version: Some(versions),
+    };
+    source.push_table(&mut query, project_id, within);
+    query
+        .push(" JOIN system_versions v ON v.id = r.version_id WHERE v.project_id = ")
+        .push_bind(project_id)
+        .push(" AND v.label = ANY(")
+        .push_bind(versions.to_vec())
+        .push(") AND r.grain = 'day' AND r.bucket >= ")
+        .push_bind(start)
+        .push(" AND r.bucket < ")
+        .push_bind(end)
+        .push(
+            " GROUP BY r.metric_id, v.label, r.segment_key, r.segment_value
+             ORDER BY r.metric_id, r.segment_key, r.segment_value, v.label",
+        );
+    let rows: Vec<VersionRow> = query.build_query_as().fetch_all(source.pool()).await?;
     Ok(rows
         .into_iter()
         .map(|row| VersionCounts {
@@ -167,14 +257,27 @@ pub struct VersionSeen {
 }
 
 /// The project's versions, oldest first appearance first.
-pub async fn versions_seen(pool: &PgPool, project_id: i64) -> Result<Vec<VersionSeen>, AppError> {
-    Ok(sqlx::query_as(
-        "SELECT v.label, (SELECT min(r.bucket) FROM score_rollups r
-                          WHERE r.version_id = v.id AND r.grain = 'day' AND r.segment_key = '') AS first_day
-         FROM system_versions v WHERE v.project_id = $1 ORDER BY first_day NULLS LAST, v.id",
-    )
+pub async fn versions_seen<'a>(
+    source: impl Into<Source<'a>>,
+    project_id: i64,
+) -> Result<Vec<VersionSeen>, AppError> {
+    let source = source.into();
+    let first_day = match source {
+        Source::Rollups(_) => {
+            "SELECT min(r.bucket) FROM score_rollups r
+             WHERE r.version_id = v.id AND r.grain = 'day' AND r.segment_key = ''"
+        }
+        Source::Scores(_) => {
+            "SELECT date_trunc('day', min(o.occurred_at), 'UTC') FROM outputs o
+             WHERE o.version_id = v.id AND EXISTS (SELECT FROM scores s WHERE s.output_id = o.id)"
+        }
+    };
+    Ok(sqlx::query_as(&format!(
+        "SELECT v.label, ({first_day}) AS first_day
+         FROM system_versions v WHERE v.project_id = $1 ORDER BY first_day NULLS LAST, v.id"
+    ))
     .bind(project_id)
-    .fetch_all(pool)
+    .fetch_all(source.pool())
     .await?)
 }
 

@@ -4,8 +4,14 @@
 //!   `COPY` of the same rows into a table shaped like `outputs`;
 //! - `POST …/check` latency (p50, p99) and throughput against `GET /ping` of the same server.
 //!
-//! Run: `DATABASE_URL=postgres://…/postgres cargo run --release -p server --features bench --bin bench`
-//! (it creates and drops a database of its own on that server).
+//! - the dashboards (overview, trend, release comparison) over 10 million scores, from the
+//!   rollups against the same answers counted from raw scores (`bench/dashboards.rs`).
+//!
+//! Run: `DATABASE_URL=postgres://…/postgres cargo run --release -p server --features bench --bin bench [ingest|dashboards]`
+//! (all of them without an argument; it creates and drops a database of its own on that server
+//! for each).
+
+mod dashboards;
 
 use leptos::prelude::LeptosOptions;
 use reqwest::Client;
@@ -27,6 +33,33 @@ const TEMPLATES: [&str; 5] = [
 
 #[tokio::main]
 async fn main() {
+    let which = std::env::args().nth(1).unwrap_or_default();
+    if !["", "ingest", "dashboards"].contains(&which.as_str()) {
+        eprintln!("usage: bench [ingest|dashboards]");
+        std::process::exit(2);
+    }
+    if which != "dashboards" {
+        println!("{}", in_database(run).await);
+    }
+    if which != "ingest" {
+        println!(
+            "{}",
+            in_database(|url| async move {
+                let pool = connect(&url).await.expect("connect and migrate");
+                server::demo::seed(&pool).await.expect("seed");
+                dashboards::run(&pool).await
+            })
+            .await
+        );
+    }
+}
+
+/// Runs `bench` against a database of its own, created on `DATABASE_URL`'s server and dropped.
+async fn in_database<F, Fut>(bench: F) -> String
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = String>,
+{
     let admin_url =
         std::env::var("DATABASE_URL").expect("set DATABASE_URL to a server where a database may be created");
     let name = format!("vernier_bench_{}", std::process::id());
@@ -41,15 +74,16 @@ async fn main() {
             .rsplit_once('/')
             .map_or(admin_url.as_str(), |(base, _)| base)
     );
-    let report = run(&url).await;
+    let report = bench(url).await;
     sqlx::query(&format!("DROP DATABASE {name} WITH (FORCE)"))
         .execute(&mut admin)
         .await
         .expect("drop database");
-    println!("{report}");
+    report
 }
 
-async fn run(url: &str) -> String {
+async fn run(url: String) -> String {
+    let url = url.as_str();
     let pool = connect(url).await.expect("connect and migrate");
     server::demo::seed(&pool).await.expect("seed");
     let options = LeptosOptions::builder().output_name("vernier").build();
