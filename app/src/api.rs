@@ -7,6 +7,7 @@ pub mod annotate;
 pub mod api_keys;
 pub mod dashboards;
 pub mod judge_checks;
+pub mod maturity;
 pub mod members;
 pub mod metric_io;
 pub mod metrics;

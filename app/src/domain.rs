@@ -7,6 +7,7 @@ pub mod choice;
 pub mod endpoint;
 pub mod hybrid;
 pub mod judge_check;
+pub mod maturity;
 pub mod membership;
 pub mod metric;
 pub mod money;

@@ -8,6 +8,7 @@ pub mod db;
 pub mod hybrid;
 pub mod ingest;
 pub mod key_cache;
+pub mod maturity;
 pub mod metric_lifecycle;
 pub mod password;
 pub mod realtime;

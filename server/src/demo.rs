@@ -12,6 +12,7 @@ use app::server::{db, metric_lifecycle, password};
 use sqlx::PgPool;
 
 mod annotation;
+mod judge;
 pub mod traffic;
 
 /// The password of every demo user.
@@ -138,7 +139,9 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         db::outputs::ingest(&mut tx, project.id, chunk, &scorers).await?;
         tx.commit().await.map_err(db::database)?;
     }
-    // Every output was scored as it was ingested; the activations' re-scoring has nothing to add.
+    judge::seed(pool, project.id, owner.id).await?;
+    // Every output was scored as it was ingested (the judge's verdicts just now); the
+    // activations' re-scoring has nothing to add.
     db::scoring_jobs::finish_open(pool, project.id, "the demo's outputs were scored at ingest").await?;
     annotation::seed(pool, project.id, owner.id).await
 }
@@ -289,6 +292,21 @@ mod tests {
         let language = &overview.rows[0];
         assert!(language.significant && language.change.direction == app::domain::trends::Direction::Down);
         assert_eq!(overview.regressions, 1);
+        let judge = overview.rows.iter().find(|r| r.key == judge::KEY).unwrap();
+        assert!(
+            judge.failures > 0 && judge.evaluations > 1000,
+            "the judge metric has verdicts"
+        );
+        let judged = comparison
+            .rows
+            .iter()
+            .find(|r| r.metric_key == judge::KEY && r.segment.is_none())
+            .unwrap();
+        assert_eq!(
+            judged.verdict,
+            Verdict::NoSignificantChange,
+            "the judge grades both versions alike"
+        );
     }
 
     #[sqlx::test(migrations = "../migrations")]

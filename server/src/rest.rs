@@ -8,6 +8,7 @@ pub mod check;
 pub mod csv_body;
 pub mod dashboards;
 pub mod error;
+pub mod maturity;
 pub mod metrics;
 pub mod openapi;
 pub mod outputs;
@@ -71,6 +72,12 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
             "/api/v1/projects/{project}/metrics/{key}/trend",
             get(dashboards::trend),
         ),
+        (
+            "GET",
+            "/api/v1/projects/{project}/maturity",
+            get(maturity::review),
+        ),
+        ("GET", "/api/v1/maturity", get(maturity::overview)),
     ]
 }
 

@@ -7,11 +7,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{
-        membership::{ProjectAccess, ProjectRole},
-        project::NewProject,
-        role::Access,
-    },
+    domain::{membership::ProjectAccess, project::NewProject, role::Access},
     server::{auth, db},
 };
 
@@ -19,17 +15,7 @@ use crate::{
 #[server(endpoint = "list_projects")]
 pub async fn list_projects() -> Result<Vec<ProjectListing>, AppError> {
     let caller = auth::require(Access::SignedIn).await?;
-    if !caller.user.role.is_admin() {
-        return db::projects::list_for_member(&caller.pool, caller.user.id).await;
-    }
-    let every = db::projects::list(&caller.pool).await?;
-    Ok(every
-        .into_iter()
-        .map(|project| ProjectListing {
-            project,
-            role: ProjectRole::Owner,
-        })
-        .collect())
+    auth::projects_of(&caller.pool, &caller.user).await
 }
 
 /// One project by its slug, for its viewers, managers and owners.

@@ -108,26 +108,9 @@ pub async fn queue_report(project: String, id: i64) -> Result<QueueReportView, A
 /// other metrics.
 #[server(endpoint = "metric_agreement")]
 pub async fn metric_agreement(project: String, key: String) -> Result<Option<Agreement>, AppError> {
-    use crate::domain::metric::scorer::ScorerSpec;
     let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
-    let project_id = caller.project_id;
-    let metric = db::metrics::get(&caller.pool, project_id, &key).await?;
-    let ScorerSpec::Human {
-        rubric_id: Some(rubric_id),
-    } = metric.definition.scorer
-    else {
-        return Ok(None);
-    };
-    let rubric = db::rubrics::get(&caller.pool, project_id, rubric_id).await?;
-    let ratings = db::adjudications::of_metric(&caller.pool, metric.id, None).await?;
-    let info = RatedMetricInfo {
-        metric_id: metric.id,
-        key: metric.definition.key,
-        name: metric.definition.name,
-        scale: rubric.scale,
-        levels: rubric.levels,
-    };
-    Ok(Some(agreement(info, &ratings, &Default::default())))
+    let metric = db::metrics::get(&caller.pool, caller.project_id, &key).await?;
+    crate::server::annotation::metric_agreement(&caller.pool, caller.project_id, &metric).await
 }
 
 /// Sets the final label of a disputed item; the project's managers and owners.

@@ -36,11 +36,14 @@ pub enum ProjectAccess {
     Manage,
     /// Changing the project (metrics, costs, dates, rubrics, keys, endpoints, members): owners.
     Edit,
+    /// Signing off the maturity review and attesting its items: managers, and admins. Owners do
+    /// not review their own project.
+    Review,
 }
 
 impl ProjectAccess {
     /// Every level, weakest first.
-    pub const ALL: [ProjectAccess; 4] = [Self::Member, Self::Read, Self::Manage, Self::Edit];
+    pub const ALL: [ProjectAccess; 5] = [Self::Member, Self::Read, Self::Manage, Self::Edit, Self::Review];
 
     /// Whether a member with `role` passes.
     pub fn allows(self, role: ProjectRole) -> bool {
@@ -50,6 +53,7 @@ impl ProjectAccess {
             Self::Read => matches!(role, Owner | Manager | Viewer),
             Self::Manage => matches!(role, Owner | Manager),
             Self::Edit => role == Owner,
+            Self::Review => role == Manager,
         }
     }
 
@@ -59,6 +63,7 @@ impl ProjectAccess {
             Self::Member | Self::Read => "Only the project's viewers, managers and owners may see this.",
             Self::Manage => "Only the project's managers and owners may do this.",
             Self::Edit => "Only the project's owners may do this.",
+            Self::Review => "Only the project's managers may sign off or attest its review.",
         }
     }
 
@@ -71,7 +76,7 @@ impl ProjectAccess {
         membership: Option<ProjectRole>,
     ) -> Result<ProjectRole, AppError> {
         let role = effective_role(is_admin, membership).ok_or_else(|| not_found(slug))?;
-        if self.allows(role) {
+        if self.allows(role) || (is_admin && self == Self::Review) {
             Ok(role)
         } else {
             Err(AppError::Forbidden(self.refusal().to_owned()))
@@ -175,6 +180,24 @@ mod tests {
         assert_eq!(admitted(ProjectAccess::Read), [Owner, Manager, Viewer]);
         assert_eq!(admitted(ProjectAccess::Manage), [Owner, Manager]);
         assert_eq!(admitted(ProjectAccess::Edit), [Owner]);
+        assert_eq!(
+            admitted(ProjectAccess::Review),
+            [Manager],
+            "owners do not sign off their own project"
+        );
+    }
+
+    #[test]
+    fn an_owner_cannot_review_but_an_admin_can() {
+        let error = ProjectAccess::Review
+            .decide("bot", false, Some(Owner))
+            .unwrap_err();
+        assert_eq!(error.status(), 403);
+        assert!(error.message().contains("managers"), "{error}");
+        assert_eq!(
+            ProjectAccess::Review.decide("bot", false, Some(Manager)),
+            Ok(Manager)
+        );
     }
 
     #[test]

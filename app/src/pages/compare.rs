@@ -7,26 +7,14 @@ use crate::components::numbers::{points, CompactRate};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::{query_params, text_param};
-use crate::domain::trends::compare::{Attribution, ComparisonRow, Verdict, FDR};
+use crate::domain::trends::compare::{Attribution, CompareQuery, ComparisonRow, Verdict, FDR};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde::Deserialize;
-
-/// The page's address (`format` only for the CSV link).
-#[derive(Debug, Clone, Default, PartialEq, Deserialize, serde::Serialize)]
-#[serde(default)]
-struct CompareAddress {
-    a: String,
-    b: String,
-    from: String,
-    to: String,
-    format: String,
-}
 
 #[component]
 pub fn ComparePage() -> impl IntoView {
     let project = text_param("slug");
-    let query = query_params::<CompareAddress>();
+    let query = query_params::<CompareQuery>();
     let data = Resource::new(
         move || (project(), query.get()),
         |(project, q)| compare_versions(project, q.a, q.b, q.from, q.to),
@@ -37,8 +25,8 @@ pub fn ComparePage() -> impl IntoView {
         {loaded(data, move |page| {
             let q = query.get();
             let csv = (!q.a.is_empty() && !q.b.is_empty()).then(|| {
-                let address = crate::components::params::query_string(&CompareAddress { format: "csv".into(), ..q.clone() });
-                format!("/api/v1/projects/{}/compare?{address}", project())
+                let address = crate::components::params::query_string(&q);
+                format!("/api/v1/projects/{}/compare?{address}&format=csv", project())
             });
             view! {
                 <Chooser page=page.clone() current=q/>
@@ -50,7 +38,7 @@ pub fn ComparePage() -> impl IntoView {
 }
 
 #[component]
-fn Chooser(page: ComparePage, current: CompareAddress) -> impl IntoView {
+fn Chooser(page: ComparePage, current: CompareQuery) -> impl IntoView {
     // Defaults: the last two versions to appear, older as A.
     let n = page.versions.len();
     let pick = |chosen: &str, fallback: Option<usize>| {

@@ -222,3 +222,21 @@ pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
     tracing::error!(%reference, "{context}: {error}");
     AppError::Internal(format!("ref {reference}"))
 }
+
+/// The projects `user` belongs to, with their role in each; admins, every project as owners.
+pub async fn projects_of(
+    pool: &PgPool,
+    user: &UserView,
+) -> Result<Vec<crate::domain::project::ProjectListing>, AppError> {
+    if !user.role.is_admin() {
+        return db::projects::list_for_member(pool, user.id).await;
+    }
+    Ok(db::projects::list(pool)
+        .await?
+        .into_iter()
+        .map(|project| crate::domain::project::ProjectListing {
+            project,
+            role: ProjectRole::Owner,
+        })
+        .collect())
+}

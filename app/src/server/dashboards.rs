@@ -13,7 +13,7 @@ use crate::domain::trends::overview::{self, MetricFacts, MetricSeries, Overview}
 use crate::domain::trends::{Counts, Point};
 use crate::error::AppError;
 use chrono::{Duration, DurationRound, NaiveDate, TimeZone, Utc};
-use serde::{Deserialize, Serialize};
+
 use sqlx::PgPool;
 use std::collections::HashMap;
 
@@ -106,16 +106,7 @@ pub async fn overview<'a>(
     Ok(overview::build(series, days))
 }
 
-/// What a release comparison compares: two version labels over a range of days.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct CompareQuery {
-    pub a: String,
-    pub b: String,
-    /// First and last day (YYYY-MM-DD); empty: the 90 days up to today.
-    pub from: String,
-    pub to: String,
-}
+pub use crate::domain::trends::compare::CompareQuery;
 
 /// The range of a comparison, checked.
 pub fn parse_range(query: &CompareQuery, today: NaiveDate) -> Result<(NaiveDate, NaiveDate), AppError> {
@@ -264,7 +255,13 @@ pub async fn trend<'a>(
     let markers = db::trends::versions_seen(source, project_id)
         .await?
         .into_iter()
-        .filter_map(|v| v.first_day.map(|at| VersionMarker { version: v.label, at }))
+        .filter_map(|v| {
+            let first = match grain {
+                "hour" => v.first_hour.or(v.first_day),
+                _ => v.first_day,
+            };
+            first.map(|at| VersionMarker { version: v.label, at })
+        })
         .collect();
     Ok(trend::build(
         metric.definition.key.clone(),

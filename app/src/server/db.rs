@@ -8,6 +8,7 @@ pub mod endpoints;
 pub mod fixture;
 pub mod hybrid;
 pub mod idempotency;
+pub mod maturity;
 pub mod members;
 pub mod metric_history;
 pub mod metric_refs;

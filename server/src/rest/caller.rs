@@ -76,6 +76,31 @@ impl ApiCaller {
             actor,
         })
     }
+
+    /// The projects the caller reads, as (slug, name, id): a user's projects where they are a
+    /// viewer, manager or owner (admins: all); a key's own project.
+    pub async fn readable_projects(self) -> Result<(PgPool, Vec<(String, String, i64)>), ApiError> {
+        let projects = match &self.principal {
+            Principal::User(user) => {
+                note_caller(&user.username, None);
+                app::server::auth::projects_of(&self.pool, user)
+                    .await?
+                    .into_iter()
+                    .filter(|p| ProjectAccess::Read.allows(p.role))
+                    .map(|p| (p.project.slug, p.project.name, p.project.id))
+                    .collect()
+            }
+            Principal::Key { id, project_id, .. } => {
+                note_caller(&format!("api-key:{id}"), None);
+                app::server::db::projects::find_by_id(&self.pool, *project_id)
+                    .await?
+                    .map(|p| (p.slug, p.name, p.id))
+                    .into_iter()
+                    .collect()
+            }
+        };
+        Ok((self.pool, projects))
+    }
 }
 
 impl FromRequestParts<AppState> for ApiCaller {

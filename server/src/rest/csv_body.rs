@@ -161,6 +161,46 @@ pub fn trend(trend: &app::domain::trends::trend::Trend) -> String {
     )
 }
 
+/// The managers' overview, a project per line.
+pub fn maturity(rows: &[app::domain::maturity::standing::MaturityRow]) -> String {
+    let stage =
+        |s: Option<app::domain::metric::kinds::Stage>| s.map_or(String::new(), |s| s.as_str().to_owned());
+    table(
+        &[
+            "project",
+            "name",
+            "signed_off",
+            "computed",
+            "backed",
+            "items_held",
+            "items",
+            "metrics_due",
+            "top_impact_metric",
+            "top_impact_dollars",
+            "last_reviewed",
+        ],
+        rows.iter().map(|r| {
+            vec![
+                r.slug.clone(),
+                r.name.clone(),
+                stage(r.signed_off),
+                stage(r.computed),
+                r.backed.to_string(),
+                r.completion.0.to_string(),
+                r.completion.1.to_string(),
+                r.metrics_due.to_string(),
+                r.top_impact
+                    .as_ref()
+                    .map_or(String::new(), |(key, _)| key.clone()),
+                r.top_impact
+                    .as_ref()
+                    .map_or(String::new(), |(_, dollars)| dollars.to_decimal()),
+                r.last_reviewed.map_or(String::new(), |at| at.to_rfc3339()),
+            ]
+        }),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -112,6 +112,18 @@ pub struct Comparison {
     pub explanations: Vec<String>,
 }
 
+/// What a release comparison compares: two version labels over a range of days (the compare
+/// page's address and the REST route's query).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct CompareQuery {
+    pub a: String,
+    pub b: String,
+    /// First and last day (YYYY-MM-DD); empty: the 90 days up to today.
+    pub from: String,
+    pub to: String,
+}
+
 /// The value standing for traffic without the segment key.
 pub const NONE: &str = "(none)";
 

@@ -249,11 +249,14 @@ pub async fn by_version_and_segment<'a>(
         .collect())
 }
 
-/// A system version and the first day any of its outputs was scored.
+/// A system version and when its scored outputs first appeared.
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct VersionSeen {
     pub label: String,
+    /// The first UTC day.
     pub first_day: Option<DateTime<Utc>>,
+    /// The first hour, when that day began within the last 48 hours (hours are kept no longer).
+    pub first_hour: Option<DateTime<Utc>>,
 }
 
 /// The project's versions, oldest first appearance first.
@@ -262,19 +265,26 @@ pub async fn versions_seen<'a>(
     project_id: i64,
 ) -> Result<Vec<VersionSeen>, AppError> {
     let source = source.into();
-    let first_day = match source {
+    let first = match source {
         Source::Rollups(_) => {
-            "SELECT min(r.bucket) FROM score_rollups r
-             WHERE r.version_id = v.id AND r.grain = 'day' AND r.segment_key = ''"
+            "SELECT d.first AS first_day, CASE WHEN d.first >= now() - interval '48 hours' THEN
+                (SELECT min(r.bucket) FROM score_rollups r
+                 WHERE r.version_id = v.id AND r.grain = 'hour' AND r.segment_key = '') END AS first_hour
+             FROM (SELECT min(r.bucket) AS first FROM score_rollups r
+                   WHERE r.version_id = v.id AND r.grain = 'day' AND r.segment_key = '') d"
         }
         Source::Scores(_) => {
-            "SELECT date_trunc('day', min(o.occurred_at), 'UTC') FROM outputs o
-             WHERE o.version_id = v.id AND EXISTS (SELECT FROM scores s WHERE s.output_id = o.id)"
+            "SELECT date_trunc('day', f.first, 'UTC') AS first_day,
+                CASE WHEN date_trunc('day', f.first, 'UTC') >= now() - interval '48 hours'
+                     THEN date_trunc('hour', f.first, 'UTC') END AS first_hour
+             FROM (SELECT min(o.occurred_at) AS first FROM outputs o
+                   WHERE o.version_id = v.id AND EXISTS (SELECT FROM scores s WHERE s.output_id = o.id)) f"
         }
     };
     Ok(sqlx::query_as(&format!(
-        "SELECT v.label, ({first_day}) AS first_day
-         FROM system_versions v WHERE v.project_id = $1 ORDER BY first_day NULLS LAST, v.id"
+        "SELECT v.label, seen.first_day, seen.first_hour
+         FROM system_versions v CROSS JOIN LATERAL ({first}) seen
+         WHERE v.project_id = $1 ORDER BY seen.first_day NULLS LAST, v.id"
     ))
     .bind(project_id)
     .fetch_all(source.pool())

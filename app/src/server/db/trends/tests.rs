@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::server::db::fixture::{active_no_delve, fixture, ingest};
-use chrono::{Duration, Timelike};
+use chrono::{Duration, DurationRound, Timelike};
 use serde_json::json;
 
 #[sqlx::test(migrations = "../migrations")]
@@ -88,13 +88,19 @@ async fn the_reads_add_up_rollups_by_bucket_version_and_segment(pool: PgPool) {
     assert_eq!(find("v1", Some(("turn", "5+"))), Some((0, 1)));
     assert_eq!(find("v2", Some(("language", "en"))), None);
 
-    let seen: Vec<String> = versions_seen(&pool, f.project)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|v| v.label)
-        .collect();
-    assert_eq!(seen, ["v1", "v2"]);
+    let seen = versions_seen(&pool, f.project).await.unwrap();
+    let labels: Vec<&str> = seen.iter().map(|v| v.label.as_str()).collect();
+    assert_eq!(labels, ["v1", "v2"]);
+    let hour = |at: DateTime<Utc>| at.duration_trunc(Duration::hours(1)).unwrap();
+    assert_eq!(
+        seen[0].first_day,
+        Some(hour(at(3)) - Duration::hours(i64::from(at(3).hour())))
+    );
+    assert_eq!(
+        seen[0].first_hour, None,
+        "three days ago: older than the hours kept"
+    );
+    assert_eq!(seen[1].first_hour, Some(hour(at(1))), "yesterday: to the hour");
     let segments: Vec<String> = segments(&pool, f.project)
         .await
         .unwrap()

@@ -1,0 +1,205 @@
+//! The maturity review as a use case: computing a project's review from its evidence (and noting
+//! when the computed stage changes), signing off, attesting, and the managers' overview across
+//! projects.
+
+use super::db;
+use crate::domain::maturity::history::EventKind;
+use crate::domain::maturity::standing::{MaturityRow, ProjectReview};
+use crate::domain::maturity::{self, Item, Review};
+use crate::domain::metric::kinds::Stage;
+use crate::error::AppError;
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+
+/// Computes the project's review as of `now`, and records a change of the computed stage since
+/// the last one recorded.
+pub async fn review(pool: &PgPool, project_id: i64, now: DateTime<Utc>) -> Result<ProjectReview, AppError> {
+    let thresholds = db::maturity::thresholds(pool, project_id).await?;
+    let evidence = db::maturity::evidence(pool, project_id, &thresholds, now).await?;
+    let review = maturity::review(&evidence, &thresholds, now.date_naive());
+    note_stage(pool, project_id, &review).await?;
+    let sign_off = db::maturity::sign_off(pool, project_id).await?;
+    let (backed, lapsed) = match &sign_off {
+        Some(signed) => (signed.backed_by(&review), review.lapsed(signed.stage)),
+        None => (true, Vec::new()),
+    };
+    Ok(ProjectReview {
+        review,
+        thresholds,
+        sign_off,
+        backed,
+        lapsed,
+    })
+}
+
+/// Records the computed stage when it differs from the last recorded (or none was).
+async fn note_stage(pool: &PgPool, project_id: i64, review: &Review) -> Result<(), AppError> {
+    let mut tx = pool.begin().await?;
+    // One writer per project at a time, so two readers do not record the same change twice.
+    sqlx::query("SELECT pg_advisory_xact_lock(1, $1::int4)")
+        .bind(project_id as i32)
+        .execute(&mut *tx)
+        .await?;
+    let last: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT stage FROM maturity_events WHERE project_id = $1 AND kind = 'stage_change'
+         ORDER BY at DESC, id DESC LIMIT 1",
+    )
+    .bind(project_id)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let now = review.stage.map_or("", |s| s.as_str());
+    if last.map(|stage| stage.unwrap_or_default()).as_deref() != Some(now) {
+        db::maturity::record(
+            &mut tx,
+            project_id,
+            EventKind::StageChange,
+            review.stage,
+            None,
+            "",
+            None,
+            Some(review),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+fn note_required(note: &str) -> Result<String, AppError> {
+    let note = note.trim();
+    if note.is_empty() {
+        return Err(AppError::invalid(
+            "note",
+            "say what the sign-off or attestation rests on",
+        ));
+    }
+    if note.chars().count() > 2000 {
+        return Err(AppError::invalid("note", "must be at most 2000 characters"));
+    }
+    Ok(note.to_owned())
+}
+
+/// Signs off `stage` with a note, recording the review as it is; only a stage the evidence
+/// holds can be signed off.
+pub async fn sign_off(
+    pool: &PgPool,
+    project_id: i64,
+    stage: &str,
+    note: &str,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let stage = Stage::parse(stage)?;
+    let note = note_required(note)?;
+    let current = review(pool, project_id, now).await?;
+    if current.review.stage.is_none_or(|held| held < stage) {
+        let missing: Vec<&str> = current.review.lapsed(stage).iter().map(|i| i.label()).collect();
+        return Err(AppError::invalid(
+            "stage",
+            format!(
+                "{} is not held yet: {}",
+                stage.label(),
+                missing.join("; ").to_lowercase()
+            ),
+        ));
+    }
+    let mut tx = pool.begin().await?;
+    db::maturity::record(
+        &mut tx,
+        project_id,
+        EventKind::SignOff,
+        Some(stage),
+        None,
+        &note,
+        Some(by),
+        Some(&current.review),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Records that the project was reviewed, with an optional note and the review as it is.
+pub async fn record_review(
+    pool: &PgPool,
+    project_id: i64,
+    note: &str,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let note = note.trim();
+    if note.chars().count() > 2000 {
+        return Err(AppError::invalid("note", "must be at most 2000 characters"));
+    }
+    let current = review(pool, project_id, now).await?;
+    let mut tx = pool.begin().await?;
+    db::maturity::record(
+        &mut tx,
+        project_id,
+        EventKind::Review,
+        current.review.stage,
+        None,
+        note,
+        Some(by),
+        Some(&current.review),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Attests `item` with a note.
+pub async fn attest(
+    pool: &PgPool,
+    project_id: i64,
+    item: &str,
+    note: &str,
+    by: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    let item = Item::parse(item)?;
+    let note = note_required(note)?;
+    let current = review(pool, project_id, now).await?;
+    db::maturity::attest(pool, project_id, item, &note, by, &current.review).await
+}
+
+/// The overview row of each of `projects` (slug, name, id).
+pub async fn overview(
+    pool: &PgPool,
+    projects: &[(String, String, i64)],
+    now: DateTime<Utc>,
+) -> Result<Vec<MaturityRow>, AppError> {
+    let mut rows = Vec::with_capacity(projects.len());
+    for (slug, name, id) in projects {
+        let current = review(pool, *id, now).await?;
+        let due: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM metrics WHERE project_id = $1 AND status = 'active' AND review_date < $2",
+        )
+        .bind(id)
+        .bind(now.date_naive())
+        .fetch_one(pool)
+        .await?;
+        let impact = super::dashboards::overview(pool, *id, 30, now.date_naive()).await?;
+        // Rows come sorted by dollar impact, largest first.
+        let top_impact = impact
+            .rows
+            .first()
+            .filter(|r| r.dollar_impact > crate::domain::money::Money::ZERO)
+            .map(|r| (r.key.clone(), r.dollar_impact));
+        rows.push(MaturityRow {
+            slug: slug.clone(),
+            name: name.clone(),
+            signed_off: current.sign_off.as_ref().map(|s| s.stage),
+            computed: current.review.stage,
+            backed: current.backed,
+            completion: current.review.completion(),
+            metrics_due: usize::try_from(due).unwrap_or(0),
+            top_impact,
+            last_reviewed: db::maturity::last_reviewed(pool, *id).await?,
+        });
+    }
+    Ok(rows)
+}
+
+#[cfg(test)]
+mod tests;
