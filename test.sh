@@ -29,6 +29,8 @@ fi
 say "formatting and lints (cargo fmt --check, clippy -D warnings)"
 cargo fmt --all -- --check
 cargo clippy -p app --features ssr -p server --all-targets -- -D warnings
+# The benchmark binary too, so it never rots (it only runs by hand).
+cargo clippy -p server --features bench --bin bench -- -D warnings
 
 say "unit, database and HTTP tests"
 cargo test -p app --features ssr -p server 2>&1 | tee "$work/cargo.log"

@@ -20,6 +20,8 @@ use pages::compare::ComparePage;
 use pages::endpoints::EndpointsPage;
 use pages::impact::ImpactPage;
 use pages::judge_check::JudgeCheckPage;
+use pages::maturity::MaturityPage;
+use pages::maturity_overview::MaturityOverviewPage;
 use pages::members::MembersPage;
 use pages::metric::MetricPage;
 use pages::metric_form::{EditMetricPage, NewMetricPage};
@@ -94,6 +96,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/members") view=MembersPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/compare") view=ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/impact") view=ImpactPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/maturity") view=MaturityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/maturity") view=MaturityOverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate") view=MyQueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate/:queue") view=AnnotatePage ssr=SsrMode::Async/>
                 </Routes>

@@ -8,6 +8,8 @@ pub mod home;
 pub mod impact;
 pub mod judge_check;
 pub mod login;
+pub mod maturity;
+pub mod maturity_overview;
 pub mod members;
 pub mod metric;
 pub mod metric_form;

@@ -48,14 +48,18 @@ impl SessionContext {
         });
     }
 
-    /// After a successful sign-in go home; after a sign-out go to the login page. Each clears the
-    /// other's last result so a later visit does not replay it.
+    /// After a successful sign-in go to the user's landing page (managers: the maturity
+    /// overview); after a sign-out go to the login page. Each clears the other's last result so
+    /// a later visit does not replay it.
     pub fn follow_outcomes(self) {
         let navigate = use_navigate();
         Effect::new(move |_| {
-            if matches!(self.login.value().get(), Some(Ok(_))) {
+            if let Some(Ok(user)) = self.login.value().get() {
                 self.logout.value().set(None);
-                navigate("/", Default::default());
+                navigate(
+                    crate::domain::role::NavItem::landing(user.role),
+                    Default::default(),
+                );
             }
         });
         let navigate = use_navigate();

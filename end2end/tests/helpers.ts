@@ -19,7 +19,7 @@ export async function signIn(page: Page, username: string, password = DEMO_PASSW
   await page.getByTestId('input-password').fill(password);
   await page.getByTestId('login-submit').click();
   await expect(page.getByTestId('whoami')).toBeVisible();
-  await expect(page).toHaveURL(/\/$/);
+  await expect(page).toHaveURL(/\/(maturity)?$/);
 }
 
 /** Creates a user through the admin's user form (the admin page must be open). */

@@ -13,6 +13,7 @@ use sqlx::PgPool;
 
 mod annotation;
 mod judge;
+mod maturity;
 pub mod traffic;
 
 /// The password of every demo user.
@@ -143,7 +144,12 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
     // Every output was scored as it was ingested (the judge's verdicts just now); the
     // activations' re-scoring has nothing to add.
     db::scoring_jobs::finish_open(pool, project.id, "the demo's outputs were scored at ingest").await?;
-    annotation::seed(pool, project.id, owner.id).await
+    annotation::seed(pool, project.id, owner.id).await?;
+    let manager = db::users::find_credentials(pool, "manager")
+        .await?
+        .map(|(user, _)| user.id)
+        .ok_or_else(|| AppError::Internal("the demo manager is missing".into()))?;
+    maturity::seed(pool, project.id, owner.id, manager).await
 }
 
 /// The demo logins, for printing at start-up.

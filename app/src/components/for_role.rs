@@ -1,7 +1,7 @@
 //! Showing a part of a page only to the callers who may use it. This is presentation only: the
 //! server functions behind it check the caller again.
 
-use crate::domain::membership::{effective_role, ProjectAccess};
+use crate::domain::membership::ProjectAccess;
 use crate::domain::role::Access;
 use crate::session::SessionContext;
 use leptos::prelude::*;
@@ -44,7 +44,7 @@ pub fn ForProject(
                     let allowed = match user {
                         Ok(Some(user)) => {
                             let member = memberships.iter().find(|m| m.slug == slug).map(|m| m.role);
-                            effective_role(user.role.is_admin(), member).is_some_and(|role| access.allows(role))
+                            access.decide(&slug, user.role.is_admin(), member).is_ok()
                         }
                         _ => false,
                     };

@@ -44,6 +44,9 @@ fn SignedIn(user: UserView, memberships: Vec<Membership>) -> impl IntoView {
             NavItem::Annotate => {
                 view! { <a class="nav-link" href="/annotate" data-testid="nav-annotate">"My queues"</a> }
             }
+            NavItem::Maturity => {
+                view! { <a class="nav-link" href="/maturity" data-testid="nav-maturity">"Maturity"</a> }
+            }
         })
         .collect_view();
     view! {

@@ -138,9 +138,21 @@ pub enum NavItem {
     Users,
     /// The caller's annotation queues.
     Annotate,
+    /// The maturity overview of the caller's projects.
+    Maturity,
 }
 
 impl NavItem {
+    /// Where a user of global `role` lands after signing in: managers on the maturity overview
+    /// (what they review), everyone else on the project list.
+    pub fn landing(role: Role) -> &'static str {
+        if role == Role::Manager {
+            "/maturity"
+        } else {
+            "/"
+        }
+    }
+
     /// The entries shown to a user of global `role` with `memberships`, in order. Someone who
     /// only annotates (globally, and in every project they belong to) sees just their queues;
     /// whoever holds any other role in a project also gets the project list.
@@ -151,7 +163,7 @@ impl NavItem {
         if role == Role::Annotator && !reads_a_project {
             return vec![NavItem::Annotate];
         }
-        let mut items = vec![NavItem::Projects, NavItem::Annotate];
+        let mut items = vec![NavItem::Projects, NavItem::Maturity, NavItem::Annotate];
         if Access::ADMIN.allows(role) {
             items.push(NavItem::Users);
         }
@@ -220,11 +232,16 @@ mod tests {
         };
         assert_eq!(
             NavItem::for_user(Role::Admin, &[]),
-            vec![NavItem::Projects, NavItem::Annotate, NavItem::Users]
+            vec![
+                NavItem::Projects,
+                NavItem::Maturity,
+                NavItem::Annotate,
+                NavItem::Users
+            ]
         );
         assert_eq!(
             NavItem::for_user(Role::Manager, &[]),
-            vec![NavItem::Projects, NavItem::Annotate]
+            vec![NavItem::Projects, NavItem::Maturity, NavItem::Annotate]
         );
         assert_eq!(
             NavItem::for_user(Role::Annotator, &[member(ProjectRole::Annotator)]),
@@ -233,7 +250,7 @@ mod tests {
         // A global annotator who manages one project reads projects.
         assert_eq!(
             NavItem::for_user(Role::Annotator, &[member(ProjectRole::Manager)]),
-            vec![NavItem::Projects, NavItem::Annotate]
+            vec![NavItem::Projects, NavItem::Maturity, NavItem::Annotate]
         );
     }
 }

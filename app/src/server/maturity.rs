@@ -35,8 +35,9 @@ pub async fn review(pool: &PgPool, project_id: i64, now: DateTime<Utc>) -> Resul
 /// Records the computed stage when it differs from the last recorded (or none was).
 async fn note_stage(pool: &PgPool, project_id: i64, review: &Review) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    // One writer per project at a time, so two readers do not record the same change twice.
-    sqlx::query("SELECT pg_advisory_xact_lock(1, $1::int4)")
+    // One writer per project at a time, so two readers do not record the same change twice
+    // (class -1: the rollups' score locks use classes 0 and up).
+    sqlx::query("SELECT pg_advisory_xact_lock(-1, $1::int4)")
         .bind(project_id as i32)
         .execute(&mut *tx)
         .await?;

@@ -161,6 +161,21 @@ pub fn openapi() -> Value {
                 "responses": with(json!({"200": {"description": "The comparison.", "content": {
                     "application/json": {"schema": schema("Comparison")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
             }},
+            "/api/v1/projects/{project}/maturity": {"get": {
+                "operationId": "maturityReview",
+                "summary": "The project's crawl-walk-run review: every checklist item met, attested or not met with its evidence, the computed stage, the latest sign-off (with the review it was given on) and whether today's evidence still backs it, and the advice for the next step.",
+                "description": "`format=markdown` answers the review as a Markdown document to share.",
+                "parameters": [project(), query_param("format", "json (default) or markdown.", json!({"enum": ["json", "markdown"]}))],
+                "responses": with(json!({"200": {"description": "The review.", "content": {
+                    "application/json": {"schema": schema("MaturityReview")}, "text/markdown": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
+            }},
+            "/api/v1/maturity": {"get": {
+                "operationId": "maturityOverview",
+                "summary": "Every project the caller reads (a key: its own project) with its signed-off and computed stage, checklist completion, metrics past their review date, the costliest metric of the last 30 days and the last review.",
+                "parameters": [format()],
+                "responses": with(json!({"200": {"description": "A row per project.", "content": {
+                    "application/json": {"schema": {"type": "array", "items": schema("MaturityRow")}}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "422"]))
+            }},
             "/api/v1/projects/{project}/outputs": {"get": {
                 "operationId": "listOutputs",
                 "summary": "A page of outputs (newest first, 50 at a time) with every score of each, filtered like the outputs browser.",
@@ -308,6 +323,22 @@ fn schemas() -> Value {
         "Rate": {"type": "object", "description": "Passes of n verdicts, the rate (null without verdicts) and its 95% Wilson interval.",
             "properties": {"passes": {"type": "integer"}, "n": {"type": "integer"}, "rate": {"type": ["number", "null"]},
                 "interval": {"type": "object", "properties": {"low": {"type": "number"}, "high": {"type": "number"}}}}},
+        "MaturityReview": {"type": "object", "required": ["review", "thresholds", "backed", "lapsed"], "properties": {
+            "review": {"type": "object", "required": ["items", "advice"], "properties": {
+                "stage": {"enum": ["crawl", "walk", "run", null]},
+                "items": {"type": "array", "items": {"type": "object", "properties": {
+                    "item": {"type": "string"}, "stage": {"enum": ["crawl", "walk", "run"]},
+                    "state": {"enum": ["Met", "Attested", "NotMet"]}, "evidence": {"type": "string"}}}},
+                "advice": {"type": "array", "items": {"type": "string"}}}},
+            "thresholds": {"type": "object"},
+            "sign_off": {"type": ["object", "null"]},
+            "backed": {"type": "boolean"},
+            "lapsed": {"type": "array", "items": {"type": "string"}}}},
+        "MaturityRow": {"type": "object", "required": ["slug", "name", "completion", "backed"], "properties": {
+            "slug": {"type": "string"}, "name": {"type": "string"},
+            "signed_off": {"enum": ["crawl", "walk", "run", null]}, "computed": {"enum": ["crawl", "walk", "run", null]},
+            "backed": {"type": "boolean"}, "completion": {"type": "array", "items": {"type": "integer"}},
+            "metrics_due": {"type": "integer"}, "last_reviewed": {"type": ["string", "null"]}}},
         "Overview": {"type": "object", "required": ["days", "rows"], "properties": {
             "days": {"type": "integer"}, "failures": {"type": "integer"}, "evaluations": {"type": "integer"},
             "dollar_impact": {"type": "integer", "description": "Micro-dollars."}, "evaluation_spend": {"type": "integer", "description": "Micro-dollars."},

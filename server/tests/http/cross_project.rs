@@ -97,6 +97,23 @@ async fn ids_of_another_project_are_not_found_under_a_project_the_caller_may_use
     .await
     .unwrap();
 
+    let challenge = ok(call(
+        &app,
+        &lena,
+        "save_challenge",
+        &[
+            legal(),
+            ("id", v("0")),
+            ("title", v("Cites repealed law")),
+            ("hypothesis", v("")),
+            ("goal", v("")),
+            ("metrics", v("tone")),
+        ],
+    )
+    .await)
+    .as_i64()
+    .unwrap();
+
     let admin = app.signed_in("admin").await;
     let here = || p();
     let foreign: Vec<(&str, Vec<(&str, String)>)> = vec![
@@ -126,6 +143,18 @@ async fn ids_of_another_project_are_not_found_under_a_project_the_caller_may_use
                 ("input[scale]", v("binary")),
                 ("input[levels]", v("Fail\nPass")),
                 ("input[instructions]", v("")),
+            ],
+        ),
+        ("delete_challenge", vec![here(), ("id", challenge.to_string())]),
+        (
+            "save_challenge",
+            vec![
+                here(),
+                ("id", challenge.to_string()),
+                ("title", v("Taken")),
+                ("hypothesis", v("")),
+                ("goal", v("")),
+                ("metrics", v("")),
             ],
         ),
     ];

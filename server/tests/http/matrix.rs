@@ -33,7 +33,7 @@ pub(super) enum Caller {
     OtherKey,
 }
 
-const CALLERS: [Caller; 8] = [
+pub(super) const CALLERS: [Caller; 8] = [
     Caller::Anonymous,
     Caller::NonMember,
     Caller::Viewer,
@@ -65,6 +65,8 @@ pub(super) const SIGNED_IN: [u16; 8] = [401, 200, 200, 200, 200, 200, 200, 401];
 pub(super) const READ: [u16; 8] = [401, 404, 200, 403, 200, 200, 200, 401];
 pub(super) const MANAGE: [u16; 8] = [401, 404, 403, 403, 200, 200, 200, 401];
 pub(super) const EDIT: [u16; 8] = [401, 404, 403, 403, 403, 200, 200, 401];
+/// The maturity review's sign-off and attestations: managers and admins, not owners.
+pub(super) const REVIEW: [u16; 8] = [401, 404, 403, 403, 200, 403, 200, 401];
 pub(super) const ADMIN: [u16; 8] = [401, 403, 403, 403, 403, 403, 200, 401];
 /// Global owners (Lena, Otto) and admins create projects.
 pub(super) const CREATE_PROJECT: [u16; 8] = [401, 200, 403, 403, 403, 200, 200, 401];
@@ -73,6 +75,8 @@ pub(super) const OWN_QUEUE: [u16; 8] = [401, 404, 403, 200, 403, 403, 403, 401];
 pub(super) const REST_READ: [u16; 8] = [401, 404, 200, 403, 200, 200, 200, 404];
 pub(super) const REST_MANAGE: [u16; 8] = [401, 404, 403, 403, 200, 200, 200, 404];
 pub(super) const REST_EDIT: [u16; 8] = [401, 404, 403, 403, 403, 200, 200, 404];
+/// Every signed-in user and key, each answered with what it may read.
+pub(super) const REST_SIGNED_IN: [u16; 8] = [401, 200, 200, 200, 200, 200, 200, 200];
 pub(super) const REST_CREATE: [u16; 8] = [401, 404, 403, 403, 403, 201, 201, 404];
 pub(super) const EVERYONE: [u16; 8] = [200; 8];
 /// Sign-in with a wrong password: the same validation error for everyone.

@@ -130,7 +130,7 @@ async fn build(pool: &PgPool) -> Setup {
             paradigm: "model".into(),
             category: "quality".into(),
             cadence: "real-time".into(),
-            action_on_failure: "log".into(),
+            action_on_failure: "flag".into(),
             scorer: r#"{"kind": "not_contains", "words": ["delve"]}"#.into(),
             threshold: "1".into(),
             direction: "at_least".into(),

@@ -233,6 +233,39 @@ pub(super) fn rows() -> Vec<Row> {
         ),
         // Outputs, scoring, endpoints, keys.
         sf("list_outputs", MANAGE, |_, _| vec![p()]),
+        // The maturity review.
+        sf("get_review", READ, |_, _| vec![p()]),
+        sf("maturity_overview", SIGNED_IN, |_, _| vec![]),
+        sf("save_challenge", MANAGE, |_, c| {
+            vec![
+                p(),
+                ("id", v("0")),
+                ("title", format!("Challenge seen by {}", c.name())),
+                ("hypothesis", v("a guess")),
+                ("goal", v("a goal")),
+                ("metrics", v("tone")),
+            ]
+        }),
+        sf("delete_challenge", MANAGE, |ctx, c| {
+            vec![p(), ("id", ctx.challenges[c.name()].to_string())]
+        }),
+        sf("attest_item", REVIEW, |_, _| {
+            vec![p(), ("item", v("monitors")), ("note", v("PagerDuty"))]
+        }),
+        sf("withdraw_attestation", REVIEW, |_, _| {
+            vec![p(), ("item", v("monitors"))]
+        }),
+        sf("sign_off_stage", REVIEW, |_, _| {
+            vec![p(), ("stage", v("crawl")), ("note", v("matrix"))]
+        }),
+        sf("record_review", REVIEW, |_, _| vec![p(), ("note", v("looked"))]),
+        sf("set_maturity_thresholds", REVIEW, |_, _| {
+            vec![
+                p(),
+                ("thresholds[tuning_examples]", v("800")),
+                ("thresholds[rating_days]", v("45")),
+            ]
+        }),
         sf("get_segment_keys", READ, |_, _| vec![p()]),
         sf("set_segment_keys", EDIT, |_, _| {
             vec![p(), ("keys", v("language, channel"))]
@@ -354,6 +387,18 @@ pub(super) fn rows() -> Vec<Row> {
             "GET /api/v1/projects/{project}/outputs",
             REST_MANAGE,
             |_, _| format!("/api/v1/projects/{PROJECT}/outputs?segment=language%3Dde"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/maturity",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/maturity?format=markdown"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/maturity",
+            REST_SIGNED_IN,
+            |_, _| "/api/v1/maturity?format=csv".to_owned(),
             |_, _| None,
         ),
         rest(

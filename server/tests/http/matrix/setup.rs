@@ -17,6 +17,8 @@ pub(super) struct Ctx {
     pub(super) key_id: i64,
     pub(super) zoe: i64,
     pub(super) metrics_doc: String,
+    /// A known challenge per caller (by name), for deleting.
+    pub(super) challenges: std::collections::HashMap<&'static str, i64>,
 }
 
 pub(super) fn metric_input(key: &str, scorer: &str) -> Vec<(&'static str, String)> {
@@ -170,7 +172,38 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
     .fetch_one(&app.pool)
     .await
     .unwrap();
+    let mut challenges = std::collections::HashMap::new();
+    for caller in super::CALLERS {
+        let id = call(
+            &owner,
+            "save_challenge",
+            vec![
+                p(),
+                ("id", "0".into()),
+                ("title", format!("To be deleted by {}", caller.name())),
+                ("hypothesis", String::new()),
+                ("goal", String::new()),
+                ("metrics", String::new()),
+            ],
+        )
+        .await;
+        challenges.insert(caller.name(), id.as_i64().unwrap());
+    }
+    // Crawl is held (purpose, an owned active metric, today's outputs, and this attestation),
+    // so the managers' sign-off succeeds.
+    let manager = app.signed_in("manager").await;
+    call(
+        &manager,
+        "attest_item",
+        vec![
+            p(),
+            ("item", "golden-dataset".into()),
+            ("note", "kept by support".into()),
+        ],
+    )
+    .await;
     Ctx {
+        challenges,
         queue,
         item,
         human_metric,
