@@ -102,14 +102,16 @@ fn Review(page: ReviewPage, actions: Actions, slug: String) -> impl IntoView {
     view! {
         <section class="kpis" data-testid="review-summary">
             <div class="kpi">
-                <span class="kpi-label">"Computed stage"</span>
-                <strong class="kpi-value" data-testid="computed-stage">{stage_name(review.stage)}</strong>
-                <span class="muted">{format!("{held} of {all} items met or attested · {name}")}</span>
+                <div class="kpi-value" data-testid="computed-stage">{stage_name(review.stage)}</div>
+                <div class="kpi-label">{format!("computed stage: {held} of {all} items met or attested")}</div>
+            </div>
+            <div class="kpi" class:kpi-alarm=!standing.backed>
+                <div class="kpi-value" data-testid="signed-stage">{signed.as_ref().map_or("Not yet".to_owned(), |s| s.stage.label().to_owned())}</div>
+                <div class="kpi-label">{signed.as_ref().map_or("signed off".to_owned(), |s| format!("signed off by {} on {}: “{}”", s.by, s.at.format("%Y-%m-%d"), s.note))}</div>
             </div>
             <div class="kpi">
-                <span class="kpi-label">"Signed off"</span>
-                <strong class="kpi-value" data-testid="signed-stage">{signed.as_ref().map_or("Not yet".to_owned(), |s| s.stage.label().to_owned())}</strong>
-                <span class="muted">{signed.as_ref().map(|s| format!("by {} on {}: “{}”", s.by, s.at.format("%Y-%m-%d"), s.note))}</span>
+                <div class="kpi-value">{name}</div>
+                <div class="kpi-label">"project"</div>
             </div>
         </section>
         {(!standing.backed).then(|| view! {

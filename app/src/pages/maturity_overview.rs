@@ -87,7 +87,7 @@ pub fn MaturityOverviewPage() -> impl IntoView {
                                     {stage(r.signed_off)}
                                     {(!r.backed).then(|| view! { <span class="badge warn" data-testid="lapsed">"no longer backed"</span> })}
                                 </td>
-                                <td data-testid="computed">{stage(r.computed)}</td>
+                                <td data-testid="computed">{r.computed.map_or("Not yet crawling".to_owned(), |s| s.label().to_owned())}</td>
                                 <td class="num">{format!("{} / {}", r.completion.0, r.completion.1)}</td>
                                 <td class="num">{r.metrics_due}</td>
                                 <td>{r.top_impact.as_ref().map_or("—".to_owned(), |(key, dollars)| format!("{key}: {dollars}"))}</td>

@@ -352,7 +352,7 @@ pub async fn run(pool: &PgPool) -> String {
     };
     let query_ref = &query;
     let comparison = measure(
-        "comparison of two versions, 90 days, 34 segments",
+        "comparison of two versions, 90 days, every segment",
         pool,
         |source| dashboards::compare(source, project, query_ref, today),
     )
@@ -393,7 +393,7 @@ pub async fn run(pool: &PgPool) -> String {
          from the rollups equals the answer from raw scores.\n\n\
          Data: {} scores and {OUTPUTS} outputs written with COPY at {:.0} rows/s; rollups rebuilt in {:.1} s.\n\
          Rollup rows: {} ({:.2} per 1,000 scores); `score_rollups` {:.0} MB against `scores` {:.0} MB and `outputs` {:.0} MB (tables with indexes).\n\n\
-         Regressions the comparison flags (bench-v5 against bench-v4): {}.",
+         Regressions the comparison flags (bench-v5 against bench-v4, {} rows corrected together): {}.",
         overview.row(),
         trend.row(),
         trend_segment.row(),
@@ -406,6 +406,7 @@ pub async fn run(pool: &PgPool) -> String {
         mb(sizes.2),
         mb(sizes.3),
         mb(sizes.4),
+        found.comparisons,
         if flagged.is_empty() { "none".to_owned() } else { flagged.join(", ") },
     )
 }
