@@ -11,6 +11,7 @@ pub mod maturity;
 pub mod membership;
 pub mod metric;
 pub mod money;
+pub mod monitor;
 pub mod output;
 pub mod output_browse;
 pub mod project;
