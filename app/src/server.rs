@@ -15,4 +15,5 @@ pub mod realtime;
 pub mod request;
 pub mod scoring;
 pub mod state;
+pub mod webhook_signature;
 pub mod worker;

@@ -90,6 +90,8 @@ test('a re-scoring job started on the metric page shows its progress to completi
   await open(page, `/projects/${PROJECT}/metrics/${metric}`);
   const panel = page.getByTestId('rescoring');
   await expect(panel.getByTestId('job-table')).toContainText('Metric activated');
+  // The activation's job scores every demo output first; one job per metric runs at a time.
+  await expect(panel.getByTestId('job-table').locator('tbody tr').first().getByTestId('job-status')).toHaveText('Done', { timeout: 60_000 });
   const today = new Date().toISOString().slice(0, 10);
   await panel.getByTestId('rescore-from').fill('2020-01-01');
   await panel.getByTestId('rescore-to').fill(today);

@@ -74,13 +74,8 @@ async fn ordinal_levels(
     human: &str,
 ) -> Result<Option<Vec<f64>>, AppError> {
     let metric = db::metrics::get(pool, project_id, human).await?;
-    let ScorerSpec::Human {
-        rubric_id: Some(rubric_id),
-    } = metric.definition.scorer
-    else {
-        return Ok(None);
-    };
-    let rubric = db::rubrics::get(pool, project_id, rubric_id).await?;
-    Ok((rubric.scale == crate::domain::rubric::Scale::Ordinal)
-        .then(|| rubric.levels.iter().map(|level| level.value).collect()))
+    let rubric = crate::server::annotation::rubric_of(pool, project_id, &metric).await?;
+    Ok(rubric
+        .filter(|r| r.scale == crate::domain::rubric::Scale::Ordinal)
+        .map(|r| r.levels.iter().map(|level| level.value).collect()))
 }

@@ -8,6 +8,8 @@
 //! monitor says. MUTED until a time. Notifications go out when an alert starts firing, resolves,
 //! or loses its data, and as reminders while it fires; never for PENDING or a return to OK.
 
+pub mod notice;
+
 use crate::domain::money::Money;
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};

@@ -117,6 +117,22 @@ async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64) -> 
     super::hybrid::refresh(connection, &[output_id]).await
 }
 
+/// The rubric of a human metric; `None` for other metrics.
+pub async fn rubric_of(
+    pool: &PgPool,
+    project_id: i64,
+    metric: &crate::domain::metric::MetricView,
+) -> Result<Option<crate::domain::rubric::RubricView>, AppError> {
+    use crate::domain::metric::scorer::ScorerSpec;
+    let ScorerSpec::Human {
+        rubric_id: Some(rubric_id),
+    } = metric.definition.scorer
+    else {
+        return Ok(None);
+    };
+    Ok(Some(db::rubrics::get(pool, project_id, rubric_id).await?))
+}
+
 /// Agreement on a human metric over every queue that rated it (items are outputs); `None` for
 /// other metrics.
 pub async fn metric_agreement(
@@ -125,14 +141,9 @@ pub async fn metric_agreement(
     metric: &crate::domain::metric::MetricView,
 ) -> Result<Option<crate::domain::annotation::agreement::Agreement>, AppError> {
     use crate::domain::annotation::agreement::{agreement, RatedMetricInfo};
-    use crate::domain::metric::scorer::ScorerSpec;
-    let ScorerSpec::Human {
-        rubric_id: Some(rubric_id),
-    } = metric.definition.scorer
-    else {
+    let Some(rubric) = rubric_of(pool, project_id, metric).await? else {
         return Ok(None);
     };
-    let rubric = db::rubrics::get(pool, project_id, rubric_id).await?;
     let ratings = db::adjudications::of_metric(pool, metric.id, None).await?;
     let info = RatedMetricInfo {
         metric_id: metric.id,

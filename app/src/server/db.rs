@@ -13,6 +13,7 @@ pub mod members;
 pub mod metric_history;
 pub mod metric_refs;
 pub mod metrics;
+pub mod monitors;
 pub mod output_browse;
 pub mod outputs;
 pub mod projects;
