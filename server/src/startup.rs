@@ -77,6 +77,25 @@ async fn prune_rollups(pool: PgPool) {
     }
 }
 
+/// Evaluates the monitors that are due, every minute (each once, whichever server takes it).
+async fn evaluate_monitors(pool: PgPool) {
+    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
+    while !pool.is_closed() {
+        every_minute.tick().await;
+        loop {
+            match app::server::db::monitors::evaluate_due(&pool, chrono::Utc::now(), 100).await {
+                // A full batch: more may be due.
+                Ok(done) if done.monitors == 100 => continue,
+                Ok(_) => break,
+                Err(error) => {
+                    tracing::error!("evaluating monitors: {error}");
+                    break;
+                }
+            }
+        }
+    }
+}
+
 /// The whole application as an Axum router.
 pub async fn build_router(
     pool: PgPool,
@@ -109,6 +128,7 @@ pub async fn build_router(
     ));
     tokio::spawn(app::server::worker::Worker::new(pool.clone(), scorers.clone()).run());
     tokio::spawn(prune_rollups(pool.clone()));
+    tokio::spawn(evaluate_monitors(pool.clone()));
     let state = AppState {
         keys,
         recorder: app::server::realtime::CheckRecorder::start(pool.clone(), scorers.clone(), 10_000),

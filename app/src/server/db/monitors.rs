@@ -126,13 +126,17 @@ async fn window(connection: &mut PgConnection, due: &Due, now: DateTime<Utc>) ->
     })
 }
 
-/// Evaluates up to `limit` monitors due at `now`, each once; answers the notifications made
-/// (monitor id and notification), which are also stored as alert events.
-pub async fn evaluate_due(
-    pool: &PgPool,
-    now: DateTime<Utc>,
-    limit: i64,
-) -> Result<Vec<(i64, Notification)>, AppError> {
+/// What one pass over the due monitors did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Evaluated {
+    /// Monitors evaluated.
+    pub monitors: usize,
+    /// Notifications made (monitor id and notification), also stored as alert events.
+    pub notifications: Vec<(i64, Notification)>,
+}
+
+/// Evaluates up to `limit` monitors due at `now`, each once.
+pub async fn evaluate_due(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> Result<Evaluated, AppError> {
     let mut tx = pool.begin().await?;
     let due: Vec<Due> = sqlx::query_as(
         "SELECT mo.id, mo.project_id, mo.metric_id, mo.segment_key, mo.segment_value, mo.version_label,
@@ -177,7 +181,10 @@ pub async fn evaluate_due(
         }
     }
     tx.commit().await?;
-    Ok(sent)
+    Ok(Evaluated {
+        monitors: due.len(),
+        notifications: sent,
+    })
 }
 
 /// A monitor's state now.

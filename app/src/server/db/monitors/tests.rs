@@ -57,7 +57,13 @@ async fn two_workers_at_once_evaluate_each_monitor_once_and_notify_once(pool: Pg
         Some("name")
     );
     let (a, b) = tokio::join!(evaluate_due(&pool, now, 10), evaluate_due(&pool, now, 10));
-    let sent: Vec<(i64, Notification)> = a.unwrap().into_iter().chain(b.unwrap()).collect();
+    let (a, b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        a.monitors + b.monitors,
+        1,
+        "one worker took it, the other skipped it"
+    );
+    let sent: Vec<(i64, Notification)> = a.notifications.into_iter().chain(b.notifications).collect();
     assert_eq!(sent.len(), 1, "{sent:?}");
     assert_eq!(
         (sent[0].0, sent[0].1.state, sent[0].1.verdicts),
@@ -70,18 +76,17 @@ async fn two_workers_at_once_evaluate_each_monitor_once_and_notify_once(pool: Pg
         .unwrap();
     assert_eq!(events, 1);
     assert_eq!(state(&pool, id).await.unwrap(), MonitorState::Firing);
-    assert!(
+    assert_eq!(
         evaluate_due(&pool, now + Duration::seconds(30), 10)
             .await
-            .unwrap()
-            .is_empty(),
+            .unwrap(),
+        Evaluated::default(),
         "not due yet"
     );
-    assert!(
-        evaluate_due(&pool, now + Duration::minutes(1), 10)
-            .await
-            .unwrap()
-            .is_empty(),
+    let again = evaluate_due(&pool, now + Duration::minutes(1), 10).await.unwrap();
+    assert_eq!(
+        (again.monitors, again.notifications.len()),
+        (1, 0),
         "still firing: nothing new to say"
     );
 }
@@ -139,7 +144,12 @@ async fn windows_count_a_segment_from_the_hourly_and_daily_rollups(pool: PgPool)
     .await
     .unwrap();
     let sent = evaluate_due(&pool, now, 10).await.unwrap();
-    let fired: Vec<(i64, u64)> = sent.iter().map(|(id, n)| (*id, n.verdicts)).collect();
+    assert_eq!(sent.monitors, 3);
+    let fired: Vec<(i64, u64)> = sent
+        .notifications
+        .iter()
+        .map(|(id, n)| (*id, n.verdicts))
+        .collect();
     assert!(fired.contains(&(german_hours, 40)), "{fired:?}");
     assert!(fired.contains(&(german_days, 40)), "{fired:?}");
     assert_eq!(
