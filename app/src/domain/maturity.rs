@@ -223,7 +223,8 @@ pub struct Attestation {
 pub struct Evidence {
     pub purpose: String,
     pub active: Vec<MetricFacts>,
-    /// Keys of metrics retired, or revised after they were first activated.
+    /// Keys of metrics retired, or whose definition was changed after creation (a new review
+    /// date alone does not count).
     pub retired_or_revised: Vec<String>,
     pub outputs_recent: u64,
     pub last_output: Option<DateTime<Utc>>,
@@ -531,7 +532,12 @@ pub fn review(evidence: &Evidence, thresholds: &Thresholds, today: NaiveDate) ->
         .iter()
         .map(|&item| {
             let (met, text, links) = judge(item, evidence, thresholds, today);
-            let attestation = evidence.attestations.iter().find(|a| a.item == item).cloned();
+            // Only what the data cannot show may be attested; anything else is judged on data.
+            let attestation = evidence
+                .attestations
+                .iter()
+                .find(|a| a.item == item && item.needs_attestation())
+                .cloned();
             let state = match (met, &attestation) {
                 (true, _) => ItemState::Met,
                 (false, Some(_)) => ItemState::Attested,

@@ -125,7 +125,8 @@ fn Review(page: ReviewPage, actions: Actions, slug: String) -> impl IntoView {
         </section>
         {Stage::ALL.iter().map(|stage| {
             let items: Vec<ItemReview> = review.of(*stage).cloned().collect();
-            let holds = items.iter().all(|i| i.state.holds());
+            // A stage is held only with every earlier one (the computed stage reaches it).
+            let holds = review.stage.is_some_and(|held| held >= *stage);
             let slug = slug.clone();
             view! {
                 <section class="card" data-testid=format!("stage-{}", stage.as_str())>
@@ -185,10 +186,12 @@ fn ItemRow(item: ItemReview, actions: Actions, can_sign: bool, slug: String) -> 
             </p>
         }
     });
-    let action = match (can_sign, state) {
-        (true, ItemState::NotMet) => Some(view! { <AttestForm slug=slug.clone() item=id actions/> }.into_any()),
+    let attestable = can_sign && item.item.needs_attestation();
+    let action = match (attestable, state) {
+        (true, ItemState::NotMet) => Some(view! { <AttestForm slug=slug.clone() item=id actions label="Attest"/> }.into_any()),
         (true, ItemState::Attested) => Some(
             view! {
+                <AttestForm slug=slug.clone() item=id actions label="Renew"/>
                 <ActionForm action=actions.withdraw attr:class="inline-form no-print">
                     <input type="hidden" name="project" value=slug.clone()/>
                     <input type="hidden" name="item" value=id/>
@@ -211,11 +214,11 @@ fn ItemRow(item: ItemReview, actions: Actions, can_sign: bool, slug: String) -> 
 }
 
 #[component]
-fn AttestForm(slug: String, item: &'static str, actions: Actions) -> impl IntoView {
+fn AttestForm(slug: String, item: &'static str, actions: Actions, label: &'static str) -> impl IntoView {
     let error = last_error(actions.attest);
     view! {
         <details class="no-print">
-            <summary data-testid="attest-open">"Attest"</summary>
+            <summary data-testid="attest-open">{label}</summary>
             <ErrorsFrom error>
                 <ActionForm action=actions.attest attr:class="form" attr:data-testid="attest-form">
                     <input type="hidden" name="project" value=slug/>

@@ -159,6 +159,12 @@ pub async fn attest(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let item = Item::parse(item)?;
+    if !item.needs_attestation() {
+        return Err(AppError::invalid(
+            "item",
+            format!("“{}” is judged on the project's data, not attested", item.label()),
+        ));
+    }
     let note = note_required(note)?;
     let current = review(pool, project_id, now).await?;
     db::maturity::attest(pool, project_id, item, &note, by, &current.review).await

@@ -45,7 +45,7 @@ impl MaturityEvent {
                 "Withdrew the attestation of “{}”",
                 self.item.map_or("", |i| i.label())
             ),
-            EventKind::StageChange => format!("The computed stage became {stage}"),
+            EventKind::StageChange => format!("Computed stage noticed as {stage}"),
         }
     }
 }

@@ -47,13 +47,14 @@ pub fn markdown(name: &str, page: &ProjectReview, today: chrono::NaiveDate) -> S
                 ItemState::Attested => "☑️ attested",
                 ItemState::NotMet => "❌ not met",
             };
-            let mut evidence = item.evidence.replace('|', "\\|");
+            let cell = |text: &str| text.replace('|', "\\|").replace(['\r', '\n'], " ");
+            let mut evidence = cell(&item.evidence);
             if let Some(a) = &item.attestation {
                 evidence.push_str(&format!(
                     " Attested by {} on {}: “{}”",
                     a.by,
                     a.at.format("%Y-%m-%d"),
-                    a.note.replace('|', "\\|")
+                    cell(&a.note)
                 ));
             }
             out.push_str(&format!("| {mark} | {} | {evidence} |\n", item.item.label()));

@@ -201,7 +201,7 @@ pub async fn evidence(
     .await?;
     let retired_or_revised: Vec<String> = sqlx::query_scalar(
         "SELECT m.key FROM metrics m WHERE m.project_id = $1 AND (m.status = 'retired'
-            OR EXISTS (SELECT FROM metric_changes c WHERE c.metric_id = m.id AND c.field NOT IN ('created', 'status')))
+            OR EXISTS (SELECT FROM metric_changes c WHERE c.metric_id = m.id AND c.field NOT IN ('created', 'status', 'review_date')))
          ORDER BY m.key",
     )
     .bind(project_id)
@@ -408,14 +408,14 @@ impl EventRow {
     }
 }
 
-const EVENTS: &str = "SELECT e.kind, e.stage, e.item, e.note, u.display_name AS by, e.at, e.snapshot
+const EVENTS: &str = "SELECT e.id, e.kind, e.stage, e.item, e.note, u.display_name AS by, e.at, e.snapshot
      FROM maturity_events e LEFT JOIN users u ON u.id = e.actor_id WHERE e.project_id = $1";
 
 /// The project's review history, newest first (snapshots left out; see [`latest`]).
 pub async fn history(pool: &PgPool, project_id: i64, limit: i64) -> Result<Vec<MaturityEvent>, AppError> {
     let rows: Vec<EventRow> = sqlx::query_as(&format!(
         "SELECT kind, stage, item, note, by, at, NULL::jsonb AS snapshot FROM ({EVENTS}) e
-         ORDER BY at DESC LIMIT $2"
+         ORDER BY at DESC, id DESC LIMIT $2"
     ))
     .bind(project_id)
     .bind(limit)

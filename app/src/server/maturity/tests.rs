@@ -49,6 +49,14 @@ async fn a_sign_off_keeps_its_snapshot_and_lapses_when_the_evidence_goes(pool: P
         .unwrap_err();
     assert_eq!(refused.field(), Some("stage"));
     assert!(refused.message().contains("known challenges"), "{refused}");
+    let data_item = attest(&pool, f.project, "recent-outputs", "trust me", f.owner, now)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        data_item.field(),
+        Some("item"),
+        "what the data shows is not attested"
+    );
     let unnoted = sign_off(&pool, f.project, "crawl", "  ", f.owner, now)
         .await
         .unwrap_err();
