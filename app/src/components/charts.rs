@@ -36,26 +36,21 @@ pub fn trend_chart(trend: &Trend) -> Chart {
             .map(|p| p.rate.rate.filter(|_| p.rate.is_thin() == thin).map(percent))
             .collect()
     };
-    let band_low: Vec<Option<f64>> = trend
-        .points
-        .iter()
-        .map(|p| {
-            p.rate
-                .rate
-                .filter(|_| !p.rate.is_thin())
-                .map(|_| percent(p.rate.interval.low))
-        })
-        .collect();
-    let band_width: Vec<Option<f64>> = trend
-        .points
-        .iter()
-        .map(|p| {
-            p.rate
-                .rate
-                .filter(|_| !p.rate.is_thin())
-                .map(|_| percent(p.rate.interval.high) - percent(p.rate.interval.low))
-        })
-        .collect();
+    // The band: its floor, and its height stacked on top; none for thin points.
+    let band = |edge: &dyn Fn(&crate::domain::stats::proportions::Interval) -> f64| -> Vec<Option<f64>> {
+        trend
+            .points
+            .iter()
+            .map(|p| {
+                p.rate
+                    .rate
+                    .filter(|_| !p.rate.is_thin())
+                    .map(|_| edge(&p.rate.interval))
+            })
+            .collect()
+    };
+    let band_low = band(&|i| percent(i.low));
+    let band_width = band(&|i| percent(i.high) - percent(i.low));
     let markers: Vec<MarkLineVariant> = trend
         .markers
         .iter()

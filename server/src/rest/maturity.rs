@@ -4,6 +4,7 @@
 
 use super::caller::ApiCaller;
 use super::csv_body;
+use super::dashboards::Format;
 use super::error::ApiError;
 use app::domain::maturity::markdown::markdown;
 use app::domain::membership::ProjectAccess;
@@ -14,39 +15,41 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 
-/// `format=json` (the default), `markdown` or `csv` (each route says which it offers).
+/// The review's `format`: `json` (the default) or `markdown`.
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
-pub enum Format {
+pub enum ReviewFormat {
     #[default]
     Json,
     Markdown,
-    Csv,
 }
 
-/// The query of both routes.
+/// The review's query.
 #[derive(Debug, Deserialize)]
-pub struct FormatQuery {
+pub struct ReviewQuery {
+    #[serde(default)]
+    pub format: ReviewFormat,
+}
+
+/// The overview's query: `format=json|csv`.
+#[derive(Debug, Deserialize)]
+pub struct OverviewQuery {
     #[serde(default)]
     pub format: Format,
-}
-
-fn unsupported(format: Format) -> ApiError {
-    app::error::AppError::invalid("format", format!("{format:?} is not offered here").to_lowercase()).into()
 }
 
 /// `GET …/maturity?format=json|markdown`
 pub async fn review(
     caller: ApiCaller,
     Path(project): Path<String>,
-    Query(query): Query<FormatQuery>,
+    Query(query): Query<ReviewQuery>,
 ) -> Result<Response, ApiError> {
     let caller = caller.for_project(&project, ProjectAccess::Read).await?;
     let now = chrono::Utc::now();
     let page = maturity::review(&caller.pool, caller.project_id, now).await?;
     Ok(match query.format {
-        Format::Json => Json(page).into_response(),
-        Format::Markdown => {
+        ReviewFormat::Json => Json(page).into_response(),
+        ReviewFormat::Markdown => {
             let name = db::projects::find_by_id(&caller.pool, caller.project_id)
                 .await?
                 .map_or(project.clone(), |p| p.name);
@@ -62,17 +65,15 @@ pub async fn review(
             )
                 .into_response()
         }
-        Format::Csv => return Err(unsupported(query.format)),
     })
 }
 
 /// `GET /api/v1/maturity?format=json|csv`
-pub async fn overview(caller: ApiCaller, Query(query): Query<FormatQuery>) -> Result<Response, ApiError> {
+pub async fn overview(caller: ApiCaller, Query(query): Query<OverviewQuery>) -> Result<Response, ApiError> {
     let (pool, projects) = caller.readable_projects().await?;
     let rows = maturity::overview(&pool, &projects, chrono::Utc::now()).await?;
     Ok(match query.format {
         Format::Json => Json(rows).into_response(),
         Format::Csv => csv_body::download("maturity.csv", csv_body::maturity(&rows)),
-        Format::Markdown => return Err(unsupported(query.format)),
     })
 }
