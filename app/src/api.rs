@@ -3,6 +3,7 @@
 //! `auth::require` (users, creating a project, the caller's own lists) or `auth::public` (the
 //! few anonymous callers may use), and is otherwise thin.
 
+pub mod alerts;
 pub mod annotate;
 pub mod api_keys;
 pub mod dashboards;

@@ -1,5 +1,6 @@
 //! Server-only code: database access, authentication, shared state. Compiled with `ssr` only.
 
+pub mod alerting;
 pub mod annotation;
 pub mod api_keys;
 pub mod auth;
@@ -15,5 +16,6 @@ pub mod realtime;
 pub mod request;
 pub mod scoring;
 pub mod state;
+pub mod telemetry;
 pub mod webhook_signature;
 pub mod worker;

@@ -22,6 +22,14 @@ pub struct Config {
     pub secure_cookies: bool,
     /// `RUST_LOG`: the log filter (default `info`).
     pub log_filter: String,
+    /// `VERNIER_PUBLIC_URL`: Vernier's address as people reach it, for links in alerts (default
+    /// `http://` and the listen address).
+    pub public_url: Option<String>,
+    /// `VERNIER_ALLOW_HTTP_WEBHOOKS`: let alert webhooks use plain HTTP to any host (default false:
+    /// HTTPS, or HTTP to this machine only).
+    pub allow_http_webhooks: bool,
+    /// `VERNIER_METRICS_TOKEN`: the bearer token Prometheus presents at `/metrics` (unset: off).
+    pub metrics_token: Option<String>,
 }
 
 impl Config {
@@ -50,6 +58,9 @@ impl Config {
             )?,
             secure_cookies: parse(&get, "VERNIER_SECURE_COOKIES", "false")?,
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
+            public_url: get("VERNIER_PUBLIC_URL").map(|url| url.trim().trim_end_matches('/').to_owned()),
+            allow_http_webhooks: parse(&get, "VERNIER_ALLOW_HTTP_WEBHOOKS", "false")?,
+            metrics_token: get("VERNIER_METRICS_TOKEN").map(|token| token.trim().to_owned()),
         })
     }
 }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod demo;
 pub mod gate;
 pub mod local_pg;
+pub mod metrics_endpoint;
 pub mod request_id;
 pub mod rest;
 pub mod startup;

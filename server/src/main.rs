@@ -80,12 +80,7 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .leptos_options;
     leptos_options.site_addr = config.addr;
-    let router = startup::build_router(
-        pool,
-        leptos_options,
-        startup::SessionSettings::from_config(config),
-    )
-    .await?;
+    let router = startup::build_router(pool, leptos_options, startup::Settings::from_config(config)).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;

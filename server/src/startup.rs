@@ -38,6 +38,53 @@ impl SessionSettings {
     }
 }
 
+/// Alerting and telemetry settings taken from the configuration.
+#[derive(Debug, Clone, Default)]
+pub struct Operations {
+    /// Vernier's address as people reach it, for links in alerts (default: the listen address).
+    pub public_url: String,
+    /// Webhooks may use plain HTTP to any host (else only to this machine).
+    pub allow_http_webhooks: bool,
+    /// The bearer token of `/metrics`; `None`: the endpoint is off.
+    pub metrics_token: Option<String>,
+}
+
+/// Everything `build_router` is configured with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub sessions: SessionSettings,
+    pub operations: Operations,
+}
+
+impl From<SessionSettings> for Settings {
+    fn from(sessions: SessionSettings) -> Self {
+        Settings {
+            sessions,
+            operations: Operations {
+                public_url: "http://127.0.0.1:3000".into(),
+                ..Operations::default()
+            },
+        }
+    }
+}
+
+impl Settings {
+    /// The settings `config` asks for.
+    pub fn from_config(config: &Config) -> Self {
+        Settings {
+            sessions: SessionSettings::from_config(config),
+            operations: Operations {
+                public_url: config
+                    .public_url
+                    .clone()
+                    .unwrap_or_else(|| format!("http://{}", config.addr)),
+                allow_http_webhooks: config.allow_http_webhooks,
+                metrics_token: config.metrics_token.clone(),
+            },
+        }
+    }
+}
+
 /// Connects to Postgres and applies the migrations.
 pub async fn connect(url: &str) -> Result<PgPool, String> {
     let pool = PgPoolOptions::new()
@@ -77,31 +124,13 @@ async fn prune_rollups(pool: PgPool) {
     }
 }
 
-/// Evaluates the monitors that are due, every minute (each once, whichever server takes it).
-async fn evaluate_monitors(pool: PgPool) {
-    let mut every_minute = tokio::time::interval(std::time::Duration::from_secs(60));
-    while !pool.is_closed() {
-        every_minute.tick().await;
-        loop {
-            match app::server::db::monitors::evaluate_due(&pool, chrono::Utc::now(), 100).await {
-                // A full batch: more may be due.
-                Ok(done) if done.monitors == 100 => continue,
-                Ok(_) => break,
-                Err(error) => {
-                    tracing::error!("evaluating monitors: {error}");
-                    break;
-                }
-            }
-        }
-    }
-}
-
 /// The whole application as an Axum router.
 pub async fn build_router(
     pool: PgPool,
     leptos_options: LeptosOptions,
-    sessions: SessionSettings,
+    settings: impl Into<Settings>,
 ) -> Result<Router, String> {
+    let Settings { sessions, operations } = settings.into();
     let store = PostgresStore::new(pool.clone());
     store
         .migrate()
@@ -128,13 +157,25 @@ pub async fn build_router(
     ));
     tokio::spawn(app::server::worker::Worker::new(pool.clone(), scorers.clone()).run());
     tokio::spawn(prune_rollups(pool.clone()));
-    tokio::spawn(evaluate_monitors(pool.clone()));
+    let alerting =
+        app::server::alerting::Alerting::new(&operations.public_url, operations.allow_http_webhooks);
+    tokio::spawn(app::server::alerting::evaluate_loop(
+        pool.clone(),
+        alerting.clone(),
+    ));
+    tokio::spawn(app::server::alerting::deliver_loop(
+        pool.clone(),
+        alerting.clone(),
+    ));
+    let telemetry = app::server::telemetry::Telemetry::new(operations.metrics_token.clone());
     let state = AppState {
         keys,
         recorder: app::server::realtime::CheckRecorder::start(pool.clone(), scorers.clone(), 10_000),
         scorers,
         leptos_options,
         pool,
+        alerting,
+        telemetry,
         sessions: SessionPolicy {
             absolute_lifetime: sessions.absolute,
         },
@@ -145,6 +186,7 @@ pub async fn build_router(
     let router = Router::new()
         .route("/health", get(health))
         .route("/ping", get(|| async { "pong" }))
+        .route("/metrics", get(crate::metrics_endpoint::scrape))
         .merge(crate::rest::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
@@ -152,6 +194,10 @@ pub async fn build_router(
         .layer(session_layer)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(crate::request_id::request_id))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::metrics_endpoint::count_requests,
+        ))
         .with_state(state);
     Ok(router)
 }

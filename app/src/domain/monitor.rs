@@ -8,7 +8,12 @@
 //! monitor says. MUTED until a time. Notifications go out when an alert starts firing, resolves,
 //! or loses its data, and as reminders while it fires; never for PENDING or a return to OK.
 
+pub mod backtest;
+pub mod channel;
+pub mod delivery;
+pub mod draft;
 pub mod notice;
+pub mod view;
 
 use crate::domain::money::Money;
 use chrono::{DateTime, Duration, Utc};

@@ -2,6 +2,7 @@
 //! types; they answer `AppError` so unique violations become field-level conflicts.
 
 pub mod adjudications;
+pub mod alert_channels;
 pub mod api_keys;
 pub mod endpoints;
 #[cfg(test)]

@@ -86,6 +86,9 @@ pub async fn ingest(
     let scorers = scorers.get(pool, project_id).await?;
     let mut tx = pool.begin().await.map_err(AppError::from)?;
     let ingested = db::outputs::ingest(&mut tx, project_id, &batch, &scorers.all).await?;
+    // The monitors of the metrics just scored are evaluated within seconds.
+    let scored: Vec<i64> = scorers.all.iter().map(|s| s.metric_id).collect();
+    db::monitors::wake(&mut tx, &scored).await?;
     let body = serde_json::to_value(&ingested).map_err(|e| super::auth::internal("encode answer", e))?;
     if let Some(Idempotency { key, digest }) = &idempotency {
         db::idempotency::remember(&mut tx, project_id, key, digest, CREATED, &body).await?;

@@ -23,6 +23,10 @@ pub struct AppState {
     pub keys: std::sync::Arc<super::key_cache::KeyCache>,
     /// Records real-time checks off the request path.
     pub recorder: super::realtime::CheckRecorder,
+    /// Alert settings, the webhook client and the monitors' wake-up.
+    pub alerting: std::sync::Arc<super::alerting::Alerting>,
+    /// Process metrics for `/metrics`, and its bearer token (`None`: the endpoint is off).
+    pub telemetry: std::sync::Arc<super::telemetry::Telemetry>,
 }
 
 impl FromRef<AppState> for LeptosOptions {

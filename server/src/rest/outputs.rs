@@ -60,6 +60,9 @@ pub async fn ingest(
         ingest::Refused::Records(records) => ApiError::Records(records),
         ingest::Refused::App(error) => error.into(),
     })?;
+    if !answer.replayed {
+        state.alerting.wake.notify_one();
+    }
     let status = StatusCode::from_u16(answer.status).unwrap_or(StatusCode::CREATED);
     let mut response = (status, Json(answer.body)).into_response();
     if answer.replayed {

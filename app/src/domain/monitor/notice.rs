@@ -23,6 +23,8 @@ pub struct Notice {
     pub window_minutes: i64,
     /// The condition in words, e.g. "failure rate above 20%".
     pub condition: String,
+    /// The firing threshold in words, e.g. "20%" or "$50.00".
+    pub threshold: String,
     pub notification: Notification,
     /// The observed value in words, e.g. "34.0%" or "$52.00".
     pub observed_text: String,
@@ -45,6 +47,7 @@ pub fn webhook_body(n: &Notice) -> serde_json::Value {
         "previous_state": n.notification.previous.as_str(),
         "observed": n.notification.observed,
         "observed_text": n.observed_text,
+        "threshold": n.threshold,
         "n": n.notification.verdicts,
         "dollar_impact": n.dollar_impact.to_decimal(),
         "link": n.link,
@@ -104,6 +107,36 @@ pub fn slack_body(n: &Notice) -> serde_json::Value {
     })
 }
 
+/// A test message for a channel: the webhook body's shape with event `test` and no monitor, or a
+/// Slack message saying so.
+pub fn test_body(
+    slack: bool,
+    project: &str,
+    project_name: &str,
+    link: &str,
+    at: chrono::DateTime<chrono::Utc>,
+) -> serde_json::Value {
+    let text = format!(
+        "Test message from Vernier for project {}: this channel receives its alerts.",
+        slack_escape(project_name)
+    );
+    if slack {
+        serde_json::json!({
+            "text": text,
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}]
+        })
+    } else {
+        serde_json::json!({
+            "version": PAYLOAD_VERSION,
+            "event": "test",
+            "project": {"slug": project, "name": project_name},
+            "text": format!("Test message from Vernier for project {project_name}."),
+            "link": link,
+            "at": at.to_rfc3339(),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -121,6 +154,7 @@ mod tests {
             version: None,
             window_minutes: 60,
             condition: "failure rate above 20%".into(),
+            threshold: "20%".into(),
             notification: Notification {
                 previous: MonitorState::Pending,
                 state: MonitorState::Firing,
@@ -146,6 +180,7 @@ mod tests {
         );
         assert_eq!(body["monitor"]["segment"], "language=de");
         assert_eq!(body["n"], 50);
+        assert_eq!(body["threshold"], "20%");
         assert_eq!(body["dollar_impact"], "42.50");
         assert_eq!(body["at"], "2026-11-25T12:00:00+00:00");
     }

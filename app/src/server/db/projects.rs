@@ -144,14 +144,57 @@ pub async fn set_segment_keys(pool: &PgPool, project_id: i64, keys: &[String]) -
     }
     let keys = &checked;
     let mut tx = pool.begin().await?;
-    sqlx::query("UPDATE projects SET segment_keys = $2 WHERE id = $1")
-        .bind(project_id)
-        .bind(keys)
-        .execute(&mut *tx)
-        .await?;
+    // A key no longer segmented by is no longer exported either.
+    sqlx::query(
+        "UPDATE projects SET segment_keys = $2, exported_segment_keys =
+            ARRAY(SELECT k FROM unnest(exported_segment_keys) k WHERE k = ANY($2) OR k = 'turn')
+         WHERE id = $1",
+    )
+    .bind(project_id)
+    .bind(keys)
+    .execute(&mut *tx)
+    .await?;
     super::rollups::rebuild(&mut tx, project_id).await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// Sets the segment keys whose values `/metrics` exports as labels: each must be a segment key
+/// of the project, or `turn`.
+pub async fn set_exported_segment_keys(
+    pool: &PgPool,
+    project_id: i64,
+    keys: &[String],
+) -> Result<Vec<String>, AppError> {
+    let known = segment_keys(pool, project_id).await?;
+    let mut checked: Vec<String> = Vec::new();
+    for key in keys.iter().map(|k| k.trim()).filter(|k| !k.is_empty()) {
+        if key != "turn" && !known.iter().any(|k| k == key) {
+            return Err(AppError::invalid(
+                "exported",
+                format!("'{key}' is not a segment key of this project"),
+            ));
+        }
+        if !checked.iter().any(|k| k == key) {
+            checked.push(key.to_owned());
+        }
+    }
+    sqlx::query("UPDATE projects SET exported_segment_keys = $2 WHERE id = $1")
+        .bind(project_id)
+        .bind(&checked)
+        .execute(pool)
+        .await?;
+    Ok(checked)
+}
+
+/// The segment keys whose values `/metrics` exports.
+pub async fn exported_segment_keys(pool: &PgPool, project_id: i64) -> Result<Vec<String>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT exported_segment_keys FROM projects WHERE id = $1")
+            .bind(project_id)
+            .fetch_one(pool)
+            .await?,
+    )
 }
 
 /// The metadata keys the project's dashboards break traffic down by.

@@ -1,0 +1,242 @@
+//! `/metrics` for Prometheus: the process's own series (requests by route, the latency of the
+//! real-time check) kept in memory, and Vernier's numbers read from the database at each
+//! scrape (evaluations, the cost of failures, monitor states, queue depths). Encoded by
+//! `prometheus-client` in the text exposition format. Labels are bounded: projects, metrics,
+//! versions, monitors, route templates and states, plus the values of only those segment keys
+//! an owner exported; never output ids.
+
+use crate::error::AppError;
+use prometheus_client::encoding::text::encode;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
+use prometheus_client::registry::Registry;
+use sqlx::PgPool;
+use std::sync::atomic::AtomicU64;
+
+type Labels = Vec<(&'static str, String)>;
+
+/// The process's metrics and the scrape token.
+#[derive(Debug)]
+pub struct Telemetry {
+    /// The bearer token a scrape must present; `None`: `/metrics` is off.
+    pub token: Option<String>,
+    registry: Registry,
+    requests: Family<Labels, Counter>,
+    check_seconds: Histogram,
+}
+
+impl Telemetry {
+    pub fn new(token: Option<String>) -> std::sync::Arc<Self> {
+        let mut registry = Registry::default();
+        let requests = Family::<Labels, Counter>::default();
+        registry.register(
+            "vernier_http_requests",
+            "HTTP requests answered, by method, route template and status",
+            requests.clone(),
+        );
+        // 0.5 ms to about 4 s.
+        let check_seconds = Histogram::new(exponential_buckets(0.0005, 2.0, 14));
+        registry.register(
+            "vernier_check_duration_seconds",
+            "Time to answer the real-time check (POST /api/v1/projects/{project}/check)",
+            check_seconds.clone(),
+        );
+        std::sync::Arc::new(Telemetry {
+            token: token.filter(|t| !t.trim().is_empty()),
+            registry,
+            requests,
+            check_seconds,
+        })
+    }
+
+    /// Counts an answered request; `route` is the matched template, never the raw path.
+    pub fn record_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
+        self.requests
+            .get_or_create(&vec![
+                ("method", method.to_owned()),
+                ("route", route.to_owned()),
+                ("status", status.to_string()),
+            ])
+            .inc();
+        if route == CHECK_ROUTE {
+            self.check_seconds.observe(seconds);
+        }
+    }
+
+    /// Whether `header` (an `Authorization` value) carries the token, compared in constant time.
+    pub fn authorized(&self, header: Option<&str>) -> bool {
+        let (Some(token), Some(presented)) = (&self.token, header.and_then(|h| h.strip_prefix("Bearer ")))
+        else {
+            return false;
+        };
+        super::api_keys::same_digest(presented.trim().as_bytes(), token.as_bytes())
+    }
+
+    /// The exposition: the process's series, then those read from the database.
+    pub async fn render(&self, pool: &PgPool) -> Result<String, AppError> {
+        let stored = stored_metrics(pool).await?;
+        let mut text = String::new();
+        let failed = |e: std::fmt::Error| super::auth::internal("encode metrics", e);
+        encode(&mut text, &self.registry).map_err(failed)?;
+        // Each encoding ends the exposition with `# EOF`; only the last may.
+        if let Some(cut) = text.strip_suffix("# EOF\n") {
+            text = cut.to_owned();
+        }
+        encode(&mut text, &stored).map_err(failed)?;
+        Ok(text)
+    }
+}
+
+/// The real-time check's route template.
+pub const CHECK_ROUTE: &str = "/api/v1/projects/{project}/check";
+
+#[derive(sqlx::FromRow)]
+struct Evaluations {
+    project: String,
+    metric: String,
+    version: String,
+    segment_key: String,
+    segment_value: String,
+    passes: i64,
+    failures: i64,
+    not_applicable: i64,
+    errors: i64,
+    cost_per_failure: i64,
+}
+
+/// Vernier's numbers as of now, from the daily rollups (kept for good) and the monitors.
+async fn stored_metrics(pool: &PgPool) -> Result<Registry, AppError> {
+    let rows: Vec<Evaluations> = sqlx::query_as(
+        "SELECT p.slug AS project, m.key AS metric, v.label AS version, r.segment_key, r.segment_value,
+            sum(r.passes)::bigint AS passes, sum(r.failures)::bigint AS failures,
+            sum(r.not_applicable)::bigint AS not_applicable, sum(r.errors)::bigint AS errors, m.cost_per_failure
+         FROM score_rollups r JOIN metrics m ON m.id = r.metric_id JOIN projects p ON p.id = m.project_id
+         JOIN system_versions v ON v.id = r.version_id
+         WHERE r.grain = 'day' AND (r.segment_key = '' OR r.segment_key = ANY(p.exported_segment_keys))
+         GROUP BY p.slug, m.key, v.label, r.segment_key, r.segment_value, m.cost_per_failure",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut all = Registry::default();
+    let mut evaluations: Vec<(Labels, u64)> = Vec::new();
+    let mut segments: Vec<(Labels, u64)> = Vec::new();
+    let mut costs: Vec<(Labels, f64)> = Vec::new();
+    for row in &rows {
+        let base: Labels = vec![
+            ("project", row.project.clone()),
+            ("metric", row.metric.clone()),
+            ("version", row.version.clone()),
+        ];
+        let results = [
+            ("pass", row.passes),
+            ("fail", row.failures),
+            ("not_applicable", row.not_applicable),
+            ("error", row.errors),
+        ];
+        for (result, count) in results {
+            let mut labels = base.clone();
+            if row.segment_key.is_empty() {
+                labels.push(("result", result.to_owned()));
+                evaluations.push((labels, count.max(0) as u64));
+            } else {
+                labels.push(("segment_key", row.segment_key.clone()));
+                labels.push(("segment_value", row.segment_value.clone()));
+                labels.push(("result", result.to_owned()));
+                segments.push((labels, count.max(0) as u64));
+            }
+        }
+        if row.segment_key.is_empty() {
+            let cost = row.failures.max(0) as f64 * row.cost_per_failure as f64 / 1_000_000.0;
+            costs.push((base, cost));
+        }
+    }
+    register_each(
+        &mut all,
+        "vernier_evaluations",
+        "Scores recorded, by project, metric, system version and result (pass, fail, not_applicable, error)",
+        evaluations,
+    );
+    register_each(
+        &mut all,
+        "vernier_segment_evaluations",
+        "Scores recorded in each value of the segment keys the project's owners export",
+        segments,
+    );
+    register_costs(
+        &mut all,
+        "vernier_failure_cost_usd",
+        "Dollars lost to failures: failures times the metric's cost per failure",
+        costs,
+    );
+    let monitors: Vec<(String, String, String, String)> = sqlx::query_as(
+        "SELECT p.slug, mo.name, m.key, mo.state FROM monitors mo JOIN projects p ON p.id = mo.project_id
+         JOIN metrics m ON m.id = mo.metric_id ORDER BY p.slug, mo.name",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut gauges: Vec<(Labels, i64)> = Vec::new();
+    for (project, monitor, metric, state) in &monitors {
+        for option in crate::domain::monitor::MonitorState::ALL {
+            gauges.push((
+                vec![
+                    ("project", project.clone()),
+                    ("monitor", monitor.clone()),
+                    ("metric", metric.clone()),
+                    ("state", option.as_str().to_owned()),
+                ],
+                i64::from(option.as_str() == state),
+            ));
+        }
+    }
+    register_gauges(
+        &mut all,
+        "vernier_monitor_state",
+        "1 for the state each monitor is in, 0 for the others",
+        gauges,
+    );
+    let (scoring, deliveries): (i64, i64) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM scoring_jobs WHERE status IN ('queued', 'running')),
+                (SELECT count(*) FROM alert_deliveries WHERE status = 'pending')",
+    )
+    .fetch_one(pool)
+    .await?;
+    register_gauges(
+        &mut all,
+        "vernier_worker_queue_depth",
+        "Work waiting for the background worker, by queue",
+        vec![
+            (vec![("queue", "scoring_jobs".to_owned())], scoring),
+            (vec![("queue", "alert_deliveries".to_owned())], deliveries),
+        ],
+    );
+    Ok(all)
+}
+
+/// Registers a counter family holding these totals.
+fn register_each(registry: &mut Registry, name: &str, help: &str, totals: Vec<(Labels, u64)>) {
+    let family = Family::<Labels, Counter>::default();
+    for (labels, total) in totals {
+        family.get_or_create(&labels).inc_by(total);
+    }
+    registry.register(name, help, family);
+}
+
+/// Registers a counter family of dollar totals.
+fn register_costs(registry: &mut Registry, name: &str, help: &str, totals: Vec<(Labels, f64)>) {
+    let family = Family::<Labels, Counter<f64, AtomicU64>>::default();
+    for (labels, total) in totals {
+        family.get_or_create(&labels).inc_by(total);
+    }
+    registry.register(name, help, family);
+}
+
+/// Registers a gauge family holding these values.
+fn register_gauges(registry: &mut Registry, name: &str, help: &str, values: Vec<(Labels, i64)>) {
+    let family = Family::<Labels, Gauge>::default();
+    for (labels, value) in values {
+        family.get_or_create(&labels).set(value);
+    }
+    registry.register(name, help, family);
+}
