@@ -1,6 +1,7 @@
 //! HTTP tests against the real router (`build_router`) on an ephemeral port, with a fresh
 //! database per test. One test binary; one module per area.
 
+mod alerts;
 mod api_keys;
 mod auth;
 mod browse;

@@ -4,7 +4,10 @@ use leptos::prelude::LeptosOptions;
 use reqwest::{Client, StatusCode};
 use serde_json::Value;
 use server::demo::{self, DEMO_PASSWORD};
-use server::startup::{build_router, SessionSettings};
+use server::startup::{build_router, Operations, SessionSettings, Settings};
+
+/// The `/metrics` token every test app is configured with.
+pub const METRICS_TOKEN: &str = "matrix-metrics-token";
 use sqlx::PgPool;
 
 pub struct TestApp {
@@ -25,7 +28,15 @@ impl TestApp {
             absolute,
             secure: false,
         };
-        let router = build_router(pool.clone(), options, sessions).await.unwrap();
+        let settings = Settings {
+            sessions,
+            operations: Operations {
+                public_url: "https://vernier.test".into(),
+                allow_http_webhooks: false,
+                metrics_token: Some(METRICS_TOKEN.into()),
+            },
+        };
+        let router = build_router(pool.clone(), options, settings).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
@@ -48,6 +59,20 @@ impl TestApp {
         let status = response.status();
         let text = response.text().await.unwrap();
         (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+    }
+
+    /// Calls a server function that takes JSON (`input = Json`); asserts it succeeds.
+    pub async fn call_json(&self, client: &Client, endpoint: &str, body: &Value) -> Value {
+        let response = client
+            .post(format!("{}/api/{endpoint}", self.base))
+            .json(body)
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let text = response.text().await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{endpoint}: {text}");
+        serde_json::from_str(&text).unwrap_or(Value::String(text))
     }
 
     pub async fn signed_in(&self, username: &str) -> Client {

@@ -20,8 +20,9 @@ crate::choice!(
     }
 );
 
-/// The form as typed.
+/// The form as typed; a field left out is empty.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default)]
 pub struct MonitorForm {
     pub name: String,
     /// The metric's key.

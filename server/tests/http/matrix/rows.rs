@@ -1,6 +1,6 @@
 //! The rows of the access matrix: for every route, how to call it and what each caller gets.
 
-use super::setup::{metric_input, output_record, rest_metric, Ctx};
+use super::setup::{metric_input, monitor_form, output_record, rest_metric, Ctx};
 use super::*;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -265,6 +265,58 @@ pub(super) fn rows() -> Vec<Row> {
                 ("thresholds[tuning_examples]", v("800")),
                 ("thresholds[rating_days]", v("45")),
             ]
+        }),
+        // Monitors and alerts.
+        sf("get_alerts", READ, |_, _| vec![p()]),
+        sf("open_alerts", SIGNED_IN, |_, _| vec![]),
+        sf("get_monitor_form", EDIT, |ctx, c| {
+            vec![p(), ("id", ctx.monitors[c.name()].to_string()), ("metric", v(""))]
+        }),
+        sf_json(
+            "backtest_monitor",
+            EDIT,
+            |_, _| json!({"project": PROJECT, "form": monitor_form("Backtested")}),
+        ),
+        sf_json(
+            "save_monitor",
+            EDIT,
+            |_, c| json!({"project": PROJECT, "id": 0, "form": monitor_form(&format!("Saved by {}", c.name()))}),
+        ),
+        sf("mute_monitor", MANAGE, |ctx, c| {
+            vec![
+                p(),
+                ("id", ctx.monitors[c.name()].to_string()),
+                ("minutes", v("60")),
+            ]
+        }),
+        sf("acknowledge_alert", MANAGE, |ctx, c| {
+            vec![p(), ("event", ctx.alert_events[c.name()].to_string())]
+        }),
+        sf("delete_monitor", EDIT, |ctx, c| {
+            vec![p(), ("id", ctx.monitors[c.name()].to_string())]
+        }),
+        sf("save_channel", EDIT, |_, c| {
+            vec![
+                p(),
+                ("id", v("0")),
+                ("name", format!("Slack of {}", c.name())),
+                ("kind", v("slack")),
+                ("url", v("https://hooks.slack.com/services/T0/B0/X")),
+                ("secret", v("")),
+                ("disable_after", v("3")),
+            ]
+        }),
+        sf("send_test_message", EDIT, |ctx, c| {
+            vec![p(), ("id", ctx.channels[c.name()].to_string())]
+        }),
+        sf("enable_channel", EDIT, |ctx, c| {
+            vec![p(), ("id", ctx.channels[c.name()].to_string())]
+        }),
+        sf("delete_channel", EDIT, |ctx, c| {
+            vec![p(), ("id", ctx.channels[c.name()].to_string())]
+        }),
+        sf("set_exported_segment_keys", EDIT, |_, _| {
+            vec![p(), ("keys", v("turn"))]
         }),
         sf("get_segment_keys", READ, |_, _| vec![p()]),
         sf("set_segment_keys", EDIT, |_, _| {

@@ -19,10 +19,20 @@ pub(super) struct Ctx {
     pub(super) metrics_doc: String,
     /// A known challenge per caller (by name), for deleting.
     pub(super) challenges: std::collections::HashMap<&'static str, i64>,
+    /// A monitor, an alert channel and an open alert event per caller, for deleting and acknowledging.
+    pub(super) monitors: std::collections::HashMap<&'static str, i64>,
+    pub(super) channels: std::collections::HashMap<&'static str, i64>,
+    pub(super) alert_events: std::collections::HashMap<&'static str, i64>,
 }
 
 pub(super) fn metric_input(key: &str, scorer: &str) -> Vec<(&'static str, String)> {
     metric_form(PROJECT, key, "model", scorer)
+}
+
+/// A monitor form on the demo's reply-language metric.
+pub(super) fn monitor_form(name: &str) -> Value {
+    json!({"name": name, "metric": "reply-language", "window_minutes": "60", "condition": "failure_rate_above",
+           "threshold": "20%", "recovery": "10%", "min_sample": "20", "for_evaluations": "1"})
 }
 
 pub(super) fn rest_metric(key: &str) -> Value {
@@ -189,6 +199,50 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
         .await;
         challenges.insert(caller.name(), id.as_i64().unwrap());
     }
+    let mut monitors = std::collections::HashMap::new();
+    let mut channels = std::collections::HashMap::new();
+    let mut alert_events = std::collections::HashMap::new();
+    for caller in super::CALLERS {
+        let monitor = app
+            .call_json(
+                &owner,
+                "save_monitor",
+                &json!({"project": PROJECT, "id": 0, "form": monitor_form(&format!("Watched by {}", caller.name()))}),
+            )
+            .await;
+        let monitor = monitor.as_i64().expect("a monitor id");
+        let event: i64 = sqlx::query_scalar(
+            "INSERT INTO alert_events (monitor_id, previous_state, state, reason, verdicts)
+             VALUES ($1, 'pending', 'firing', 'changed', 40) RETURNING id",
+        )
+        .bind(monitor)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+        let channel_name = format!("Hook of {}", caller.name());
+        call(
+            &owner,
+            "save_channel",
+            vec![
+                p(),
+                ("id", "0".into()),
+                ("name", channel_name.clone()),
+                ("kind", "webhook".into()),
+                ("url", "http://127.0.0.1:9/closed".into()),
+                ("secret", String::new()),
+                ("disable_after", "5".into()),
+            ],
+        )
+        .await;
+        let channel: i64 = sqlx::query_scalar("SELECT id FROM alert_channels WHERE name = $1")
+            .bind(&channel_name)
+            .fetch_one(&app.pool)
+            .await
+            .unwrap();
+        monitors.insert(caller.name(), monitor);
+        channels.insert(caller.name(), channel);
+        alert_events.insert(caller.name(), event);
+    }
     // Crawl is held (purpose, an owned active metric, today's outputs, and this attestation),
     // so the managers' sign-off succeeds.
     let manager = app.signed_in("manager").await;
@@ -204,6 +258,9 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
     .await;
     Ctx {
         challenges,
+        monitors,
+        channels,
+        alert_events,
         queue,
         item,
         human_metric,
