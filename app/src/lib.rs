@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
+use pages::alerts::AlertsPage;
 use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
 use pages::compare::ComparePage;
@@ -27,6 +28,7 @@ use pages::metric::MetricPage;
 use pages::metric_form::{EditMetricPage, NewMetricPage};
 use pages::metrics::MetricsPage;
 use pages::metrics_io::MetricsIoPage;
+use pages::monitor_form::MonitorFormPage;
 use pages::output::OutputPage;
 use pages::outputs::OutputsPage;
 use pages::queue::QueuePage;
@@ -97,6 +99,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/compare") view=ComparePage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/impact") view=ImpactPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/maturity") view=MaturityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/alerts") view=AlertsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/monitors/new") view=MonitorFormPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/monitors/:id") view=MonitorFormPage ssr=SsrMode::Async/>
                     <Route path=path!("/maturity") view=MaturityOverviewPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate") view=MyQueuesPage ssr=SsrMode::Async/>
                     <Route path=path!("/annotate/:queue") view=AnnotatePage ssr=SsrMode::Async/>

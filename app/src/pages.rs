@@ -1,5 +1,6 @@
 //! Routed pages, one per file.
 
+pub mod alerts;
 pub mod annotate;
 pub mod api_keys;
 pub mod compare;
@@ -16,6 +17,7 @@ pub mod metric_form;
 pub mod metric_trend;
 pub mod metrics;
 pub mod metrics_io;
+pub mod monitor_form;
 pub mod not_found;
 pub mod output;
 pub mod outputs;

@@ -11,6 +11,7 @@ use app::error::AppError;
 use app::server::{db, metric_lifecycle, password};
 use sqlx::PgPool;
 
+mod alerts;
 mod annotation;
 mod judge;
 mod maturity;
@@ -149,7 +150,8 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         .await?
         .map(|(user, _)| user.id)
         .ok_or_else(|| AppError::Internal("the demo manager is missing".into()))?;
-    maturity::seed(pool, project.id, owner.id, manager).await
+    maturity::seed(pool, project.id, owner.id, manager).await?;
+    alerts::seed(pool, project.id, owner.id).await.map(|_| ())
 }
 
 /// The demo logins, for printing at start-up.
@@ -370,5 +372,61 @@ mod tests {
                 "{address:?}"
             );
         }
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_german_monitor_fires_now_and_its_backtest_fires_first_at_the_v2_deployment(pool: PgPool) {
+        use app::domain::monitor::{backtest, MonitorState};
+        seed(&pool).await.unwrap();
+        seed_samples(&pool).await.unwrap();
+        let project = db::projects::id_by_slug(&pool, "support-bot-dach").await.unwrap();
+        let now = chrono::Utc::now();
+        let evaluated = db::monitors::evaluate_due(&pool, now, 10, "http://127.0.0.1:3000")
+            .await
+            .unwrap();
+        assert_eq!(evaluated.notifications.len(), 1, "{evaluated:?}");
+        assert_eq!(evaluated.notifications[0].1.state, MonitorState::Firing);
+        let monitor = &db::monitors::list(&pool, project).await.unwrap()[0];
+        assert_eq!(monitor.spec.name, alerts::MONITOR);
+        // The owner's tuning view: a one-hour window over German replies, replayed for 30 days.
+        let spec = app::domain::monitor::draft::MonitorForm {
+            name: "Tuning".into(),
+            segment: "language=de".into(),
+            min_sample: "5".into(),
+            for_evaluations: "1".into(),
+            ..app::domain::monitor::draft::MonitorForm::new_for("reply-language")
+        }
+        .parse()
+        .unwrap();
+        let hourly = db::monitors::resolve(&pool, project, &spec).await.unwrap();
+        let step = backtest::step_minutes(60);
+        let buckets = db::monitors::buckets(
+            &pool,
+            project,
+            &hourly,
+            step,
+            now - chrono::Duration::days(31),
+            now,
+        )
+        .await
+        .unwrap();
+        let replayed = backtest::replay(&hourly.rule, 60, app::domain::money::Money::ZERO, &buckets, now);
+        let deployed = (now - chrono::Duration::days(traffic::V2_DAYS_AGO)).date_naive();
+        let fired: Vec<chrono::NaiveDate> = replayed
+            .notifications
+            .iter()
+            .filter(|(_, n)| n.state == MonitorState::Firing)
+            .map(|(at, _)| at.date_naive())
+            .collect();
+        assert!(
+            fired.len() >= 3,
+            "the regression shows again and again: {fired:?}"
+        );
+        assert!(
+            fired[0] >= deployed - chrono::Duration::days(1)
+                && fired[0] <= deployed + chrono::Duration::days(1),
+            "first fired on {}, prompt-v2 went live on {deployed}",
+            fired[0]
+        );
     }
 }

@@ -2,10 +2,10 @@
 //! (managers and owners, who answer alerts), and creating monitors and channels (owners); the
 //! header's count of open alerts in the caller's projects.
 
-use crate::domain::monitor::backtest::Backtest;
 use crate::domain::monitor::channel::{ChannelView, DeliveryView};
 use crate::domain::monitor::draft::MonitorForm;
 use crate::domain::monitor::view::{AlertEvent, MonitorView};
+use crate::domain::monitor::Notification;
 use crate::error::AppError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -30,6 +30,9 @@ pub struct AlertsPage {
     pub can_edit: bool,
     /// Managers and owners: acknowledge and mute.
     pub can_answer: bool,
+    /// The project's segment keys, and those `/metrics` exports.
+    pub segment_keys: Vec<String>,
+    pub exported_keys: Vec<String>,
 }
 
 /// Everything the alerts page shows.
@@ -57,6 +60,8 @@ pub async fn get_alerts(project: String) -> Result<AlertsPage, AppError> {
         channels,
         can_edit,
         can_answer: ProjectAccess::Manage.allows(caller.role),
+        segment_keys: db::projects::segment_keys(&caller.pool, caller.project_id).await?,
+        exported_keys: db::projects::exported_segment_keys(&caller.pool, caller.project_id).await?,
     })
 }
 
@@ -113,10 +118,22 @@ pub async fn get_monitor_form(project: String, id: i64, metric: String) -> Resul
     })
 }
 
-/// A backtest as the form shows it.
+/// A backtest as the form shows it: the values compactly (thousands of evaluations), the firing
+/// spans and the notifications that would have gone out.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BacktestView {
-    pub backtest: Backtest,
+    /// The first evaluation; the others follow every `step_minutes`.
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub step_minutes: i64,
+    /// Each evaluation's value (a rate, or dollars), or none below the minimum sample.
+    pub values: Vec<Option<f32>>,
+    pub firing: Vec<(
+        chrono::DateTime<chrono::Utc>,
+        Option<chrono::DateTime<chrono::Utc>>,
+    )>,
+    pub notifications: Vec<(chrono::DateTime<chrono::Utc>, Notification)>,
+    pub firings: usize,
+    pub minutes_firing: i64,
     /// The condition's firing and recovery thresholds in its unit (a rate, or dollars).
     pub threshold: f64,
     pub recovery: f64,
@@ -136,9 +153,7 @@ pub async fn backtest_monitor(project: String, form: MonitorForm) -> Result<Back
     let spec = form.parse()?;
     let monitor = db::monitors::resolve(&caller.pool, caller.project_id, &spec).await?;
     let step = backtest::step_minutes(monitor.window_minutes);
-    // Evaluations at whole steps (counted from 2000-01-01, as the buckets are).
-    let now = chrono::Utc::now();
-    let to = now - chrono::Duration::seconds(now.timestamp().rem_euclid(step * 60));
+    let to = chrono::Utc::now();
     let from = to
         - chrono::Duration::days(backtest::DAYS)
         - chrono::Duration::minutes(monitor.window_minutes + step);
@@ -164,8 +179,19 @@ pub async fn backtest_monitor(project: String, form: MonitorForm) -> Result<Back
                 .map(|day| (v.label, day))
         })
         .collect();
+    let scale = if dollars { 1e-6 } else { 1.0 };
     Ok(BacktestView {
-        backtest: replayed,
+        start: replayed.points.first().map_or(to, |p| p.at),
+        step_minutes: replayed.step_minutes,
+        values: replayed
+            .points
+            .iter()
+            .map(|p| p.value.map(|v| (v * scale) as f32))
+            .collect(),
+        firing: replayed.firing_periods(),
+        notifications: replayed.notifications.clone(),
+        firings: replayed.firings(),
+        minutes_firing: replayed.minutes_firing(),
         threshold,
         recovery,
         dollars,

@@ -157,6 +157,94 @@ pub fn impact_chart(overview: &Overview) -> Chart {
     )
 }
 
+/// A monitor's backtest: the condition's value at each replayed evaluation, its firing and
+/// recovery thresholds, the spans it would have fired (shaded) and where each version appeared.
+pub fn backtest_chart(view: &crate::api::alerts::BacktestView) -> Chart {
+    use charming::element::{MarkArea, MarkAreaData};
+    let at = |i: usize| view.start + chrono::Duration::minutes(view.step_minutes * i as i64);
+    let label = |t: chrono::DateTime<chrono::Utc>| t.format("%m-%d %H:%M").to_string();
+    let labels: Vec<String> = (0..view.values.len()).map(|i| label(at(i))).collect();
+    // The label of the first evaluation at or after `t` (the last one if none).
+    let index_of = |t: chrono::DateTime<chrono::Utc>| {
+        let steps = (t - view.start).num_minutes().max(0) as f64 / view.step_minutes as f64;
+        (steps.ceil() as usize).min(view.values.len().saturating_sub(1))
+    };
+    let scale = if view.dollars { 1.0 } else { 100.0 };
+    let round = |x: f64| (x * scale * 100.0).round() / 100.0;
+    let values: Vec<Option<f64>> = view
+        .values
+        .iter()
+        .map(|v| v.map(|v| round(f64::from(v))))
+        .collect();
+    let firing: Vec<(MarkAreaData, MarkAreaData)> = view
+        .firing
+        .iter()
+        .filter(|_| !labels.is_empty())
+        .map(|(from, to)| {
+            let end = to.map_or(labels.len() - 1, index_of);
+            (
+                MarkAreaData::new()
+                    .name("firing")
+                    .x_axis(labels[index_of(*from)].clone()),
+                MarkAreaData::new().x_axis(labels[end].clone()),
+            )
+        })
+        .collect();
+    let mut lines = vec![MarkLineVariant::Simple(
+        MarkLineData::new()
+            .name("fires above")
+            .y_axis(round(view.threshold)),
+    )];
+    if (view.recovery - view.threshold).abs() > f64::EPSILON {
+        lines.push(MarkLineVariant::Simple(
+            MarkLineData::new()
+                .name("resolves below")
+                .y_axis(round(view.recovery)),
+        ));
+    }
+    lines.extend(
+        view.versions
+            .iter()
+            .filter(|_| !labels.is_empty())
+            .map(|(version, day)| {
+                MarkLineVariant::Simple(
+                    MarkLineData::new()
+                        .name(version.clone())
+                        .x_axis(labels[index_of(*day)].clone()),
+                )
+            }),
+    );
+    let unit = if view.dollars {
+        "US$ in window"
+    } else {
+        "% of verdicts"
+    };
+    Chart::new()
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .x_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .y_axis(Axis::new().type_(AxisType::Value).name(unit))
+        .series(
+            Line::new()
+                .name(view.condition.clone())
+                .symbol(Symbol::None)
+                .connect_nulls(false)
+                .item_style(ItemStyle::new().color("#2f5bd3"))
+                .mark_line(
+                    MarkLine::new()
+                        .symbol(vec![Symbol::None, Symbol::None])
+                        .label(Label::new().formatter("{b}"))
+                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).color("#b42318"))
+                        .data(lines),
+                )
+                .mark_area(
+                    MarkArea::new()
+                        .item_style(ItemStyle::new().color("rgba(180, 35, 24, 0.15)"))
+                        .data(firing),
+                )
+                .data(values),
+        )
+}
+
 /// A box ECharts draws `chart()`'s chart into once the page runs in the browser.
 #[component]
 pub fn EChart(
@@ -227,6 +315,40 @@ mod tests {
     use crate::domain::trends::trend::{build, VersionMarker};
     use crate::domain::trends::{Counts, Point};
     use chrono::TimeZone;
+
+    #[test]
+    fn the_backtest_chart_shades_firing_spans_and_marks_thresholds_and_versions() {
+        use crate::api::alerts::BacktestView;
+        let start = chrono::Utc.with_ymd_and_hms(2026, 11, 1, 0, 0, 0).unwrap();
+        let hour = |h: i64| start + chrono::Duration::hours(h);
+        let view = BacktestView {
+            start,
+            step_minutes: 60,
+            values: vec![Some(0.05), None, Some(0.5), Some(0.5), Some(0.02)],
+            firing: vec![(hour(2), Some(hour(4)))],
+            notifications: vec![],
+            firings: 1,
+            minutes_firing: 120,
+            threshold: 0.2,
+            recovery: 0.1,
+            dollars: false,
+            versions: vec![("prompt-v2".into(), hour(2))],
+            condition: "failure rate above 20%".into(),
+        };
+        let json = serde_json::to_value(backtest_chart(&view)).unwrap();
+        let line = &json["series"][0];
+        assert_eq!(line["data"], serde_json::json!([5.0, null, 50.0, 50.0, 2.0]));
+        assert_eq!(json["xAxis"]["data"][2], "11-01 02:00");
+        assert_eq!(line["markArea"]["data"][0][0]["xAxis"], "11-01 02:00");
+        assert_eq!(line["markArea"]["data"][0][1]["xAxis"], "11-01 04:00");
+        let marks = line["markLine"]["data"].as_array().unwrap();
+        assert_eq!(marks[0]["yAxis"], 20.0);
+        assert_eq!(marks[1]["yAxis"], 10.0);
+        assert_eq!(
+            (marks[2]["name"].as_str(), marks[2]["xAxis"].as_str()),
+            (Some("prompt-v2"), Some("11-01 02:00"))
+        );
+    }
 
     #[test]
     fn the_impact_chart_stacks_each_failing_metrics_daily_dollars() {

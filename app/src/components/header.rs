@@ -51,6 +51,7 @@ fn SignedIn(user: UserView, memberships: Vec<Membership>) -> impl IntoView {
         .collect_view();
     view! {
         <nav class="nav">{links}</nav>
+        <AlertBadge/>
         <div class="whoami">
             <span data-testid="whoami">{user.display_name}</span>
             <span class="badge" data-testid="whoami-role">{user.role.label()}</span>
@@ -58,5 +59,32 @@ fn SignedIn(user: UserView, memberships: Vec<Membership>) -> impl IntoView {
                 <button type="submit" class="link-button" data-testid="logout">"Sign out"</button>
             </ActionForm>
         </div>
+    }
+}
+
+/// The open alerts of the caller's projects, linking to the alerts page of the first project
+/// with any; nothing when there are none. Looked up again on every navigation.
+#[component]
+fn AlertBadge() -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let open = Resource::new(
+        move || location.pathname.get(),
+        |_| crate::api::alerts::open_alerts(),
+    );
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let open = open.await.unwrap_or_default();
+                let total: i64 = open.iter().map(|(_, n)| n).sum();
+                open.first().map(|(first, _)| {
+                    let title = open.iter().map(|(p, n)| format!("{p}: {n}")).collect::<Vec<_>>().join(", ");
+                    view! {
+                        <a class="alert-badge" href=format!("/projects/{first}/alerts") title=title data-testid="alert-badge">
+                            {format!("{total} open alert{}", if total == 1 { "" } else { "s" })}
+                        </a>
+                    }
+                })
+            })}
+        </Transition>
     }
 }

@@ -67,6 +67,7 @@ pub fn ProjectPage() -> impl IntoView {
                     <a href=queues.clone() data-testid="project-queues">"Annotation queues"</a>
                     <a href=judge.clone() data-testid="project-judge-check">"Judge check"</a>
                 </ForProject>
+                <a href=format!("{base}/alerts") data-testid="project-alerts">"Alerts"</a>
                 <a href=format!("{base}/maturity") data-testid="project-maturity">"Maturity review"</a>
                 <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>
                 <a href=format!("{base}/metrics-as-code") data-testid="project-io">"Metrics as code"</a>

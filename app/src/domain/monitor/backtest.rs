@@ -5,7 +5,7 @@
 
 use super::{step, MonitorState, Notification, Rule, Status, Window};
 use crate::domain::money::Money;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, DurationRound, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Days a backtest replays.
@@ -47,6 +47,27 @@ impl Backtest {
             .count()
     }
 
+    /// The spans spent firing: from the first firing evaluation to the first that was not
+    /// (`None`: still firing at the end).
+    pub fn firing_periods(&self) -> Vec<(DateTime<Utc>, Option<DateTime<Utc>>)> {
+        let mut periods = Vec::new();
+        let mut open: Option<DateTime<Utc>> = None;
+        for point in &self.points {
+            match (point.state == MonitorState::Firing, open) {
+                (true, None) => open = Some(point.at),
+                (false, Some(from)) => {
+                    periods.push((from, Some(point.at)));
+                    open = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(from) = open {
+            periods.push((from, None));
+        }
+        periods
+    }
+
     /// Minutes spent firing.
     pub fn minutes_firing(&self) -> i64 {
         let firing = self
@@ -63,8 +84,10 @@ pub fn step_minutes(window_minutes: i64) -> i64 {
     ((window_minutes / 12) / 5 * 5).clamp(5, 60)
 }
 
-/// Replays `rule` over the `buckets` (each `step` long, sparse, in any order) for the evaluations
-/// at `to - DAYS days + step`, …, `to`. Each window sums the buckets that end within it.
+/// Replays `rule` over the `buckets` (each `step` long and starting at a whole multiple of the
+/// step since the Unix epoch; sparse, in any order) for the evaluations at `to - DAYS days +
+/// step`, …, `to`, with `to` rounded down to a whole step. Each window sums the buckets that end
+/// within it.
 pub fn replay(
     rule: &Rule,
     window_minutes: i64,
@@ -73,6 +96,7 @@ pub fn replay(
     to: DateTime<Utc>,
 ) -> Backtest {
     let every = step_minutes(window_minutes);
+    let to = to.duration_trunc(Duration::minutes(every)).unwrap_or(to);
     let evaluations = (DAYS * 24 * 60 / every) as usize;
     let span = ((window_minutes + every - 1) / every) as usize;
     // Slot j holds the bucket ending at `first_end + j steps`; evaluation i sums slots
@@ -171,6 +195,10 @@ mod tests {
             .collect()
     }
 
+    fn result_of(buckets: &[Bucket]) -> Backtest {
+        replay(&rule(1), 720, Money::ZERO, buckets, to())
+    }
+
     #[test]
     fn the_step_follows_the_window() {
         assert_eq!(step_minutes(5), 5);
@@ -200,6 +228,10 @@ mod tests {
         assert_eq!(resolved, to() - Duration::hours(181));
         assert_eq!(result.notifications.len(), 2, "reminders are not replayed");
         assert_eq!(result.minutes_firing(), 53 * 60);
+        assert_eq!(
+            result.firing_periods(),
+            vec![(to() - Duration::hours(234), Some(to() - Duration::hours(181)))]
+        );
     }
 
     #[test]
@@ -215,6 +247,16 @@ mod tests {
             .iter()
             .all(|p| p.value.is_none() && p.state == MonitorState::Ok));
         assert!(empty.notifications.is_empty());
+        // An end between steps is rounded down to the step.
+        let late = replay(
+            &rule(1),
+            720,
+            Money::ZERO,
+            &hourly(bad),
+            to() + Duration::milliseconds(59 * 60_000 + 999),
+        );
+        assert_eq!(late.points.last().unwrap().at, to());
+        assert_eq!(late.notifications, result_of(&hourly(bad)).notifications);
         // Buckets off the step grid or outside the range are ignored.
         let stray = [
             Bucket {

@@ -447,7 +447,7 @@ pub async fn buckets(
 ) -> Result<Vec<Bucket>, AppError> {
     let (key, value) = monitor.segment.clone().unwrap_or_default();
     let rows: Vec<(DateTime<Utc>, i64, i64)> = sqlx::query_as(&format!(
-        "SELECT date_bin(make_interval(mins => $8::int), o.occurred_at, '2000-01-01'::timestamptz) AS bucket,
+        "SELECT date_bin(make_interval(mins => $8::int), o.occurred_at, '1970-01-01 00:00:00+00'::timestamptz) AS bucket,
                 count(*) FILTER (WHERE s.passed IS NOT NULL AND s.error IS NULL),
                 count(*) FILTER (WHERE s.passed = false AND s.error IS NULL)
          FROM outputs o JOIN scores s ON s.output_id = o.id AND s.metric_id = $2
