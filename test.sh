@@ -9,6 +9,7 @@ source scripts/lib.sh
 
 ensure_rust_tools
 [ -x /usr/bin/chromium ] || apt_install chromium
+command -v prometheus >/dev/null || apt_install prometheus
 command -v npm >/dev/null || apt_install nodejs npm
 
 work=$(mktemp -d /tmp/vernier-test.XXXXXX)
@@ -45,8 +46,9 @@ say "starting Vernier on a fresh database"
 e2e_db="vernier_e2e_$$"
 psql "$DATABASE_URL" -qc "CREATE DATABASE $e2e_db" >/dev/null
 port=$(free_port)
+metrics_token="e2e-$(date +%s%N)"
 DATABASE_URL="${DATABASE_URL%/*}/$e2e_db" VERNIER_ADDR="127.0.0.1:$port" LEPTOS_SITE_ROOT=target/site \
-  RUST_LOG=warn "$target_dir/debug/server" serve --demo >"$work/server.log" 2>&1 &
+  VERNIER_METRICS_TOKEN="$metrics_token" RUST_LOG=warn "$target_dir/debug/server" serve --demo >"$work/server.log" 2>&1 &
 server_pid=$!
 wait_for "http://127.0.0.1:$port/health" 60 || { cat "$work/server.log"; die "Vernier did not start"; }
 
@@ -63,5 +65,13 @@ if [ "$e2e_status" != 0 ]; then
   tail -n 50 "$work/server.log"
 fi
 
-echo "total: $((cargo_passed + ${e2e_passed:-0})) passed, $((cargo_failed + ${e2e_failed:-0})) failed"
-[ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ]
+say "a real Prometheus scrapes Vernier (Debian's prometheus, PromQL over its HTTP API)"
+set +e
+scripts/prometheus-scrape.sh "127.0.0.1:$port" "$metrics_token" "$work" 2>&1 | tee "$work/prometheus.log"
+prometheus_status=${PIPESTATUS[0]}
+set -e
+prometheus_passed=$(grep -oE 'prometheus checks passed: [0-9]+' "$work/prometheus.log" | grep -oE '[0-9]+$' || echo 0)
+prometheus_failed=$([ "$prometheus_status" = 0 ] && echo 0 || echo 1)
+
+echo "total: $((cargo_passed + ${e2e_passed:-0} + prometheus_passed)) passed, $((cargo_failed + ${e2e_failed:-0} + prometheus_failed)) failed"
+[ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ] && [ "$prometheus_status" = 0 ]

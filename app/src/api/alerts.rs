@@ -150,6 +150,11 @@ pub struct BacktestView {
 pub async fn backtest_monitor(project: String, form: MonitorForm) -> Result<BacktestView, AppError> {
     use crate::domain::monitor::{backtest, Condition};
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
+    // A backtest needs no name yet.
+    let mut form = form;
+    if form.name.trim().is_empty() {
+        form.name = "Unsaved monitor".into();
+    }
     let spec = form.parse()?;
     let monitor = db::monitors::resolve(&caller.pool, caller.project_id, &spec).await?;
     let step = backtest::step_minutes(monitor.window_minutes);

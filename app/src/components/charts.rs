@@ -238,6 +238,7 @@ pub fn backtest_chart(view: &crate::api::alerts::BacktestView) -> Chart {
                 )
                 .mark_area(
                     MarkArea::new()
+                        .label(Label::new().show(false))
                         .item_style(ItemStyle::new().color("rgba(180, 35, 24, 0.15)"))
                         .data(firing),
                 )

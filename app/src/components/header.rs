@@ -63,28 +63,30 @@ fn SignedIn(user: UserView, memberships: Vec<Membership>) -> impl IntoView {
 }
 
 /// The open alerts of the caller's projects, linking to the alerts page of the first project
-/// with any; nothing when there are none. Looked up again on every navigation.
+/// with any; nothing when there are none. Fetched in the browser after the page is up (so the
+/// server's page and the hydrated one agree), and again on every navigation.
 #[component]
 fn AlertBadge() -> impl IntoView {
     let location = leptos_router::hooks::use_location();
-    let open = Resource::new(
-        move || location.pathname.get(),
-        |_| crate::api::alerts::open_alerts(),
-    );
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let open = open.await.unwrap_or_default();
-                let total: i64 = open.iter().map(|(_, n)| n).sum();
-                open.first().map(|(first, _)| {
-                    let title = open.iter().map(|(p, n)| format!("{p}: {n}")).collect::<Vec<_>>().join(", ");
-                    view! {
-                        <a class="alert-badge" href=format!("/projects/{first}/alerts") title=title data-testid="alert-badge">
-                            {format!("{total} open alert{}", if total == 1 { "" } else { "s" })}
-                        </a>
-                    }
-                })
-            })}
-        </Transition>
+    let open = RwSignal::new(Vec::<(String, i64)>::new());
+    Effect::new(move |_| {
+        let _ = location.pathname.get();
+        leptos::task::spawn_local(async move {
+            if let Ok(found) = crate::api::alerts::open_alerts().await {
+                open.set(found);
+            }
+        });
+    });
+    move || {
+        let open = open.get();
+        let total: i64 = open.iter().map(|(_, n)| n).sum();
+        open.first().map(|(first, _)| {
+            let title = open.iter().map(|(p, n)| format!("{p}: {n}")).collect::<Vec<_>>().join(", ");
+            view! {
+                <a class="alert-badge" href=format!("/projects/{first}/alerts") title=title data-testid="alert-badge">
+                    {format!("{total} open alert{}", if total == 1 { "" } else { "s" })}
+                </a>
+            }
+        })
     }
 }

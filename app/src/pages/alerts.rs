@@ -127,8 +127,8 @@ fn Alerts(page: AlertsPage, actions: Actions, slug: String) -> impl IntoView {
                 <div class="kpi-label">"monitors"</div>
             </div>
             <div class="kpi" class:kpi-alarm=!disabled.is_empty()>
-                <div class="kpi-value">{format!("{} of {}", channels.len() - disabled.len(), channels.len())}</div>
-                <div class="kpi-label">"channels delivering"</div>
+                <div class="kpi-value">{if channels.is_empty() { "None".to_owned() } else { format!("{} of {}", channels.len() - disabled.len(), channels.len()) }}</div>
+                <div class="kpi-label">{if channels.is_empty() { "channels: alerts reach no one yet" } else { "channels delivering" }}</div>
             </div>
         </section>
         {disabled.into_iter().map(|c| view! {
