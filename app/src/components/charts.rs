@@ -22,6 +22,15 @@ fn label(trend: &Trend, at: chrono::DateTime<chrono::Utc>) -> String {
     }
 }
 
+/// Named dashed red lines (versions, thresholds) drawn over a series.
+fn dashed_marks(lines: Vec<MarkLineVariant>) -> MarkLine {
+    MarkLine::new()
+        .symbol(vec![Symbol::None, Symbol::None])
+        .label(Label::new().formatter("{b}"))
+        .line_style(LineStyle::new().type_(LineStyleType::Dashed).color("#b42318"))
+        .data(lines)
+}
+
 /// A metric's trend: the pass rate (percent) with its 95% Wilson band, points resting on too
 /// few verdicts apart in grey, failures as bars on a second axis, and a line where each system
 /// version first appeared.
@@ -106,13 +115,7 @@ pub fn trend_chart(trend: &Trend) -> Chart {
             Line::new()
                 .name("pass rate")
                 .item_style(ItemStyle::new().color("#2f5bd3"))
-                .mark_line(
-                    MarkLine::new()
-                        .symbol(vec![Symbol::None, Symbol::None])
-                        .label(Label::new().formatter("{b}"))
-                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).color("#b42318"))
-                        .data(markers),
-                )
+                .mark_line(dashed_marks(markers))
                 .data(rates(false)),
         )
         .series(
@@ -229,13 +232,7 @@ pub fn backtest_chart(view: &crate::api::alerts::BacktestView) -> Chart {
                 .symbol(Symbol::None)
                 .connect_nulls(false)
                 .item_style(ItemStyle::new().color("#2f5bd3"))
-                .mark_line(
-                    MarkLine::new()
-                        .symbol(vec![Symbol::None, Symbol::None])
-                        .label(Label::new().formatter("{b}"))
-                        .line_style(LineStyle::new().type_(LineStyleType::Dashed).color("#b42318"))
-                        .data(lines),
-                )
+                .mark_line(dashed_marks(lines))
                 .mark_area(
                     MarkArea::new()
                         .label(Label::new().show(false))

@@ -65,6 +65,32 @@ fn Input(
     }
 }
 
+/// A choice bound to one field of the form; `options` are (value, label).
+#[component]
+fn Select(
+    label: &'static str,
+    field: &'static str,
+    form: RwSignal<MonitorForm>,
+    get: fn(&MonitorForm) -> String,
+    set: fn(&mut MonitorForm, String),
+    error: Signal<Option<AppError>>,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    view! {
+        <label class="field">
+            <span class="field-label">{label}</span>
+            <select
+                prop:value=move || form.with(get)
+                on:change=move |ev| form.update(|f| set(f, event_target_value(&ev)))
+                data-testid=format!("input-{field}")
+            >
+                {options.into_iter().map(|(value, text)| view! { <option value=value>{text}</option> }).collect_view()}
+            </select>
+            <FieldError error field/>
+        </label>
+    }
+}
+
 #[component]
 fn Editor(page: MonitorFormPage, slug: String, id: i64) -> impl IntoView {
     let MonitorFormPage {
@@ -159,45 +185,25 @@ fn Editor(page: MonitorFormPage, slug: String, id: i64) -> impl IntoView {
         })
         .collect_view();
     let slug_for_delete = slug.clone();
+    let metric_options = metrics
+        .into_iter()
+        .map(|(key, name)| (key.clone(), format!("{name} ({key})")))
+        .collect();
+    let version_options = std::iter::once((String::new(), "Every version".to_owned()))
+        .chain(versions.into_iter().map(|v| (v.clone(), v)))
+        .collect();
+    let condition_options = ConditionKind::ALL
+        .iter()
+        .map(|k| (k.as_str().to_owned(), k.label().to_owned()))
+        .collect();
     view! {
         <form class="card monitor-form" on:submit=on_save data-testid="monitor-form">
             <div class="grid-2">
                 <Input label="Name" field="name" form error get=|f| f.name.clone() set=|f, v| f.name = v placeholder="German replies in German"/>
-                <label class="field">
-                    <span class="field-label">"Metric"</span>
-                    <select
-                        prop:value=move || form.with(|f| f.metric.clone())
-                        on:change=move |ev| form.update(|f| f.metric = event_target_value(&ev))
-                        data-testid="input-metric"
-                    >
-                        {metrics.into_iter().map(|(key, name)| view! { <option value=key.clone()>{format!("{name} ({key})")}</option> }).collect_view()}
-                    </select>
-                    <FieldError error field="metric"/>
-                </label>
+                <Select label="Metric" field="metric" form error get=|f| f.metric.clone() set=|f, v| f.metric = v options=metric_options/>
                 <Input label="Segment" field="segment" form error get=|f| f.segment.clone() set=|f, v| f.segment = v hint=keys_hint placeholder="language=de"/>
-                <label class="field">
-                    <span class="field-label">"Version"</span>
-                    <select
-                        prop:value=move || form.with(|f| f.version.clone())
-                        on:change=move |ev| form.update(|f| f.version = event_target_value(&ev))
-                        data-testid="input-version"
-                    >
-                        <option value="">"Every version"</option>
-                        {versions.into_iter().map(|v| view! { <option value=v.clone()>{v.clone()}</option> }).collect_view()}
-                    </select>
-                    <FieldError error field="version"/>
-                </label>
-                <label class="field">
-                    <span class="field-label">"Condition"</span>
-                    <select
-                        prop:value=move || form.with(|f| f.condition.clone())
-                        on:change=move |ev| form.update(|f| f.condition = event_target_value(&ev))
-                        data-testid="input-condition"
-                    >
-                        {ConditionKind::ALL.iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
-                    </select>
-                    <FieldError error field="condition"/>
-                </label>
+                <Select label="Version" field="version" form error get=|f| f.version.clone() set=|f, v| f.version = v options=version_options/>
+                <Select label="Condition" field="condition" form error get=|f| f.condition.clone() set=|f, v| f.condition = v options=condition_options/>
                 <Input label="Window (minutes)" field="window" form error get=|f| f.window_minutes.clone() set=|f, v| f.window_minutes = v hint="5 minutes to 7 days (10080)"/>
                 <Input label="Fires above / below" field="threshold" form error get=|f| f.threshold.clone() set=|f, v| f.threshold = v hint="A rate (20% or 0.2) or, for dollar impact, an amount ($50)"/>
                 <Input label="Resolves at" field="recovery" form error get=|f| f.recovery.clone() set=|f, v| f.recovery = v hint="On the safe side of the threshold, so the alert does not flap; empty: the threshold"/>

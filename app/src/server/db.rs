@@ -40,6 +40,15 @@ pub(crate) fn map_unique(error: sqlx::Error, constraint: &str, field: &str, mess
     database(error)
 }
 
+/// Succeeds when a statement touched a row; else `what` (e.g. "Monitor 7") was not found.
+pub(crate) fn found(rows: u64, what: impl FnOnce() -> String) -> Result<(), AppError> {
+    if rows == 0 {
+        Err(AppError::NotFound(what()))
+    } else {
+        Ok(())
+    }
+}
+
 /// Any other database failure (the same as `AppError::from`, for `map_err`).
 pub fn database(error: sqlx::Error) -> AppError {
     AppError::from(error)

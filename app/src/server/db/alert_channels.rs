@@ -125,12 +125,8 @@ pub async fn delete(pool: &PgPool, project_id: i64, id: i64) -> Result<(), AppEr
         .bind(id)
         .bind(project_id)
         .execute(pool)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
-        return Err(AppError::NotFound(format!("Channel {id}")));
-    }
-    Ok(())
+        .await?;
+    super::found(deleted.rows_affected(), || format!("Channel {id}"))
 }
 
 /// Enables a channel again, its failures forgotten.
@@ -142,12 +138,8 @@ pub async fn enable(pool: &PgPool, project_id: i64, id: i64) -> Result<(), AppEr
     .bind(id)
     .bind(project_id)
     .execute(pool)
-    .await?
-    .rows_affected();
-    if done == 0 {
-        return Err(AppError::NotFound(format!("Channel {id}")));
-    }
-    Ok(())
+    .await?;
+    super::found(done.rows_affected(), || format!("Channel {id}"))
 }
 
 /// Queues a notification for every enabled channel of the monitor, each in its channel's shape.

@@ -106,26 +106,16 @@ pub async fn save(
     let window =
         i32::try_from(monitor.window_minutes).map_err(|_| AppError::invalid("window", "is too long"))?;
     let mut tx = pool.begin().await?;
-    let saved: Option<i64> = match id {
-        None => sqlx::query_scalar(
+    // The new monitor starts in OK; an edited one keeps its state but counts breaches afresh.
+    let (sql, status, last) = match id {
+        None => (
             "INSERT INTO monitors (project_id, metric_id, name, segment_key, segment_value, version_label,
-                window_minutes, rule, status, created_by, next_run_at)
+                window_minutes, rule, status, next_run_at, created_by)
              SELECT $1, m.id, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM metrics m WHERE m.id = $2 AND m.project_id = $1
              ON CONFLICT (project_id, name) DO NOTHING RETURNING id",
-        )
-        .bind(project_id)
-        .bind(monitor.metric_id)
-        .bind(&monitor.name)
-        .bind(&key)
-        .bind(&value)
-        .bind(monitor.version.clone().unwrap_or_default())
-        .bind(window)
-        .bind(Json(monitor.rule))
-        .bind(Json(Status::new(now)))
-        .bind(by)
-        .bind(now)
-        .fetch_optional(&mut *tx)
-        .await?,
+            Status::new(now),
+            by,
+        ),
         Some(id) => {
             let status: Option<Json<Status>> =
                 sqlx::query_scalar("SELECT status FROM monitors WHERE id = $1 AND project_id = $2 FOR UPDATE")
@@ -146,26 +136,29 @@ pub async fn save(
             if taken {
                 return Err(AppError::invalid("name", "another monitor of this project has this name"));
             }
-            sqlx::query_scalar(
+            (
                 "UPDATE monitors mo SET metric_id = m.id, name = $3, segment_key = $4, segment_value = $5,
                     version_label = $6, window_minutes = $7, rule = $8, status = $9, next_run_at = $10
                  FROM metrics m WHERE mo.id = $11 AND m.id = $2 AND m.project_id = $1 RETURNING mo.id",
+                status,
+                id,
             )
-            .bind(project_id)
-            .bind(monitor.metric_id)
-            .bind(&monitor.name)
-            .bind(&key)
-            .bind(&value)
-            .bind(monitor.version.clone().unwrap_or_default())
-            .bind(window)
-            .bind(Json(monitor.rule))
-            .bind(Json(status))
-            .bind(now)
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?
         }
     };
+    let saved: Option<i64> = sqlx::query_scalar(sql)
+        .bind(project_id)
+        .bind(monitor.metric_id)
+        .bind(&monitor.name)
+        .bind(&key)
+        .bind(&value)
+        .bind(monitor.version.clone().unwrap_or_default())
+        .bind(window)
+        .bind(Json(monitor.rule))
+        .bind(Json(status))
+        .bind(now)
+        .bind(last)
+        .fetch_optional(&mut *tx)
+        .await?;
     let saved = saved.ok_or_else(|| {
         AppError::invalid(
             "name",
@@ -196,9 +189,9 @@ pub async fn save(
     Ok(saved)
 }
 
+/// A monitor's definition and status as stored, read by name.
 #[derive(sqlx::FromRow)]
-struct Stored {
-    id: i64,
+struct Defined {
     name: String,
     metric_key: String,
     metric_name: String,
@@ -208,6 +201,13 @@ struct Stored {
     window_minutes: i32,
     rule: Json<Rule>,
     status: Json<Status>,
+}
+
+#[derive(sqlx::FromRow)]
+struct Stored {
+    id: i64,
+    #[sqlx(flatten)]
+    defined: Defined,
     last_observed: Option<f64>,
     last_verdicts: i64,
     evaluated_at: Option<DateTime<Utc>>,
@@ -217,7 +217,18 @@ struct Stored {
 
 impl Stored {
     fn view(self) -> MonitorView {
-        let rule = self.rule.0;
+        let Defined {
+            name,
+            metric_key,
+            metric_name,
+            segment_key,
+            segment_value,
+            version_label,
+            window_minutes,
+            rule,
+            status,
+        } = self.defined;
+        let rule = rule.0;
         let last_observed = match (self.evaluated_at, self.last_observed) {
             (None, _) => "not evaluated yet".to_owned(),
             (Some(_), Some(value)) => {
@@ -231,18 +242,18 @@ impl Stored {
         MonitorView {
             id: self.id,
             spec: MonitorSpec {
-                name: self.name,
-                metric: self.metric_key,
-                segment: (!self.segment_key.is_empty()).then_some((self.segment_key, self.segment_value)),
-                version: Some(self.version_label).filter(|v| !v.is_empty()),
-                window_minutes: i64::from(self.window_minutes),
+                name,
+                metric: metric_key,
+                segment: (!segment_key.is_empty()).then_some((segment_key, segment_value)),
+                version: Some(version_label).filter(|v| !v.is_empty()),
+                window_minutes: i64::from(window_minutes),
                 rule,
                 channels: self.channels,
             },
-            metric_name: self.metric_name,
-            state: self.status.0.state,
-            since: self.status.0.since,
-            muted_until: self.status.0.muted_until,
+            metric_name,
+            state: status.0.state,
+            since: status.0.since,
+            muted_until: status.0.muted_until,
             last_observed,
             evaluated_at: self.evaluated_at,
             open_event: self.open_event,
@@ -288,12 +299,8 @@ pub async fn delete(pool: &PgPool, project_id: i64, id: i64) -> Result<(), AppEr
         .bind(id)
         .bind(project_id)
         .execute(pool)
-        .await?
-        .rows_affected();
-    if deleted == 0 {
-        return Err(AppError::NotFound(format!("Monitor {id}")));
-    }
-    Ok(())
+        .await?;
+    super::found(deleted.rows_affected(), || format!("Monitor {id}"))
 }
 
 /// Mutes a monitor until `until`, or unmutes it (`None`); it is evaluated at once.
@@ -485,20 +492,13 @@ const SCOPE: &str = "($5 = '' OR v.label = $5) AND ($6 = '' OR (CASE WHEN $6 = '
 #[derive(sqlx::FromRow)]
 struct Due {
     id: i64,
-    name: String,
     project_id: i64,
     project_slug: String,
     project_name: String,
     metric_id: i64,
-    metric_key: String,
-    metric_name: String,
-    segment_key: String,
-    segment_value: String,
-    version_label: String,
-    window_minutes: i32,
-    rule: Json<Rule>,
-    status: Json<Status>,
     cost_per_failure: i64,
+    #[sqlx(flatten)]
+    defined: Defined,
 }
 
 impl Due {
@@ -510,18 +510,18 @@ impl Due {
         public_url: &str,
         now: DateTime<Utc>,
     ) -> Notice {
-        let condition = self.rule.0.condition;
+        let condition = self.defined.rule.0.condition;
         Notice {
             project: self.project_slug.clone(),
             project_name: self.project_name.clone(),
             monitor_id: self.id,
-            monitor: self.name.clone(),
-            metric: self.metric_key.clone(),
-            metric_name: self.metric_name.clone(),
-            segment: (!self.segment_key.is_empty())
-                .then(|| format!("{}={}", self.segment_key, self.segment_value)),
-            version: Some(self.version_label.clone()).filter(|v| !v.is_empty()),
-            window_minutes: i64::from(self.window_minutes),
+            monitor: self.defined.name.clone(),
+            metric: self.defined.metric_key.clone(),
+            metric_name: self.defined.metric_name.clone(),
+            segment: (!self.defined.segment_key.is_empty())
+                .then(|| format!("{}={}", self.defined.segment_key, self.defined.segment_value)),
+            version: Some(self.defined.version_label.clone()).filter(|v| !v.is_empty()),
+            window_minutes: i64::from(self.defined.window_minutes),
             condition: condition.describe(),
             threshold: condition.threshold_text(),
             observed_text: notification
@@ -544,7 +544,7 @@ pub fn alerts_link(public_url: &str, project: &str) -> String {
 /// (an indexed range of the project's outputs); up to 48 hours from the hourly rollups (whole
 /// hours, the current one included); longer from the daily rollups (whole days).
 async fn window(connection: &mut PgConnection, due: &Due, now: DateTime<Utc>) -> Result<Window, AppError> {
-    let minutes = i64::from(due.window_minutes);
+    let minutes = i64::from(due.defined.window_minutes);
     let (verdicts, failures): (i64, i64) = if minutes < 60 {
         sqlx::query_as(&format!(
             "SELECT count(*) FILTER (WHERE s.passed IS NOT NULL AND s.error IS NULL),
@@ -557,9 +557,9 @@ async fn window(connection: &mut PgConnection, due: &Due, now: DateTime<Utc>) ->
         .bind(due.metric_id)
         .bind(now - Duration::minutes(minutes))
         .bind(now)
-        .bind(&due.version_label)
-        .bind(&due.segment_key)
-        .bind(&due.segment_value)
+        .bind(&due.defined.version_label)
+        .bind(&due.defined.segment_key)
+        .bind(&due.defined.segment_value)
         .fetch_one(&mut *connection)
         .await?
     } else {
@@ -579,9 +579,9 @@ async fn window(connection: &mut PgConnection, due: &Due, now: DateTime<Utc>) ->
         .bind(due.metric_id)
         .bind(grain)
         .bind(from)
-        .bind(&due.segment_key)
-        .bind(&due.segment_value)
-        .bind(&due.version_label)
+        .bind(&due.defined.segment_key)
+        .bind(&due.defined.segment_value)
+        .bind(&due.defined.version_label)
         .fetch_one(&mut *connection)
         .await?
     };
@@ -627,8 +627,8 @@ pub async fn evaluate_due(
     let mut sent = Vec::new();
     for monitor in &due {
         let counts = window(&mut tx, monitor, now).await?;
-        let rule = monitor.rule.0;
-        let (status, notification) = monitor::step(&rule, &monitor.status.0, Some(&counts), now);
+        let rule = monitor.defined.rule.0;
+        let (status, notification) = monitor::step(&rule, &monitor.defined.status.0, Some(&counts), now);
         let observed = (counts.verdicts >= rule.min_sample.max(1)).then(|| rule.condition.value(&counts));
         sqlx::query(
             "UPDATE monitors SET status = $2, state = $3, next_run_at = $4, last_observed = $5,

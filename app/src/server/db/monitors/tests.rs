@@ -38,18 +38,8 @@ fn outputs(n: usize, fail: bool, language: &str, minutes_ago: i64) -> Vec<serde_
 
 #[sqlx::test(migrations = "../migrations")]
 async fn two_workers_at_once_evaluate_each_monitor_once_and_notify_once(pool: PgPool) {
-    let f = fixture(&pool).await;
-    let metric = active_no_delve(&pool, &f, "no-delve").await;
-    ingest(&pool, f.project, outputs(40, true, "de", 5)).await;
+    let (f, monitor) = failing_delve(&pool).await;
     let now = Utc::now();
-    let monitor = NewMonitor {
-        name: "Delve".into(),
-        metric_id: metric,
-        segment: None,
-        version: None,
-        window_minutes: 30,
-        rule: rule(),
-    };
     let id = insert(&pool, f.project, &monitor, f.owner, now).await.unwrap();
     assert_eq!(
         insert(&pool, f.project, &monitor, f.owner, now)
@@ -166,6 +156,23 @@ async fn windows_count_a_segment_from_the_hourly_and_daily_rollups(pool: PgPool)
     );
 }
 
+/// The fixture with 40 failing outputs of the no-delve metric 5 minutes ago, and a 30-minute
+/// monitor of it.
+async fn failing_delve(pool: &PgPool) -> (crate::server::db::fixture::Fixture, NewMonitor) {
+    let f = fixture(pool).await;
+    let metric = active_no_delve(pool, &f, "no-delve").await;
+    ingest(pool, f.project, outputs(40, true, "de", 5)).await;
+    let monitor = NewMonitor {
+        name: "Delve".into(),
+        metric_id: metric,
+        segment: None,
+        version: None,
+        window_minutes: 30,
+        rule: rule(),
+    };
+    (f, monitor)
+}
+
 fn spec(metric: &str, segment: &str, version: &str) -> MonitorSpec {
     crate::domain::monitor::draft::MonitorForm {
         name: "German replies".into(),
@@ -268,18 +275,8 @@ async fn a_bad_monitor_names_its_field_and_stores_nothing(pool: PgPool) {
 
 #[sqlx::test(migrations = "../migrations")]
 async fn open_alerts_are_acknowledged_once_and_muting_silences_until_it_ends(pool: PgPool) {
-    let f = fixture(&pool).await;
-    let metric = active_no_delve(&pool, &f, "no-delve").await;
-    ingest(&pool, f.project, outputs(40, true, "de", 5)).await;
+    let (f, monitor) = failing_delve(&pool).await;
     let now = Utc::now();
-    let monitor = NewMonitor {
-        name: "Delve".into(),
-        metric_id: metric,
-        segment: None,
-        version: None,
-        window_minutes: 30,
-        rule: rule(),
-    };
     let id = insert(&pool, f.project, &monitor, f.owner, now).await.unwrap();
     evaluate_due(&pool, now, 10, URL).await.unwrap();
     assert_eq!(
