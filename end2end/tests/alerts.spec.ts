@@ -118,6 +118,9 @@ test('an owner tunes a German monitor on its backtest, and failing German replie
   await row.getByTestId('acknowledge').click();
   await expect(page.getByTestId('open-alert').filter({ hasText: name })).toHaveCount(0);
   await expect(page.getByTestId('alert-event').filter({ hasText: name }).first().getByTestId('acknowledged-by')).toContainText('Otto Owner');
+  // The receiver goes away with the test, so its channel goes too.
+  await page.getByTestId('channel-row').filter({ hasText: channel }).getByTestId('delete-channel').click();
+  await expect(page.getByTestId('channels-table').or(page.getByTestId('channels-table-empty'))).not.toContainText(channel);
   hook.server.close();
 });
 

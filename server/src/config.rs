@@ -28,6 +28,9 @@ pub struct Config {
     /// `VERNIER_ALLOW_HTTP_WEBHOOKS`: let alert webhooks use plain HTTP to any host (default false:
     /// HTTPS, or HTTP to this machine only).
     pub allow_http_webhooks: bool,
+    /// `VERNIER_ALLOW_PRIVATE_WEBHOOKS`: let alert webhooks reach private and link-local
+    /// addresses, such as an internal alert router (default false).
+    pub allow_private_webhooks: bool,
     /// `VERNIER_METRICS_TOKEN`: the bearer token Prometheus presents at `/metrics` (unset: off).
     pub metrics_token: Option<String>,
 }
@@ -60,6 +63,7 @@ impl Config {
             log_filter: get("RUST_LOG").unwrap_or_else(|| "info".into()),
             public_url: get("VERNIER_PUBLIC_URL").map(|url| url.trim().trim_end_matches('/').to_owned()),
             allow_http_webhooks: parse(&get, "VERNIER_ALLOW_HTTP_WEBHOOKS", "false")?,
+            allow_private_webhooks: parse(&get, "VERNIER_ALLOW_PRIVATE_WEBHOOKS", "false")?,
             metrics_token: get("VERNIER_METRICS_TOKEN").map(|token| token.trim().to_owned()),
         })
     }

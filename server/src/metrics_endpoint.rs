@@ -8,8 +8,8 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-/// The text exposition format Prometheus asks for.
-const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The OpenMetrics text format, which `prometheus-client` writes and Prometheus reads.
+const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// The scrape.
 pub async fn scrape(State(state): State<AppState>, headers: HeaderMap) -> Response {

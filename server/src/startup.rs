@@ -45,6 +45,8 @@ pub struct Operations {
     pub public_url: String,
     /// Webhooks may use plain HTTP to any host (else only to this machine).
     pub allow_http_webhooks: bool,
+    /// Webhooks may reach private and link-local addresses.
+    pub allow_private_webhooks: bool,
     /// The bearer token of `/metrics`; `None`: the endpoint is off.
     pub metrics_token: Option<String>,
 }
@@ -79,6 +81,7 @@ impl Settings {
                     .clone()
                     .unwrap_or_else(|| format!("http://{}", config.addr)),
                 allow_http_webhooks: config.allow_http_webhooks,
+                allow_private_webhooks: config.allow_private_webhooks,
                 metrics_token: config.metrics_token.clone(),
             },
         }
@@ -157,8 +160,13 @@ pub async fn build_router(
     ));
     tokio::spawn(app::server::worker::Worker::new(pool.clone(), scorers.clone()).run());
     tokio::spawn(prune_rollups(pool.clone()));
-    let alerting =
-        app::server::alerting::Alerting::new(&operations.public_url, operations.allow_http_webhooks);
+    let alerting = app::server::alerting::Alerting::new(
+        &operations.public_url,
+        app::domain::monitor::channel::Allowed {
+            http: operations.allow_http_webhooks,
+            private: operations.allow_private_webhooks,
+        },
+    );
     tokio::spawn(app::server::alerting::evaluate_loop(
         pool.clone(),
         alerting.clone(),

@@ -276,7 +276,7 @@ pub async fn save_channel(
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     let name = crate::domain::text::bounded("name", &name, 1, 80)?;
     let kind = ChannelKind::parse(&kind)?;
-    let url = check_url(kind, &url, auth::state()?.alerting.allow_http)?;
+    let url = check_url(kind, &url, auth::state()?.alerting.allowed)?;
     let disable_after = match disable_after.trim() {
         "" => 5,
         text => text
@@ -297,7 +297,16 @@ pub async fn save_channel(
             }
             (Some(secret.to_owned()), None)
         }
-        ChannelKind::Webhook if id != 0 => (None, None),
+        // An edit keeps the stored secret, if there is one (a Slack channel turned webhook has none).
+        ChannelKind::Webhook
+            if id != 0
+                && db::alert_channels::list(&caller.pool, caller.project_id)
+                    .await?
+                    .iter()
+                    .any(|c| c.id == id && c.signed) =>
+        {
+            (None, None)
+        }
         ChannelKind::Webhook => {
             let (key, _) = crate::server::api_keys::generate();
             let secret = format!("whsec_{}", key.trim_start_matches("vk_").replace('_', ""));
@@ -345,7 +354,7 @@ pub async fn send_test_message(project: String, id: i64) -> Result<DeliveryView,
     let delivery =
         db::alert_channels::queue_test(&caller.pool, caller.project_id, id, &alerting.public_url, now)
             .await?;
-    crate::server::alerting::deliver_due(&caller.pool, &alerting.client, now, 20).await?;
+    crate::server::alerting::deliver_one(&caller.pool, &alerting, delivery).await?;
     db::alert_channels::deliveries(&caller.pool, caller.project_id, 20)
         .await?
         .into_iter()

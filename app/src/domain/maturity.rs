@@ -79,9 +79,10 @@ impl Item {
         }
     }
 
-    /// Whether Vernier cannot show the item from its data yet (no datasets or monitors), so a
-    /// manager's attestation is the only way to meet it.
-    pub fn needs_attestation(self) -> bool {
+    /// Whether a manager may attest the item: what Vernier's data cannot show (it holds no
+    /// golden datasets yet), or may not show (monitoring done elsewhere, such as Grafana alerts
+    /// on Vernier's `/metrics`). Every other item is judged on the data alone.
+    pub fn attestable(self) -> bool {
         matches!(self, Item::GoldenDataset | Item::Monitors)
     }
 }
@@ -200,6 +201,15 @@ pub struct ChallengeFacts {
     pub metrics: Vec<String>,
 }
 
+/// A monitor of an active metric, as the review sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorFacts {
+    pub name: String,
+    pub metric: String,
+    /// Enabled channels it notifies.
+    pub channels: u32,
+}
+
 /// Agreement measured on a human metric.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AgreementFacts {
@@ -236,6 +246,8 @@ pub struct Evidence {
     pub rated_outputs: u64,
     /// Attestations still in force.
     pub attestations: Vec<Attestation>,
+    /// Monitors of active metrics.
+    pub monitors: Vec<MonitorFacts>,
 }
 
 /// One item of a review: its state and the evidence behind it.
@@ -460,11 +472,26 @@ fn judge(
                 acting.iter().take(3).map(|m| metric_link(&m.key)).collect(),
             )
         }
-        Monitors => (
-            false,
-            "Vernier has no monitors yet: a manager attests that the metrics are watched and a channel is notified.".into(),
-            vec![],
-        ),
+        Monitors => {
+            let notifying: Vec<&MonitorFacts> = e.monitors.iter().filter(|m| m.channels > 0).collect();
+            let text = if !notifying.is_empty() {
+                let named: Vec<String> = notifying.iter().take(3).map(|m| format!("{} ({})", m.name, m.metric)).collect();
+                format!(
+                    "{} {} a channel: {}.",
+                    plural(notifying.len(), "monitor", "monitors"),
+                    if notifying.len() == 1 { "notifies" } else { "notify" },
+                    named.join(", ")
+                )
+            } else if !e.monitors.is_empty() {
+                format!(
+                    "{}, but none notifies an enabled channel: add one on the alerts page.",
+                    plural(e.monitors.len(), "monitor", "monitors")
+                )
+            } else {
+                "No monitor watches an active metric (or a manager attests monitoring done elsewhere, such as Grafana alerts on /metrics).".to_owned()
+            };
+            (!notifying.is_empty(), text, vec![("alerts".into(), "alerts".into())])
+        }
         CompleteMetrics => {
             let incomplete: Vec<&MetricFacts> = e
                 .active
@@ -532,11 +559,11 @@ pub fn review(evidence: &Evidence, thresholds: &Thresholds, today: NaiveDate) ->
         .iter()
         .map(|&item| {
             let (met, text, links) = judge(item, evidence, thresholds, today);
-            // Only what the data cannot show may be attested; anything else is judged on data.
+            // Only what the data cannot (or may not) show may be attested; the rest is judged on data.
             let attestation = evidence
                 .attestations
                 .iter()
-                .find(|a| a.item == item && item.needs_attestation())
+                .find(|a| a.item == item && item.attestable())
                 .cloned();
             let state = match (met, &attestation) {
                 (true, _) => ItemState::Met,

@@ -13,6 +13,7 @@ pub mod channel;
 pub mod delivery;
 pub mod draft;
 pub mod notice;
+pub mod span;
 pub mod view;
 
 use crate::domain::money::Money;
@@ -80,6 +81,13 @@ pub struct Status {
     pub state: MonitorState,
     /// Evaluations in a row whose window met the condition.
     pub breaching: u32,
+    /// When the current run of breaches began. Firing waits until the run has lasted as long as
+    /// N evaluations a minute apart, so extra evaluations (after an ingest) do not shorten it.
+    #[serde(default)]
+    pub breaching_since: Option<DateTime<Utc>>,
+    /// Whether an alert is open: it fired and has not resolved (it may have lost its data since).
+    #[serde(default)]
+    pub alerted: bool,
     /// When the state last changed.
     pub since: DateTime<Utc>,
     /// The last evaluation with enough data.
@@ -95,6 +103,8 @@ impl Status {
         Status {
             state: MonitorState::Ok,
             breaching: 0,
+            breaching_since: None,
+            alerted: false,
             since: now,
             last_data: None,
             last_notified: None,
@@ -219,6 +229,8 @@ pub fn step(
         if status.state == MonitorState::Muted {
             next.state = MonitorState::Ok;
             next.breaching = 0;
+            next.breaching_since = None;
+            next.alerted = false;
             next.since = now;
         }
     }
@@ -246,6 +258,7 @@ pub fn step(
             if now - missing_since >= Duration::minutes(minutes) && previous != MonitorState::NoData {
                 change(&mut next, MonitorState::NoData);
                 next.breaching = 0;
+                next.breaching_since = None;
                 // Only an alert that was firing is worth a message about its data.
                 if previous == MonitorState::Firing {
                     let verdicts = window.map_or(0, |w| w.verdicts);
@@ -264,6 +277,8 @@ pub fn step(
         MonitorState::Firing => {
             if rule.condition.recovered(value) {
                 next.breaching = 0;
+                next.breaching_since = None;
+                next.alerted = false;
                 change(&mut next, MonitorState::Resolved);
                 let sent = notify(&mut next, previous, Reason::Changed, observed, window.verdicts);
                 return (next, sent);
@@ -279,9 +294,24 @@ pub fn step(
             }
             (next, None)
         }
+        // Data is back for an alert that lost it: it resolves, or fires on.
+        MonitorState::NoData if status.alerted => {
+            next.breaching = 0;
+            next.breaching_since = None;
+            let state = if rule.condition.recovered(value) {
+                next.alerted = false;
+                MonitorState::Resolved
+            } else {
+                MonitorState::Firing
+            };
+            change(&mut next, state);
+            let sent = notify(&mut next, previous, Reason::Changed, observed, window.verdicts);
+            (next, sent)
+        }
         _ => {
             if !breached {
                 next.breaching = 0;
+                next.breaching_since = None;
                 // A resolved alert stays resolved until the next breach; the rest return to OK.
                 if !matches!(previous, MonitorState::Ok | MonitorState::Resolved) {
                     change(&mut next, MonitorState::Ok);
@@ -289,8 +319,11 @@ pub fn step(
                 return (next, None);
             }
             next.breaching = status.breaching.saturating_add(1);
-            if next.breaching >= rule.for_evaluations.max(1) {
+            let began = *next.breaching_since.get_or_insert(now);
+            let lasted = now - began >= Duration::minutes(i64::from(rule.for_evaluations.max(1)) - 1);
+            if lasted {
                 change(&mut next, MonitorState::Firing);
+                next.alerted = true;
                 let sent = notify(&mut next, previous, Reason::Changed, observed, window.verdicts);
                 return (next, sent);
             }

@@ -112,6 +112,7 @@ fn Alerts(page: AlertsPage, actions: Actions, slug: String) -> impl IntoView {
         .cloned()
         .collect();
     let names: Vec<(i64, String)> = channels.iter().map(|c| (c.id, c.name.clone())).collect();
+    let open_events: Vec<i64> = open.iter().filter_map(|m| m.open_event).collect();
     view! {
         <section class="kpis" data-testid="alerts-summary">
             <div class="kpi" class:kpi-alarm={firing > 0}>
@@ -164,7 +165,10 @@ fn Alerts(page: AlertsPage, actions: Actions, slug: String) -> impl IntoView {
             <DataTable rows=events columns=HISTORY_COLUMNS empty="No alerts yet." testid="history-table"
                 row={
                     let slug = slug.clone();
-                    move |e: AlertEvent| view! { <EventRow event=e actions slug=slug.clone() can_answer/> }
+                    move |e: AlertEvent| {
+                        let open = can_answer && open_events.contains(&e.id);
+                        view! { <EventRow event=e actions slug=slug.clone() open/> }
+                    }
                 }/>
         </section>
         <Channels channels deliveries names actions slug=slug.clone() can_edit/>
@@ -298,11 +302,11 @@ fn MonitorRow(
 }
 
 #[component]
-fn EventRow(event: AlertEvent, actions: Actions, slug: String, can_answer: bool) -> impl IntoView {
+fn EventRow(event: AlertEvent, actions: Actions, slug: String, open: bool) -> impl IntoView {
     let reminder = event.reason == "reminder";
     let acknowledged = match (&event.acknowledged_by, event.acknowledged_at) {
         (Some(by), Some(at)) => view! { <span data-testid="acknowledged-by">{format!("{by}, {}", at.format("%m-%d %H:%M"))}</span> }.into_any(),
-        _ if can_answer && event.acknowledgeable() => view! { <AcknowledgeButton event=event.id actions slug/> }.into_any(),
+        _ if open => view! { <AcknowledgeButton event=event.id actions slug/> }.into_any(),
         _ => view! { <span class="muted">"—"</span> }.into_any(),
     };
     view! {

@@ -186,7 +186,7 @@ fn ItemRow(item: ItemReview, actions: Actions, can_sign: bool, slug: String) -> 
             </p>
         }
     });
-    let attestable = can_sign && item.item.needs_attestation();
+    let attestable = can_sign && item.item.attestable();
     let action = match (attestable, state) {
         (true, ItemState::NotMet) => Some(view! { <AttestForm slug=slug.clone() item=id actions label="Attest"/> }.into_any()),
         (true, ItemState::Attested) => Some(

@@ -46,7 +46,7 @@ fn Input(
     get: fn(&MonitorForm) -> String,
     set: fn(&mut MonitorForm, String),
     error: Signal<Option<AppError>>,
-    #[prop(optional)] hint: &'static str,
+    #[prop(optional, into)] hint: String,
     #[prop(optional)] placeholder: &'static str,
 ) -> impl IntoView {
     view! {
@@ -59,7 +59,7 @@ fn Input(
                 on:input=move |ev| form.update(|f| set(f, event_target_value(&ev)))
                 data-testid=format!("input-{field}")
             />
-            {(!hint.is_empty()).then(|| view! { <span class="hint">{hint}</span> })}
+            {(!hint.is_empty()).then(move || view! { <span class="hint">{hint}</span> })}
             <FieldError error field/>
         </label>
     }
@@ -151,12 +151,9 @@ fn Editor(page: MonitorFormPage, slug: String, id: i64) -> impl IntoView {
         }
     };
     let preview = run_backtest.clone();
-    let keys_hint: &'static str = Box::leak(
-        format!(
-            "key=value, e.g. language=de; keys: {}. Empty: all traffic.",
-            segment_keys.join(", ")
-        )
-        .into_boxed_str(),
+    let keys_hint = format!(
+        "key=value, e.g. language=de; keys: {}. Empty: all traffic.",
+        segment_keys.join(", ")
     );
     let channel_boxes = channels
         .into_iter()

@@ -5,7 +5,7 @@
 use super::db;
 use super::db::alert_channels::{Pending, Tried};
 use super::webhook_signature;
-use crate::domain::monitor::channel::ChannelKind;
+use crate::domain::monitor::channel::{is_private, Allowed, ChannelKind};
 use crate::domain::monitor::delivery::{Attempt, Outcome, TIMEOUT_SECONDS};
 use crate::error::AppError;
 use argon2::password_hash::rand_core::{OsRng, RngCore};
@@ -19,24 +19,21 @@ use std::time::{Duration, Instant};
 pub struct Alerting {
     /// Vernier's address as people reach it, for links in notifications.
     pub public_url: String,
-    /// Whether webhooks may use plain HTTP to any host (else only to this machine).
-    pub allow_http: bool,
+    /// What webhooks may reach beyond HTTPS to public hosts.
+    pub allowed: Allowed,
     pub client: reqwest::Client,
     /// Woken after an ingest made monitors due, so they are evaluated within seconds.
     pub wake: tokio::sync::Notify,
 }
 
 impl Alerting {
-    pub fn new(public_url: &str, allow_http: bool) -> Arc<Self> {
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(TIMEOUT_SECONDS))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Vernier/", env!("CARGO_PKG_VERSION")))
+    pub fn new(public_url: &str, allowed: Allowed) -> Arc<Self> {
+        let client = client_builder()
             .build()
-            .unwrap_or_default();
+            .expect("the webhook client is built from fixed settings");
         Arc::new(Alerting {
             public_url: public_url.trim_end_matches('/').to_owned(),
-            allow_http,
+            allowed,
             client,
             wake: tokio::sync::Notify::new(),
         })
@@ -48,8 +45,60 @@ fn jitter() -> f64 {
     (OsRng.next_u32() as f64) / (u32::MAX as f64)
 }
 
+/// A client for one delivery: the address's host name resolved now and pinned, so the address
+/// checked is the address reached; refused when it resolves to a private address the server
+/// does not allow.
+async fn pinned(url: &str, allowed: Allowed) -> Result<Option<reqwest::Client>, String> {
+    let parsed = url::Url::parse(url).map_err(|e| format!("bad address: {e}"))?;
+    let Some(url::Host::Domain(host)) = parsed.host() else {
+        // A literal address was checked when the channel was saved.
+        return Ok(None);
+    };
+    let port = parsed.port_or_known_default().unwrap_or(443);
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host, port))
+        .await
+        .map_err(|e| format!("cannot resolve {host}: {e}"))?
+        .collect();
+    let Some(first) = addresses.first().copied() else {
+        return Err(format!("{host} has no address"));
+    };
+    if !allowed.private && addresses.iter().any(|a| is_private(a.ip())) {
+        return Err(format!(
+            "{host} resolves to a private address, which the server does not allow"
+        ));
+    }
+    client_builder()
+        .resolve(host, first)
+        .build()
+        .map(Some)
+        .map_err(|e| format!("cannot prepare the request: {e}"))
+}
+
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(TIMEOUT_SECONDS))
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Vernier/", env!("CARGO_PKG_VERSION")))
+}
+
 /// One attempt to deliver: POSTs the body (signed for webhooks) and times the answer.
-pub async fn attempt(client: &reqwest::Client, pending: &Pending) -> Tried {
+pub async fn attempt(client: &reqwest::Client, pending: &Pending, allowed: Allowed) -> Tried {
+    let client = match pinned(&pending.url, allowed).await {
+        Ok(Some(pinned)) => pinned,
+        Ok(None) => client.clone(),
+        Err(why) => {
+            let refused = why.contains("private address");
+            return Tried {
+                result: if refused {
+                    Attempt::Refused(why)
+                } else {
+                    Attempt::Unreachable(why)
+                },
+                latency_ms: 0,
+                jitter: jitter(),
+            };
+        }
+    };
     let body = pending.body.0.to_string();
     let mut request = client
         .post(&pending.url)
@@ -64,7 +113,9 @@ pub async fn attempt(client: &reqwest::Client, pending: &Pending) -> Tried {
         Err(error) if error.is_timeout() => {
             Attempt::Unreachable(format!("no answer within {TIMEOUT_SECONDS} s"))
         }
-        Err(error) => Attempt::Unreachable(describe(&error)),
+        // Without the address: the log is read by every reader of the project, and a Slack
+        // address is itself a secret.
+        Err(error) => Attempt::Unreachable(describe(&error.without_url())),
     };
     Tried {
         result,
@@ -87,12 +138,37 @@ fn describe(error: &reqwest::Error) -> String {
 /// Attempts every delivery due at `now` (up to `limit`); answers each delivery's outcome.
 pub async fn deliver_due(
     pool: &PgPool,
-    client: &reqwest::Client,
+    alerting: &Alerting,
     now: chrono::DateTime<Utc>,
     limit: i64,
 ) -> Result<Vec<(i64, Outcome)>, AppError> {
-    let taken = db::alert_channels::take_due(pool, now, limit).await?;
-    let tries = futures::future::join_all(taken.iter().map(|pending| attempt(client, pending))).await;
+    let taken = db::alert_channels::take_due(pool, now, limit, None).await?;
+    deliver(pool, alerting, taken, now).await
+}
+
+/// Attempts one delivery now (a test message the owner waits for); answers its outcome.
+pub async fn deliver_one(
+    pool: &PgPool,
+    alerting: &Alerting,
+    delivery: i64,
+) -> Result<Vec<(i64, Outcome)>, AppError> {
+    let now = Utc::now();
+    let taken = db::alert_channels::take_due(pool, now, 1, Some(delivery)).await?;
+    deliver(pool, alerting, taken, now).await
+}
+
+async fn deliver(
+    pool: &PgPool,
+    alerting: &Alerting,
+    taken: Vec<Pending>,
+    now: chrono::DateTime<Utc>,
+) -> Result<Vec<(i64, Outcome)>, AppError> {
+    let tries = futures::future::join_all(
+        taken
+            .iter()
+            .map(|pending| attempt(&alerting.client, pending, alerting.allowed)),
+    )
+    .await;
     let mut outcomes = Vec::with_capacity(taken.len());
     for (pending, tried) in taken.iter().zip(tries) {
         let (outcome, disabled) = db::alert_channels::record(pool, pending, &tried, now).await?;
@@ -139,7 +215,7 @@ pub async fn evaluate_loop(pool: PgPool, alerting: Arc<Alerting>) {
 }
 
 async fn deliver_now(pool: &PgPool, alerting: &Alerting) {
-    if let Err(error) = deliver_due(pool, &alerting.client, Utc::now(), 50).await {
+    if let Err(error) = deliver_due(pool, alerting, Utc::now(), 50).await {
         tracing::error!("delivering alerts: {error}");
     }
 }

@@ -159,7 +159,7 @@ pub async fn attest(
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let item = Item::parse(item)?;
-    if !item.needs_attestation() {
+    if !item.attestable() {
         return Err(AppError::invalid(
             "item",
             format!("“{}” is judged on the project's data, not attested", item.label()),

@@ -120,6 +120,7 @@ async fn stored_metrics(pool: &PgPool) -> Result<Registry, AppError> {
     .fetch_all(pool)
     .await?;
     let mut all = Registry::default();
+    register_process(&mut all);
     let mut evaluations: Vec<(Labels, u64)> = Vec::new();
     let mut segments: Vec<(Labels, u64)> = Vec::new();
     let mut costs: Vec<(Labels, f64)> = Vec::new();
@@ -212,6 +213,70 @@ async fn stored_metrics(pool: &PgPool) -> Result<Registry, AppError> {
         ],
     );
     Ok(all)
+}
+
+/// The standard process series (CPU, memory, open files, start time), read from `/proc/self` on
+/// Linux; nothing elsewhere.
+fn register_process(registry: &mut Registry) {
+    // Linux's clock ticks per second and page size on the platforms Vernier runs on.
+    const TICKS: f64 = 100.0;
+    const PAGE: i64 = 4096;
+    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else {
+        return;
+    };
+    // Fields after the command name (which may hold spaces), counted from field 3.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, rest)| rest) else {
+        return;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    let cpu = Counter::<f64, AtomicU64>::default();
+    cpu.inc_by((field(14) + field(15)) / TICKS);
+    registry.register(
+        "process_cpu_seconds",
+        "Total user and system CPU time spent in seconds",
+        cpu,
+    );
+    let gauge = |value: i64| {
+        let g = Gauge::<i64, std::sync::atomic::AtomicI64>::default();
+        g.set(value);
+        g
+    };
+    registry.register(
+        "process_resident_memory_bytes",
+        "Resident memory size in bytes",
+        gauge(field(24) as i64 * PAGE),
+    );
+    registry.register(
+        "process_virtual_memory_bytes",
+        "Virtual memory size in bytes",
+        gauge(field(23) as i64),
+    );
+    if let Ok(fds) = std::fs::read_dir("/proc/self/fd") {
+        registry.register(
+            "process_open_fds",
+            "Number of open file descriptors",
+            gauge(fds.count() as i64),
+        );
+    }
+    let boot = std::fs::read_to_string("/proc/stat").ok().and_then(|text| {
+        text.lines().find_map(|line| {
+            line.strip_prefix("btime ")
+                .and_then(|v| v.trim().parse::<i64>().ok())
+        })
+    });
+    if let Some(boot) = boot {
+        registry.register(
+            "process_start_time_seconds",
+            "Start time of the process since the Unix epoch in seconds",
+            gauge(boot + (field(22) / TICKS) as i64),
+        );
+    }
 }
 
 /// Registers a counter family holding these totals.

@@ -48,6 +48,11 @@ async fn receiver(statuses: Vec<u16>) -> (String, Received) {
     (address, received)
 }
 
+/// The alerting settings of a test app (loopback receivers are allowed by default).
+fn test_alerting() -> std::sync::Arc<app::server::alerting::Alerting> {
+    app::server::alerting::Alerting::new("https://vernier.test", Default::default())
+}
+
 /// Calls a JSON server function; answers the status and body.
 async fn call_json(app: &TestApp, client: &Client, endpoint: &str, body: Value) -> (StatusCode, Value) {
     let response = client
@@ -161,7 +166,7 @@ async fn the_german_regression_reaches_a_signed_webhook_after_a_retry(pool: PgPo
     assert_eq!(pages["monitors"][0]["state"], "firing", "{pages}");
     // The retry comes after the backoff: deliver as if 31 seconds had passed.
     let later = chrono::Utc::now() + chrono::Duration::seconds(31);
-    let outcomes = app::server::alerting::deliver_due(&app.pool, &Client::new(), later, 10)
+    let outcomes = app::server::alerting::deliver_due(&app.pool, &test_alerting(), later, 10)
         .await
         .unwrap();
     assert_eq!(outcomes.len(), 1);
@@ -246,6 +251,34 @@ async fn a_channel_failing_its_configured_times_in_a_row_is_disabled(pool: PgPoo
     );
     let body: Value = serde_json::from_str(&received.lock().unwrap()[0].1).unwrap();
     assert_eq!(body["event"], "test");
+    // A receiver that is not there: the log says why, without the address (readers see the log).
+    let (closed, _) = add_hook(
+        &app,
+        &owner,
+        "Closed",
+        "http://127.0.0.1:9/private-path-token",
+        "5",
+    )
+    .await;
+    let (_, unreachable) = app
+        .call(
+            &owner,
+            "send_test_message",
+            &[("project", PROJECT), ("id", &closed.to_string())],
+        )
+        .await;
+    let error = unreachable["last_error"].as_str().unwrap();
+    assert_eq!(unreachable["status"], "failed");
+    assert!(
+        !error.is_empty() && !error.contains("private-path-token") && !error.contains("127.0.0.1"),
+        "{error}"
+    );
+    app.call(
+        &owner,
+        "delete_channel",
+        &[("project", PROJECT), ("id", &closed.to_string())],
+    )
+    .await;
     call_json(
         &app,
         &owner,
@@ -256,7 +289,7 @@ async fn a_channel_failing_its_configured_times_in_a_row_is_disabled(pool: PgPoo
     ingest_failing_german(&app, &key, 6).await;
     eventually("the first alert attempt", || received.lock().unwrap().len() == 2).await;
     let later = chrono::Utc::now() + chrono::Duration::minutes(5);
-    app::server::alerting::deliver_due(&app.pool, &Client::new(), later, 10)
+    app::server::alerting::deliver_due(&app.pool, &test_alerting(), later, 10)
         .await
         .unwrap();
     let page = app.call(&owner, "get_alerts", &[("project", PROJECT)]).await.1;
@@ -325,6 +358,7 @@ async fn bad_monitors_and_channels_name_their_field_and_store_nothing(pool: PgPo
     for (kind, url, field) in [
         ("webhook", "http://alerts.example.com/in", "url"),
         ("webhook", "not a url", "url"),
+        ("webhook", "https://169.254.169.254/latest/meta-data", "url"),
         ("slack", "https://example.com/services/T0/B0/X", "url"),
         ("pager", "https://example.com/", "kind"),
     ] {
@@ -386,7 +420,20 @@ async fn metrics_answer_only_the_token_in_prometheus_text_with_bounded_labels(po
     assert_eq!(scrape(Some("wrong")).await.0, StatusCode::UNAUTHORIZED);
     let (status, content_type, text) = scrape(Some(METRICS_TOKEN)).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(content_type.unwrap().starts_with("text/plain; version=0.0.4"));
+    assert!(content_type
+        .unwrap()
+        .starts_with("application/openmetrics-text; version=1.0.0"));
+    for process in [
+        "process_cpu_seconds_total ",
+        "process_resident_memory_bytes ",
+        "process_open_fds ",
+        "process_start_time_seconds ",
+    ] {
+        assert!(
+            text.contains(&format!("\n{process}")),
+            "{process} missing: {text}"
+        );
+    }
     let line = |prefix: &str| text.lines().find(|l| l.starts_with(prefix)).map(str::to_owned);
     assert_eq!(
         line("vernier_evaluations_total{project=\"support-bot-dach\",metric=\"reply-language\",version=\"prompt-v2\",result=\"fail\"}"),

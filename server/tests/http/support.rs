@@ -33,6 +33,7 @@ impl TestApp {
             operations: Operations {
                 public_url: "https://vernier.test".into(),
                 allow_http_webhooks: false,
+                allow_private_webhooks: false,
                 metrics_token: Some(METRICS_TOKEN.into()),
             },
         };

@@ -55,7 +55,12 @@ fn everything() -> Evidence {
             items: 40,
         }],
         rated_outputs: 600,
-        attestations: vec![attested(Item::GoldenDataset), attested(Item::Monitors)],
+        attestations: vec![attested(Item::GoldenDataset)],
+        monitors: vec![MonitorFacts {
+            name: "German replies".into(),
+            metric: "reply-language".into(),
+            channels: 1,
+        }],
     }
 }
 
@@ -82,9 +87,7 @@ fn spoilers() -> Vec<(Item, Spoil)> {
             e.active[1].category = Category::Quality
         }),
         (Item::RealTimeAction, |e| e.active[0].action = FailureAction::Flag),
-        (Item::Monitors, |e| {
-            e.attestations.retain(|a| a.item != Item::Monitors)
-        }),
+        (Item::Monitors, |e| e.monitors[0].channels = 0),
         (Item::CompleteMetrics, |e| {
             e.active[1].review_date = today() - chrono::Duration::days(1)
         }),
@@ -105,9 +108,7 @@ fn full_evidence_runs_and_each_spoiled_item_alone_fails_and_caps_the_stage() {
     for (item, spoil) in spoilers {
         let mut evidence = everything();
         // Spoiling an item must not be undone by an attestation of it.
-        if !item.needs_attestation() {
-            evidence.attestations.retain(|a| a.item != item);
-        }
+        evidence.attestations.retain(|a| a.item != item);
         spoil(&mut evidence);
         let r = review(&evidence, &t, today());
         let failing: Vec<Item> = r
@@ -289,4 +290,42 @@ fn thresholds_are_checked_by_field() {
         ..Thresholds::default()
     };
     assert!(alpha.check().unwrap_err().to_string().contains("min_alpha"));
+}
+
+#[test]
+fn monitors_are_met_by_a_monitor_notifying_a_channel_or_attested_monitoring_elsewhere() {
+    let t = Thresholds::default();
+    let state = |e: &Evidence| {
+        let reviewed = review(e, &t, today());
+        let item = reviewed
+            .items
+            .iter()
+            .find(|i| i.item == Item::Monitors)
+            .unwrap()
+            .clone();
+        (item.state, item.evidence)
+    };
+    let mut e = everything();
+    assert_eq!(
+        state(&e),
+        (
+            ItemState::Met,
+            "1 monitor notifies a channel: German replies (reply-language).".into()
+        )
+    );
+    e.monitors[0].channels = 0;
+    assert_eq!(state(&e).0, ItemState::NotMet);
+    assert!(
+        state(&e).1.contains("none notifies an enabled channel"),
+        "{}",
+        state(&e).1
+    );
+    e.monitors.clear();
+    assert!(state(&e).1.starts_with("No monitor watches"));
+    // Grafana alerts on /metrics: a manager attests them.
+    e.attestations.push(attested(Item::Monitors));
+    assert_eq!(state(&e).0, ItemState::Attested);
+    assert!(
+        Item::Monitors.attestable() && Item::GoldenDataset.attestable() && !Item::TuningData.attestable()
+    );
 }

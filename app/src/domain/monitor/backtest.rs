@@ -1,7 +1,8 @@
 //! The backtest: how a monitor would have behaved over past data, so owners tune thresholds
 //! before saving. The past is replayed through the same [`step`](super::step) the worker runs,
-//! once per backtest step (5 to 60 minutes, by the window's length) instead of once a minute;
-//! "for N evaluations" is kept as N minutes, so it becomes ⌈N ÷ step⌉ backtest steps.
+//! once per backtest step (5 to 60 minutes, by the window's length) instead of once a minute.
+//! "For N evaluations" is a time in the state machine (the breach must last N − 1 minutes), so
+//! it means the same at either pace.
 
 use super::{step, MonitorState, Notification, Rule, Status, Window};
 use crate::domain::money::Money;
@@ -116,7 +117,6 @@ pub fn replay(
         }
     }
     let live = Rule {
-        for_evaluations: ((i64::from(rule.for_evaluations) + every - 1) / every).max(1) as u32,
         reminder_minutes: None,
         ..*rule
     };
@@ -237,9 +237,9 @@ mod tests {
     #[test]
     fn pending_minutes_become_steps_and_thin_windows_are_not_judged() {
         let bad = |hours_ago: i64| (192..240).contains(&hours_ago);
-        // 120 minutes pending: two more hourly steps before firing.
+        // 120 evaluations a minute apart: the breach must last 119 minutes, two hourly steps.
         let slow = replay(&rule(120), 720, Money::ZERO, &hourly(bad), to());
-        assert_eq!(slow.notifications[0].0, to() - Duration::hours(233));
+        assert_eq!(slow.notifications[0].0, to() - Duration::hours(232));
         // Nothing at all: no judgement, no notification.
         let empty = replay(&rule(1), 720, Money::ZERO, &[], to());
         assert!(empty

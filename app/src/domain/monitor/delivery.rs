@@ -18,6 +18,8 @@ pub enum Attempt {
     Answered(u16),
     /// No answer: the connection failed or timed out.
     Unreachable(String),
+    /// Not sent: the address is one the server does not deliver to.
+    Refused(String),
 }
 
 /// What to do after an attempt.
@@ -41,6 +43,7 @@ impl Attempt {
         match self {
             Attempt::Unreachable(_) => true,
             Attempt::Answered(code) => *code == 429 || (500..600).contains(code),
+            Attempt::Refused(_) => false,
         }
     }
 }
@@ -106,6 +109,7 @@ mod tests {
             (Attempt::Answered(404), 1, Outcome::Failed),
             (Attempt::Answered(400), 1, Outcome::Failed),
             (Attempt::Answered(301), 1, Outcome::Failed),
+            (Attempt::Refused("private address".into()), 1, Outcome::Failed),
         ];
         for (attempt, number, expected) in cases {
             assert_eq!(

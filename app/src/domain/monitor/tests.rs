@@ -140,7 +140,7 @@ fn missing_data_becomes_no_data_after_the_set_time_and_says_so_only_for_a_firing
             (Firing, None),
             (NoData, Some((NoData, Reason::Changed))),
             (NoData, None),
-            (Ok, None),
+            (Resolved, Some((Resolved, Reason::Changed))),
         ]
     );
     let quiet = run(&r, &[w(100, 0), None, None, None]);
@@ -233,4 +233,47 @@ fn thresholds_are_checked_by_field() {
     };
     assert_eq!(free.check().unwrap_err().field(), Some("threshold"));
     assert!(rule(1).condition.check().is_ok());
+}
+
+#[test]
+fn extra_evaluations_between_minutes_do_not_shorten_the_pending_time() {
+    let rule = rule(3);
+    let mut status = Status::new(start());
+    let mut fired_at = None;
+    // Every 10 seconds (ingests waking the monitor), always breaching.
+    for tick in 1..=20 {
+        let now = start() + Duration::seconds(10 * tick);
+        let (next, sent) = step(&rule, &status, w(100, 30).as_ref(), now);
+        status = next;
+        if sent.is_some() && fired_at.is_none() {
+            fired_at = Some(now);
+        }
+    }
+    // First breach at +10 s; 3 evaluations a minute apart take 2 minutes: fires at +130 s.
+    assert_eq!(fired_at, Some(start() + Duration::seconds(130)));
+}
+
+#[test]
+fn an_alert_that_lost_its_data_resolves_or_fires_on_when_data_returns() {
+    let rule = Rule {
+        no_data: NoDataPolicy::NoDataAfter { minutes: 2 },
+        ..rule(1)
+    };
+    // Firing, 3 minutes without data (NO DATA after 2), then a good window: resolved, notified.
+    let back_good = run(&rule, &[w(100, 30), None, None, w(100, 2)]);
+    assert_eq!(
+        back_good,
+        vec![
+            (Firing, Some((Firing, Reason::Changed))),
+            (Firing, None),
+            (NoData, Some((NoData, Reason::Changed))),
+            (Resolved, Some((Resolved, Reason::Changed))),
+        ]
+    );
+    // Back between the thresholds: still the same incident, firing again.
+    let back_bad = run(&rule, &[w(100, 30), None, None, w(100, 15)]);
+    assert_eq!(back_bad[3], (Firing, Some((Firing, Reason::Changed))));
+    // A monitor that lost its data without an alert open says nothing when it returns.
+    let quiet = run(&rule, &[w(100, 2), None, None, w(100, 2)]);
+    assert_eq!(quiet[3], (Ok, None));
 }

@@ -58,10 +58,3 @@ pub struct AlertEvent {
     pub acknowledged_by: Option<String>,
     pub acknowledged_at: Option<DateTime<Utc>>,
 }
-
-impl AlertEvent {
-    /// Whether this event can be acknowledged: it reported trouble and nobody has yet.
-    pub fn acknowledgeable(&self) -> bool {
-        matches!(self.state, MonitorState::Firing | MonitorState::NoData) && self.acknowledged_at.is_none()
-    }
-}

@@ -234,17 +234,24 @@ pub struct Pending {
 pub const LEASE_SECONDS: i64 = 120;
 
 /// Takes up to `limit` deliveries due at `now` of enabled channels (test messages also to
-/// disabled ones), leasing each to this worker.
-pub async fn take_due(pool: &PgPool, now: DateTime<Utc>, limit: i64) -> Result<Vec<Pending>, AppError> {
+/// disabled ones), or only delivery `only`, leasing each to this worker.
+pub async fn take_due(
+    pool: &PgPool,
+    now: DateTime<Utc>,
+    limit: i64,
+    only: Option<i64>,
+) -> Result<Vec<Pending>, AppError> {
     let mut tx = pool.begin().await?;
     let taken: Vec<Pending> = sqlx::query_as(
         "SELECT d.id, d.channel_id, c.kind, c.url, c.secret, d.body, d.attempts, d.alert_event_id IS NULL AS test
          FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (c.disabled_at IS NULL OR d.alert_event_id IS NULL)
+           AND ($3::bigint IS NULL OR d.id = $3)
          ORDER BY d.next_attempt_at, d.id LIMIT $2 FOR UPDATE OF d SKIP LOCKED",
     )
     .bind(now)
     .bind(limit)
+    .bind(only)
     .fetch_all(&mut *tx)
     .await?;
     let ids: Vec<i64> = taken.iter().map(|p| p.id).collect();
@@ -295,12 +302,15 @@ pub async fn record(
                 format!("HTTP {code}")
             },
         ),
-        Attempt::Unreachable(why) => (None, why.clone()),
+        Attempt::Unreachable(why) | Attempt::Refused(why) => (None, why.clone()),
     };
     let mut tx = pool.begin().await?;
-    sqlx::query(
+    // Only the attempt this worker leased: a delivery abandoned meanwhile (its channel was
+    // disabled) stays abandoned, and its channel's run is not counted twice.
+    let recorded = sqlx::query(
         "UPDATE alert_deliveries SET status = $2, attempts = $3, next_attempt_at = $4, response_code = $5,
-            last_error = $6, latency_ms = $7, finished_at = $8 WHERE id = $1",
+            last_error = $6, latency_ms = $7, finished_at = $8
+         WHERE id = $1 AND status = 'pending' AND attempts = $3 - 1",
     )
     .bind(pending.id)
     .bind(status)
@@ -311,9 +321,10 @@ pub async fn record(
     .bind(tried.latency_ms)
     .bind(finished)
     .execute(&mut *tx)
-    .await?;
+    .await?
+    .rows_affected();
     let mut disabled = false;
-    if !pending.test {
+    if recorded == 1 && !pending.test {
         if outcome == Outcome::Delivered {
             sqlx::query("UPDATE alert_channels SET consecutive_failures = 0 WHERE id = $1")
                 .bind(pending.channel_id)

@@ -255,8 +255,25 @@ pub async fn evidence(
     .bind(attested_since)
     .fetch_all(pool)
     .await?;
+    let monitors: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT mo.name, m.key, (SELECT count(*) FROM monitor_channels mc JOIN alert_channels c ON c.id = mc.channel_id
+                                 WHERE mc.monitor_id = mo.id AND c.disabled_at IS NULL)
+         FROM monitors mo JOIN metrics m ON m.id = mo.metric_id
+         WHERE mo.project_id = $1 AND m.status = 'active' ORDER BY mo.name",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(Evidence {
+        monitors: monitors
+            .into_iter()
+            .map(|(name, metric, channels)| crate::domain::maturity::MonitorFacts {
+                name,
+                metric,
+                channels: u32::try_from(channels).unwrap_or(u32::MAX),
+            })
+            .collect(),
         purpose,
         active: active.iter().map(|m| metric_facts(m, &with_goal)).collect(),
         retired_or_revised,

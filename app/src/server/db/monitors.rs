@@ -7,6 +7,7 @@ use crate::domain::money::Money;
 use crate::domain::monitor::backtest::Bucket;
 use crate::domain::monitor::draft::MonitorSpec;
 use crate::domain::monitor::notice::Notice;
+use crate::domain::monitor::span::{self, Part};
 use crate::domain::monitor::view::{AlertEvent, MonitorView};
 use crate::domain::monitor::{self, MonitorState, Notification, Reason, Rule, Status, Window};
 use crate::error::AppError;
@@ -359,7 +360,8 @@ pub async fn events(pool: &PgPool, project_id: i64, limit: i64) -> Result<Vec<Al
     .await?)
 }
 
-/// Records that `user` acknowledged a firing (or no-data) alert event of the project.
+/// Records that `user` acknowledged an open alert of the project: the event that put a monitor
+/// into the firing (or no-data) state it is still in. Reminders and past incidents are not open.
 pub async fn acknowledge(
     pool: &PgPool,
     project_id: i64,
@@ -369,8 +371,11 @@ pub async fn acknowledge(
 ) -> Result<(), AppError> {
     let done = sqlx::query(
         "UPDATE alert_events e SET acknowledged_by = $3, acknowledged_at = $4 FROM monitors mo
-         WHERE e.id = $1 AND mo.id = e.monitor_id AND mo.project_id = $2
-           AND e.state IN ('firing', 'no_data') AND e.acknowledged_at IS NULL",
+         WHERE e.id = $1 AND mo.id = e.monitor_id AND mo.project_id = $2 AND e.acknowledged_at IS NULL
+           AND mo.state IN ('firing', 'no_data')
+           AND e.id = (SELECT latest.id FROM alert_events latest
+                       WHERE latest.monitor_id = mo.id AND latest.state = mo.state AND latest.reason = 'changed'
+                       ORDER BY latest.at DESC, latest.id DESC LIMIT 1)",
     )
     .bind(event_id)
     .bind(project_id)
@@ -382,7 +387,7 @@ pub async fn acknowledge(
     if done == 0 {
         return Err(AppError::invalid(
             "event",
-            "is not an open alert of this project (already acknowledged, or not firing)",
+            "is not an open alert of this project (already acknowledged, a reminder, or over)",
         ));
     }
     Ok(())
@@ -540,51 +545,57 @@ pub fn alerts_link(public_url: &str, project: &str) -> String {
     format!("{}/projects/{project}/alerts", public_url.trim_end_matches('/'))
 }
 
-/// The window's counts of a monitor ending at `now`: up to an hour from the scores themselves
-/// (an indexed range of the project's outputs); up to 48 hours from the hourly rollups (whole
-/// hours, the current one included); longer from the daily rollups (whole days).
+/// The window's counts of a monitor ending at `now`: whole hours and days from the rollups, the
+/// ragged ends from the scores themselves (see `domain::monitor::span`).
 async fn window(connection: &mut PgConnection, due: &Due, now: DateTime<Utc>) -> Result<Window, AppError> {
-    let minutes = i64::from(due.defined.window_minutes);
-    let (verdicts, failures): (i64, i64) = if minutes < 60 {
-        sqlx::query_as(&format!(
-            "SELECT count(*) FILTER (WHERE s.passed IS NOT NULL AND s.error IS NULL),
-                    count(*) FILTER (WHERE s.passed = false AND s.error IS NULL)
-             FROM outputs o JOIN scores s ON s.output_id = o.id AND s.metric_id = $2
-             LEFT JOIN system_versions v ON v.id = o.version_id
-             WHERE o.project_id = $1 AND o.occurred_at > $3 AND o.occurred_at <= $4 AND {SCOPE}"
-        ))
-        .bind(due.project_id)
-        .bind(due.metric_id)
-        .bind(now - Duration::minutes(minutes))
-        .bind(now)
-        .bind(&due.defined.version_label)
-        .bind(&due.defined.segment_key)
-        .bind(&due.defined.segment_value)
-        .fetch_one(&mut *connection)
-        .await?
-    } else {
-        let (grain, from) = if minutes <= 48 * 60 {
-            let hours = (minutes + 59) / 60;
-            ("hour", now - Duration::hours(hours - 1))
-        } else {
-            let days = (minutes + 1439) / 1440;
-            ("day", now - Duration::days(days - 1))
+    let d = &due.defined;
+    let (mut verdicts, mut failures) = (0_i64, 0_i64);
+    for part in span::parts(now, i64::from(d.window_minutes)) {
+        let (v, f): (i64, i64) = match part {
+            Part::Scores { from, to } => {
+                sqlx::query_as(&format!(
+                    "SELECT count(*) FILTER (WHERE s.passed IS NOT NULL AND s.error IS NULL),
+                            count(*) FILTER (WHERE s.passed = false AND s.error IS NULL)
+                     FROM outputs o JOIN scores s ON s.output_id = o.id AND s.metric_id = $2
+                     LEFT JOIN system_versions v ON v.id = o.version_id
+                     WHERE o.project_id = $1 AND o.occurred_at >= $3 AND o.occurred_at < $4 AND {SCOPE}"
+                ))
+                .bind(due.project_id)
+                .bind(due.metric_id)
+                .bind(from)
+                .bind(to)
+                .bind(&d.version_label)
+                .bind(&d.segment_key)
+                .bind(&d.segment_value)
+                .fetch_one(&mut *connection)
+                .await?
+            }
+            Part::Hours { from, to } | Part::Days { from, to } => {
+                let grain = if matches!(part, Part::Hours { .. }) {
+                    "hour"
+                } else {
+                    "day"
+                };
+                sqlx::query_as(
+                    "SELECT COALESCE(sum(r.passes + r.failures), 0)::bigint, COALESCE(sum(r.failures), 0)::bigint
+                     FROM score_rollups r JOIN system_versions v ON v.id = r.version_id
+                     WHERE r.metric_id = $1 AND r.grain = $2 AND r.bucket >= $3 AND r.bucket < $4
+                       AND r.segment_key = $5 AND r.segment_value = $6 AND ($7 = '' OR v.label = $7)",
+                )
+                .bind(due.metric_id)
+                .bind(grain)
+                .bind(from)
+                .bind(to)
+                .bind(&d.segment_key)
+                .bind(&d.segment_value)
+                .bind(&d.version_label)
+                .fetch_one(&mut *connection)
+                .await?
+            }
         };
-        sqlx::query_as(
-            "SELECT COALESCE(sum(r.passes + r.failures), 0)::bigint, COALESCE(sum(r.failures), 0)::bigint
-             FROM score_rollups r JOIN system_versions v ON v.id = r.version_id
-             WHERE r.metric_id = $1 AND r.grain = $2 AND r.bucket >= date_trunc($2, $3::timestamptz, 'UTC')
-               AND r.segment_key = $4 AND r.segment_value = $5 AND ($6 = '' OR v.label = $6)",
-        )
-        .bind(due.metric_id)
-        .bind(grain)
-        .bind(from)
-        .bind(&due.defined.segment_key)
-        .bind(&due.defined.segment_value)
-        .bind(&due.defined.version_label)
-        .fetch_one(&mut *connection)
-        .await?
-    };
+        verdicts += v;
+        failures += f;
+    }
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(Window {
         verdicts: count(verdicts),
@@ -602,75 +613,103 @@ pub struct Evaluated {
     pub notifications: Vec<(i64, Notification)>,
 }
 
-/// Evaluates up to `limit` monitors due at `now`, each once. Each notification is stored as an
-/// alert event and queued for every enabled channel of its monitor in the same transaction (so
-/// it is delivered exactly when it is recorded); links point at `public_url`.
+/// Evaluates up to `limit` monitors due at `now`, each once and each in a transaction of its
+/// own: the monitor is taken with `FOR UPDATE SKIP LOCKED` (another worker skips it) and moved to
+/// its next run; each notification is stored as an alert event and queued for every enabled
+/// channel of the monitor in that same transaction, so it is delivered exactly when it is
+/// recorded. A monitor whose evaluation fails is logged and tried again a minute later, without
+/// holding up the others. Links point at `public_url`.
 pub async fn evaluate_due(
     pool: &PgPool,
     now: DateTime<Utc>,
     limit: i64,
     public_url: &str,
 ) -> Result<Evaluated, AppError> {
-    let mut tx = pool.begin().await?;
-    let due: Vec<Due> = sqlx::query_as(
-        "SELECT mo.id, mo.name, mo.project_id, p.slug AS project_slug, p.name AS project_name, mo.metric_id,
-            m.key AS metric_key, m.name AS metric_name, mo.segment_key, mo.segment_value, mo.version_label,
-            mo.window_minutes, mo.rule, mo.status, m.cost_per_failure
-         FROM monitors mo JOIN metrics m ON m.id = mo.metric_id JOIN projects p ON p.id = mo.project_id
-         WHERE mo.next_run_at <= $1 ORDER BY mo.next_run_at, mo.id LIMIT $2
-         FOR UPDATE OF mo SKIP LOCKED",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(&mut *tx)
-    .await?;
-    let mut sent = Vec::new();
-    for monitor in &due {
-        let counts = window(&mut tx, monitor, now).await?;
-        let rule = monitor.defined.rule.0;
-        let (status, notification) = monitor::step(&rule, &monitor.defined.status.0, Some(&counts), now);
-        let observed = (counts.verdicts >= rule.min_sample.max(1)).then(|| rule.condition.value(&counts));
-        sqlx::query(
-            "UPDATE monitors SET status = $2, state = $3, next_run_at = $4, last_observed = $5,
-                last_verdicts = $6, evaluated_at = $7 WHERE id = $1",
+    let mut done = Evaluated::default();
+    let mut failed: Vec<i64> = Vec::new();
+    for _ in 0..limit {
+        let mut tx = pool.begin().await?;
+        let due: Option<Due> = sqlx::query_as(
+            "SELECT mo.id, mo.name, mo.project_id, p.slug AS project_slug, p.name AS project_name, mo.metric_id,
+                m.key AS metric_key, m.name AS metric_name, mo.segment_key, mo.segment_value, mo.version_label,
+                mo.window_minutes, mo.rule, mo.status, m.cost_per_failure
+             FROM monitors mo JOIN metrics m ON m.id = mo.metric_id JOIN projects p ON p.id = mo.project_id
+             WHERE mo.next_run_at <= $1 AND mo.id <> ALL($2) ORDER BY mo.next_run_at, mo.id LIMIT 1
+             FOR UPDATE OF mo SKIP LOCKED",
         )
-        .bind(monitor.id)
-        .bind(Json(status))
-        .bind(status.state.as_str())
-        .bind(now + Duration::minutes(1))
-        .bind(observed)
-        .bind(i64::try_from(counts.verdicts).unwrap_or(i64::MAX))
         .bind(now)
-        .execute(&mut *tx)
+        .bind(&failed)
+        .fetch_optional(&mut *tx)
         .await?;
-        if let Some(n) = notification {
-            let notice = monitor.notice(n, &counts, public_url, now);
-            let event: i64 = sqlx::query_scalar(
-                "INSERT INTO alert_events (monitor_id, previous_state, state, reason, observed, observed_text, verdicts, at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            )
-            .bind(monitor.id)
-            .bind(n.previous.as_str())
-            .bind(n.state.as_str())
-            .bind(match n.reason {
-                Reason::Changed => "changed",
-                Reason::Reminder => "reminder",
-            })
-            .bind(n.observed)
-            .bind(&notice.observed_text)
-            .bind(i64::try_from(n.verdicts).unwrap_or(i64::MAX))
-            .bind(now)
-            .fetch_one(&mut *tx)
-            .await?;
-            super::alert_channels::queue(&mut tx, monitor.id, Some(event), &notice).await?;
-            sent.push((monitor.id, n));
+        let Some(monitor) = due else { break };
+        match evaluate(&mut tx, &monitor, now, public_url).await {
+            Ok(notification) => {
+                tx.commit().await?;
+                done.monitors += 1;
+                done.notifications.extend(notification.map(|n| (monitor.id, n)));
+            }
+            Err(error) => {
+                drop(tx);
+                tracing::error!(monitor = monitor.id, "evaluating a monitor: {error}");
+                failed.push(monitor.id);
+                sqlx::query("UPDATE monitors SET next_run_at = $2 WHERE id = $1")
+                    .bind(monitor.id)
+                    .bind(now + Duration::minutes(1))
+                    .execute(pool)
+                    .await?;
+            }
         }
     }
-    tx.commit().await?;
-    Ok(Evaluated {
-        monitors: due.len(),
-        notifications: sent,
+    Ok(done)
+}
+
+/// Evaluates one taken monitor: its window, its next status, and the notification if any.
+async fn evaluate(
+    tx: &mut PgConnection,
+    monitor: &Due,
+    now: DateTime<Utc>,
+    public_url: &str,
+) -> Result<Option<Notification>, AppError> {
+    let counts = window(&mut *tx, monitor, now).await?;
+    let rule = monitor.defined.rule.0;
+    let (status, notification) = monitor::step(&rule, &monitor.defined.status.0, Some(&counts), now);
+    let observed = (counts.verdicts >= rule.min_sample.max(1)).then(|| rule.condition.value(&counts));
+    sqlx::query(
+        "UPDATE monitors SET status = $2, state = $3, next_run_at = $4, last_observed = $5,
+            last_verdicts = $6, evaluated_at = $7 WHERE id = $1",
+    )
+    .bind(monitor.id)
+    .bind(Json(status))
+    .bind(status.state.as_str())
+    .bind(now + Duration::minutes(1))
+    .bind(observed)
+    .bind(i64::try_from(counts.verdicts).unwrap_or(i64::MAX))
+    .bind(now)
+    .execute(&mut *tx)
+    .await?;
+    let Some(n) = notification else {
+        return Ok(None);
+    };
+    let notice = monitor.notice(n, &counts, public_url, now);
+    let event: i64 = sqlx::query_scalar(
+        "INSERT INTO alert_events (monitor_id, previous_state, state, reason, observed, observed_text, verdicts, at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+    )
+    .bind(monitor.id)
+    .bind(n.previous.as_str())
+    .bind(n.state.as_str())
+    .bind(match n.reason {
+        Reason::Changed => "changed",
+        Reason::Reminder => "reminder",
     })
+    .bind(n.observed)
+    .bind(&notice.observed_text)
+    .bind(i64::try_from(n.verdicts).unwrap_or(i64::MAX))
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    super::alert_channels::queue(&mut *tx, monitor.id, Some(event), &notice).await?;
+    Ok(Some(n))
 }
 
 /// A monitor's state now.

@@ -282,15 +282,15 @@ pub(super) fn rows() -> Vec<Row> {
             EDIT,
             |_, c| json!({"project": PROJECT, "id": 0, "form": monitor_form(&format!("Saved by {}", c.name()))}),
         ),
+        sf("acknowledge_alert", MANAGE, |ctx, c| {
+            vec![p(), ("event", ctx.alert_events[c.name()].to_string())]
+        }),
         sf("mute_monitor", MANAGE, |ctx, c| {
             vec![
                 p(),
                 ("id", ctx.monitors[c.name()].to_string()),
                 ("minutes", v("60")),
             ]
-        }),
-        sf("acknowledge_alert", MANAGE, |ctx, c| {
-            vec![p(), ("event", ctx.alert_events[c.name()].to_string())]
         }),
         sf("delete_monitor", EDIT, |ctx, c| {
             vec![p(), ("id", ctx.monitors[c.name()].to_string())]

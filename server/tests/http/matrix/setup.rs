@@ -211,6 +211,15 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
             )
             .await;
         let monitor = monitor.as_i64().expect("a monitor id");
+        // Firing, with its open alert, and not evaluated again during the test.
+        sqlx::query(
+            "UPDATE monitors SET state = 'firing', status = jsonb_set(status, '{state}', '\"firing\"'),
+                next_run_at = now() + interval '1 day' WHERE id = $1",
+        )
+        .bind(monitor)
+        .execute(&app.pool)
+        .await
+        .unwrap();
         let event: i64 = sqlx::query_scalar(
             "INSERT INTO alert_events (monitor_id, previous_state, state, reason, verdicts)
              VALUES ($1, 'pending', 'firing', 'changed', 40) RETURNING id",

@@ -104,7 +104,7 @@ async fn a_notification_is_queued_in_each_enabled_channels_shape(pool: PgPool) {
         .await
         .unwrap();
     assert_eq!(sent.notifications.len(), 1);
-    let due = take_due(&pool, Utc::now(), 10).await.unwrap();
+    let due = take_due(&pool, Utc::now(), 10, None).await.unwrap();
     let mut channels: Vec<i64> = due.iter().map(|d| d.channel_id).collect();
     channels.sort_unstable();
     assert_eq!(channels, vec![hook, slack], "the disabled channel gets nothing");
@@ -125,7 +125,7 @@ async fn a_notification_is_queued_in_each_enabled_channels_shape(pool: PgPool) {
         .unwrap()
         .starts_with("Firing: Delve"));
     assert!(
-        take_due(&pool, Utc::now(), 10).await.unwrap().is_empty(),
+        take_due(&pool, Utc::now(), 10, None).await.unwrap().is_empty(),
         "leased to this worker"
     );
     let listed = list(&pool, f.project).await.unwrap();
@@ -182,7 +182,7 @@ async fn failures_back_off_then_disable_the_channel_and_a_success_resets_the_run
         .unwrap();
     let mut now = Utc::now();
     // 500, then a success: retried after 30 s, delivered, the run reset.
-    let first = take_due(&pool, now, 10).await.unwrap().remove(0);
+    let first = take_due(&pool, now, 10, None).await.unwrap().remove(0);
     let (outcome, disabled) = record(&pool, &first, &tried(Attempt::Answered(500)), now)
         .await
         .unwrap();
@@ -191,14 +191,14 @@ async fn failures_back_off_then_disable_the_channel_and_a_success_resets_the_run
         (Outcome::RetryAfter(Duration::seconds(30)), false)
     );
     assert!(
-        take_due(&pool, now + Duration::seconds(29), 10)
+        take_due(&pool, now + Duration::seconds(29), 10, None)
             .await
             .unwrap()
             .is_empty(),
         "backing off"
     );
     now += Duration::seconds(30);
-    let retry = take_due(&pool, now, 10).await.unwrap().remove(0);
+    let retry = take_due(&pool, now, 10, None).await.unwrap().remove(0);
     assert_eq!(retry.attempts, 1);
     let (outcome, _) = record(&pool, &retry, &tried(Attempt::Answered(204)), now)
         .await
@@ -221,7 +221,7 @@ async fn failures_back_off_then_disable_the_channel_and_a_success_resets_the_run
         let id = queue_test(&pool, f.project, hook, "https://vernier.example", now)
             .await
             .unwrap();
-        let test = take_due(&pool, now, 10)
+        let test = take_due(&pool, now, 10, None)
             .await
             .unwrap()
             .into_iter()
@@ -247,7 +247,7 @@ async fn failures_back_off_then_disable_the_channel_and_a_success_resets_the_run
     }
     let mut disabled_at = None;
     for attempt in 1..=3 {
-        let pending = take_due(&pool, now, 10).await.unwrap().remove(0);
+        let pending = take_due(&pool, now, 10, None).await.unwrap().remove(0);
         assert_eq!(pending.attempts, attempt - 1);
         let unreachable = Attempt::Unreachable("connection refused".into());
         let (outcome, disabled) = record(&pool, &pending, &tried(unreachable), now).await.unwrap();
@@ -281,7 +281,7 @@ async fn failures_back_off_then_disable_the_channel_and_a_success_resets_the_run
         .map(|d| d.status)
         .collect();
     assert_eq!(&statuses[..2], ["abandoned", "abandoned"], "{statuses:?}");
-    assert!(take_due(&pool, now + Duration::days(1), 10)
+    assert!(take_due(&pool, now + Duration::days(1), 10, None)
         .await
         .unwrap()
         .is_empty());
@@ -289,7 +289,7 @@ async fn failures_back_off_then_disable_the_channel_and_a_success_resets_the_run
     queue_test(&pool, f.project, hook, "https://vernier.example", now)
         .await
         .unwrap();
-    assert_eq!(take_due(&pool, now, 10).await.unwrap().len(), 1);
+    assert_eq!(take_due(&pool, now, 10, None).await.unwrap().len(), 1);
     enable(&pool, f.project, hook).await.unwrap();
     let enabled = list(&pool, f.project).await.unwrap().remove(0);
     assert_eq!((enabled.disabled_at, enabled.consecutive_failures), (None, 0));
