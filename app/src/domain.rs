@@ -5,6 +5,8 @@ pub mod annotation;
 pub mod api_key;
 pub mod choice;
 pub mod endpoint;
+pub mod experiment;
+pub mod feedback;
 pub mod hybrid;
 pub mod judge_check;
 pub mod maturity;
