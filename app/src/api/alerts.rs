@@ -82,6 +82,7 @@ pub struct MonitorFormPage {
 pub async fn get_monitor_form(project: String, id: i64, metric: String) -> Result<MonitorFormPage, AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
     let (metrics, versions) = db::monitors::choices(&caller.pool, caller.project_id).await?;
+    let channels = db::alert_channels::list(&caller.pool, caller.project_id).await?;
     let form = if id == 0 {
         let metric = if metric.trim().is_empty() {
             metrics.first().map(|(k, _)| k.clone()).unwrap_or_default()
@@ -90,8 +91,7 @@ pub async fn get_monitor_form(project: String, id: i64, metric: String) -> Resul
         };
         let mut form = MonitorForm::new_for(&metric);
         // New monitors notify every enabled channel unless the owner unticks them.
-        form.channels = db::alert_channels::list(&caller.pool, caller.project_id)
-            .await?
+        form.channels = channels
             .iter()
             .filter(|c| c.disabled_at.is_none())
             .map(|c| c.id)
@@ -110,8 +110,7 @@ pub async fn get_monitor_form(project: String, id: i64, metric: String) -> Resul
         metrics,
         segment_keys,
         versions,
-        channels: db::alert_channels::list(&caller.pool, caller.project_id)
-            .await?
+        channels: channels
             .into_iter()
             .map(|c| (c.id, c.name, c.disabled_at.is_some()))
             .collect(),

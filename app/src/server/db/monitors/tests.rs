@@ -2,8 +2,9 @@
 //! the scores (under an hour), the hourly and the daily rollups, inside a segment.
 
 use super::*;
-use crate::domain::monitor::{Condition, NoDataPolicy};
+use crate::domain::monitor::{Condition, NoDataPolicy, Notification};
 use crate::server::db::fixture::{active_no_delve, fixture, ingest};
+use chrono::Duration;
 use serde_json::json;
 
 const URL: &str = "https://vernier.example/";
