@@ -7,6 +7,8 @@ pub mod alerts;
 pub mod annotate;
 pub mod api_keys;
 pub mod dashboards;
+pub mod experiments;
+pub mod feedback;
 pub mod judge_checks;
 pub mod maturity;
 pub mod members;

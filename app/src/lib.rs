@@ -19,6 +19,9 @@ use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
 use pages::compare::ComparePage;
 use pages::endpoints::EndpointsPage;
+use pages::experiment::ExperimentPage;
+use pages::experiments::ExperimentsPage;
+use pages::feedback::FeedbackPage;
 use pages::impact::ImpactPage;
 use pages::judge_check::JudgeCheckPage;
 use pages::maturity::MaturityPage;
@@ -100,6 +103,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/impact") view=ImpactPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/maturity") view=MaturityPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/alerts") view=AlertsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/feedback") view=FeedbackPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/experiments") view=ExperimentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/experiments/:key") view=ExperimentPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/monitors/new") view=MonitorFormPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/monitors/:id") view=MonitorFormPage ssr=SsrMode::Async/>
                     <Route path=path!("/maturity") view=MaturityOverviewPage ssr=SsrMode::Async/>

@@ -6,6 +6,8 @@ pub mod api_keys;
 pub mod auth;
 pub mod dashboards;
 pub mod db;
+pub mod experiments;
+pub mod feedback;
 pub mod hybrid;
 pub mod ingest;
 pub mod key_cache;

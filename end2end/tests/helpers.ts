@@ -1,4 +1,4 @@
-import { expect, Page } from '@playwright/test';
+import { APIRequestContext, expect, Page } from '@playwright/test';
 
 /** The password of every demo user (server/src/demo.rs). */
 export const DEMO_PASSWORD = 'vernier-demo';
@@ -41,4 +41,32 @@ export async function addMember(owner: Page, project: string, username: string, 
   await form.getByTestId('input-role').selectOption(role);
   await form.getByTestId('member-submit').click();
   await expect(owner.getByTestId(`member-${username}`)).toBeVisible();
+}
+
+/** Creates an API key on the project's page and returns its secret. */
+export async function createKey(page: Page, project = 'support-bot-dach'): Promise<string> {
+  await open(page, `/projects/${project}`);
+  await page.getByTestId('project-keys').click();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  await page.getByTestId('key-form').getByTestId('input-name').fill(`e2e-${unique()}`);
+  await page.getByTestId('key-submit').click();
+  return (await page.getByTestId('new-key-secret').textContent()) ?? '';
+}
+
+/** Creates the metric `doc` (a metric document, as the REST API takes it) and activates it. */
+export async function activeMetric(client: APIRequestContext, auth: Record<string, string>, doc: Record<string, unknown>, project = 'support-bot-dach') {
+  const created = await client.post(`/api/v1/projects/${project}/metrics`, { headers: auth, data: doc });
+  expect(created.status(), await created.text()).toBe(201);
+  const activated = await client.post(`/api/v1/projects/${project}/metrics/${doc.key}/activate`, { headers: auth });
+  expect(activated.status()).toBe(200);
+}
+
+/** Creates and activates a "never says delve" metric under `key`, through the REST API. */
+export async function delveMetric(client: APIRequestContext, auth: Record<string, string>, key: string, project = 'support-bot-dach') {
+  await activeMetric(client, auth, {
+    key, name: `No delve ${key}`, question: 'Do replies sound machine-written?', paradigm: 'model',
+    category: 'quality', cadence: 'real-time', action_on_failure: 'retry',
+    scorer: { kind: 'not_contains', words: ['delve'] }, pass_rule: { threshold: '1', direction: 'at_least' },
+    stage: 'crawl', owner: 'owner', cost_per_failure: '0.50', review_date: '2030-01-31', tags: ['e2e'],
+  }, project);
 }

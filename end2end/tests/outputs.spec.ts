@@ -1,33 +1,7 @@
-import { APIRequestContext, expect, Page, test } from '@playwright/test';
-import { open, signIn, unique } from './helpers';
+import { expect, test } from '@playwright/test';
+import { createKey, delveMetric, open, signIn, unique } from './helpers';
 
 const PROJECT = 'support-bot-dach';
-
-/** Creates an API key on the project's page and returns its secret. */
-async function createKey(page: Page): Promise<string> {
-  await open(page, `/projects/${PROJECT}`);
-  await page.getByTestId('project-keys').click();
-  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
-  await page.getByTestId('key-form').getByTestId('input-name').fill(`e2e-${unique()}`);
-  await page.getByTestId('key-submit').click();
-  return (await page.getByTestId('new-key-secret').textContent()) ?? '';
-}
-
-/** Creates and activates a "never says delve" metric under `key`, through the REST API. */
-async function delveMetric(client: APIRequestContext, auth: Record<string, string>, key: string) {
-  const created = await client.post(`/api/v1/projects/${PROJECT}/metrics`, {
-    headers: auth,
-    data: {
-      key, name: `No delve ${key}`, question: 'Do replies sound machine-written?', paradigm: 'model',
-      category: 'quality', cadence: 'real-time', action_on_failure: 'retry',
-      scorer: { kind: 'not_contains', words: ['delve'] }, pass_rule: { threshold: '1', direction: 'at_least' },
-      stage: 'crawl', owner: 'owner', cost_per_failure: '0.50', review_date: '2030-01-31', tags: ['e2e'],
-    },
-  });
-  expect(created.status(), await created.text()).toBe(201);
-  const activated = await client.post(`/api/v1/projects/${PROJECT}/metrics/${key}/activate`, { headers: auth });
-  expect(activated.status()).toBe(200);
-}
 
 test('a key made in the UI sends outputs that the browser shows with their scores', async ({ page, playwright }) => {
   await signIn(page, 'owner');

@@ -13,6 +13,7 @@ use sqlx::PgPool;
 
 mod alerts;
 mod annotation;
+mod feedback;
 mod judge;
 mod maturity;
 pub mod traffic;
@@ -96,7 +97,7 @@ pub async fn seed(pool: &PgPool) -> Result<(), AppError> {
 }
 
 /// The catalogue metrics the demo project starts with, all activated.
-const SAMPLE_METRICS: [&str; 3] = ["reply-language", "no-delve", "reply-length"];
+const SAMPLE_METRICS: [&str; 4] = ["reply-language", "no-delve", "reply-length", "thumbs-up"];
 
 /// The keys the demo project's dashboards break traffic down by.
 const SEGMENT_KEYS: [&str; 3] = ["language", "customer", "channel"];
@@ -133,7 +134,8 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         metric_lifecycle::set_status(pool, project.id, id, Status::Active, "", owner.id).await?;
     }
     let now = chrono::Utc::now();
-    let batch = output::validate(traffic::records(now), now)
+    let traffic = traffic::records(now);
+    let batch = output::validate(traffic.clone(), now)
         .map_err(|errors| AppError::Internal(format!("demo records are invalid: {errors:?}")))?;
     let scorers = app::server::ingest::scorers(pool, project.id).await?;
     for chunk in batch.chunks(1000) {
@@ -142,6 +144,7 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
         tx.commit().await.map_err(db::database)?;
     }
     judge::seed(pool, project.id, owner.id).await?;
+    feedback::seed(pool, project.id, owner.id, &traffic).await?;
     // Every output was scored as it was ingested (the judge's verdicts just now); the
     // activations' re-scoring has nothing to add.
     db::scoring_jobs::finish_open(pool, project.id, "the demo's outputs were scored at ingest").await?;
@@ -166,6 +169,16 @@ pub fn logins() -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The demo project, seeded with its sample data.
+    async fn seeded(pool: &PgPool) -> app::domain::project::ProjectView {
+        seed(pool).await.unwrap();
+        seed_samples(pool).await.unwrap();
+        db::projects::find_by_slug(pool, "support-bot-dach")
+            .await
+            .unwrap()
+            .unwrap()
+    }
 
     #[sqlx::test(migrations = "../migrations")]
     async fn seeding_twice_keeps_one_of_everything(pool: PgPool) {
@@ -239,15 +252,48 @@ mod tests {
     }
 
     #[sqlx::test(migrations = "../migrations")]
+    async fn the_ab_test_of_concise_replies_wins_on_thumbs_but_breaks_the_length_guardrail(pool: PgPool) {
+        use app::domain::experiment::analysis::{Outcome, Verdict};
+        let project = seeded(&pool).await;
+        let today = chrono::Utc::now().date_naive();
+        let view = app::server::experiments::view(&pool, project.id, traffic::AB_TEST, today)
+            .await
+            .unwrap();
+        assert!(
+            view.horizon.is_some_and(|h| h < view.ended_on.unwrap()),
+            "the sample was reached before it stopped: {:?}",
+            view.progress
+        );
+        assert_eq!(
+            view.verdict,
+            Verdict::GuardrailBroken {
+                version: "prompt-v1-concise".into(),
+                guardrails: vec!["reply-length".into()]
+            }
+        );
+        let language = &view.guardrails[1];
+        assert_eq!(language.key, "reply-language");
+        assert_eq!(language.differences[0].outcome, Outcome::NoDetectableDifference);
+        // End users' complaints about English replies to German customers are there to read.
+        let comments = db::feedback::negative_comments(
+            &pool,
+            project.id,
+            &app::domain::feedback::CommentFilter {
+                search: "Englisch".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+        assert!(comments.len() >= 3, "{}", comments.len());
+        assert!(comments.iter().all(|c| !c.passed));
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
     async fn the_dashboards_tell_the_demo_story(pool: PgPool) {
         use app::domain::trends::compare::{Segment, Verdict};
         use app::server::dashboards;
-        seed(&pool).await.unwrap();
-        seed_samples(&pool).await.unwrap();
-        let project = db::projects::find_by_slug(&pool, "support-bot-dach")
-            .await
-            .unwrap()
-            .unwrap();
+        let project = seeded(&pool).await;
         let today = chrono::Utc::now().date_naive();
         let query = dashboards::CompareQuery {
             a: "prompt-v1".into(),
@@ -322,9 +368,7 @@ mod tests {
         use app::domain::trends::trend::TrendAddress;
         use app::server::dashboards;
         use app::server::db::trends::Source;
-        seed(&pool).await.unwrap();
-        seed_samples(&pool).await.unwrap();
-        let project = db::projects::id_by_slug(&pool, "support-bot-dach").await.unwrap();
+        let project = seeded(&pool).await.id;
         let (rollups, raw) = (Source::Rollups(&pool), Source::Scores(&pool));
         let now = chrono::Utc::now();
         let today = now.date_naive();
@@ -377,9 +421,7 @@ mod tests {
     #[sqlx::test(migrations = "../migrations")]
     async fn the_german_monitor_fires_now_and_its_backtest_fires_first_at_the_v2_deployment(pool: PgPool) {
         use app::domain::monitor::{backtest, MonitorState};
-        seed(&pool).await.unwrap();
-        seed_samples(&pool).await.unwrap();
-        let project = db::projects::id_by_slug(&pool, "support-bot-dach").await.unwrap();
+        let project = seeded(&pool).await.id;
         let now = chrono::Utc::now();
         let evaluated = db::monitors::evaluate_due(&pool, now, 10, "http://127.0.0.1:3000")
             .await

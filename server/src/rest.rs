@@ -3,11 +3,14 @@
 //! Callers authenticate with a project API key (`Authorization: Bearer vk_…`) or a session
 //! cookie; [`caller::ApiCaller::for_project`] decides their access to the project in one place.
 
+pub mod batch;
 pub mod caller;
 pub mod check;
 pub mod csv_body;
 pub mod dashboards;
 pub mod error;
+pub mod experiments;
+pub mod feedback;
 pub mod maturity;
 pub mod metrics;
 pub mod openapi;
@@ -54,7 +57,12 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
         (
             "POST",
             "/api/v1/projects/{project}/outputs",
-            post(outputs::ingest).layer(DefaultBodyLimit::max(outputs::MAX_BODY)),
+            post(outputs::ingest).layer(DefaultBodyLimit::max(batch::MAX_BODY)),
+        ),
+        (
+            "POST",
+            "/api/v1/projects/{project}/feedback",
+            post(feedback::submit).layer(DefaultBodyLimit::max(batch::MAX_BODY)),
         ),
         ("GET", "/api/v1/projects/{project}/outputs", get(outputs::list)),
         (
@@ -78,6 +86,16 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
             get(maturity::review),
         ),
         ("GET", "/api/v1/maturity", get(maturity::overview)),
+        (
+            "GET",
+            "/api/v1/projects/{project}/experiments/{key}",
+            get(experiments::get),
+        ),
+        (
+            "GET",
+            "/api/v1/projects/{project}/experiments/{key}/arm",
+            get(experiments::arm),
+        ),
     ]
 }
 

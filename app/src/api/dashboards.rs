@@ -30,6 +30,8 @@ pub async fn project_overview(project: String, days: u32) -> Result<Overview, Ap
 pub struct ComparePage {
     /// The project's versions, in order of first appearance, with that day.
     pub versions: Vec<(String, Option<chrono::NaiveDate>)>,
+    /// What the chooser offers first (A, B): see [`crate::domain::trends::compare::default_pair`].
+    pub defaults: (String, String),
     /// The comparison, once two versions are chosen.
     pub comparison: Option<Comparison>,
 }
@@ -45,8 +47,14 @@ pub async fn compare_versions(
     to: String,
 ) -> Result<ComparePage, AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Read).await?;
-    let versions = db::trends::versions_seen(&caller.pool, caller.project_id)
-        .await?
+    let seen = db::trends::versions_seen(&caller.pool, caller.project_id).await?;
+    let defaults = crate::domain::trends::compare::default_pair(
+        &seen
+            .iter()
+            .map(|v| (v.label.clone(), v.first_day, v.last_day))
+            .collect::<Vec<_>>(),
+    );
+    let versions = seen
         .into_iter()
         .map(|v| (v.label, v.first_day.map(|d| d.date_naive())))
         .collect();
@@ -57,7 +65,11 @@ pub async fn compare_versions(
         let today = chrono::Utc::now().date_naive();
         Some(dashboards::compare(&caller.pool, caller.project_id, &query, today).await?)
     };
-    Ok(ComparePage { versions, comparison })
+    Ok(ComparePage {
+        versions,
+        defaults,
+        comparison,
+    })
 }
 
 /// The trend of metric `key` as the metric page's address asks.

@@ -43,7 +43,7 @@ pub async fn check_judge(
             .map(|m| (m.definition.key.clone(), m.definition.name.clone()))
             .collect()
     };
-    let human_metrics = pick(|s| matches!(s, ScorerSpec::Human { .. }));
+    let human_metrics = pick(ScorerSpec::is_people);
     let automated_metrics = pick(ScorerSpec::is_automated);
     let check = if human.trim().is_empty() || automated.trim().is_empty() {
         None
@@ -66,7 +66,8 @@ pub async fn check_judge(
     })
 }
 
-/// The level values of the human metric's rubric when that rubric is ordinal.
+/// The level values of the human metric's rubric when that rubric is ordinal, or of its
+/// feedback scale.
 #[cfg(feature = "ssr")]
 async fn ordinal_levels(
     pool: &sqlx::PgPool,
@@ -74,6 +75,10 @@ async fn ordinal_levels(
     human: &str,
 ) -> Result<Option<Vec<f64>>, AppError> {
     let metric = db::metrics::get(pool, project_id, human).await?;
+    // A feedback scale is ordinal: thumbs, stars, categories worst first.
+    if let Some(scale) = metric.definition.scorer.scale() {
+        return Ok(Some(scale.levels()));
+    }
     let rubric = crate::server::annotation::rubric_of(pool, project_id, &metric).await?;
     Ok(rubric
         .filter(|r| r.scale == crate::domain::rubric::Scale::Ordinal)

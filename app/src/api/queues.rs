@@ -25,6 +25,7 @@ use crate::{
 pub struct QueueFormChoices {
     pub human_metrics: Vec<String>,
     pub automated_metrics: Vec<String>,
+    pub feedback_metrics: Vec<String>,
     pub annotators: Vec<String>,
 }
 
@@ -63,6 +64,7 @@ pub async fn queue_choices(project: String) -> Result<QueueFormChoices, AppError
     Ok(QueueFormChoices {
         human_metrics: keys(|s| matches!(s, ScorerSpec::Human { rubric_id: Some(_) })),
         automated_metrics: keys(ScorerSpec::is_automated),
+        feedback_metrics: keys(|s| s.scale().is_some()),
         annotators,
     })
 }

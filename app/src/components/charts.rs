@@ -4,7 +4,7 @@
 
 use crate::domain::trends::overview::Overview;
 use crate::domain::trends::trend::Trend;
-use charming::component::{Axis, Legend};
+use charming::component::{Axis, Grid, Legend};
 use charming::element::{
     AreaStyle, AxisType, Color, ItemStyle, Label, LineStyle, LineStyleType, MarkLine, MarkLineData,
     MarkLineVariant, Symbol, Tooltip, Trigger,
@@ -244,6 +244,67 @@ pub fn backtest_chart(view: &crate::api::alerts::BacktestView) -> Chart {
 }
 
 /// A box ECharts draws `chart()`'s chart into once the page runs in the browser.
+/// An A/B test's pass rates per metric and arm: each rate as a dot on its interval (a
+/// forest plot), the control of each metric first.
+pub fn experiment_chart(view: &crate::domain::experiment::analysis::ExperimentView) -> Chart {
+    let percent = |x: f64| (x * 1000.0).round() / 10.0;
+    let metrics = view.primary.iter().chain(&view.guardrails);
+    let arms: Vec<(String, &crate::domain::experiment::analysis::ArmRate)> = metrics
+        .flat_map(|m| {
+            m.arms
+                .iter()
+                .map(move |arm| (format!("{} · {}", m.key, arm.version), arm))
+        })
+        .collect();
+    // Categories run bottom-up on a vertical category axis: reverse to read top-down.
+    let arms: Vec<_> = arms.into_iter().rev().collect();
+    let labels: Vec<String> = arms.iter().map(|(label, _)| label.clone()).collect();
+    let lowest = arms
+        .iter()
+        .map(|(_, a)| percent(a.interval.low))
+        .fold(100.0_f64, f64::min);
+    Chart::new()
+        .grid(Grid::new().left(12).right(40).contain_label(true))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .legend(Legend::new().data(vec!["pass rate", "interval"]))
+        .y_axis(Axis::new().type_(AxisType::Category).data(labels))
+        .x_axis(
+            Axis::new()
+                .type_(AxisType::Value)
+                .name("pass rate %")
+                .min((lowest / 10.0).floor().clamp(0.0, 9.0) * 10.0)
+                .max(100),
+        )
+        .series(
+            Bar::new()
+                .name("interval-base")
+                .stack("interval")
+                .item_style(ItemStyle::new().color("rgba(0, 0, 0, 0)"))
+                .data(
+                    arms.iter()
+                        .map(|(_, a)| percent(a.interval.low))
+                        .collect::<Vec<_>>(),
+                ),
+        )
+        .series(
+            Bar::new()
+                .name("interval")
+                .stack("interval")
+                .item_style(ItemStyle::new().color("rgba(47, 91, 211, 0.25)"))
+                .data(
+                    arms.iter()
+                        .map(|(_, a)| percent(a.interval.high) - percent(a.interval.low))
+                        .collect::<Vec<_>>(),
+                ),
+        )
+        .series(
+            Scatter::new()
+                .name("pass rate")
+                .item_style(ItemStyle::new().color("#2f5bd3"))
+                .data(arms.iter().map(|(_, a)| a.rate.map(percent)).collect::<Vec<_>>()),
+        )
+}
+
 #[component]
 pub fn EChart(
     /// The element id (unique on the page).
@@ -346,6 +407,56 @@ mod tests {
             (marks[2]["name"].as_str(), marks[2]["xAxis"].as_str()),
             (Some("prompt-v2"), Some("11-01 02:00"))
         );
+    }
+
+    #[test]
+    fn the_experiment_chart_puts_each_arms_rate_on_its_interval_top_down() {
+        use crate::domain::experiment::analysis::{compare_arms, ExperimentView, Verdict};
+        use crate::domain::experiment::design::{Design, ExperimentForm};
+        use crate::domain::stats::proportions::Proportion;
+        let form = ExperimentForm {
+            key: "ab".into(),
+            name: "A/B".into(),
+            versions: "a, b".into(),
+            primary: "thumbs".into(),
+            baseline: "50%".into(),
+            ..ExperimentForm::new()
+        };
+        let design =
+            Design::parse(&form, None, chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()).unwrap();
+        let primary = compare_arms(
+            "thumbs",
+            "Thumbs",
+            &design.versions,
+            &[Proportion::new(48, 80), Proportion::new(56, 70)],
+            0.05,
+        );
+        let view = ExperimentView {
+            id: 1,
+            design,
+            ended_on: None,
+            created_by: "owner".into(),
+            progress: vec![],
+            horizon: None,
+            verdict: Verdict::NoDetectableDifference { worse: vec![] },
+            primary: Some(primary),
+            guardrails: vec![],
+            segments: vec![],
+            comparison_alpha: 0.05,
+        };
+        let json = serde_json::to_value(experiment_chart(&view)).unwrap();
+        assert_eq!(
+            json["yAxis"]["data"],
+            serde_json::json!(["thumbs · b", "thumbs · a"])
+        );
+        assert_eq!(json["series"][2]["data"], serde_json::json!([80.0, 60.0]));
+        let (base, width) = (&json["series"][0]["data"][1], &json["series"][1]["data"][1]);
+        // Wilson 95% of 48/80: 49.0% to 70.0%.
+        assert_eq!(
+            (base.as_f64(), width.as_f64().map(|w| (w * 10.0).round() / 10.0)),
+            (Some(49.0), Some(21.0))
+        );
+        assert_eq!(json["grid"][0]["containLabel"], true);
     }
 
     #[test]

@@ -3,6 +3,9 @@
 //! server and every call, needs no storage, and spreads users evenly; a user is in the same
 //! arm of one experiment for good, and independently placed in another.
 
+pub mod analysis;
+pub mod design;
+
 /// FNV-1a over the bytes, 64 bits.
 fn fnv1a(bytes: &[u8]) -> u64 {
     bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {

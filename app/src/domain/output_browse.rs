@@ -174,6 +174,8 @@ pub struct OutputDetail {
     pub occurred_at: DateTime<Utc>,
     pub ingested_at: DateTime<Utc>,
     pub scores: Vec<ScoreView>,
+    /// End users' feedback on it, newest first.
+    pub feedback: Vec<crate::domain::feedback::FeedbackView>,
     /// Every turn of the conversation, this one included, in order.
     pub turns: Vec<Turn>,
 }

@@ -24,6 +24,18 @@ pub fn bounded(field: &str, value: &str, min: usize, max: usize) -> Result<Strin
     Ok(trimmed.to_owned())
 }
 
+/// The items of a comma- (or line-) separated list, trimmed, without empties or repeats, in
+/// the order given.
+pub fn list(value: &str) -> Vec<String> {
+    let mut items: Vec<String> = Vec::new();
+    for item in value.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+        if !items.iter().any(|seen| seen == item) {
+            items.push(item.to_owned());
+        }
+    }
+    items
+}
+
 /// `None` for an empty (or blank) filter value, else what `parse` makes of it.
 pub fn optional<T>(value: &str, parse: impl Fn(&str) -> Result<T, AppError>) -> Result<Option<T>, AppError> {
     if value.trim().is_empty() {

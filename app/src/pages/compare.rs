@@ -39,20 +39,16 @@ pub fn ComparePage() -> impl IntoView {
 
 #[component]
 fn Chooser(page: ComparePage, current: CompareQuery) -> impl IntoView {
-    // Defaults: the last two versions to appear, older as A.
-    let n = page.versions.len();
-    let pick = |chosen: &str, fallback: Option<usize>| {
+    // Defaults: the newest version against the one it replaced.
+    let pick = |chosen: &str, fallback: &str| {
         if chosen.is_empty() {
-            fallback
-                .and_then(|i| page.versions.get(i))
-                .map(|v| v.0.clone())
-                .unwrap_or_default()
+            fallback.to_owned()
         } else {
             chosen.to_owned()
         }
     };
-    let a = pick(&current.a, n.checked_sub(2));
-    let b = pick(&current.b, n.checked_sub(1));
+    let a = pick(&current.a, &page.defaults.0);
+    let b = pick(&current.b, &page.defaults.1);
     let select = |name: &'static str, selected: String| {
         let options = page.versions.clone();
         view! {

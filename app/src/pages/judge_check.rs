@@ -35,7 +35,11 @@ pub fn JudgeCheckPage() -> impl IntoView {
         {loaded(page, move |page| {
             let select = |name: &'static str, options: Vec<(String, String)>, current: String| view! {
                 <select name=name data-testid=format!("check-{name}")>
-                    <option value="">{format!("choose the {name} metric")}</option>
+                    <option value="">{if name == "human" {
+                        "choose what people said: annotators' labels or end users' feedback".to_owned()
+                    } else {
+                        format!("choose the {name} metric")
+                    }}</option>
                     {options.into_iter().map(|(key, label)| {
                         let selected = key == current;
                         view! { <option value=key.clone() selected=selected>{format!("{label} ({key})")}</option> }

@@ -5,6 +5,7 @@ use crate::api::outputs::get_output;
 use crate::components::data_table::{Column, DataTable};
 use crate::components::outcome::loaded;
 use crate::components::params::{number_param, text_param};
+use crate::domain::feedback::FeedbackView;
 use crate::domain::output_browse::{OutputDetail, ScoreView, Turn, Verdict};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,6 +27,7 @@ pub fn OutputPage() -> impl IntoView {
                 </div>
                 <Conversation output=output.clone()/>
                 <Scores scores=output.scores.clone()/>
+                <Feedback feedback=output.feedback.clone()/>
                 <Facts output=output.clone()/>
                 <Turns turns=output.turns.clone() current=output.id project/>
             }
@@ -108,6 +110,37 @@ fn ScoreLine(score: ScoreView) -> impl IntoView {
             <td class="hint">{format!("{} · {}", score.scorer_version, score.scored_at.format("%Y-%m-%d %H:%M"))}</td>
         </tr>
     }
+}
+
+const FEEDBACK_COLUMNS: &[Column] = &[
+    Column::text("When"),
+    Column::text("Metric"),
+    Column::text("Answer"),
+    Column::text("Comment"),
+];
+
+/// End users' answers (shown only when there are some; who gave them is never shown).
+#[component]
+fn Feedback(feedback: Vec<FeedbackView>) -> impl IntoView {
+    (!feedback.is_empty()).then(|| {
+        view! {
+            <section class="card">
+                <h2>"End-user feedback"</h2>
+                <DataTable rows=feedback columns=FEEDBACK_COLUMNS empty="No feedback." testid="feedback-table"
+                    row=|f: FeedbackView| {
+                        let class = if f.passed { "verdict verdict-pass" } else { "verdict verdict-fail" };
+                        view! {
+                            <tr data-testid="feedback-row">
+                                <td class="hint">{f.given_at.format("%Y-%m-%d %H:%M").to_string()}</td>
+                                <td><span class="mono">{f.metric_key}</span></td>
+                                <td><span class=class data-testid="feedback-answer">{f.label}</span></td>
+                                <td data-testid="feedback-comment">{f.comment.unwrap_or_else(|| "—".into())}</td>
+                            </tr>
+                        }
+                    }/>
+            </section>
+        }
+    })
 }
 
 #[component]

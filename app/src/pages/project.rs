@@ -48,10 +48,11 @@ pub fn ProjectPage() -> impl IntoView {
         let active = metrics.iter().filter(|m| m.status == Status::Active).count();
         let base = format!("/projects/{}", project.slug);
         let outputs = format!("{base}/outputs");
-        let (rubrics, queues, judge) = (
+        let (rubrics, queues, judge, feedback) = (
             format!("{base}/rubrics"),
             format!("{base}/queues"),
             format!("{base}/judge-check"),
+            format!("{base}/feedback"),
         );
         view! {
             <Title text=format!("{} · Vernier", project.name)/>
@@ -66,8 +67,10 @@ pub fn ProjectPage() -> impl IntoView {
                     <a href=rubrics.clone() data-testid="project-rubrics">"Rubrics"</a>
                     <a href=queues.clone() data-testid="project-queues">"Annotation queues"</a>
                     <a href=judge.clone() data-testid="project-judge-check">"Judge check"</a>
+                    <a href=feedback.clone() data-testid="project-feedback">"End-user feedback"</a>
                 </ForProject>
                 <a href=format!("{base}/alerts") data-testid="project-alerts">"Alerts"</a>
+                <a href=format!("{base}/experiments") data-testid="project-experiments">"A/B tests"</a>
                 <a href=format!("{base}/maturity") data-testid="project-maturity">"Maturity review"</a>
                 <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>
                 <a href=format!("{base}/metrics-as-code") data-testid="project-io">"Metrics as code"</a>

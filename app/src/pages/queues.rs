@@ -7,7 +7,7 @@ use crate::components::for_role::ForProject;
 use crate::components::forms::{last_error, ErrorsFrom, FormError};
 use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
-use crate::components::params::text_param;
+use crate::components::params::{query_params, text_param};
 use crate::domain::annotation::queue::SamplingKind;
 use crate::domain::annotation::work::{Progress, QueueSummary};
 use crate::domain::membership::ProjectAccess;
@@ -15,6 +15,14 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
 use leptos_meta::Title;
+
+/// The queue form's address: `?sampling=negative_feedback&feedback_metric=thumbs-up`.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct QueueFormQuery {
+    pub sampling: String,
+    pub feedback_metric: String,
+}
 
 /// `/projects/:slug/queues`; staff only (the server refuses annotators).
 #[component]
@@ -78,6 +86,14 @@ pub fn QueueTable(queues: Vec<QueueSummary>, link_base: String) -> impl IntoView
 
 #[component]
 fn QueueForm(create: ServerAction<CreateQueue>, project: String, choices: QueueFormChoices) -> impl IntoView {
+    // Pages that send outputs to a queue link here with the sample chosen.
+    let prefill = query_params::<QueueFormQuery>().get_untracked();
+    let prefill = QueueFormQuery {
+        sampling: Some(prefill.sampling)
+            .filter(|s| SamplingKind::parse(s).is_ok())
+            .unwrap_or_else(|| "random".into()),
+        ..prefill
+    };
     let error = last_error(create);
     let created = move || create.value().get().and_then(Result::ok);
     let kinds = SamplingKind::ALL
@@ -101,16 +117,18 @@ fn QueueForm(create: ServerAction<CreateQueue>, project: String, choices: QueueF
                 <InputField label="Name" field="name" value=""/>
                 <InputField label="Human metrics (keys, comma-separated)" field="metrics" value=""/>
                 <p class="hint" data-testid="human-metric-choices">{format!("Human metrics with a rubric: {}", hint(&choices.human_metrics))}</p>
-                <ChoiceField label="Sample" field="sampling" options=kinds selected="random"/>
+                <ChoiceField label="Sample" field="sampling" options=kinds selected=prefill.sampling/>
                 <InputField label="Sample size" field="n" value="20" kind="number"/>
                 <InputField label="Segment key (stratified by segment)" field="segment_key" value="" hint="e.g. language"/>
                 <InputField label="Automated metric (failed outputs)" field="failed_metric" value=""/>
                 <p class="hint">{format!("Automated metrics: {}", hint(&choices.automated_metrics))}</p>
+                <InputField label="Feedback metric (negative end-user feedback)" field="feedback_metric" value=prefill.feedback_metric/>
+                <p class="hint">{format!("Feedback metrics: {}", hint(&choices.feedback_metrics))}</p>
                 <InputField label="Annotators (usernames, comma-separated)" field="annotators" value=""/>
                 <p class="hint" data-testid="annotator-choices">{format!("Annotators: {}", hint(&choices.annotators))}</p>
                 <InputField label="Overlap: annotators per item" field="overlap" value="1" kind="number"/>
                 <InputField label="Due date" field="due_date" value="" kind="date"/>
-                <FormError fields=&["name", "metrics", "sampling", "n", "segment_key", "failed_metric", "annotators", "overlap", "due_date"]/>
+                <FormError fields=&["name", "metrics", "sampling", "n", "segment_key", "failed_metric", "feedback_metric", "annotators", "overlap", "due_date"]/>
                 <button type="submit" class="primary" data-testid="queue-submit">"Create queue"</button>
             </ActionForm>
             {move || created().map(|id| view! {

@@ -5,6 +5,8 @@ pub mod adjudications;
 pub mod alert_channels;
 pub mod api_keys;
 pub mod endpoints;
+pub mod experiments;
+pub mod feedback;
 #[cfg(test)]
 pub mod fixture;
 pub mod hybrid;

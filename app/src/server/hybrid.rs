@@ -6,7 +6,6 @@ use super::db;
 use super::scoring::active::ScoreRow;
 use crate::domain::hybrid::combine;
 use crate::domain::metric::scorer::ScorerSpec;
-use crate::domain::rubric::value_range;
 use crate::error::AppError;
 use db::scores::ScoreChange;
 use sqlx::PgConnection;
@@ -44,7 +43,7 @@ pub async fn refresh(connection: &mut PgConnection, outputs: &[i64]) -> Result<(
         let rows: Vec<(i64, ScoreRow)> = parts
             .into_iter()
             .map(|part| {
-                let range = part.levels.map_or((0.0, 1.0), |l| value_range(&l.0));
+                let range = part.human_range();
                 let value = combine(part.human, range, part.automated, *automated_scale, *human_weight);
                 let row = ScoreRow {
                     metric_id: metric.id,

@@ -58,6 +58,47 @@ impl From<AppError> for Refused {
     }
 }
 
+/// The first answer to a request with the same idempotency key, when there was one; a key
+/// reused with another body is an error on `Idempotency-Key`.
+pub async fn replay(
+    pool: &PgPool,
+    project_id: i64,
+    idempotency: Option<&Idempotency>,
+) -> Result<Option<Answer>, AppError> {
+    let Some(Idempotency { key, digest }) = idempotency else {
+        return Ok(None);
+    };
+    let Some(remembered) = db::idempotency::find(pool, project_id, key).await? else {
+        return Ok(None);
+    };
+    if &remembered.digest != digest {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "was already used with a different request body",
+        ));
+    }
+    Ok(Some(Answer {
+        status: remembered.status,
+        body: remembered.response,
+        replayed: true,
+    }))
+}
+
+/// Remembers a created answer under the request's idempotency key, in its transaction.
+pub async fn remember(
+    connection: &mut sqlx::PgConnection,
+    project_id: i64,
+    idempotency: Option<&Idempotency>,
+    body: &Value,
+) -> Result<(), AppError> {
+    match idempotency {
+        Some(Idempotency { key, digest }) => {
+            db::idempotency::remember(connection, project_id, key, digest, CREATED, body).await
+        }
+        None => Ok(()),
+    }
+}
+
 /// Ingests `records` into the project: see the module documentation.
 pub async fn ingest(
     pool: &PgPool,
@@ -66,21 +107,8 @@ pub async fn ingest(
     records: Vec<Value>,
     idempotency: Option<Idempotency>,
 ) -> Result<Answer, Refused> {
-    if let Some(Idempotency { key, digest }) = &idempotency {
-        if let Some(remembered) = db::idempotency::find(pool, project_id, key).await? {
-            if &remembered.digest != digest {
-                return Err(AppError::invalid(
-                    "Idempotency-Key",
-                    "was already used with a different request body",
-                )
-                .into());
-            }
-            return Ok(Answer {
-                status: remembered.status,
-                body: remembered.response,
-                replayed: true,
-            });
-        }
+    if let Some(answer) = replay(pool, project_id, idempotency.as_ref()).await? {
+        return Ok(answer);
     }
     let batch = output::validate(records, chrono::Utc::now()).map_err(Refused::Records)?;
     let scorers = scorers.get(pool, project_id).await?;
@@ -89,10 +117,10 @@ pub async fn ingest(
     // The monitors of the metrics just scored are evaluated within seconds.
     let scored: Vec<i64> = scorers.all.iter().map(|s| s.metric_id).collect();
     db::monitors::wake(&mut tx, &scored).await?;
+    // Feedback that arrived before its output counts from now.
+    super::feedback::attach_waiting(&mut tx, project_id, &batch, &ingested).await?;
     let body = serde_json::to_value(&ingested).map_err(|e| super::auth::internal("encode answer", e))?;
-    if let Some(Idempotency { key, digest }) = &idempotency {
-        db::idempotency::remember(&mut tx, project_id, key, digest, CREATED, &body).await?;
-    }
+    remember(&mut tx, project_id, idempotency.as_ref(), &body).await?;
     tx.commit().await.map_err(AppError::from)?;
     Ok(Answer {
         status: CREATED,

@@ -61,6 +61,13 @@ pub async fn update_in(
 ) -> Result<i64, AppError> {
     let by = by.into();
     let before = db::metrics::update_in(connection, project_id, key, definition, by).await?;
+    let feedback_changed = super::feedback::scorer_changes(
+        connection,
+        before.id,
+        &before.definition.scorer,
+        &definition.scorer,
+    )
+    .await?;
     let follow = consequences(&before.definition, before.status, definition);
     if follow.reapply_pass_rule {
         let rule = &definition.pass_rule;
@@ -69,6 +76,10 @@ pub async fn update_in(
             rule,
         };
         db::scores::apply(connection, change).await?;
+    }
+    if feedback_changed {
+        let pairs = db::feedback::pairs_of_metric(connection, before.id).await?;
+        super::feedback::rescore(connection, &pairs).await?;
     }
     if follow.rescore {
         rescore(connection, project_id, before.id, JobReason::ScorerChanged, by).await?;

@@ -221,12 +221,13 @@ async fn record(
         .collect();
     let outputs: Vec<NewOutput> = batch.iter().map(|(output, _)| output.clone()).collect();
     let mut tx = pool.begin().await.map_err(super::db::database)?;
-    super::db::outputs::ingest_scored(&mut tx, project_id, &outputs, |index, output| {
+    let ingested = super::db::outputs::ingest_scored(&mut tx, project_id, &outputs, |index, output| {
         let mut rows = batch[index].1.clone();
         rows.extend(super::db::outputs::score_all(&others, output));
         rows
     })
     .await?;
+    super::feedback::attach_waiting(&mut tx, project_id, &outputs, &ingested).await?;
     tx.commit().await.map_err(super::db::database)?;
     Ok(())
 }

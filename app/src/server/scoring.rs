@@ -207,7 +207,9 @@ impl Compiled {
             ScorerSpec::EmbeddingSimilarity { model } => {
                 Compiled::External(external::ExternalScorer::Embedding { model: model.clone() })
             }
-            ScorerSpec::Human { .. } | ScorerSpec::Hybrid { .. } => Compiled::Human,
+            ScorerSpec::Human { .. } | ScorerSpec::UserFeedback { .. } | ScorerSpec::Hybrid { .. } => {
+                Compiled::Human
+            }
         })
     }
 

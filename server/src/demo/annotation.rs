@@ -47,6 +47,7 @@ pub async fn seed(pool: &PgPool, project_id: i64, owner: i64) -> Result<(), AppE
         n: "20".into(),
         segment_key: "language".into(),
         failed_metric: String::new(),
+        feedback_metric: String::new(),
         annotators: "annotator".into(),
         overlap: "1".into(),
         due_date: (chrono::Utc::now().date_naive() + chrono::Duration::days(7)).to_string(),

@@ -1,7 +1,10 @@
 //! The demo project's traffic: six weeks of a multilingual support bot. `prompt-v1` runs until
 //! two weeks ago, then `prompt-v2`, which from the fifth turn of a German conversation answers
 //! in English. German is a small share of traffic, so the total barely moves: the story the
-//! dashboards must tell.
+//! dashboards must tell. Before that, from five to three weeks ago, half the conversations
+//! were served `prompt-v1-concise` in an A/B test: end users liked its short replies better,
+//! but a third of its replies outside German were too short to help (the length guardrail
+//! breaks).
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -10,6 +13,22 @@ use serde_json::{json, Value};
 pub const DAYS: i64 = 42;
 /// Days ago that prompt-v2 was deployed (within the last week, so the week-over-week change shows it).
 pub const V2_DAYS_AGO: i64 = 6;
+/// The A/B test of `prompt-v1-concise` against `prompt-v1`: its key (the arm of a conversation
+/// is the arm API's hash of it) and the days ago it started and ended.
+pub const AB_TEST: &str = "concise-replies";
+pub const AB_STARTED_DAYS_AGO: i64 = 34;
+pub const AB_ENDED_DAYS_AGO: i64 = 21;
+/// The variant's short replies, per language (as in [`LANGUAGES`]): four words or fewer (the
+/// length guardrail fails them), and under 20 characters (too short for the language check to
+/// judge, so they neither pass nor fail it). German conversations get none: the German
+/// monitors' story (quiet until prompt-v2) stays as it was.
+const SHORT_REPLIES: [[&str; 2]; 4] = [
+    ["Under Contracts.", "In 14 days."],
+    ["Unter „Verträge“.", "In 14 Tagen."],
+    ["Espace client.", "Sous 14 jours."],
+    ["Area clienti.", "Entro 14 giorni."],
+];
+
 /// Conversations a day.
 const CONVERSATIONS_PER_DAY: u64 = 60;
 
@@ -87,17 +106,20 @@ pub fn records(now: DateTime<Utc>) -> Vec<Value> {
                 _ => 3,
             };
             let (code, questions, replies) = LANGUAGES[language];
-            let version = if days_ago > V2_DAYS_AGO {
-                "prompt-v1"
-            } else {
+            let id = format!("demo-{day}-{conversation}");
+            let in_test = (AB_ENDED_DAYS_AGO..AB_STARTED_DAYS_AGO).contains(&(days_ago - 1));
+            let version = if days_ago <= V2_DAYS_AGO {
                 "prompt-v2"
+            } else if in_test && app::domain::experiment::arm(AB_TEST, &id, 2) == Some(1) {
+                "prompt-v1-concise"
+            } else {
+                "prompt-v1"
             };
             let customer = ["acme", "globex", "initech", "umbrella"][(h(2) % 4) as usize];
             let channel = ["web", "app", "email"][(h(3) % 3) as usize];
             // Conversations of 1 to 8 turns, half of them past the fourth.
             let turns = 1 + [0, 1, 1, 2, 3, 4, 4, 5, 6, 7][(h(4) % 10) as usize];
             let begins = start + Duration::minutes((h(5) % (22 * 60)) as i64);
-            let id = format!("demo-{day}-{conversation}");
             for turn in 1..=turns {
                 let t = |salt: u64| mix(&[day, conversation, turn, salt]);
                 let mut reply = replies[(t(6) % 4) as usize].to_owned();
@@ -110,6 +132,8 @@ pub fn records(now: DateTime<Utc>) -> Vec<Value> {
                     reply = format!("Let us delve into this: {reply}");
                 } else if t(8) % 100 < 1 {
                     reply = "OK.".to_owned();
+                } else if version == "prompt-v1-concise" && code != "de" && t(13) % 3 == 0 {
+                    reply = SHORT_REPLIES[language][(t(14) % 2) as usize].to_owned();
                 }
                 records.push(json!({
                     "version": version,
@@ -152,6 +176,15 @@ mod tests {
         assert!(
             english_late > 10,
             "the regression has enough cases to show: {english_late}"
+        );
+        let concise = records
+            .iter()
+            .filter(|r| r["version"] == "prompt-v1-concise")
+            .count();
+        let v1 = records.iter().filter(|r| r["version"] == "prompt-v1").count();
+        assert!(
+            concise > 1000 && v1 > 3 * concise,
+            "{concise} concise of {v1} v1 outputs"
         );
         assert!(records.iter().all(|r| r["version"] == "prompt-v2"
             || r["output"] != ENGLISH_LATE_TURN

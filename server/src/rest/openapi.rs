@@ -100,6 +100,19 @@ pub fn ingest_example() -> Value {
     }])
 }
 
+/// An example feedback batch: a thumbs down with a comment on the ingest example's output.
+pub fn feedback_example() -> Value {
+    json!([{
+        "id": "fb-20261124-0001",
+        "external_id": "req-8f3a",
+        "metric": "thumbs-up",
+        "value": false,
+        "comment": "this is in English?!",
+        "user": "u-5d1c",
+        "at": "2026-11-24T09:31:10Z"
+    }])
+}
+
 /// An example real-time check.
 pub fn check_example() -> Value {
     json!({
@@ -201,6 +214,32 @@ pub fn openapi() -> Value {
                 }},
                 "responses": with(json!({"201": ok("Stored (or already stored).", schema("Ingested"))}), error_responses(&["401", "403", "404", "413", "422"]))
             }},
+            "/api/v1/projects/{project}/feedback": {"post": {
+                "operationId": "sendFeedback",
+                "summary": "Send end users' feedback on outputs (thumbs, stars or a category, with an optional comment), in batches like outputs.",
+                "description": "Each record names a feedback metric (scorer kind `user_feedback`) by `metric` and the output by Vernier `output_id` or by your `external_id`. Feedback for an `external_id` not logged yet waits up to 24 hours (from `at`) for its output and is counted when it arrives; after that it is refused. A batch with any invalid record — unknown metric or output, a value off the metric's scale, an `id` repeated or reused for other feedback — is refused whole, listing every problem by record index and field. A record sent again with the same `id` and content is a duplicate and is not stored twice; a repeated `Idempotency-Key` answers as the first request did. Several answers on one output combine by the metric's rule (latest or mean) into its score, which trends, monitors, hybrid metrics and A/B tests read.\n\n```sh\ncurl -X POST https://vernier.example.com/api/v1/projects/support-bot-dach/feedback \\\n  -H 'Authorization: Bearer vk_…' -H 'Content-Type: application/json' \\\n  -d '[{\"external_id\": \"req-8f3a\", \"metric\": \"thumbs-up\", \"value\": false, \"comment\": \"this is in English?!\", \"user\": \"u-5d1c\"}]'\n```",
+                "parameters": [project(), {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}}],
+                "requestBody": {"required": true, "content": {
+                    "application/json": {"schema": {"type": "array", "maxItems": 1000, "items": schema("FeedbackRecord")}, "example": feedback_example()},
+                    "application/x-ndjson": {"schema": {"type": "string"}}
+                }},
+                "responses": with(json!({"201": ok("Stored (or already stored, or waiting for its output).", schema("FeedbackStored"))}), error_responses(&["401", "403", "404", "413", "422"]))
+            }},
+            "/api/v1/projects/{project}/experiments/{key}": {"get": {
+                "operationId": "getExperiment",
+                "summary": "An A/B test read as of today: its design (the sample each arm needs), each arm's progress, and — once every arm has its sample — pass rates with intervals, each variant's difference from the control with its interval on the primary metric and every guardrail, the primary metric per segment, and the verdict.",
+                "description": "The result is read at a fixed horizon: the first day on which every arm has the sample its design asked for, counting up to that day. Before it, `verdict.kind` is `keep_collecting` and no rate is given. Intervals are at the design's α split over the comparisons with the control (Bonferroni).",
+                "parameters": [project(), {"name": "key", "in": "path", "required": true, "description": "The experiment's key.", "schema": {"type": "string"}}],
+                "responses": with(json!({"200": ok("The experiment.", schema("Experiment"))}), error_responses(&["401", "403", "404"]))
+            }},
+            "/api/v1/projects/{project}/experiments/{key}/arm": {"get": {
+                "operationId": "experimentArm",
+                "summary": "Which version to serve an end user: the same for every call, spread evenly over the versions (FNV-1a of the experiment key and the user id).",
+                "description": "```sh\ncurl -H 'Authorization: Bearer vk_…' 'https://vernier.example.com/api/v1/projects/support-bot-dach/experiments/shorter-prompt/arm?user=u-5d1c'\n```\nLog the outputs you serve with `version` set to the answer's `version`.",
+                "parameters": [project(), {"name": "key", "in": "path", "required": true, "description": "The experiment's key.", "schema": {"type": "string"}},
+                    {"name": "user", "in": "query", "required": true, "description": "The end user's pseudonymous id.", "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+                "responses": with(json!({"200": ok("The arm.", schema("ExperimentArm"))}), error_responses(&["401", "403", "404", "422"]))
+            }},
             "/api/v1/projects/{project}/check": {"post": {
                 "operationId": "check",
                 "summary": "Score one reply against the real-time metrics and get the action to take.",
@@ -254,6 +293,57 @@ pub fn openapi() -> Value {
 }
 
 fn schemas() -> Value {
+    with(core_schemas(), feedback_schemas())
+}
+
+fn feedback_schemas() -> Value {
+    json!({
+        "ExperimentArm": {"type": "object", "required": ["experiment", "version", "arm", "running"], "properties": {
+            "experiment": {"type": "string"}, "version": {"type": "string", "description": "The version to serve."},
+            "arm": {"type": "integer", "minimum": 0, "description": "Its position among the versions; 0 is the control."},
+            "running": {"type": "boolean", "description": "False once the experiment was stopped."}
+        }},
+        "Experiment": {"type": "object", "required": ["design", "progress", "verdict"], "properties": {
+            "design": {"type": "object", "properties": {
+                "key": {"type": "string"}, "name": {"type": "string"}, "versions": {"type": "array", "items": {"type": "string"}},
+                "primary": {"type": "string"}, "guardrails": {"type": "array", "items": {"type": "string"}},
+                "baseline": {"type": "number"}, "minimum_change": {"type": "number"}, "alpha": {"type": "number"}, "power": {"type": "number"},
+                "sample_per_arm": {"type": "integer"}, "started_on": {"type": "string", "format": "date"}}},
+            "progress": {"type": "array", "description": "[version, verdicts so far] per arm."},
+            "horizon": {"type": ["string", "null"], "format": "date"},
+            "verdict": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": [
+                "keep_collecting", "stopped_early", "ship", "guardrail_broken", "keep_control", "no_detectable_difference"]}}},
+            "primary": {"type": ["object", "null"]},
+            "guardrails": {"type": "array"},
+            "segments": {"type": "array"},
+            "comparison_alpha": {"type": "number"}
+        }},
+        "FeedbackRecord": {
+            "type": "object", "additionalProperties": false, "required": ["metric", "value"],
+            "description": "One end user's answer on a feedback metric. Give `output_id` or `external_id`, not both.",
+            "properties": {
+                "id": {"type": "string", "maxLength": 200, "description": "Your id of this feedback: sent again, it is a duplicate."},
+                "output_id": {"type": "integer", "minimum": 1, "description": "Vernier's id of the output."},
+                "external_id": {"type": "string", "maxLength": 200, "description": "Your id of the output (its `external_id`)."},
+                "metric": {"type": "string", "description": "The key of a feedback metric (scorer kind `user_feedback`)."},
+                "value": {"description": "On the metric's scale: true/false or \"up\"/\"down\" for thumbs, a whole number of stars, or a category's name.",
+                    "oneOf": [{"type": "boolean"}, {"type": "integer", "minimum": 1}, {"type": "string"}]},
+                "comment": {"type": "string", "maxLength": 5000},
+                "user": {"type": "string", "maxLength": 200, "description": "The end user's pseudonymous id; never shown to annotators."},
+                "at": {"type": "string", "format": "date-time", "description": "When the user gave it; default now."}
+            }
+        },
+        "FeedbackStored": {"type": "object", "required": ["accepted", "duplicates", "waiting", "scores", "feedback"], "properties": {
+            "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
+            "waiting": {"type": "integer", "description": "Stored records whose output is not logged yet."},
+            "scores": {"type": "integer", "description": "Feedback scores written (one per output and metric)."},
+            "feedback": {"type": "array", "items": {"type": "object", "properties": {
+                "index": {"type": "integer"}, "id": {"type": "integer"}, "duplicate": {"type": "boolean"}, "waiting": {"type": "boolean"}}}}
+        }}
+    })
+}
+
+fn core_schemas() -> Value {
     let text = |max: u32| json!({"type": "string", "maxLength": max});
     let count = json!({"type": "integer", "minimum": 0});
     json!({

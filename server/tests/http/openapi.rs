@@ -60,6 +60,29 @@ async fn every_documented_operation_exists_and_every_route_is_documented(pool: P
     );
 }
 
+/// Posts the documented example of `POST …/{route}` and answers the reply, after checking that
+/// the example and the reply both fit the documented schemas.
+async fn post_example(app: &TestApp, doc: &Value, key: &str, route: &str) -> Value {
+    let operation = &doc["paths"][format!("/api/v1/projects/{{project}}/{route}")]["post"];
+    let media = &operation["requestBody"]["content"]["application/json"];
+    assert!(
+        validator(doc, &media["schema"]).is_valid(&media["example"]),
+        "{route}"
+    );
+    let response = Client::new()
+        .post(format!("{}/api/v1/projects/support-bot-dach/{route}", app.base))
+        .bearer_auth(key)
+        .json(&media["example"])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED, "{route}");
+    let answer: Value = response.json().await.unwrap();
+    let schema = &operation["responses"]["201"]["content"]["application/json"]["schema"];
+    assert!(validator(doc, schema).is_valid(&answer), "{route}: {answer}");
+    answer
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
@@ -74,22 +97,20 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
     );
 
     let (_, key) = app
-        .with_metrics(&["no-delve", "reply-language"], &["no-delve", "reply-language"])
+        .with_metrics(
+            &["no-delve", "reply-language", "thumbs-up"],
+            &["no-delve", "reply-language", "thumbs-up"],
+        )
         .await;
-    let response = Client::new()
-        .post(format!("{}/api/v1/projects/support-bot-dach/outputs", app.base))
-        .bearer_auth(&key)
-        .json(&media["example"])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    let ingested: Value = response.json().await.unwrap();
-    assert!(validator(
-        &doc,
-        &ingest["responses"]["201"]["content"]["application/json"]["schema"]
-    )
-    .is_valid(&ingested));
+    let ingested = post_example(&app, &doc, &key, "outputs").await;
+    assert_eq!(ingested["accepted"], 1);
+
+    let stored = post_example(&app, &doc, &key, "feedback").await;
+    assert_eq!(
+        (&stored["accepted"], &stored["scores"]),
+        (&json!(1), &json!(1)),
+        "the example's thumbs down scores the ingest example's output: {stored}"
+    );
 
     let check = &doc["paths"]["/api/v1/projects/{project}/check"]["post"];
     let example = &check["requestBody"]["content"]["application/json"]["example"];

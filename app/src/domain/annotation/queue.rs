@@ -3,7 +3,7 @@
 
 use crate::choice;
 use crate::domain::metric::parse_date;
-use crate::domain::text::{bounded, optional};
+use crate::domain::text::{bounded, list, optional};
 use crate::error::AppError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ choice!(
         BySegment = "segment", "Stratified by a segment key";
         ByVersion = "version", "Stratified by system version";
         Failed = "failed", "Failed by an automated metric";
+        NegativeFeedback = "negative_feedback", "Negative end-user feedback";
     }
 );
 
@@ -30,6 +31,9 @@ pub enum Sampling {
     Version { n: u32 },
     /// Up to `n` outputs that automated metric `metric` failed (or flagged), newest first.
     Failed { metric: String, n: u32 },
+    /// Up to `n` outputs whose end users' feedback on feedback metric `metric` fails it,
+    /// newest first.
+    NegativeFeedback { metric: String, n: u32 },
 }
 
 impl Sampling {
@@ -39,7 +43,8 @@ impl Sampling {
             Sampling::Random { n }
             | Sampling::Segment { n, .. }
             | Sampling::Version { n }
-            | Sampling::Failed { n, .. } => *n,
+            | Sampling::Failed { n, .. }
+            | Sampling::NegativeFeedback { n, .. } => *n,
         }
     }
 
@@ -50,6 +55,9 @@ impl Sampling {
             Sampling::Segment { key, n } => format!("{n} outputs stratified by segment '{key}'"),
             Sampling::Version { n } => format!("{n} outputs stratified by version"),
             Sampling::Failed { metric, n } => format!("{n} outputs failed by {metric}"),
+            Sampling::NegativeFeedback { metric, n } => {
+                format!("{n} outputs with negative feedback on {metric}")
+            }
         }
     }
 }
@@ -71,6 +79,9 @@ pub struct QueueInput {
     /// The automated metric's key, for `failed` sampling.
     #[serde(default)]
     pub failed_metric: String,
+    /// The feedback metric's key, for `negative_feedback` sampling.
+    #[serde(default)]
+    pub feedback_metric: String,
     /// Usernames of the annotators.
     pub annotators: String,
     pub overlap: String,
@@ -87,16 +98,6 @@ pub struct QueueDraft {
     pub annotators: Vec<String>,
     pub overlap: u32,
     pub due_date: Option<NaiveDate>,
-}
-
-fn list(value: &str) -> Vec<String> {
-    let mut items: Vec<String> = Vec::new();
-    for item in value.split([',', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
-        if !items.iter().any(|seen| seen == item) {
-            items.push(item.to_owned());
-        }
-    }
-    items
 }
 
 fn number(field: &str, value: &str, min: u32, max: u32) -> Result<u32, AppError> {
@@ -129,6 +130,10 @@ impl QueueDraft {
             },
             SamplingKind::Failed => Sampling::Failed {
                 metric: bounded("failed_metric", &input.failed_metric, 1, 100)?,
+                n,
+            },
+            SamplingKind::NegativeFeedback => Sampling::NegativeFeedback {
+                metric: bounded("feedback_metric", &input.feedback_metric, 1, 100)?,
                 n,
             },
         };
@@ -204,6 +209,7 @@ mod tests {
             n: "30".into(),
             segment_key: "language".into(),
             failed_metric: String::new(),
+            feedback_metric: String::new(),
             annotators: "anna, ben".into(),
             overlap: "2".into(),
             due_date: "2026-12-01".into(),

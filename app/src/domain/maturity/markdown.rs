@@ -89,7 +89,7 @@ mod tests {
         let text = markdown("Support bot", &page, today);
         assert!(
             text.starts_with(
-                "# Maturity review: Support bot\n\n2026-11-25. Computed stage: **not yet crawling** (1 of 13"
+                "# Maturity review: Support bot\n\n2026-11-25. Computed stage: **not yet crawling** (1 of 14"
             ),
             "{text}"
         );

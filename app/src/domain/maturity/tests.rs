@@ -61,6 +61,10 @@ fn everything() -> Evidence {
             metric: "reply-language".into(),
             channels: 1,
         }],
+        feedback: vec![FeedbackFacts {
+            metric: "thumbs-up".into(),
+            answers: 42,
+        }],
     }
 }
 
@@ -87,6 +91,7 @@ fn spoilers() -> Vec<(Item, Spoil)> {
             e.active[1].category = Category::Quality
         }),
         (Item::RealTimeAction, |e| e.active[0].action = FailureAction::Flag),
+        (Item::FeedbackLoop, |e| e.feedback[0].answers = 0),
         (Item::Monitors, |e| e.monitors[0].channels = 0),
         (Item::CompleteMetrics, |e| {
             e.active[1].review_date = today() - chrono::Duration::days(1)
@@ -101,7 +106,7 @@ fn full_evidence_runs_and_each_spoiled_item_alone_fails_and_caps_the_stage() {
     let t = Thresholds::default();
     let full = review(&everything(), &t, today());
     assert_eq!(full.stage, Some(Stage::Run));
-    assert_eq!(full.completion(), (13, 13));
+    assert_eq!(full.completion(), (14, 14));
     assert!(full.lapsed(Stage::Run).is_empty());
     let spoilers = spoilers();
     assert_eq!(spoilers.len(), Item::ALL.len(), "every item has a row");
@@ -169,7 +174,7 @@ fn a_stage_counts_only_when_every_earlier_stage_holds() {
     evidence.purpose.clear();
     let r = review(&evidence, &Thresholds::default(), today());
     assert_eq!(r.stage, None, "walk and run items hold, but crawl does not");
-    assert_eq!(r.of(Stage::Walk).filter(|i| i.state.holds()).count(), 4);
+    assert_eq!(r.of(Stage::Walk).filter(|i| i.state.holds()).count(), 5);
     assert_eq!(
         computed_stage(&[]),
         Some(Stage::Run),

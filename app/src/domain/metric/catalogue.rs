@@ -169,6 +169,21 @@ pub fn templates() -> Vec<Template> {
             tags: "tone, annotation",
         },
         Template {
+            id: "thumbs-up",
+            title: "End users give the reply a thumbs up",
+            why: "The people the bot serves say whether it helped: a thumbs up or down in the chat widget, sent through the feedback API.",
+            question: "Do customers find the replies helpful?",
+            paradigm: "human",
+            category: "quality",
+            cadence: "async",
+            action: "flag",
+            scorer: r#"{"kind": "user_feedback", "scale": {"type": "thumbs"}, "combine": "latest"}"#,
+            threshold: "1",
+            cost_per_failure: "0.50",
+            cost_per_evaluation: "0",
+            tags: "feedback, satisfaction",
+        },
+        Template {
             id: "moderation",
             title: "No abusive or unsafe words",
             why: "One abusive reply costs more than a thousand bland ones; block it before it is sent.",
@@ -216,6 +231,7 @@ mod tests {
             "faithful-to-context",
             "persona-tone",
             "moderation",
+            "thumbs-up",
         ] {
             assert!(ids.contains(&id), "{id} missing");
         }

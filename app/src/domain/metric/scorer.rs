@@ -3,6 +3,7 @@
 //! The scorers themselves run in the scoring module; this is their validated configuration.
 
 use super::kinds::{Direction, Paradigm};
+use crate::domain::feedback::{Combine, Scale};
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
 
@@ -137,6 +138,13 @@ pub enum ScorerSpec {
         #[serde(default)]
         rubric_id: Option<i64>,
     },
+    /// End users' feedback sent through the feedback API, on `scale`; several answers on one
+    /// output combine by `combine`.
+    UserFeedback {
+        scale: Scale,
+        #[serde(default = "crate::domain::feedback::latest")]
+        combine: Combine,
+    },
     /// A weighted combination of a human metric's final label and an automated metric's
     /// score (see [`crate::domain::hybrid::combine`]), in 0..1.
     Hybrid {
@@ -184,6 +192,7 @@ impl ScorerSpec {
             ScorerSpec::LlmJudge { .. } => "llm_judge",
             ScorerSpec::EmbeddingSimilarity { .. } => "embedding_similarity",
             ScorerSpec::Human { .. } => "human",
+            ScorerSpec::UserFeedback { .. } => "user_feedback",
             ScorerSpec::Hybrid { .. } => "hybrid",
         }
     }
@@ -195,13 +204,27 @@ impl ScorerSpec {
             ScorerSpec::LlmJudge { .. }
                 | ScorerSpec::EmbeddingSimilarity { .. }
                 | ScorerSpec::Human { .. }
+                | ScorerSpec::UserFeedback { .. }
                 | ScorerSpec::Hybrid { .. }
         )
     }
 
     /// Whether code or a model scores it (not people, and not combined from other metrics).
     pub fn is_automated(&self) -> bool {
-        !matches!(self, ScorerSpec::Human { .. } | ScorerSpec::Hybrid { .. })
+        !self.is_people() && !matches!(self, ScorerSpec::Hybrid { .. })
+    }
+
+    /// Whether people score it: annotators against a rubric, or end users' feedback.
+    pub fn is_people(&self) -> bool {
+        matches!(self, ScorerSpec::Human { .. } | ScorerSpec::UserFeedback { .. })
+    }
+
+    /// The scale of a feedback metric.
+    pub fn scale(&self) -> Option<&Scale> {
+        match self {
+            ScorerSpec::UserFeedback { scale, .. } => Some(scale),
+            _ => None,
+        }
     }
 
     /// Parses a scorer from JSON text, validating its parameters.
@@ -257,6 +280,7 @@ impl ScorerSpec {
                 score_pattern: Some(pattern),
                 ..
             } => check_score_pattern(pattern),
+            ScorerSpec::UserFeedback { scale, .. } => scale.validate(),
             ScorerSpec::Hybrid { human, automated, .. }
                 if human.trim().is_empty() || automated.trim().is_empty() =>
             {
@@ -277,7 +301,7 @@ impl ScorerSpec {
     /// Whether this scorer suits a metric of `paradigm`: people score human metrics; code and
     /// models score model-centric ones; hybrid metrics may use either.
     pub fn fits(&self, paradigm: Paradigm) -> Result<(), AppError> {
-        let human = matches!(self, ScorerSpec::Human { .. });
+        let human = self.is_people();
         if matches!(self, ScorerSpec::Hybrid { .. }) && paradigm != Paradigm::Hybrid {
             return Err(AppError::invalid(
                 "scorer",
@@ -287,11 +311,11 @@ impl ScorerSpec {
         match (paradigm, human) {
             (Paradigm::Human, false) => Err(AppError::invalid(
                 "scorer",
-                "a human-centric metric is scored by people: use kind \"human\"",
+                "a human-centric metric is scored by people: use kind \"human\" (annotators) or \"user_feedback\" (end users)",
             )),
             (Paradigm::Model, true) => Err(AppError::invalid(
                 "scorer",
-                "a model-centric metric needs an automated scorer, not \"human\"",
+                "a model-centric metric needs an automated scorer, not people",
             )),
             _ => Ok(()),
         }
@@ -352,6 +376,10 @@ impl ScorerSpec {
             },
             ScorerSpec::EmbeddingSimilarity { model: None },
             ScorerSpec::Human { rubric_id: None },
+            ScorerSpec::UserFeedback {
+                scale: Scale::Thumbs,
+                combine: Combine::Latest,
+            },
             ScorerSpec::Hybrid {
                 human: "helpfulness".into(),
                 automated: "judge-helpfulness".into(),

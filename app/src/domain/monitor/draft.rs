@@ -83,7 +83,7 @@ fn integer(
 }
 
 /// A rate: `0.2` or `20%`; checked to be within 0..1 by [`Condition::check`].
-fn rate(field: &str, text: &str) -> Result<f64, AppError> {
+pub fn rate(field: &str, text: &str) -> Result<f64, AppError> {
     let text = text.trim();
     let (number, scale) = match text.strip_suffix('%') {
         Some(percent) => (percent.trim(), 100.0),

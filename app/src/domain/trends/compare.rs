@@ -124,6 +124,31 @@ pub struct CompareQuery {
     pub to: String,
 }
 
+/// The pair a release comparison offers first, from each version's (label, first day, last day)
+/// with scored outputs: B is the newest version; A is the one it replaced — of the others, the
+/// one that served last (an A/B test's variant that ended long ago is not what B replaced).
+/// Empty labels where there are too few versions.
+pub fn default_pair<T: PartialOrd + Copy>(versions: &[(String, Option<T>, Option<T>)]) -> (String, String) {
+    let newest = versions.iter().filter(|(_, first, _)| first.is_some()).fold(
+        None::<&(String, Option<T>, Option<T>)>,
+        |best, v| match best {
+            Some(b) if b.1 > v.1 => Some(b),
+            _ => Some(v),
+        },
+    );
+    let Some((b, _, _)) = newest else {
+        return (String::new(), String::new());
+    };
+    let replaced = versions
+        .iter()
+        .filter(|(label, _, last)| label != b && last.is_some())
+        .fold(None::<&(String, Option<T>, Option<T>)>, |best, v| match best {
+            Some(x) if (x.2, x.1) > (v.2, v.1) => Some(x),
+            _ => Some(v),
+        });
+    (replaced.map(|v| v.0.clone()).unwrap_or_default(), b.clone())
+}
+
 /// The value standing for traffic without the segment key.
 pub const NONE: &str = "(none)";
 
@@ -328,6 +353,26 @@ fn explain(metric: &MetricCounts, attributions: &[Attribution], rows: &[Comparis
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_default_pair_is_the_newest_version_against_the_one_it_replaced() {
+        let v = |label: &str, first: u32, last: u32| (label.to_owned(), Some(first), Some(last));
+        // prompt-v1 served days 0–36; a concise variant ran beside it on days 8–21; v2 from 36.
+        let versions = vec![
+            v("prompt-v1", 0, 36),
+            v("prompt-v1-concise", 8, 21),
+            v("prompt-v2", 36, 42),
+        ];
+        assert_eq!(
+            default_pair(&versions),
+            ("prompt-v1".to_owned(), "prompt-v2".to_owned())
+        );
+        assert_eq!(
+            default_pair(&versions[..1]),
+            (String::new(), "prompt-v1".to_owned())
+        );
+        assert_eq!(default_pair::<u32>(&[]), (String::new(), String::new()));
+    }
 
     fn counts(passes: u64, failures: u64) -> Counts {
         Counts::verdicts(passes, failures)

@@ -35,6 +35,20 @@ pub struct Parts {
     pub human: f64,
     pub automated: f64,
     pub levels: Option<Json<Vec<Level>>>,
+    /// The human metric's scorer (a feedback metric brings its scale).
+    pub human_scorer: Json<ScorerSpec>,
+}
+
+impl Parts {
+    /// The lowest and highest value of the human side: its feedback scale, else its rubric's
+    /// levels, else 0..1.
+    pub fn human_range(&self) -> (f64, f64) {
+        match (self.human_scorer.0.scale(), &self.levels) {
+            (Some(scale), _) => scale.range(),
+            (None, Some(levels)) => crate::domain::rubric::value_range(&levels.0),
+            (None, None) => (0.0, 1.0),
+        }
+    }
 }
 
 /// The non-retired hybrid metrics of the projects `outputs` belong to.
@@ -53,7 +67,7 @@ pub async fn metrics_on(
 }
 
 /// The outputs among `outputs` scored by both `human` and `automated` (metric keys of the
-/// project), with both values and the human rubric's current levels.
+/// project), with both values, the human rubric's current levels and the human scorer.
 pub async fn parts(
     connection: &mut PgConnection,
     project_id: i64,
@@ -63,7 +77,7 @@ pub async fn parts(
     Ok(sqlx::query_as(
         "SELECT h.output_id, h.value AS human, a.value AS automated,
             (SELECT v.levels FROM rubric_versions v WHERE v.rubric_id = (hm.scorer ->> 'rubric_id')::int8
-             ORDER BY v.version DESC LIMIT 1) AS levels
+             ORDER BY v.version DESC LIMIT 1) AS levels, hm.scorer AS human_scorer
          FROM metrics hm JOIN metrics am ON am.project_id = hm.project_id AND am.key = $3
          JOIN scores h ON h.metric_id = hm.id AND h.value IS NOT NULL
          JOIN scores a ON a.metric_id = am.id AND a.output_id = h.output_id AND a.value IS NOT NULL

@@ -228,7 +228,7 @@ pub async fn evidence(
     .await?;
     let rated_outputs: i64 = sqlx::query_scalar(
         "SELECT count(DISTINCT s.output_id) FROM scores s JOIN metrics m ON m.id = s.metric_id
-         WHERE m.project_id = $1 AND m.paradigm = 'human' AND s.passed IS NOT NULL",
+         WHERE m.project_id = $1 AND m.scorer ->> 'kind' = 'human' AND s.passed IS NOT NULL",
     )
     .bind(project_id)
     .fetch_one(pool)
@@ -264,8 +264,24 @@ pub async fn evidence(
     .bind(project_id)
     .fetch_all(pool)
     .await?;
+    let feedback: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT m.key, (SELECT count(*) FROM feedback f WHERE f.metric_id = m.id AND f.received_at >= $2)
+         FROM metrics m WHERE m.project_id = $1 AND m.status = 'active' AND m.scorer ->> 'kind' = 'user_feedback'
+         ORDER BY m.key",
+    )
+    .bind(project_id)
+    .bind(rating_since)
+    .fetch_all(pool)
+    .await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(Evidence {
+        feedback: feedback
+            .into_iter()
+            .map(|(metric, answers)| crate::domain::maturity::FeedbackFacts {
+                metric,
+                answers: count(answers),
+            })
+            .collect(),
         monitors: monitors
             .into_iter()
             .map(|(name, metric, channels)| crate::domain::maturity::MonitorFacts {

@@ -39,7 +39,7 @@ pub async fn check(
                         .await?;
                 let fits = spec.is_some_and(|s| {
                     if wants_human {
-                        matches!(s.0, ScorerSpec::Human { .. })
+                        s.0.is_people()
                     } else {
                         s.0.is_automated()
                     }

@@ -200,6 +200,7 @@ pub async fn detail(pool: &PgPool, project_id: i64, id: i64) -> Result<OutputDet
         occurred_at: row.occurred_at,
         ingested_at: row.ingested_at,
         scores: super::scores::of_output(pool, id).await?,
+        feedback: super::feedback::of_output(pool, project_id, id).await?,
         turns,
     })
 }

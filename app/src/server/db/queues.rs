@@ -94,7 +94,8 @@ async fn sample(
             .await
             .map_err(database);
         }
-        Sampling::Failed { metric, n } => {
+        // Negative feedback is a failing score of the feedback metric.
+        Sampling::Failed { metric, n } | Sampling::NegativeFeedback { metric, n } => {
             return sqlx::query_as(
                 "SELECT o.id, NULL::text FROM scores s
                  JOIN outputs o ON o.id = s.output_id
@@ -155,6 +156,15 @@ pub async fn insert(
             return Err(AppError::invalid(
                 "failed_metric",
                 format!("'{metric}' is not an automated metric of this project"),
+            ));
+        }
+    }
+    if let Sampling::NegativeFeedback { metric, .. } = &draft.sampling {
+        let found = super::metrics::find(pool, project_id, metric).await?;
+        if found.is_none_or(|m| m.definition.scorer.scale().is_none()) {
+            return Err(AppError::invalid(
+                "feedback_metric",
+                format!("'{metric}' is not a feedback metric of this project"),
             ));
         }
     }

@@ -257,6 +257,8 @@ pub struct VersionSeen {
     pub first_day: Option<DateTime<Utc>>,
     /// The first hour, when that day began within the last 48 hours (hours are kept no longer).
     pub first_hour: Option<DateTime<Utc>>,
+    /// The last UTC day with scored outputs.
+    pub last_day: Option<DateTime<Utc>>,
 }
 
 /// The project's versions, oldest first appearance first.
@@ -269,20 +271,22 @@ pub async fn versions_seen<'a>(
         Source::Rollups(_) => {
             "SELECT d.first AS first_day, CASE WHEN d.first >= now() - interval '48 hours' THEN
                 (SELECT min(r.bucket) FROM score_rollups r
-                 WHERE r.version_id = v.id AND r.grain = 'hour' AND r.segment_key = '') END AS first_hour
-             FROM (SELECT min(r.bucket) AS first FROM score_rollups r
+                 WHERE r.version_id = v.id AND r.grain = 'hour' AND r.segment_key = '') END AS first_hour,
+                d.last AS last_day
+             FROM (SELECT min(r.bucket) AS first, max(r.bucket) AS last FROM score_rollups r
                    WHERE r.version_id = v.id AND r.grain = 'day' AND r.segment_key = '') d"
         }
         Source::Scores(_) => {
             "SELECT date_trunc('day', f.first, 'UTC') AS first_day,
                 CASE WHEN date_trunc('day', f.first, 'UTC') >= now() - interval '48 hours'
-                     THEN date_trunc('hour', f.first, 'UTC') END AS first_hour
-             FROM (SELECT min(o.occurred_at) AS first FROM outputs o
+                     THEN date_trunc('hour', f.first, 'UTC') END AS first_hour,
+                date_trunc('day', f.last, 'UTC') AS last_day
+             FROM (SELECT min(o.occurred_at) AS first, max(o.occurred_at) AS last FROM outputs o
                    WHERE o.version_id = v.id AND EXISTS (SELECT FROM scores s WHERE s.output_id = o.id)) f"
         }
     };
     Ok(sqlx::query_as(&format!(
-        "SELECT v.label, seen.first_day, seen.first_hour
+        "SELECT v.label, seen.first_day, seen.first_hour, seen.last_day
          FROM system_versions v CROSS JOIN LATERAL ({first}) seen
          WHERE v.project_id = $1 ORDER BY seen.first_day NULLS LAST, v.id"
     ))

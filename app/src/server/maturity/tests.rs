@@ -160,7 +160,7 @@ async fn the_overview_has_a_row_per_project_with_its_stages(pool: PgPool) {
         (row.signed_off, row.computed, row.backed),
         (Some(Stage::Crawl), Some(Stage::Crawl), true)
     );
-    assert_eq!(row.completion.1, 13);
+    assert_eq!(row.completion.1, 14);
     assert!(row.last_reviewed.is_some());
     assert_eq!(row.metrics_due, 0);
 }

@@ -233,6 +233,9 @@ pub(super) fn rows() -> Vec<Row> {
         ),
         // Outputs, scoring, endpoints, keys.
         sf("list_outputs", MANAGE, |_, _| vec![p()]),
+        sf("feedback_comments", MANAGE, |_, _| {
+            vec![p(), ("filter[search]", v("English"))]
+        }),
         // The maturity review.
         sf("get_review", READ, |_, _| vec![p()]),
         sf("maturity_overview", SIGNED_IN, |_, _| vec![]),
@@ -267,6 +270,24 @@ pub(super) fn rows() -> Vec<Row> {
             ]
         }),
         // Monitors and alerts.
+        sf("list_experiments", READ, |_, _| vec![p()]),
+        sf("get_experiment", READ, |_, _| vec![p(), ("key", v("ab-fixed"))]),
+        sf("create_experiment", MANAGE, |_, c| {
+            vec![
+                p(),
+                ("input[key]", format!("ab-{}", c.name())),
+                ("input[name]", v("Matrix A/B")),
+                ("input[versions]", v("v1, v2")),
+                ("input[primary]", v("rest-fixed")),
+                ("input[baseline]", v("50%")),
+                ("input[minimum_change]", v("10%")),
+                ("input[alpha]", v("0.05")),
+                ("input[power]", v("80%")),
+            ]
+        }),
+        sf("stop_experiment", MANAGE, |_, _| {
+            vec![p(), ("key", v("ab-fixed"))]
+        }),
         sf("get_alerts", READ, |_, _| vec![p()]),
         sf("open_alerts", SIGNED_IN, |_, _| vec![]),
         sf("get_monitor_form", EDIT, |ctx, c| {
@@ -436,6 +457,16 @@ pub(super) fn rows() -> Vec<Row> {
             |_, c| Some(json!([output_record(&format!("x-{}", c.name()))])),
         ),
         rest(
+            "POST /api/v1/projects/{project}/feedback",
+            REST_CREATE,
+            |_, _| format!("/api/v1/projects/{PROJECT}/feedback"),
+            |_, c| {
+                Some(
+                    json!([{"id": format!("fb-{}", c.name()), "external_id": "setup-0", "metric": "thumbs", "value": true}]),
+                )
+            },
+        ),
+        rest(
             "GET /api/v1/projects/{project}/outputs",
             REST_MANAGE,
             |_, _| format!("/api/v1/projects/{PROJECT}/outputs?segment=language%3Dde"),
@@ -451,6 +482,18 @@ pub(super) fn rows() -> Vec<Row> {
             "GET /api/v1/maturity",
             REST_SIGNED_IN,
             |_, _| "/api/v1/maturity?format=csv".to_owned(),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/experiments/{key}",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/experiments/ab-fixed"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/experiments/{key}/arm",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/experiments/ab-fixed/arm?user=u-1"),
             |_, _| None,
         ),
         rest(

@@ -88,6 +88,14 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
     let tone = metric_form(PROJECT, "tone", "human", &scorer);
     call(&owner, "create_metric", tone).await;
     call(&owner, "activate_metric", vec![p(), ("key", "tone".into())]).await;
+    let thumbs = metric_form(
+        PROJECT,
+        "thumbs",
+        "human",
+        r#"{"kind": "user_feedback", "scale": {"type": "thumbs"}}"#,
+    );
+    call(&owner, "create_metric", thumbs).await;
+    call(&owner, "activate_metric", vec![p(), ("key", "thumbs".into())]).await;
     call(
         &owner,
         "create_metric",
@@ -124,6 +132,22 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
         .await
         .unwrap();
     assert_eq!(sent.status(), StatusCode::CREATED);
+    call(
+        &owner,
+        "create_experiment",
+        vec![
+            p(),
+            ("input[key]", "ab-fixed".into()),
+            ("input[name]", "Matrix A/B".into()),
+            ("input[versions]", "v1, v2".into()),
+            ("input[primary]", "rest-fixed".into()),
+            ("input[baseline]", "50%".into()),
+            ("input[minimum_change]", "10%".into()),
+            ("input[alpha]", "0.05".into()),
+            ("input[power]", "80%".into()),
+        ],
+    )
+    .await;
     let queue = call(
         &owner,
         "create_queue",

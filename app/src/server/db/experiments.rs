@@ -1,0 +1,205 @@
+//! A/B tests: their stored designs, and the daily verdicts of a metric per version that find
+//! the horizon. The reading itself is the use case [`crate::server::experiments`].
+
+use super::map_unique;
+use crate::domain::experiment::analysis::Frozen;
+use crate::domain::experiment::design::Design;
+use crate::error::AppError;
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use sqlx::PgPool;
+
+/// An experiment as stored, with its metrics' keys.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Stored {
+    pub id: i64,
+    pub key: String,
+    pub name: String,
+    pub hypothesis: String,
+    pub versions: Vec<String>,
+    pub primary_metric_id: i64,
+    pub primary_key: String,
+    pub guardrail_keys: Vec<String>,
+    pub baseline: f64,
+    pub minimum_change: f64,
+    pub alpha: f64,
+    pub power: f64,
+    pub sample_per_arm: i32,
+    pub started_on: NaiveDate,
+    pub ended_on: Option<NaiveDate>,
+    pub created_by: String,
+    /// The result, once read at the horizon.
+    pub result: Option<sqlx::types::Json<Frozen>>,
+}
+
+impl Stored {
+    /// The design it was created with.
+    pub fn design(&self) -> Design {
+        Design {
+            key: self.key.clone(),
+            name: self.name.clone(),
+            hypothesis: self.hypothesis.clone(),
+            versions: self.versions.clone(),
+            primary: self.primary_key.clone(),
+            guardrails: self.guardrail_keys.clone(),
+            baseline: self.baseline,
+            minimum_change: self.minimum_change,
+            alpha: self.alpha,
+            power: self.power,
+            sample_per_arm: u32::try_from(self.sample_per_arm).unwrap_or(0),
+            started_on: self.started_on,
+        }
+    }
+}
+
+const SELECT: &str =
+    "SELECT e.id, e.key, e.name, e.hypothesis, e.versions, e.primary_metric_id, pm.key AS primary_key,
+        ARRAY(SELECT m.key FROM unnest(e.guardrail_metric_ids) WITH ORDINALITY g(id, n)
+              JOIN metrics m ON m.id = g.id ORDER BY g.n) AS guardrail_keys,
+        e.baseline, e.minimum_change, e.alpha, e.power, e.sample_per_arm, e.started_on, e.ended_on,
+        u.username AS created_by, e.result
+     FROM experiments e JOIN metrics pm ON pm.id = e.primary_metric_id JOIN users u ON u.id = e.created_by";
+
+/// Stores a design whose metrics were resolved to ids; a taken key is an error on `key`.
+pub async fn insert(
+    pool: &PgPool,
+    project_id: i64,
+    design: &Design,
+    (primary, guardrails): (i64, &[i64]),
+    created_by: i64,
+) -> Result<i64, AppError> {
+    sqlx::query_scalar(
+        "INSERT INTO experiments (project_id, key, name, hypothesis, versions, primary_metric_id, guardrail_metric_ids,
+            baseline, minimum_change, alpha, power, sample_per_arm, started_on, created_by)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+    )
+    .bind(project_id)
+    .bind(&design.key)
+    .bind(&design.name)
+    .bind(&design.hypothesis)
+    .bind(&design.versions)
+    .bind(primary)
+    .bind(guardrails)
+    .bind(design.baseline)
+    .bind(design.minimum_change)
+    .bind(design.alpha)
+    .bind(design.power)
+    .bind(i32::try_from(design.sample_per_arm).unwrap_or(i32::MAX))
+    .bind(design.started_on)
+    .bind(created_by)
+    .fetch_one(pool)
+    .await
+    .map_err(|e| map_unique(e, "experiments_project_key_key", "key", "an experiment of this project has this key"))
+}
+
+/// The project's experiments, running first, newest first.
+pub async fn list(pool: &PgPool, project_id: i64) -> Result<Vec<Stored>, AppError> {
+    Ok(sqlx::query_as(&format!(
+        "{SELECT} WHERE e.project_id = $1 ORDER BY e.ended_on IS NOT NULL, e.started_on DESC, e.id DESC"
+    ))
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?)
+}
+
+/// The project's experiment `key`.
+pub async fn find(pool: &PgPool, project_id: i64, key: &str) -> Result<Stored, AppError> {
+    sqlx::query_as(&format!("{SELECT} WHERE e.project_id = $1 AND e.key = $2"))
+        .bind(project_id)
+        .bind(key.trim())
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(|| AppError::NotFound(format!("Experiment '{}'", key.trim())))
+}
+
+/// Ends a running experiment on `day`; one already ended keeps its day.
+pub async fn stop(pool: &PgPool, project_id: i64, key: &str, day: NaiveDate) -> Result<(), AppError> {
+    let stopped = sqlx::query(
+        "UPDATE experiments SET ended_on = COALESCE(ended_on, GREATEST($3, started_on)) WHERE project_id = $1 AND key = $2",
+    )
+    .bind(project_id)
+    .bind(key.trim())
+    .bind(day)
+    .execute(pool)
+    .await?
+    .rows_affected();
+    super::found(stopped, || format!("Experiment '{}'", key.trim()))
+}
+
+/// Keeps the result read at the horizon; a result kept before stays (answers whether this one
+/// was kept).
+pub async fn freeze(pool: &PgPool, id: i64, result: &Frozen) -> Result<bool, AppError> {
+    let kept =
+        sqlx::query("UPDATE experiments SET horizon = $2, result = $3 WHERE id = $1 AND result IS NULL")
+            .bind(id)
+            .bind(result.horizon)
+            .bind(sqlx::types::Json(result))
+            .execute(pool)
+            .await?
+            .rows_affected();
+    Ok(kept > 0)
+}
+
+/// The start of UTC day `day`.
+fn midnight(day: NaiveDate) -> DateTime<Utc> {
+    Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN))
+}
+
+/// Verdicts (passes + failures) of metric `metric_id` per day and version among `versions`
+/// (in their order), over the days `[from, to]`, from the rollups; days without any are left out.
+pub async fn daily_verdicts(
+    pool: &PgPool,
+    project_id: i64,
+    metric_id: i64,
+    versions: &[String],
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Vec<(NaiveDate, Vec<u64>)>, AppError> {
+    let rows: Vec<(DateTime<Utc>, String, i64)> = sqlx::query_as(
+        "SELECT r.bucket, v.label, sum(r.passes + r.failures)::int8 FROM score_rollups r
+         JOIN system_versions v ON v.id = r.version_id
+         WHERE v.project_id = $1 AND r.metric_id = $2 AND v.label = ANY($3) AND r.grain = 'day'
+           AND r.segment_key = '' AND r.bucket >= $4 AND r.bucket < $5
+         GROUP BY r.bucket, v.label ORDER BY r.bucket",
+    )
+    .bind(project_id)
+    .bind(metric_id)
+    .bind(versions)
+    .bind(midnight(from))
+    .bind(midnight(to) + chrono::Duration::days(1))
+    .fetch_all(pool)
+    .await?;
+    let mut days: Vec<(NaiveDate, Vec<u64>)> = Vec::new();
+    for (bucket, label, n) in rows {
+        let day = bucket.date_naive();
+        if days.last().is_none_or(|(last, _)| *last != day) {
+            days.push((day, vec![0; versions.len()]));
+        }
+        if let (Some(arm), Some((_, counts))) = (versions.iter().position(|v| *v == label), days.last_mut()) {
+            counts[arm] = u64::try_from(n).unwrap_or(0);
+        }
+    }
+    Ok(days)
+}
+
+/// The pass rate of metric `metric_id` for `version` over the days since `since`, from the
+/// rollups; `None` without verdicts.
+pub async fn recent_pass_rate(
+    pool: &PgPool,
+    metric_id: i64,
+    version: &str,
+    since: NaiveDate,
+) -> Result<Option<f64>, AppError> {
+    let (passes, n): (Option<i64>, Option<i64>) = sqlx::query_as(
+        "SELECT sum(r.passes)::int8, sum(r.passes + r.failures)::int8 FROM score_rollups r
+         JOIN system_versions v ON v.id = r.version_id
+         WHERE r.metric_id = $1 AND v.label = $2 AND r.grain = 'day' AND r.segment_key = '' AND r.bucket >= $3",
+    )
+    .bind(metric_id)
+    .bind(version)
+    .bind(midnight(since))
+    .fetch_one(pool)
+    .await?;
+    Ok(match (passes, n) {
+        (Some(passes), Some(n)) if n > 0 => Some(passes as f64 / n as f64),
+        _ => None,
+    })
+}
