@@ -4,6 +4,7 @@ pub mod actor;
 pub mod annotation;
 pub mod api_key;
 pub mod choice;
+pub mod dataset;
 pub mod endpoint;
 pub mod experiment;
 pub mod feedback;

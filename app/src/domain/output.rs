@@ -47,6 +47,23 @@ pub struct OutputRecord {
     pub tokens_out: Option<i32>,
     pub timestamp: Option<DateTime<Utc>>,
     pub external_id: Option<String>,
+    /// An eval run's output names the dataset, its version and the item it answers, and the
+    /// run (all four, or none).
+    pub dataset: Option<String>,
+    pub dataset_version: Option<i32>,
+    pub item_id: Option<String>,
+    pub run: Option<String>,
+}
+
+/// Which dataset item an eval run's output answers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EvalRef {
+    pub dataset: String,
+    pub version: i32,
+    pub item_id: String,
+    pub run: String,
+    /// The run's and the item's ids, once resolved against the project.
+    pub ids: Option<(i64, i64)>,
 }
 
 /// A validated output, ready to store.
@@ -73,6 +90,7 @@ pub struct NewOutput {
     pub tokens_out: Option<i32>,
     pub occurred_at: DateTime<Utc>,
     pub external_id: Option<String>,
+    pub eval: Option<EvalRef>,
 }
 
 impl NewOutput {
@@ -170,6 +188,7 @@ fn check(
             }
             None => None,
         };
+    let eval = eval_ref(&r, &mut fail);
     let version = short("version", r.version, 100, &mut fail);
     if version.is_none() {
         fail(
@@ -188,15 +207,21 @@ fn check(
             None
         }
     };
-    if r.input.is_none() && r.messages.as_ref().is_none_or(Vec::is_empty) {
+    // An eval run's output may leave the input to its dataset item.
+    if eval.is_none() && r.input.is_none() && r.messages.as_ref().is_none_or(Vec::is_empty) {
         fail("input", "give the input or the conversation's messages".into());
     }
-    let source = r.source.unwrap_or_else(|| "production".into());
+    let source = r
+        .source
+        .clone()
+        .unwrap_or_else(|| if eval.is_some() { "eval" } else { "production" }.into());
     if !["production", "eval", "synthetic"].contains(&source.as_str()) {
         fail(
             "source",
             format!("'{source}' is not one of: production, eval, synthetic"),
         );
+    } else if eval.is_some() && source != "eval" {
+        fail("source", "an eval run's output has source 'eval'".into());
     }
     for (field, value) in [
         ("turn_index", r.turn_index),
@@ -270,6 +295,55 @@ fn check(
         tokens_out: r.tokens_out,
         occurred_at,
         external_id,
+        eval,
+    })
+}
+
+/// The record's eval reference: all four fields, or none (each missing one is named).
+#[cfg(feature = "ssr")]
+fn eval_ref(r: &OutputRecord, fail: &mut dyn FnMut(&str, String)) -> Option<EvalRef> {
+    let named = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_owned)
+    };
+    let (dataset, item_id, run) = (named(&r.dataset), named(&r.item_id), named(&r.run));
+    if dataset.is_none() && r.dataset_version.is_none() && item_id.is_none() && run.is_none() {
+        return None;
+    }
+    let mut missing = false;
+    for (field, given) in [
+        ("dataset", dataset.is_some()),
+        ("dataset_version", r.dataset_version.is_some()),
+        ("item_id", item_id.is_some()),
+        ("run", run.is_some()),
+    ] {
+        if !given {
+            fail(
+                field,
+                "an eval run's output names the dataset, dataset_version, item_id and run".into(),
+            );
+            missing = true;
+        }
+    }
+    if r.dataset_version.is_some_and(|v| v < 1) {
+        fail("dataset_version", "versions are numbered from 1".into());
+        missing = true;
+    }
+    if run.as_ref().is_some_and(|run| run.chars().count() > 100) {
+        fail("run", "must be at most 100 characters".into());
+        missing = true;
+    }
+    if missing {
+        return None;
+    }
+    Some(EvalRef {
+        dataset: dataset?,
+        version: r.dataset_version?,
+        item_id: item_id?,
+        run: run?,
+        ids: None,
     })
 }
 

@@ -13,6 +13,7 @@ pub mod agreement;
 pub mod confusion;
 pub mod correlation;
 pub mod krippendorff;
+pub mod mcnemar;
 pub mod power;
 pub mod proportions;
 

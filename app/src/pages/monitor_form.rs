@@ -217,7 +217,16 @@ fn Editor(page: MonitorFormPage, slug: String, id: i64) -> impl IntoView {
             </fieldset>
             <FormError error fields=&["name", "metric", "segment", "version", "condition", "window", "threshold", "recovery", "min_sample", "for_evaluations", "no_data_minutes", "reminder_minutes", "channels"]/>
             <div class="actions">
-                <button type="button" class="secondary" on:click=move |_| preview() data-testid="run-backtest">"Run backtest"</button>
+                // One replay at a time: a slower earlier one must not land over the newer.
+                <button
+                    type="button"
+                    class="secondary"
+                    on:click=move |_| preview()
+                    prop:disabled=move || backtest.pending().get()
+                    data-testid="run-backtest"
+                >
+                    "Run backtest"
+                </button>
                 <button type="submit" class="primary" data-testid="save-monitor">"Save monitor"</button>
                 {(id != 0).then(|| view! {
                     <button type="button" class="link-button danger" data-testid="delete-monitor"

@@ -161,17 +161,17 @@ async fn insert_outputs(
     sqlx::query_scalar(
         "INSERT INTO outputs (id, project_id, version_id, external_id, conversation_id, turn_index, input, messages,
             output, expected_output, source, metadata, retrieved_ids, relevant_ids, latency_ms, tokens_in, tokens_out, occurred_at,
-            relevance)
+            relevance, run_id, dataset_item_id)
          OVERRIDING SYSTEM VALUE
          SELECT t.id, $1, t.version_id, t.external_id, t.conversation_id, t.turn_index, t.input, NULLIF(t.messages, 'null'::jsonb),
             t.output, t.expected_output, t.source, t.metadata,
             ARRAY(SELECT jsonb_array_elements_text(t.retrieved)), ARRAY(SELECT jsonb_array_elements_text(t.relevant)),
-            t.latency_ms, t.tokens_in, t.tokens_out, t.occurred_at, t.relevance
+            t.latency_ms, t.tokens_in, t.tokens_out, t.occurred_at, t.relevance, t.run_id, t.item_id
          FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::jsonb[], $9::text[],
             $10::text[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::int[], $16::int[], $17::int[], $18::timestamptz[],
-            $19::jsonb[])
+            $19::jsonb[], $20::bigint[], $21::bigint[])
             AS t(id, version_id, external_id, conversation_id, turn_index, input, messages, output, expected_output, source,
-                 metadata, retrieved, relevant, latency_ms, tokens_in, tokens_out, occurred_at, relevance)
+                 metadata, retrieved, relevant, latency_ms, tokens_in, tokens_out, occurred_at, relevance, run_id, item_id)
          ON CONFLICT (project_id, external_id) DO NOTHING
          RETURNING id",
     )
@@ -194,6 +194,8 @@ async fn insert_outputs(
     .bind(number(|o| o.tokens_out))
     .bind(batch.iter().map(|o| o.occurred_at).collect::<Vec<_>>())
     .bind(json(|o| serde_json::json!(o.relevance)))
+    .bind(batch.iter().map(|o| o.eval.as_ref().and_then(|e| e.ids).map(|(run, _)| run)).collect::<Vec<_>>())
+    .bind(batch.iter().map(|o| o.eval.as_ref().and_then(|e| e.ids).map(|(_, item)| item)).collect::<Vec<_>>())
     .fetch_all(&mut *connection)
     .await
     .map_err(database)
@@ -247,6 +249,7 @@ impl ScoringRow {
                 tokens_out: self.tokens_out,
                 occurred_at: self.occurred_at,
                 external_id: self.external_id,
+                eval: None,
             },
         )
     }

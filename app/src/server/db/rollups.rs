@@ -1,7 +1,8 @@
 //! Rollups: the scores counted per metric × system version × segment × UTC day (and hour for
 //! the last 48 hours). Only the score seam ([`super::scores::apply`]) shifts them, in the same
 //! transaction as the scores, so they never drift; [`rebuild`] recounts a project from its
-//! scores (after its segment keys change, and at start-up for projects never counted).
+//! scores (after its segment keys change, and at start-up for projects never counted). Eval
+//! runs' outputs are not production traffic: they are never counted.
 
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
@@ -55,7 +56,7 @@ pub(super) fn push_counts<'a>(
             UNION ALL
             SELECT 'hour' WHERE o.occurred_at >= now() - interval '48 hours'
          ) g
-         WHERE "
+         WHERE o.run_id IS NULL AND "
     ));
     filter(query);
     query.push(" GROUP BY 1, 2, 3, 4, 5, 6");

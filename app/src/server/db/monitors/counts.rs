@@ -25,12 +25,12 @@ pub(super) struct Scope<'a> {
 const VERDICTS: &str = "count(*) FILTER (WHERE s.passed IS NOT NULL AND s.error IS NULL),
         count(*) FILTER (WHERE s.passed = false AND s.error IS NULL)";
 
-/// The scope's scores from `$3` (included) to `$4` (excluded): project `$1`, metric `$2`, version
-/// label `$5`, segment key `$6` and value `$7` ('' for none; `turn` is the turn bucket the rollups
-/// count).
+/// The scope's scores outside eval runs from `$3` (included) to `$4` (excluded): project `$1`,
+/// metric `$2`, version label `$5`, segment key `$6` and value `$7` ('' for none; `turn` is the
+/// turn bucket the rollups count).
 const SCORES: &str = "FROM outputs o JOIN scores s ON s.output_id = o.id AND s.metric_id = $2
      LEFT JOIN system_versions v ON v.id = o.version_id
-     WHERE o.project_id = $1 AND o.occurred_at >= $3 AND o.occurred_at < $4
+     WHERE o.project_id = $1 AND o.run_id IS NULL AND o.occurred_at >= $3 AND o.occurred_at < $4
        AND ($5 = '' OR v.label = $5) AND ($6 = '' OR (CASE WHEN $6 = 'turn'
            THEN CASE WHEN o.turn_index IS NULL THEN NULL WHEN o.turn_index <= 4 THEN '1-4' ELSE '5+' END
            ELSE o.metadata ->> $6 END) = $7)";

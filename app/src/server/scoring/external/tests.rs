@@ -27,6 +27,7 @@ fn output(reply: &str, expected: Option<&str>) -> NewOutput {
         tokens_out: None,
         occurred_at: chrono::Utc::now(),
         external_id: None,
+        eval: None,
     }
 }
 
