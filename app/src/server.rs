@@ -5,6 +5,7 @@ pub mod annotation;
 pub mod api_keys;
 pub mod auth;
 pub mod dashboards;
+pub mod datasets;
 pub mod db;
 pub mod experiments;
 pub mod feedback;

@@ -2,6 +2,7 @@
 //! scored on. A dataset's content is versioned: every change makes the next version, and a
 //! version never changes, so a run that pinned it can always be read and compared.
 
+pub mod edit;
 #[cfg(feature = "ssr")]
 pub mod file;
 pub mod health;
@@ -12,6 +13,7 @@ pub mod variants;
 use crate::domain::output::Message;
 use crate::domain::text;
 use crate::error::AppError;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 /// Most items in one version.
@@ -38,6 +40,36 @@ pub fn key(field: &str, value: &str) -> Result<String, AppError> {
         ));
     }
     Ok(value)
+}
+
+/// A dataset with its latest version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Dataset {
+    pub id: i64,
+    pub name: String,
+    pub description: String,
+    pub created_at: DateTime<Utc>,
+    /// The latest version's number (0: no content yet) and size.
+    pub latest: i32,
+    pub items: i32,
+    /// When the content last changed (the latest version's time, else creation).
+    pub changed_at: DateTime<Utc>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub reviewed_by: Option<String>,
+    pub runs: i64,
+}
+
+/// One version of a dataset.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Version {
+    pub id: i64,
+    pub number: i32,
+    pub note: String,
+    pub items: i32,
+    pub created_by: Option<String>,
+    pub created_at: DateTime<Utc>,
 }
 
 /// Where an item came from.
@@ -273,6 +305,15 @@ impl std::fmt::Display for LineError {
     }
 }
 
+/// Where an item is: its line, or (line 0) already in the dataset.
+fn place(line: usize) -> String {
+    if line == 0 {
+        "an item already in the dataset".into()
+    } else {
+        format!("the item at line {line}")
+    }
+}
+
 /// Checks a whole version's items, each at its line (`lines[i]` for `items[i]`): every item
 /// on its own, then ids unique and one item per variant of a case. All problems are returned.
 pub fn check_all(items: Vec<(usize, Item)>) -> Result<Vec<Item>, Vec<LineError>> {
@@ -301,7 +342,7 @@ pub fn check_all(items: Vec<(usize, Item)>) -> Result<Vec<Item>, Vec<LineError>>
                     errors.push(LineError {
                         line,
                         field: "id".into(),
-                        message: format!("'{}' is already the id of the item at line {first}", item.id),
+                        message: format!("'{}' is already the id of {}", item.id, place(first)),
                     });
                 }
                 if let (Some(case), Some(variant)) = (&item.case_id, &item.variant) {
@@ -309,7 +350,10 @@ pub fn check_all(items: Vec<(usize, Item)>) -> Result<Vec<Item>, Vec<LineError>>
                         errors.push(LineError {
                             line,
                             field: "variant".into(),
-                            message: format!("case '{case}' already has variant '{variant}' (line {first})"),
+                            message: format!(
+                                "case '{case}' already has variant '{variant}' ({})",
+                                place(first)
+                            ),
                         });
                     }
                 }

@@ -208,7 +208,9 @@ fn check(
         }
     };
     // An eval run's output may leave the input to its dataset item.
-    if eval.is_none() && r.input.is_none() && r.messages.as_ref().is_none_or(Vec::is_empty) {
+    let names_item =
+        r.dataset.is_some() || r.dataset_version.is_some() || r.item_id.is_some() || r.run.is_some();
+    if !names_item && r.input.is_none() && r.messages.as_ref().is_none_or(Vec::is_empty) {
         fail("input", "give the input or the conversation's messages".into());
     }
     let source = r

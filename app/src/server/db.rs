@@ -4,7 +4,9 @@
 pub mod adjudications;
 pub mod alert_channels;
 pub mod api_keys;
+pub mod datasets;
 pub mod endpoints;
+pub mod eval_runs;
 pub mod experiments;
 pub mod feedback;
 #[cfg(test)]

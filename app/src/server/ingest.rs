@@ -113,6 +113,11 @@ pub async fn ingest(
     let batch = output::validate(records, chrono::Utc::now()).map_err(Refused::Records)?;
     let scorers = scorers.get(pool, project_id).await?;
     let mut tx = pool.begin().await.map_err(AppError::from)?;
+    // Eval-run outputs name their dataset item and run: resolved (and runs created) in the
+    // same transaction, so a refused batch leaves no run behind.
+    let batch = super::datasets::resolve_eval(&mut tx, project_id, batch)
+        .await
+        .map_err(Refused::Records)?;
     let ingested = db::outputs::ingest(&mut tx, project_id, &batch, &scorers.all).await?;
     // The monitors of the metrics just scored are evaluated within seconds.
     let scored: Vec<i64> = scorers.all.iter().map(|s| s.metric_id).collect();

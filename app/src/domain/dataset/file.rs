@@ -60,6 +60,12 @@ fn error(line: usize, field: &str, message: impl Into<String>) -> LineError {
 
 /// Reads a whole file into checked items, or every problem in it.
 pub fn read(text: &str, format: Format) -> Result<Vec<Item>, Vec<LineError>> {
+    check_all(read_lines(text, format)?)
+}
+
+/// Reads a whole file into items at their lines, not yet checked (see [`check_all`]), or every
+/// problem of form in it.
+pub fn read_lines(text: &str, format: Format) -> Result<Vec<(usize, Item)>, Vec<LineError>> {
     if text.len() > MAX_BYTES {
         return Err(vec![error(
             0,
@@ -74,7 +80,7 @@ pub fn read(text: &str, format: Format) -> Result<Vec<Item>, Vec<LineError>> {
     if parsed.is_empty() {
         return Err(vec![error(0, "file", "has no items")]);
     }
-    check_all(parsed)
+    Ok(parsed)
 }
 
 fn read_jsonl(text: &str) -> Result<Vec<(usize, Item)>, Vec<LineError>> {

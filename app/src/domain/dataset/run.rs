@@ -9,6 +9,21 @@ use crate::domain::stats::proportions::Proportion;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// An eval run: its name, and the dataset version it pinned.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct RunInfo {
+    pub id: i64,
+    pub name: String,
+    pub dataset: String,
+    pub version: i32,
+    pub version_id: i64,
+    /// Items in the version, and how many the run answered.
+    pub items: i32,
+    pub outputs: i64,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
 /// One item's result in a run: its metrics' verdicts (`None`: not applicable, or the scorer
 /// failed — such an item is left out of that metric's counts).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -38,24 +38,8 @@ fn verdict_condition(verdict: Verdict) -> &'static str {
     }
 }
 
-/// A page of a project's outputs, newest first, and the id to continue from.
-pub async fn list(
-    pool: &PgPool,
-    project_id: i64,
-    filter: &ParsedOutputFilter,
-) -> Result<(Vec<OutputRow>, Option<i64>), AppError> {
-    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
-        "SELECT o.id, o.occurred_at, v.label AS version, o.source, o.conversation_id, o.turn_index,
-            left(o.output, 160) AS excerpt, o.metadata, c.passed, c.failed, c.errors, c.pending
-         FROM outputs o JOIN system_versions v ON v.id = o.version_id
-         CROSS JOIN LATERAL (SELECT
-            count(*) FILTER (WHERE s.passed AND s.error IS NULL) AS passed,
-            count(*) FILTER (WHERE s.passed = false AND s.error IS NULL) AS failed,
-            count(*) FILTER (WHERE s.error IS NOT NULL) AS errors,
-            count(*) FILTER (WHERE s.value IS NULL AND s.error IS NULL AND s.retry_at IS NOT NULL) AS pending
-            FROM scores s WHERE s.output_id = o.id) c
-         WHERE o.project_id = ",
-    );
+/// Pushes the project (after `WHERE o.project_id = `) and the filter's conditions.
+fn push_filter(query: &mut QueryBuilder<Postgres>, project_id: i64, filter: &ParsedOutputFilter) {
     query.push_bind(project_id);
     if let Some(version) = &filter.version {
         query.push(" AND v.label = ").push_bind(version.clone());
@@ -83,6 +67,46 @@ pub async fn list(
         }
         query.push(")");
     }
+}
+
+/// The ids of up to `limit` outputs the filter picks (ignoring its page), newest first.
+pub async fn ids(
+    pool: &PgPool,
+    project_id: i64,
+    filter: &ParsedOutputFilter,
+    limit: i64,
+) -> Result<Vec<i64>, AppError> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT o.id FROM outputs o JOIN system_versions v ON v.id = o.version_id WHERE o.project_id = ",
+    );
+    let whole = ParsedOutputFilter {
+        before: None,
+        ..filter.clone()
+    };
+    push_filter(&mut query, project_id, &whole);
+    query.push(" ORDER BY o.id DESC LIMIT ").push_bind(limit);
+    Ok(query.build_query_scalar().fetch_all(pool).await?)
+}
+
+/// A page of a project's outputs, newest first, and the id to continue from.
+pub async fn list(
+    pool: &PgPool,
+    project_id: i64,
+    filter: &ParsedOutputFilter,
+) -> Result<(Vec<OutputRow>, Option<i64>), AppError> {
+    let mut query: QueryBuilder<Postgres> = QueryBuilder::new(
+        "SELECT o.id, o.occurred_at, v.label AS version, o.source, o.conversation_id, o.turn_index,
+            left(o.output, 160) AS excerpt, o.metadata, c.passed, c.failed, c.errors, c.pending
+         FROM outputs o JOIN system_versions v ON v.id = o.version_id
+         CROSS JOIN LATERAL (SELECT
+            count(*) FILTER (WHERE s.passed AND s.error IS NULL) AS passed,
+            count(*) FILTER (WHERE s.passed = false AND s.error IS NULL) AS failed,
+            count(*) FILTER (WHERE s.error IS NOT NULL) AS errors,
+            count(*) FILTER (WHERE s.value IS NULL AND s.error IS NULL AND s.retry_at IS NOT NULL) AS pending
+            FROM scores s WHERE s.output_id = o.id) c
+         WHERE o.project_id = ",
+    );
+    push_filter(&mut query, project_id, filter);
     query.push(" ORDER BY o.id DESC LIMIT ").push_bind(PAGE + 1);
     let mut rows: Vec<ListRow> = query.build_query_as().fetch_all(pool).await?;
     let next = (rows.len() as i64 > PAGE).then(|| {

@@ -1,0 +1,466 @@
+//! Dataset use cases: changing the content (each change writes the next version, under a lock
+//! on the dataset), reading its health, and resolving eval-run outputs against the pinned
+//! version at ingestion.
+
+use super::db;
+use crate::domain::dataset::edit::{self, Counts, Mode};
+use crate::domain::dataset::health::{self, Facts, Thresholds};
+use crate::domain::dataset::{file, minhash, Dataset, Item, LineError};
+use crate::domain::output::{NewOutput, RecordError};
+use crate::domain::stats::krippendorff::{self, Level};
+use crate::error::AppError;
+use serde::{Deserialize, Serialize};
+use sqlx::{PgConnection, PgPool};
+use std::collections::BTreeMap;
+
+/// Items shown in an import preview.
+pub const PREVIEW_ITEMS: usize = 20;
+/// Most outputs added to a dataset at once.
+pub const MAX_ADD: usize = 1_000;
+
+/// What a change would do (a preview) or did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// Every problem; when any, nothing is (or would be) written.
+    pub errors: Vec<LineError>,
+    pub counts: Counts,
+    /// Items in the next version.
+    pub items: usize,
+    /// The version written (or that would be), `None` when nothing changes.
+    pub version: Option<i32>,
+    /// The first incoming items, for a preview.
+    pub sample: Vec<Item>,
+}
+
+/// Applies `incoming` to the dataset's latest version and, when `write`, stores the result as
+/// the next version (a change that changes nothing writes none).
+pub async fn change(
+    pool: &PgPool,
+    dataset: &Dataset,
+    incoming: Vec<(usize, Item)>,
+    mode: Mode,
+    note: &str,
+    user: i64,
+    write: bool,
+) -> Result<Change, AppError> {
+    let sample = incoming
+        .iter()
+        .take(PREVIEW_ITEMS)
+        .map(|(_, i)| i.clone())
+        .collect();
+    let mut tx = pool.begin().await?;
+    let (latest, number) = db::datasets::lock_latest(&mut tx, dataset.id).await?;
+    let current: Vec<Item> = match latest {
+        Some(id) => db::datasets::items(&mut tx, id)
+            .await?
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect(),
+        None => Vec::new(),
+    };
+    let (next, counts) = match edit::apply(&current, incoming, mode) {
+        Ok(applied) => applied,
+        Err(errors) => {
+            return Ok(Change {
+                errors,
+                sample,
+                ..Change::default()
+            })
+        }
+    };
+    if next.len() > crate::domain::dataset::MAX_ITEMS {
+        return Ok(Change {
+            errors: vec![LineError {
+                line: 0,
+                field: "items".into(),
+                message: format!(
+                    "a dataset holds at most {} items",
+                    crate::domain::dataset::MAX_ITEMS
+                ),
+            }],
+            sample,
+            ..Change::default()
+        });
+    }
+    let version = if counts.is_empty() {
+        None
+    } else if write {
+        let note = crate::domain::text::bounded("note", note, 0, 500)?;
+        let written = db::datasets::write_version(&mut tx, dataset.id, number, &next, &note, user).await?;
+        tx.commit().await?;
+        Some(written)
+    } else {
+        Some(number + 1)
+    };
+    Ok(Change {
+        errors: Vec::new(),
+        counts,
+        items: next.len(),
+        version,
+        sample,
+    })
+}
+
+/// Reads a file and applies it (see [`change`]); a file that does not read is refused whole.
+#[allow(clippy::too_many_arguments)]
+pub async fn import(
+    pool: &PgPool,
+    dataset: &Dataset,
+    file_name: &str,
+    text: &str,
+    mode: Mode,
+    note: &str,
+    user: i64,
+    write: bool,
+) -> Result<Change, AppError> {
+    let format = file::Format::guess(file_name, text);
+    match file::read_lines(text, format) {
+        Ok(items) => change(pool, dataset, items, mode, note, user, write).await,
+        Err(errors) => Ok(Change {
+            errors,
+            ..Change::default()
+        }),
+    }
+}
+
+/// Adds the project's outputs `ids` as items taken from production; outputs already in the
+/// dataset are left as they are. Answers the change.
+pub async fn add_outputs(
+    pool: &PgPool,
+    project_id: i64,
+    dataset: &Dataset,
+    ids: &[i64],
+    user: i64,
+) -> Result<Change, AppError> {
+    if ids.is_empty() {
+        return Err(AppError::invalid("outputs", "choose at least one output"));
+    }
+    if ids.len() > MAX_ADD {
+        return Err(AppError::invalid(
+            "outputs",
+            format!("at most {MAX_ADD} outputs at once"),
+        ));
+    }
+    let items = db::datasets::outputs_as_items(pool, project_id, ids).await?;
+    if items.len() < ids.len() {
+        return Err(AppError::NotFound("Some of these outputs".into()));
+    }
+    let note = format!(
+        "{} output{} added",
+        items.len(),
+        if items.len() == 1 { "" } else { "s" }
+    );
+    let mut tx = pool.begin().await?;
+    let (latest, _) = db::datasets::lock_latest(&mut tx, dataset.id).await?;
+    let present: std::collections::HashSet<i64> = match latest {
+        Some(id) => db::datasets::items(&mut tx, id)
+            .await?
+            .into_iter()
+            .filter_map(|(_, i)| i.output_id)
+            .collect(),
+        None => Default::default(),
+    };
+    drop(tx);
+    let fresh: Vec<(usize, Item)> = items
+        .into_iter()
+        .filter(|i| i.output_id.is_none_or(|id| !present.contains(&id)))
+        .enumerate()
+        .map(|(n, i)| (n + 1, i))
+        .collect();
+    let already = ids.len() - fresh.len();
+    let mut change = change(pool, dataset, fresh, Mode::Upsert, &note, user, true).await?;
+    change.counts.unchanged += already;
+    Ok(change)
+}
+
+/// A dataset's health, as the health page shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Health {
+    pub version: i32,
+    pub items: usize,
+    pub thresholds: Thresholds,
+    pub warnings: Vec<String>,
+    pub balances: Vec<health::Balance>,
+    /// Near-duplicate pairs as (first item id, its text, second item id, its text, Jaccard, exact).
+    pub duplicates: Vec<DuplicatePair>,
+    pub coverage: Vec<health::Coverage>,
+    /// Production outputs of the last 30 days the coverage is measured against.
+    pub production: u64,
+    /// Krippendorff's alpha per metric over items rated by several annotators (`None`:
+    /// undefined, with the reason).
+    pub agreement: Vec<(String, Result<f64, String>)>,
+    pub idle_days: i64,
+    pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub reviewed_by: Option<String>,
+    pub changed_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Two (near-)duplicate items.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DuplicatePair {
+    pub first: String,
+    pub first_text: String,
+    pub second: String,
+    pub second_text: String,
+    pub jaccard: f64,
+    pub exact: bool,
+}
+
+/// Most near-duplicate pairs listed.
+const MAX_PAIRS: usize = 200;
+
+/// Reads the health of the dataset's latest version under `t`.
+pub async fn health(
+    pool: &PgPool,
+    project_id: i64,
+    dataset: &Dataset,
+    t: Thresholds,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Health, AppError> {
+    let mut connection = pool.acquire().await?;
+    let items: Vec<Item> = match db::datasets::version_id(&mut connection, dataset.id, None).await? {
+        Some((id, _)) => db::datasets::items(&mut connection, id)
+            .await?
+            .into_iter()
+            .map(|(_, i)| i)
+            .collect(),
+        None => Vec::new(),
+    };
+    drop(connection);
+    let balances = health::balances(&items);
+    let texts: Vec<String> = items.iter().map(Item::prompt_text).collect();
+    let pairs = minhash::near_duplicates(&texts, t.near_duplicate);
+    let (production, segments) = db::datasets::production_segments(pool, project_id).await?;
+    let coverage = health::coverage(&items, &segments, production, &t);
+    let linked: Vec<i64> = items.iter().filter_map(|i| i.output_id).collect();
+    let agreement = agreement(&db::datasets::ratings_of(pool, &linked).await?);
+    let last = dataset
+        .reviewed_at
+        .map_or(dataset.changed_at, |r| r.max(dataset.changed_at));
+    let idle_days = (now - last).num_days();
+    let alphas: Vec<(String, Option<f64>)> = agreement
+        .iter()
+        .map(|(m, a)| (m.clone(), a.as_ref().ok().copied()))
+        .collect();
+    let warnings = health::warnings(
+        &Facts {
+            balances: &balances,
+            duplicates: &pairs,
+            coverage: &coverage,
+            idle_days,
+            agreement: &alphas,
+        },
+        &t,
+    );
+    Ok(Health {
+        version: dataset.latest,
+        items: items.len(),
+        thresholds: t,
+        warnings: warnings.iter().map(health::Warning::describe).collect(),
+        balances,
+        duplicates: pairs
+            .iter()
+            .take(MAX_PAIRS)
+            .map(|p| DuplicatePair {
+                first: items[p.first].id.clone(),
+                first_text: texts[p.first].clone(),
+                second: items[p.second].id.clone(),
+                second_text: texts[p.second].clone(),
+                jaccard: p.jaccard,
+                exact: p.exact,
+            })
+            .collect(),
+        coverage,
+        production,
+        agreement,
+        idle_days,
+        reviewed_at: dataset.reviewed_at,
+        reviewed_by: dataset.reviewed_by.clone(),
+        changed_at: dataset.changed_at,
+    })
+}
+
+/// Krippendorff's alpha per metric over outputs rated by at least two annotators: nominal for
+/// pass/fail ratings (0 and 1 only), ordinal for scales.
+fn agreement(ratings: &[(String, i64, f64)]) -> Vec<(String, Result<f64, String>)> {
+    let mut units: BTreeMap<&str, BTreeMap<i64, Vec<f64>>> = BTreeMap::new();
+    for (metric, output, value) in ratings {
+        units
+            .entry(metric)
+            .or_default()
+            .entry(*output)
+            .or_default()
+            .push(*value);
+    }
+    units
+        .into_iter()
+        .filter_map(|(metric, by_output)| {
+            let units: Vec<Vec<f64>> = by_output.into_values().filter(|v| v.len() >= 2).collect();
+            if units.is_empty() {
+                return None;
+            }
+            let binary = units.iter().flatten().all(|v| *v == 0.0 || *v == 1.0);
+            let level = if binary { Level::Nominal } else { Level::Ordinal };
+            let alpha = krippendorff::alpha(&units, level).map_err(|why| why.to_string());
+            Some((metric.to_owned(), alpha))
+        })
+        .collect()
+}
+
+/// Resolves the batch's eval-run outputs against the project: the dataset version and item
+/// each names, and its run (created, pinned to that version, by its first output). An output
+/// takes what it leaves out from its item: the input or conversation, the expected output (or
+/// else the expected label), and the item's language and topic as metadata. Every problem is
+/// named by record index and field.
+pub async fn resolve_eval(
+    connection: &mut PgConnection,
+    project_id: i64,
+    mut batch: Vec<NewOutput>,
+) -> Result<Vec<NewOutput>, Vec<RecordError>> {
+    let mut errors = Vec::new();
+    let fail = |errors: &mut Vec<RecordError>, index: usize, field: &str, message: String| {
+        errors.push(RecordError {
+            index,
+            field: field.into(),
+            message,
+        })
+    };
+    let internal = |e: AppError| {
+        vec![RecordError {
+            index: 0,
+            field: "record".into(),
+            message: e.to_string(),
+        }]
+    };
+    let mut versions: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
+    let mut runs: BTreeMap<String, (i64, i64)> = BTreeMap::new();
+    let mut seen: BTreeMap<(i64, i64), usize> = BTreeMap::new();
+    for index in 0..batch.len() {
+        let Some(eval) = batch[index].eval.clone() else {
+            continue;
+        };
+        let key = (eval.dataset.clone(), eval.version);
+        let version = match versions.get(&key) {
+            Some(v) => *v,
+            None => {
+                let v = db::eval_runs::version_of(connection, project_id, &eval.dataset, eval.version)
+                    .await
+                    .map_err(internal)?;
+                versions.insert(key, v);
+                v
+            }
+        };
+        let Some(version_id) = version else {
+            if db::eval_runs::dataset_exists(connection, project_id, &eval.dataset)
+                .await
+                .map_err(internal)?
+            {
+                fail(
+                    &mut errors,
+                    index,
+                    "dataset_version",
+                    format!("dataset '{}' has no version {}", eval.dataset, eval.version),
+                );
+            } else {
+                fail(
+                    &mut errors,
+                    index,
+                    "dataset",
+                    format!("the project has no dataset '{}'", eval.dataset),
+                );
+            }
+            continue;
+        };
+        let items = db::eval_runs::items_by_key(connection, version_id, std::slice::from_ref(&eval.item_id))
+            .await
+            .map_err(internal)?;
+        let Some((item_id, item)) = items.get(&eval.item_id).cloned() else {
+            fail(
+                &mut errors,
+                index,
+                "item_id",
+                format!(
+                    "version {} of '{}' has no item '{}'",
+                    eval.version, eval.dataset, eval.item_id
+                ),
+            );
+            continue;
+        };
+        let (run_id, pinned) = match runs.get(&eval.run) {
+            Some(run) => *run,
+            None => {
+                let run = db::eval_runs::find_or_create(connection, project_id, &eval.run, version_id)
+                    .await
+                    .map_err(internal)?;
+                runs.insert(eval.run.clone(), run);
+                run
+            }
+        };
+        if pinned != version_id {
+            fail(
+                &mut errors,
+                index,
+                "run",
+                format!(
+                    "run '{}' is on another dataset version; name a new run for this one",
+                    eval.run
+                ),
+            );
+            continue;
+        }
+        if let Some(first) = seen.insert((run_id, item_id), index) {
+            fail(
+                &mut errors,
+                index,
+                "item_id",
+                format!(
+                    "record {first} of this batch already answers '{}' in run '{}'",
+                    eval.item_id, eval.run
+                ),
+            );
+            continue;
+        }
+        let output = &mut batch[index];
+        let answered = db::eval_runs::answered(connection, run_id, &[item_id])
+            .await
+            .map_err(internal)?;
+        if let Some(external) = answered.get(&item_id) {
+            // The same output sent again is a duplicate, not a second answer.
+            if external.is_none() || *external != output.external_id {
+                fail(
+                    &mut errors,
+                    index,
+                    "item_id",
+                    format!("run '{}' already has an output for '{}'", eval.run, eval.item_id),
+                );
+                continue;
+            }
+        }
+        if output.input.is_none() && output.messages.is_none() {
+            output.input = item.input.clone();
+            output.messages = item.messages.clone();
+        }
+        if output.expected_output.is_none() {
+            output.expected_output = item.expected_output.clone().or(item.expected_label.clone());
+        }
+        for (key, value) in [("language", &item.tags.language), ("topic", &item.tags.topic)] {
+            if let Some(value) = value {
+                output
+                    .metadata
+                    .entry(key)
+                    .or_insert_with(|| serde_json::Value::String(value.clone()));
+            }
+        }
+        if let Some(eval) = output.eval.as_mut() {
+            eval.ids = Some((run_id, item_id));
+        }
+    }
+    if errors.is_empty() {
+        Ok(batch)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests;
