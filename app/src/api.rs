@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod annotate;
 pub mod api_keys;
 pub mod dashboards;
+pub mod datasets;
 pub mod experiments;
 pub mod feedback;
 pub mod judge_checks;

@@ -1,5 +1,6 @@
 //! Reusable views.
 
+pub mod add_to_dataset;
 pub mod charts;
 pub mod data_table;
 pub mod fields;

@@ -18,6 +18,10 @@ use pages::alerts::AlertsPage;
 use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
 use pages::compare::ComparePage;
+use pages::compare_runs::CompareRunsPage;
+use pages::dataset::DatasetPageView;
+use pages::dataset_health::DatasetHealthPage;
+use pages::datasets::DatasetsPage;
 use pages::endpoints::EndpointsPage;
 use pages::experiment::ExperimentPage;
 use pages::experiments::ExperimentsPage;
@@ -38,6 +42,7 @@ use pages::queue::QueuePage;
 use pages::queue_report::QueueReportPage;
 use pages::queues::QueuesPage;
 use pages::rubrics::RubricsPage;
+use pages::run::RunPage;
 use pages::{
     home::HomePage, login::LoginPage, not_found::NotFoundPage, project::ProjectPage, users::UsersPage,
 };
@@ -104,6 +109,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/maturity") view=MaturityPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/alerts") view=AlertsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/feedback") view=FeedbackPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/datasets") view=DatasetsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/datasets/:name") view=DatasetPageView ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/datasets/:name/health") view=DatasetHealthPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/runs/:run") view=RunPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/compare-runs") view=CompareRunsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/experiments") view=ExperimentsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/experiments/:key") view=ExperimentPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/monitors/new") view=MonitorFormPage ssr=SsrMode::Async/>

@@ -8,6 +8,7 @@ pub mod caller;
 pub mod check;
 pub mod csv_body;
 pub mod dashboards;
+pub mod datasets;
 pub mod error;
 pub mod experiments;
 pub mod feedback;
@@ -65,6 +66,17 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
             post(feedback::submit).layer(DefaultBodyLimit::max(batch::MAX_BODY)),
         ),
         ("GET", "/api/v1/projects/{project}/outputs", get(outputs::list)),
+        (
+            "GET",
+            "/api/v1/projects/{project}/datasets/{name}/versions/{version}/items",
+            get(datasets::export),
+        ),
+        (
+            "GET",
+            "/api/v1/projects/{project}/runs/compare",
+            get(datasets::compare),
+        ),
+        ("GET", "/api/v1/projects/{project}/runs/{run}", get(datasets::run)),
         (
             "GET",
             "/api/v1/projects/{project}/overview",

@@ -35,6 +35,9 @@ pub struct QueueReportView {
     pub queue: QueueSummary,
     pub annotators: Vec<AnnotatorProgress>,
     pub agreements: Vec<Agreement>,
+    /// The outputs whose final label on one of the queue's metrics fails, to collect into a
+    /// dataset.
+    pub failed: Vec<i64>,
 }
 
 /// Every queue of the project with progress.
@@ -100,6 +103,7 @@ pub async fn queue_report(project: String, id: i64) -> Result<QueueReportView, A
         agreements.push(agreement(info, &ratings, &adjudicated));
     }
     Ok(QueueReportView {
+        failed: db::queues::failed_outputs(&caller.pool, id).await?,
         annotators: db::queues::progress_by_annotator(&caller.pool, id).await?,
         queue,
         agreements,

@@ -305,6 +305,31 @@ pub fn experiment_chart(view: &crate::domain::experiment::analysis::ExperimentVi
         )
 }
 
+/// A dataset dimension's distribution (language, topic, label…): items per value, largest on
+/// top, with the smallest share a value may have marked.
+pub fn distribution_chart(balance: &crate::domain::dataset::health::Balance, min_share: f64) -> Chart {
+    let shares: Vec<_> = balance.shares.iter().rev().collect();
+    let floor = (min_share * balance.labelled as f64 * 10.0).round() / 10.0;
+    Chart::new()
+        .grid(Grid::new().left(12).right(40).contain_label(true))
+        .tooltip(Tooltip::new().trigger(Trigger::Axis))
+        .y_axis(
+            Axis::new()
+                .type_(AxisType::Category)
+                .data(shares.iter().map(|s| s.value.clone()).collect::<Vec<_>>()),
+        )
+        .x_axis(Axis::new().type_(AxisType::Value).name("items"))
+        .series(
+            Bar::new()
+                .name("items")
+                .item_style(ItemStyle::new().color("#2f5bd3"))
+                .data(shares.iter().map(|s| s.items as f64).collect::<Vec<_>>())
+                .mark_line(dashed_marks(vec![MarkLineVariant::Simple(
+                    MarkLineData::new().name("smallest share").x_axis(floor),
+                )])),
+        )
+}
+
 #[component]
 pub fn EChart(
     /// The element id (unique on the page).

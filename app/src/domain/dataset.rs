@@ -5,8 +5,10 @@
 pub mod edit;
 #[cfg(feature = "ssr")]
 pub mod file;
+pub mod form;
 pub mod health;
 pub mod minhash;
+pub mod report;
 pub mod run;
 pub mod variants;
 

@@ -2,6 +2,7 @@
 //! version, searchable, each linking to its output; and the way into an annotation queue.
 
 use crate::api::feedback::feedback_comments;
+use crate::components::add_to_dataset::AddToDataset;
 use crate::components::data_table::{Column, DataTable};
 use crate::components::filters::FilterSelect;
 use crate::components::outcome::loaded;
@@ -50,11 +51,20 @@ pub fn FeedbackPage() -> impl IntoView {
                         <a class="button" href=href data-testid="feedback-to-queue">{format!("Annotate negative feedback on {queue_metric} →")}</a>
                     })}
                 </form>
+                <AddToDataset project=project.clone() ids=Signal::stored(commented(&page.comments)) noun="commented outputs on this page"/>
                 <CommentTable rows=page.comments project/>
                 {next.map(|href| view! { <p><a href=href data-testid="older">"Older comments →"</a></p> })}
             }
         })}
     }
+}
+
+/// The outputs the comments are about, each once.
+fn commented(comments: &[FeedbackView]) -> Vec<i64> {
+    let mut ids: Vec<i64> = comments.iter().map(|c| c.output_id).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 const COMMENT_COLUMNS: &[Column] = &[

@@ -1,6 +1,7 @@
 //! A project's outputs, newest first, filtered by version, source, segment and metric verdict.
 
 use crate::api::outputs::list_outputs;
+use crate::components::add_to_dataset::AddToDataset;
 use crate::components::data_table::{Column, DataTable};
 use crate::components::filters::{names, FilterSelect};
 use crate::components::outcome::loaded;
@@ -19,6 +20,8 @@ pub fn OutputsPage() -> impl IntoView {
         move || (project(), filter.get()),
         |(project, filter)| list_outputs(project, filter),
     );
+    // Outputs ticked in the table, to add to a dataset.
+    let selected = RwSignal::new(Vec::<i64>::new());
     view! {
         <Title text="Outputs · Vernier"/>
         <ProjectPageHead title="Outputs"/>
@@ -44,7 +47,8 @@ pub fn OutputsPage() -> impl IntoView {
                     <a href="?">"Clear"</a>
                     <a href=format!("/api/v1/projects/{}/outputs?{}", project(), csv_query.clone()) download data-testid="outputs-csv">"CSV"</a>
                 </form>
-                <OutputTable rows=page.rows project=project()/>
+                <AddToDataset project=project() ids=selected noun="selected" filter=OutputFilter { before: String::new(), ..current.clone() }/>
+                <OutputTable rows=page.rows project=project() selected/>
                 {next.map(|href| view! { <p><a href=href data-testid="older">"Older outputs →"</a></p> })}
             }
         })}
@@ -52,6 +56,7 @@ pub fn OutputsPage() -> impl IntoView {
 }
 
 const OUTPUT_COLUMNS: &[Column] = &[
+    Column::text(""),
     Column::text("When"),
     Column::text("Version"),
     Column::text("Source"),
@@ -61,13 +66,24 @@ const OUTPUT_COLUMNS: &[Column] = &[
 ];
 
 #[component]
-fn OutputTable(rows: Vec<OutputRow>, project: String) -> impl IntoView {
+fn OutputTable(rows: Vec<OutputRow>, project: String, selected: RwSignal<Vec<i64>>) -> impl IntoView {
     view! {
         <DataTable rows=rows columns=OUTPUT_COLUMNS empty="No outputs match." testid="output-table" row=move |row: OutputRow| {
             let href = format!("/projects/{project}/outputs/{}", row.id);
             let full = row.excerpt.clone();
+            let id = row.id;
+            let toggle = move |ev: leptos::ev::Event| {
+                let on = event_target_checked(&ev);
+                selected.update(|ids| {
+                    ids.retain(|i| *i != id);
+                    if on {
+                        ids.push(id);
+                    }
+                });
+            };
             view! {
                 <tr data-testid=format!("output-{}", row.id)>
+                    <td><input type="checkbox" aria-label="select" prop:checked=move || selected.with(|ids| ids.contains(&id)) on:change=toggle data-testid="select-output"/></td>
                     <td class="nowrap"><a href=href>{row.occurred_at.format("%Y-%m-%d %H:%M").to_string()}</a></td>
                     <td class="mono nowrap">{row.version}</td>
                     <td class="nowrap">{row.source}</td>

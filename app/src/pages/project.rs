@@ -70,6 +70,7 @@ pub fn ProjectPage() -> impl IntoView {
                     <a href=feedback.clone() data-testid="project-feedback">"End-user feedback"</a>
                 </ForProject>
                 <a href=format!("{base}/alerts") data-testid="project-alerts">"Alerts"</a>
+                <a href=format!("{base}/datasets") data-testid="project-datasets">"Datasets and eval runs"</a>
                 <a href=format!("{base}/experiments") data-testid="project-experiments">"A/B tests"</a>
                 <a href=format!("{base}/maturity") data-testid="project-maturity">"Maturity review"</a>
                 <a href=format!("{base}/queue") data-testid="project-queue">"Retirement queue"</a>

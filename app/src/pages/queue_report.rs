@@ -2,6 +2,7 @@
 //! alpha, Cohen's kappa per pair) and the disagreements a manager settles.
 
 use crate::api::queues::{queue_report, Adjudicate};
+use crate::components::add_to_dataset::AddToDataset;
 use crate::components::forms::{last_error, FormError};
 use crate::components::outcome::loaded;
 use crate::components::params::{number_param, text_param};
@@ -40,6 +41,7 @@ pub fn QueueReportPage() -> impl IntoView {
                     queue.due_date.map(|d| d.to_string()).unwrap_or_else(|| "—".into())
                 )}</p>
                 <ProgressBar progress=queue.progress/>
+                <AddToDataset project=project() ids=Signal::stored(report.failed.clone()) noun="failed items"/>
                 <h2>"Annotators"</h2>
                 <table class="table" data-testid="annotator-progress">
                     <thead><tr><th>"Annotator"</th><th>"Progress"</th></tr></thead>

@@ -3,13 +3,15 @@
 //! version at ingestion.
 
 use super::db;
-use crate::domain::dataset::edit::{self, Counts, Mode};
+use crate::domain::dataset::edit::{self, Mode};
 use crate::domain::dataset::health::{self, Facts, Thresholds};
+use crate::domain::dataset::report::{Change, DuplicatePair, Health, RunComparison, RunMetric, RunView};
 use crate::domain::dataset::{file, minhash, Dataset, Item, LineError};
+use crate::domain::dataset::{run as runs, variants};
 use crate::domain::output::{NewOutput, RecordError};
 use crate::domain::stats::krippendorff::{self, Level};
+use crate::domain::trends::Rate;
 use crate::error::AppError;
-use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use std::collections::BTreeMap;
 
@@ -17,20 +19,6 @@ use std::collections::BTreeMap;
 pub const PREVIEW_ITEMS: usize = 20;
 /// Most outputs added to a dataset at once.
 pub const MAX_ADD: usize = 1_000;
-
-/// What a change would do (a preview) or did.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Change {
-    /// Every problem; when any, nothing is (or would be) written.
-    pub errors: Vec<LineError>,
-    pub counts: Counts,
-    /// Items in the next version.
-    pub items: usize,
-    /// The version written (or that would be), `None` when nothing changes.
-    pub version: Option<i32>,
-    /// The first incoming items, for a preview.
-    pub sample: Vec<Item>,
-}
 
 /// Applies `incoming` to the dataset's latest version and, when `write`, stores the result as
 /// the next version (a change that changes nothing writes none).
@@ -123,6 +111,36 @@ pub async fn import(
     }
 }
 
+/// Writes the next version without the item `item_id`.
+pub async fn remove(pool: &PgPool, dataset: &Dataset, item_id: &str, user: i64) -> Result<Change, AppError> {
+    let mut connection = pool.acquire().await?;
+    let current = match db::datasets::version_id(&mut connection, dataset.id, None).await? {
+        Some((id, _)) => db::datasets::items(&mut connection, id).await?,
+        None => Vec::new(),
+    };
+    drop(connection);
+    if !current.iter().any(|(_, i)| i.id == item_id) {
+        return Err(AppError::NotFound(format!("Item '{item_id}'")));
+    }
+    let kept = current
+        .into_iter()
+        .map(|(_, i)| i)
+        .filter(|i| i.id != item_id)
+        .enumerate()
+        .map(|(n, i)| (n + 1, i))
+        .collect();
+    change(
+        pool,
+        dataset,
+        kept,
+        Mode::Replace,
+        &format!("item {item_id} removed"),
+        user,
+        true,
+    )
+    .await
+}
+
 /// Adds the project's outputs `ids` as items taken from production; outputs already in the
 /// dataset are left as they are. Answers the change.
 pub async fn add_outputs(
@@ -171,39 +189,6 @@ pub async fn add_outputs(
     let mut change = change(pool, dataset, fresh, Mode::Upsert, &note, user, true).await?;
     change.counts.unchanged += already;
     Ok(change)
-}
-
-/// A dataset's health, as the health page shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Health {
-    pub version: i32,
-    pub items: usize,
-    pub thresholds: Thresholds,
-    pub warnings: Vec<String>,
-    pub balances: Vec<health::Balance>,
-    /// Near-duplicate pairs as (first item id, its text, second item id, its text, Jaccard, exact).
-    pub duplicates: Vec<DuplicatePair>,
-    pub coverage: Vec<health::Coverage>,
-    /// Production outputs of the last 30 days the coverage is measured against.
-    pub production: u64,
-    /// Krippendorff's alpha per metric over items rated by several annotators (`None`:
-    /// undefined, with the reason).
-    pub agreement: Vec<(String, Result<f64, String>)>,
-    pub idle_days: i64,
-    pub reviewed_at: Option<chrono::DateTime<chrono::Utc>>,
-    pub reviewed_by: Option<String>,
-    pub changed_at: chrono::DateTime<chrono::Utc>,
-}
-
-/// Two (near-)duplicate items.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct DuplicatePair {
-    pub first: String,
-    pub first_text: String,
-    pub second: String,
-    pub second_text: String,
-    pub jaccard: f64,
-    pub exact: bool,
 }
 
 /// Most near-duplicate pairs listed.
@@ -305,6 +290,62 @@ fn agreement(ratings: &[(String, i64, f64)]) -> Vec<(String, Result<f64, String>
             Some((metric.to_owned(), alpha))
         })
         .collect()
+}
+
+/// A run as its page shows it.
+pub async fn run_view(pool: &PgPool, project_id: i64, name: &str) -> Result<RunView, AppError> {
+    let info = db::eval_runs::find(pool, project_id, name).await?;
+    let results = db::eval_runs::results(pool, info.id).await?;
+    let metrics = runs::metrics(&results)
+        .into_iter()
+        .map(|metric| RunMetric {
+            rate: Rate::of(runs::pass_rate(&results, &metric)),
+            by_tag: runs::by_tag(&results, &metric),
+            sensitivity: variants::sensitivity(&results, &metric),
+            metric,
+        })
+        .collect();
+    let peers = db::eval_runs::list(pool, project_id)
+        .await?
+        .into_iter()
+        .filter(|r| r.version_id == info.version_id && r.id != info.id)
+        .map(|r| r.name)
+        .collect();
+    Ok(RunView {
+        run: info,
+        metrics,
+        results,
+        peers,
+    })
+}
+
+/// Run `second` against run `first`, item by item; both must be on one dataset version.
+pub async fn compare_runs(
+    pool: &PgPool,
+    project_id: i64,
+    first: &str,
+    second: &str,
+) -> Result<RunComparison, AppError> {
+    let a = db::eval_runs::find(pool, project_id, first).await?;
+    let b = db::eval_runs::find(pool, project_id, second).await?;
+    if a.version_id != b.version_id {
+        return Err(AppError::invalid(
+            "second",
+            format!(
+                "'{}' ran on {} v{} and '{}' on {} v{}: only runs on the same version pair item by item",
+                a.name, a.dataset, a.version, b.name, b.dataset, b.version
+            ),
+        ));
+    }
+    let metrics = runs::compare(
+        &db::eval_runs::results(pool, a.id).await?,
+        &db::eval_runs::results(pool, b.id).await?,
+    );
+    Ok(RunComparison {
+        first: a,
+        second: b,
+        metrics,
+    })
 }
 
 /// Resolves the batch's eval-run outputs against the project: the dataset version and item

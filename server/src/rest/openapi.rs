@@ -240,6 +240,30 @@ pub fn openapi() -> Value {
                     {"name": "user", "in": "query", "required": true, "description": "The end user's pseudonymous id.", "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
                 "responses": with(json!({"200": ok("The arm.", schema("ExperimentArm"))}), error_responses(&["401", "403", "404", "422"]))
             }},
+            "/api/v1/projects/{project}/datasets/{name}/versions/{version}/items": {"get": {
+                "operationId": "exportDataset",
+                "summary": "A dataset version's items as JSONL (one item per line) or CSV; both import back unchanged.",
+                "parameters": [project(), {"name": "name", "in": "path", "required": true, "description": "The dataset's name.", "schema": {"type": "string"}},
+                    {"name": "version", "in": "path", "required": true, "description": "The version number.", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "format", "in": "query", "required": false, "description": "jsonl (default) or csv.", "schema": {"enum": ["jsonl", "csv"]}}],
+                "responses": with(json!({"200": {"description": "The items.", "content": {
+                    "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
+            }},
+            "/api/v1/projects/{project}/runs/{run}": {"get": {
+                "operationId": "getRun",
+                "summary": "An eval run: pass rate per metric (Wilson interval), per tag, prompt-variant sensitivity and every item's verdicts.",
+                "parameters": [project(), {"name": "run", "in": "path", "required": true, "description": "The run's name.", "schema": {"type": "string"}}],
+                "responses": with(json!({"200": ok("The run.", schema("Run"))}), error_responses(&["401", "403", "404"]))
+            }},
+            "/api/v1/projects/{project}/runs/compare": {"get": {
+                "operationId": "compareRuns",
+                "summary": "Two runs on one dataset version, item by item: per metric the items newly failing and newly passing, and McNemar's exact p-value.",
+                "description": "```sh\ncurl -H 'Authorization: Bearer vk_…' 'https://vernier.example.com/api/v1/projects/support-bot-dach/runs/compare?first=prompt-v1-golden&second=prompt-v2-golden'\n```\nFail a release in CI when a metric's `p` is below 0.05 and `second.passes` is below `first.passes`.",
+                "parameters": [project(),
+                    {"name": "first", "in": "query", "required": true, "description": "The baseline run.", "schema": {"type": "string"}},
+                    {"name": "second", "in": "query", "required": true, "description": "The candidate run.", "schema": {"type": "string"}}],
+                "responses": with(json!({"200": ok("The comparison.", schema("RunComparison"))}), error_responses(&["401", "403", "404", "422"]))
+            }},
             "/api/v1/projects/{project}/check": {"post": {
                 "operationId": "check",
                 "summary": "Score one reply against the real-time metrics and get the action to take.",
@@ -298,6 +322,31 @@ fn schemas() -> Value {
 
 fn feedback_schemas() -> Value {
     json!({
+        "Run": {"type": "object", "required": ["run", "metrics", "results", "peers"], "properties": {
+            "run": schema("RunInfo"),
+            "metrics": {"type": "array", "items": {"type": "object", "properties": {
+                "metric": {"type": "string"}, "rate": {"type": "object", "description": "passes, n, rate and its 95% Wilson interval"},
+                "by_tag": {"type": "array", "items": {"type": "object"}}, "sensitivity": {"type": ["object", "null"]}}}},
+            "results": {"type": "array", "items": {"type": "object", "properties": {
+                "item_id": {"type": "string"}, "output_id": {"type": "integer"},
+                "verdicts": {"type": "object", "additionalProperties": {"type": ["boolean", "null"]}}}}},
+            "peers": {"type": "array", "items": {"type": "string"}, "description": "Runs on the same version."}
+        }},
+        "RunInfo": {"type": "object", "required": ["name", "dataset", "version"], "properties": {
+            "id": {"type": "integer"}, "name": {"type": "string"}, "dataset": {"type": "string"}, "version": {"type": "integer"},
+            "version_id": {"type": "integer"}, "items": {"type": "integer"}, "outputs": {"type": "integer"},
+            "created_at": {"type": "string", "format": "date-time"}
+        }},
+        "RunComparison": {"type": "object", "required": ["first", "second", "metrics"], "properties": {
+            "first": schema("RunInfo"), "second": schema("RunInfo"),
+            "metrics": {"type": "array", "items": {"type": "object", "required": ["metric", "pairs", "p"], "properties": {
+                "metric": {"type": "string"}, "pairs": {"type": "integer"}, "both_pass": {"type": "integer"}, "both_fail": {"type": "integer"},
+                "newly_failing": {"type": "array", "items": {"type": "string"}}, "newly_passing": {"type": "array", "items": {"type": "string"}},
+                "p": {"type": "number", "minimum": 0, "maximum": 1, "description": "McNemar's exact two-sided p-value."},
+                "first": {"type": "object", "properties": {"passes": {"type": "integer"}, "n": {"type": "integer"}}},
+                "second": {"type": "object", "properties": {"passes": {"type": "integer"}, "n": {"type": "integer"}}}
+            }}}
+        }},
         "ExperimentArm": {"type": "object", "required": ["experiment", "version", "arm", "running"], "properties": {
             "experiment": {"type": "string"}, "version": {"type": "string", "description": "The version to serve."},
             "arm": {"type": "integer", "minimum": 0, "description": "Its position among the versions; 0 is the control."},
@@ -371,7 +420,11 @@ fn core_schemas() -> Value {
                 },
                 "latency_ms": count.clone(), "tokens_in": count.clone(), "tokens_out": count,
                 "timestamp": {"type": "string", "format": "date-time", "description": "When it happened; default now."},
-                "external_id": {"type": "string", "description": "Your id; a repeated one is not stored twice."}
+                "external_id": {"type": "string", "description": "Your id; a repeated one is not stored twice."},
+                "dataset": {"type": "string", "description": "An eval run's output: the dataset whose item it answers (with dataset_version, item_id and run)."},
+                "dataset_version": {"type": "integer", "minimum": 1, "description": "The dataset version the run is pinned to."},
+                "item_id": {"type": "string", "description": "The item answered; its input, expected output and language fill what the record leaves out."},
+                "run": {"type": "string", "maxLength": 100, "description": "The run's name: created by its first output, pinned to that version."}
             }
         },
         "Ingested": {"type": "object", "required": ["accepted", "duplicates", "scores", "outputs"], "properties": {

@@ -397,3 +397,18 @@ pub struct QueueStanding {
 
 #[cfg(test)]
 mod tests;
+
+/// The outputs of queue `queue_id` whose score on one of the queue's metrics fails (the final
+/// label once rated), by id.
+pub async fn failed_outputs(pool: &PgPool, queue_id: i64) -> Result<Vec<i64>, AppError> {
+    Ok(sqlx::query_scalar(
+        "SELECT DISTINCT qi.output_id FROM queue_items qi
+         JOIN queue_metrics qm ON qm.queue_id = qi.queue_id
+         JOIN scores s ON s.output_id = qi.output_id AND s.metric_id = qm.metric_id
+         WHERE qi.queue_id = $1 AND s.passed = false AND s.error IS NULL
+         ORDER BY 1",
+    )
+    .bind(queue_id)
+    .fetch_all(pool)
+    .await?)
+}
