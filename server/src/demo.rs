@@ -14,6 +14,7 @@ use sqlx::PgPool;
 mod alerts;
 mod annotation;
 mod feedback;
+pub mod golden;
 mod judge;
 mod maturity;
 pub mod traffic;
@@ -149,6 +150,7 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
     // activations' re-scoring has nothing to add.
     db::scoring_jobs::finish_open(pool, project.id, "the demo's outputs were scored at ingest").await?;
     annotation::seed(pool, project.id, owner.id).await?;
+    golden::seed(pool, project.id, owner.id).await?;
     let manager = db::users::find_credentials(pool, "manager")
         .await?
         .map(|(user, _)| user.id)
@@ -217,13 +219,13 @@ mod tests {
             "SELECT DISTINCT v.label, o.metadata ->> 'language', o.turn_index >= 5
              FROM scores s JOIN metrics m ON m.id = s.metric_id JOIN outputs o ON o.id = s.output_id
              JOIN system_versions v ON v.id = o.version_id
-             WHERE m.key = 'reply-language' AND s.passed = false",
+             WHERE m.key = 'reply-language' AND s.passed = false AND o.run_id IS NULL",
         )
         .fetch_all(&pool)
         .await
         .unwrap();
         assert!(failing.contains(&("prompt-v2".to_owned(), "de".to_owned(), true)));
-        let outputs: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs")
+        let outputs: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs WHERE run_id IS NULL")
             .fetch_one(&pool)
             .await
             .unwrap();
@@ -231,6 +233,15 @@ mod tests {
             outputs as usize,
             traffic::records(chrono::Utc::now()).len(),
             "seeded once"
+        );
+        let eval: i64 = sqlx::query_scalar("SELECT count(*) FROM outputs WHERE run_id IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+        assert_eq!(
+            eval as usize,
+            2 * golden::items().len(),
+            "two runs on the golden set, once"
         );
         let pending: i64 = sqlx::query_scalar(
             "SELECT count(*) FROM assignments a JOIN users u ON u.id = a.annotator_id
@@ -249,6 +260,64 @@ mod tests {
             open, 0,
             "nothing left to re-score: the traffic was scored at ingest"
         );
+    }
+
+    #[sqlx::test(migrations = "../migrations")]
+    async fn the_golden_set_shows_v2_significantly_worse_and_its_health_names_the_thin_languages(
+        pool: PgPool,
+    ) {
+        let project = seeded(&pool).await.id;
+        let comparison =
+            app::server::datasets::compare_runs(&pool, project, golden::BASELINE_RUN, golden::CANDIDATE_RUN)
+                .await
+                .unwrap();
+        let language = comparison
+            .metrics
+            .iter()
+            .find(|m| m.metric == "reply-language")
+            .unwrap();
+        assert_eq!(language.pairs, 27);
+        assert_eq!(language.newly_failing.len(), 9, "{:?}", language.newly_failing);
+        assert!(language.newly_failing.iter().all(|i| i.contains("-spaet-")));
+        assert!(language.newly_passing.is_empty());
+        assert!((language.p - 2.0 / 512.0).abs() < 1e-12, "p = {}", language.p);
+        // The other metrics do not move.
+        assert!(comparison
+            .metrics
+            .iter()
+            .filter(|m| m.metric != "reply-language")
+            .all(|m| m.p == 1.0));
+        // Both runs show the Italian zero-shot slip as a variant that flips.
+        let run = app::server::datasets::run_view(&pool, project, golden::BASELINE_RUN)
+            .await
+            .unwrap();
+        let sensitivity = run
+            .metrics
+            .iter()
+            .find(|m| m.metric == "reply-language")
+            .unwrap()
+            .sensitivity
+            .clone()
+            .unwrap();
+        assert_eq!(sensitivity.worst.as_deref(), Some("zero-shot"));
+        assert_eq!(sensitivity.flips.len(), 1);
+        assert_eq!(sensitivity.flips[0].case_id, "disdetta");
+        assert_eq!((sensitivity.cases, sensitivity.stable), (9, 8));
+        // Health: French and Italian (40% of production) have three items each.
+        let dataset = db::datasets::find(&pool, project, golden::DATASET).await.unwrap();
+        let health =
+            app::server::datasets::health(&pool, project, &dataset, Default::default(), chrono::Utc::now())
+                .await
+                .unwrap();
+        let uncovered: Vec<&str> = health
+            .coverage
+            .iter()
+            .filter(|c| c.items < 5)
+            .map(|c| c.value.as_str())
+            .collect();
+        assert_eq!(uncovered, vec!["fr", "it"], "{:?}", health.coverage);
+        assert!(health.duplicates.is_empty(), "{:?}", health.duplicates);
+        assert_eq!(health.warnings.len(), 2, "{:?}", health.warnings);
     }
 
     #[sqlx::test(migrations = "../migrations")]

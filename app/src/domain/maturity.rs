@@ -84,9 +84,9 @@ impl Item {
         }
     }
 
-    /// Whether a manager may attest the item: what Vernier's data cannot show (it holds no
-    /// golden datasets yet), or may not show (monitoring done elsewhere, such as Grafana alerts
-    /// on Vernier's `/metrics`; end users' feedback gathered by surveys). Every other item is
+    /// Whether a manager may attest the item: what Vernier's data may not show (a golden
+    /// dataset kept elsewhere, monitoring done elsewhere such as Grafana alerts on Vernier's
+    /// `/metrics`, end users' feedback gathered by surveys). Every other item is
     /// judged on the data alone.
     pub fn attestable(self) -> bool {
         matches!(self, Item::GoldenDataset | Item::Monitors | Item::FeedbackLoop)
@@ -264,6 +264,9 @@ pub struct Evidence {
     /// Active feedback metrics and their recent answers.
     #[serde(default)]
     pub feedback: Vec<FeedbackFacts>,
+    /// The project's datasets: name and items in the latest version.
+    #[serde(default)]
+    pub datasets: Vec<(String, u64)>,
 }
 
 /// One item of a review: its state and the evidence behind it.

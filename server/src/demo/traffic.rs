@@ -43,7 +43,7 @@ fn mix(parts: &[u64]) -> u64 {
 }
 
 /// (language, questions, replies) in each language the bot serves.
-const LANGUAGES: [(&str, [&str; 2], [&str; 4]); 4] = [
+pub(super) const LANGUAGES: [(&str, [&str; 2], [&str; 4]); 4] = [
     (
         "en",
         ["How do I cancel my contract?", "When will I get my refund?"],
@@ -87,7 +87,7 @@ const LANGUAGES: [(&str, [&str; 2], [&str; 4]); 4] = [
 ];
 
 /// What prompt-v2 says from the fifth turn of a German conversation.
-const ENGLISH_LATE_TURN: &str =
+pub(super) const ENGLISH_LATE_TURN: &str =
     "Your remaining balance will be transferred to your bank account within fourteen days after the contract ends.";
 
 /// Every demo output, as ingestion records, ending at `now`.

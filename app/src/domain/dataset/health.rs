@@ -36,6 +36,7 @@ impl Default for Thresholds {
 
 /// The thresholds as typed in the health page's form (percentages and whole numbers).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ThresholdForm {
     pub min_class_share: String,
     pub near_duplicate: String,

@@ -27,14 +27,25 @@ pub(super) fn judge(
             };
             (written, text, vec![])
         }
-        GoldenDataset => (
-            false,
-            format!(
-                "Vernier does not hold datasets yet: a manager attests that a golden dataset of at least {} items exists.",
-                t.golden_items
-            ),
-            vec![],
-        ),
+        GoldenDataset => {
+            let largest = e.datasets.iter().max_by_key(|(_, items)| *items);
+            let text = match largest {
+                Some((name, items)) => format!(
+                    "{}; the largest, {name}, has {items} items (a golden set needs {}).",
+                    plural(e.datasets.len(), "dataset", "datasets"),
+                    t.golden_items
+                ),
+                None => format!(
+                    "No dataset in Vernier: add one of at least {} items, or a manager attests one kept elsewhere.",
+                    t.golden_items
+                ),
+            };
+            let met = largest.is_some_and(|(_, items)| *items >= u64::from(t.golden_items));
+            let links = largest
+                .map(|(name, _)| vec![(name.clone(), format!("datasets/{name}"))])
+                .unwrap_or_default();
+            (met, text, links)
+        }
         ScoredMetric => {
             let owned: Vec<&MetricFacts> = e.active.iter().filter(|m| !m.owner.trim().is_empty()).collect();
             let text = match owned.first() {
@@ -46,12 +57,16 @@ pub(super) fn judge(
                 ),
                 None => "No active metric has an owner.".to_owned(),
             };
-            (!owned.is_empty(), text, owned.iter().take(3).map(|m| metric_link(&m.key)).collect())
+            (
+                !owned.is_empty(),
+                text,
+                owned.iter().take(3).map(|m| metric_link(&m.key)).collect(),
+            )
         }
         RecentOutputs => {
-            let last = e
-                .last_output
-                .map_or("never".to_owned(), |at| at.format("%Y-%m-%d %H:%M UTC").to_string());
+            let last = e.last_output.map_or("never".to_owned(), |at| {
+                at.format("%Y-%m-%d %H:%M UTC").to_string()
+            });
             (
                 e.outputs_recent > 0,
                 format!(
@@ -119,7 +134,11 @@ pub(super) fn judge(
             } else {
                 format!("Retired or revised: {}.", e.retired_or_revised.join(", "))
             },
-            e.retired_or_revised.iter().take(3).map(|k| metric_link(k)).collect(),
+            e.retired_or_revised
+                .iter()
+                .take(3)
+                .map(|k| metric_link(k))
+                .collect(),
         ),
         SpecificMetrics => {
             let mut categories: Vec<Category> = e
@@ -134,7 +153,8 @@ pub(super) fn judge(
             (
                 categories.len() >= 2,
                 if names.is_empty() {
-                    "No active metric in a specific category (format, retrieval, degradation, language).".to_owned()
+                    "No active metric in a specific category (format, retrieval, degradation, language)."
+                        .to_owned()
                 } else {
                     format!("Active metrics in: {}.", names.join(", "))
                 },
@@ -146,7 +166,8 @@ pub(super) fn judge(
                 .active
                 .iter()
                 .filter(|m| {
-                    m.cadence == Cadence::RealTime && matches!(m.action, FailureAction::Retry | FailureAction::Block)
+                    m.cadence == Cadence::RealTime
+                        && matches!(m.action, FailureAction::Retry | FailureAction::Block)
                 })
                 .collect();
             (
@@ -167,7 +188,10 @@ pub(super) fn judge(
             let answered: Vec<&FeedbackFacts> = e.feedback.iter().filter(|f| f.answers > 0).collect();
             let text = if !answered.is_empty() {
                 let total: u64 = answered.iter().map(|f| f.answers).sum();
-                let named: Vec<String> = answered.iter().map(|f| format!("{} ({})", f.metric, f.answers)).collect();
+                let named: Vec<String> = answered
+                    .iter()
+                    .map(|f| format!("{} ({})", f.metric, f.answers))
+                    .collect();
                 format!(
                     "{} in the last {} days: {}.",
                     plural(total as usize, "end-user answer", "end-user answers"),
@@ -183,16 +207,28 @@ pub(super) fn judge(
             } else {
                 "No active feedback metric (scorer user_feedback), and no attestation of feedback gathered elsewhere.".to_owned()
             };
-            (!answered.is_empty(), text, vec![("feedback".into(), "feedback".into())])
+            (
+                !answered.is_empty(),
+                text,
+                vec![("feedback".into(), "feedback".into())],
+            )
         }
         Monitors => {
             let notifying: Vec<&MonitorFacts> = e.monitors.iter().filter(|m| m.channels > 0).collect();
             let text = if !notifying.is_empty() {
-                let named: Vec<String> = notifying.iter().take(3).map(|m| format!("{} ({})", m.name, m.metric)).collect();
+                let named: Vec<String> = notifying
+                    .iter()
+                    .take(3)
+                    .map(|m| format!("{} ({})", m.name, m.metric))
+                    .collect();
                 format!(
                     "{} {} a channel: {}.",
                     plural(notifying.len(), "monitor", "monitors"),
-                    if notifying.len() == 1 { "notifies" } else { "notify" },
+                    if notifying.len() == 1 {
+                        "notifies"
+                    } else {
+                        "notify"
+                    },
                     named.join(", ")
                 )
             } else if !e.monitors.is_empty() {
@@ -203,13 +239,19 @@ pub(super) fn judge(
             } else {
                 "No monitor watches an active metric (or a manager attests monitoring done elsewhere, such as Grafana alerts on /metrics).".to_owned()
             };
-            (!notifying.is_empty(), text, vec![("alerts".into(), "alerts".into())])
+            (
+                !notifying.is_empty(),
+                text,
+                vec![("alerts".into(), "alerts".into())],
+            )
         }
         CompleteMetrics => {
             let incomplete: Vec<&MetricFacts> = e
                 .active
                 .iter()
-                .filter(|m| m.owner.trim().is_empty() || m.cost_per_failure == Money::ZERO || m.review_date < today)
+                .filter(|m| {
+                    m.owner.trim().is_empty() || m.cost_per_failure == Money::ZERO || m.review_date < today
+                })
                 .collect();
             let text = if e.active.is_empty() {
                 "No active metric.".to_owned()

@@ -65,6 +65,7 @@ fn everything() -> Evidence {
             metric: "thumbs-up".into(),
             answers: 42,
         }],
+        datasets: Vec::new(),
     }
 }
 
@@ -147,8 +148,27 @@ fn only_what_the_data_cannot_show_can_be_attested_and_it_says_who() {
     assert_eq!(
         golden.state,
         ItemState::Attested,
-        "data cannot show a golden dataset yet"
+        "no dataset in Vernier: the attestation stands"
     );
+    // A dataset of enough items meets it by data; a smaller one does not.
+    let mut evidence = everything();
+    evidence.attestations.clear();
+    evidence.datasets = vec![("golden".into(), 49), ("tiny".into(), 3)];
+    let item = |e: &Evidence| {
+        review(e, &Thresholds::default(), today())
+            .items
+            .into_iter()
+            .find(|i| i.item == Item::GoldenDataset)
+            .unwrap()
+    };
+    assert_eq!(item(&evidence).state, ItemState::NotMet);
+    assert!(
+        item(&evidence).evidence.contains("golden, has 49 items"),
+        "{}",
+        item(&evidence).evidence
+    );
+    evidence.datasets[0].1 = 50;
+    assert_eq!(item(&evidence).state, ItemState::Met);
     assert_eq!(golden.attestation.as_ref().unwrap().by, "Mia Manager");
     // An attestation of something the data shows does not replace the data.
     let mut evidence = everything();

@@ -273,8 +273,20 @@ pub async fn evidence(
     .bind(rating_since)
     .fetch_all(pool)
     .await?;
+    let datasets: Vec<(String, i32)> = sqlx::query_as(
+        "SELECT d.name, COALESCE((SELECT v.items FROM dataset_versions v WHERE v.dataset_id = d.id
+                                  ORDER BY v.number DESC LIMIT 1), 0)
+         FROM datasets d WHERE d.project_id = $1 ORDER BY d.name",
+    )
+    .bind(project_id)
+    .fetch_all(pool)
+    .await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(Evidence {
+        datasets: datasets
+            .into_iter()
+            .map(|(name, items)| (name, count(i64::from(items))))
+            .collect(),
         feedback: feedback
             .into_iter()
             .map(|(metric, answers)| crate::domain::maturity::FeedbackFacts {

@@ -288,6 +288,59 @@ pub(super) fn rows() -> Vec<Row> {
         sf("stop_experiment", MANAGE, |_, _| {
             vec![p(), ("key", v("ab-fixed"))]
         }),
+        // Datasets and eval runs.
+        sf("list_datasets", READ, |_, _| vec![p()]),
+        sf("create_dataset", MANAGE, |_, c| {
+            vec![
+                p(),
+                ("input[name]", format!("ds-{}", c.name())),
+                ("input[description]", v("")),
+            ]
+        }),
+        sf("get_dataset", READ, |_, _| vec![p(), ("name", v("golden-fixed"))]),
+        sf("import_dataset", MANAGE, |_, _| {
+            vec![
+                p(),
+                ("name", v("golden-fixed")),
+                ("input[file_name]", v("more.csv")),
+                ("input[text]", v("id,input\nc,Servus\n")),
+                ("input[mode]", v("upsert")),
+                ("input[note]", v("")),
+                ("input[confirm]", v("no")),
+            ]
+        }),
+        sf("save_dataset_item", MANAGE, |_, c| {
+            vec![
+                p(),
+                ("name", v("golden-fixed")),
+                ("input[id]", format!("by-{}", c.name())),
+                ("input[input]", v("Grüezi")),
+            ]
+        }),
+        sf("remove_dataset_item", MANAGE, |_, c| {
+            vec![
+                p(),
+                ("name", v("golden-fixed")),
+                ("item", format!("by-{}", c.name())),
+            ]
+        }),
+        sf("add_outputs_to_dataset", MANAGE, |_, _| {
+            vec![p(), ("name", v("golden-fixed")), ("filter[version]", v("v2"))]
+        }),
+        sf("review_dataset", MANAGE, |_, _| {
+            vec![p(), ("name", v("golden-fixed"))]
+        }),
+        sf("dataset_health", READ, |_, _| {
+            vec![
+                p(),
+                ("name", v("golden-fixed")),
+                ("thresholds[min_class_share]", v("10%")),
+            ]
+        }),
+        sf("get_run", READ, |_, _| vec![p(), ("run", v("run-a"))]),
+        sf("compare_runs", READ, |_, _| {
+            vec![p(), ("first", v("run-a")), ("second", v("run-b"))]
+        }),
         sf("get_alerts", READ, |_, _| vec![p()]),
         sf("open_alerts", SIGNED_IN, |_, _| vec![]),
         sf("get_monitor_form", EDIT, |ctx, c| {
@@ -482,6 +535,24 @@ pub(super) fn rows() -> Vec<Row> {
             "GET /api/v1/maturity",
             REST_SIGNED_IN,
             |_, _| "/api/v1/maturity?format=csv".to_owned(),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/datasets/{name}/versions/{version}/items",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/datasets/golden-fixed/versions/1/items?format=csv"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/runs/{run}",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/runs/run-a"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/projects/{project}/runs/compare",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/runs/compare?first=run-a&second=run-b"),
             |_, _| None,
         ),
         rest(

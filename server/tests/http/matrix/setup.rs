@@ -132,6 +132,52 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
         .await
         .unwrap();
     assert_eq!(sent.status(), StatusCode::CREATED);
+    // A golden dataset with two items and two runs on its first version.
+    call(
+        &owner,
+        "create_dataset",
+        vec![
+            p(),
+            ("input[name]", "golden-fixed".into()),
+            ("input[description]", "".into()),
+        ],
+    )
+    .await;
+    call(
+        &owner,
+        "import_dataset",
+        vec![
+            p(),
+            ("name", "golden-fixed".into()),
+            ("input[file_name]", "golden.jsonl".into()),
+            (
+                "input[text]",
+                "{\"id\": \"a\", \"input\": \"Hallo\"}\n{\"id\": \"b\", \"input\": \"Tschüss\"}".into(),
+            ),
+            ("input[mode]", "upsert".into()),
+            ("input[note]", "".into()),
+            ("input[confirm]", "yes".into()),
+        ],
+    )
+    .await;
+    let runs: Vec<Value> = ["run-a", "run-b"]
+        .iter()
+        .flat_map(|run| {
+            ["a", "b"].map(|item| {
+                json!({"version": "v1", "dataset": "golden-fixed", "dataset_version": 1, "item_id": item,
+                       "run": run, "output": "{}", "external_id": format!("{run}-{item}")})
+            })
+        })
+        .collect();
+    let sent = app
+        .client()
+        .post(format!("{}/api/v1/projects/{PROJECT}/outputs", app.base))
+        .bearer_auth(key["secret"].as_str().unwrap())
+        .json(&runs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(sent.status(), StatusCode::CREATED);
     call(
         &owner,
         "create_experiment",
