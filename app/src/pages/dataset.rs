@@ -37,6 +37,8 @@ pub fn DatasetPageView() -> impl IntoView {
     let save = ServerAction::<SaveDatasetItem>::new();
     let remove = ServerAction::<RemoveDatasetItem>::new();
     let review = ServerAction::<ReviewDataset>::new();
+    // The import's fields outlive the page's re-renders (each import reloads the page).
+    let draft = Draft::default();
     let page = Resource::new(
         move || {
             (
@@ -64,7 +66,7 @@ pub fn DatasetPageView() -> impl IntoView {
                 <p class="muted">{page.dataset.description.clone()}</p>
                 <Facts page=page.clone() base=base.clone() project=project.clone()/>
                 {page.can_edit.then(|| view! {
-                    <Import import project=project.clone() name=page.dataset.name.clone()/>
+                    <Import import draft project=project.clone() name=page.dataset.name.clone()/>
                 })}
                 <Items page=page.clone() remove project=project.clone()/>
                 {page.can_edit.then(|| view! {
@@ -122,18 +124,38 @@ fn Facts(page: DatasetPage, base: String, project: String) -> impl IntoView {
     }
 }
 
+/// What the import form holds.
+#[derive(Clone, Copy)]
+struct Draft {
+    text: RwSignal<String>,
+    file_name: RwSignal<String>,
+    mode: RwSignal<String>,
+    note: RwSignal<String>,
+}
+
+impl Default for Draft {
+    fn default() -> Self {
+        Draft {
+            text: RwSignal::new(String::new()),
+            file_name: RwSignal::new(String::new()),
+            mode: RwSignal::new("upsert".to_owned()),
+            note: RwSignal::new(String::new()),
+        }
+    }
+}
+
 /// The import: a file (or pasted text), previewed, then written as the next version.
 #[component]
-fn Import(import: ServerAction<ImportDataset>, project: String, name: String) -> impl IntoView {
-    let text = RwSignal::new(String::new());
-    let file_name = RwSignal::new(String::new());
-    let mode = RwSignal::new("upsert".to_owned());
-    let note = RwSignal::new(String::new());
-    let confirmed = RwSignal::new(false);
+fn Import(import: ServerAction<ImportDataset>, draft: Draft, project: String, name: String) -> impl IntoView {
+    let Draft {
+        text,
+        file_name,
+        mode,
+        note,
+    } = draft;
     let send = {
         let (project, name) = (project.clone(), name.clone());
         move |confirm: bool| {
-            confirmed.set(confirm);
             import.dispatch(ImportDataset {
                 project: project.clone(),
                 name: name.clone(),
@@ -161,8 +183,8 @@ fn Import(import: ServerAction<ImportDataset>, project: String, name: String) ->
                 </label>
                 <label class="field">
                     <span class="field-label">"What the file does"</span>
-                    <select on:change=move |ev| mode.set(event_target_value(&ev)) data-testid="import-mode">
-                        <option value="upsert" selected=true>"Add new ids, update known ones"</option>
+                    <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=move || mode.get() data-testid="import-mode">
+                        <option value="upsert">"Add new ids, update known ones"</option>
                         <option value="replace">"Replace the whole content"</option>
                     </select>
                 </label>
@@ -183,7 +205,7 @@ fn Import(import: ServerAction<ImportDataset>, project: String, name: String) ->
                 match import.value().get() {
                     Some(Ok(change)) => {
                         let apply = apply.clone();
-                        view! { <Outcome change confirmed=confirmed.get() apply=move || apply(true)/> }.into_any()
+                        view! { <Outcome change apply=move || apply(true)/> }.into_any()
                     }
                     Some(Err(error)) => view! { <p class="error" data-testid="import-error">{error.message()}</p> }.into_any(),
                     None => ().into_any(),
@@ -225,11 +247,7 @@ const ERROR_COLUMNS: &[Column] = &[
 
 /// A preview (with the button that applies it) or what an import did.
 #[component]
-fn Outcome(
-    change: Change,
-    confirmed: bool,
-    apply: impl Fn() + Clone + Send + Sync + 'static,
-) -> impl IntoView {
+fn Outcome(change: Change, apply: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
     if !change.errors.is_empty() {
         let count = change.errors.len();
         return view! {
@@ -249,7 +267,7 @@ fn Outcome(
         "{} added, {} changed, {} unchanged, {} removed: {} items",
         c.added, c.changed, c.unchanged, c.removed, change.items
     );
-    match (change.version, confirmed) {
+    match (change.version, change.written) {
         (None, _) => view! { <p class="muted" data-testid="import-nothing">{format!("Nothing changes ({summary}); no version is written.")}</p> }.into_any(),
         (Some(version), true) => view! { <p class="success" data-testid="import-done">{format!("Imported as version {version}: {summary}.")}</p> }.into_any(),
         (Some(version), false) => view! {

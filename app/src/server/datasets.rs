@@ -84,6 +84,7 @@ pub async fn change(
         errors: Vec::new(),
         counts,
         items: next.len(),
+        written: write && version.is_some(),
         version,
         sample,
     })

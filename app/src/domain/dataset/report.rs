@@ -18,6 +18,8 @@ pub struct Change {
     pub items: usize,
     /// The version written (or that would be), `None` when nothing changes.
     pub version: Option<i32>,
+    /// Whether the version was written (else this is a preview).
+    pub written: bool,
     /// The first incoming items, for a preview.
     pub sample: Vec<Item>,
 }
