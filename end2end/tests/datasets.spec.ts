@@ -121,7 +121,8 @@ test('a viewer compares the two seeded runs item by item and reads the newly fai
   await expect(language.getByTestId('paired-p')).toHaveText('0.0039');
   await expect(language.getByTestId('newly-failing-count')).toHaveText('9');
   await expect(language.getByTestId('newly-failing')).toContainText('frist-spaet-zero-shot');
-  await expect(page.getByTestId('paired-no-delve').getByTestId('paired-verdict')).toContainText('no significant change');
+  await expect(page.getByTestId('summary-no-delve')).toContainText('no significant change');
+  await expect(page.getByTestId('compare-summary').locator('tbody tr').first()).toHaveAttribute('data-testid', 'summary-reply-language');
 
   // The candidate's own page: the zero-shot variant is the worst, one case flips.
   await open(page, `/projects/${PROJECT}/runs/prompt-v2-golden`);

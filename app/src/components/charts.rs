@@ -310,8 +310,16 @@ pub fn experiment_chart(view: &crate::domain::experiment::analysis::ExperimentVi
 pub fn distribution_chart(balance: &crate::domain::dataset::health::Balance, min_share: f64) -> Chart {
     let shares: Vec<_> = balance.shares.iter().rev().collect();
     let floor = (min_share * balance.labelled as f64 * 10.0).round() / 10.0;
+    // ECharts' default 60 px above and below the grid would leave a short chart no room.
     Chart::new()
-        .grid(Grid::new().left(12).right(40).contain_label(true))
+        .grid(
+            Grid::new()
+                .left(12)
+                .right(40)
+                .top(28)
+                .bottom(8)
+                .contain_label(true),
+        )
         .tooltip(Tooltip::new().trigger(Trigger::Axis))
         .y_axis(
             Axis::new()

@@ -40,31 +40,75 @@ pub fn CompareRunsPage() -> impl IntoView {
                     <a href=format!("/projects/{project}/datasets/{}", c.first.dataset)>{format!("← {} v{}", c.first.dataset, c.first.version)}</a>
                 </div>
                 <p class="hint">{format!("Each item of {} v{} answered in both runs is a pair; only the items whose verdict changed tell the runs apart (McNemar's exact test, significant below p = {ALPHA}).", c.first.dataset, c.first.version)}</p>
-                {c.metrics.iter().map(|m| view! { <MetricPairs m=m.clone() first=c.first.name.clone() second=c.second.name.clone()/> }).collect_view()}
+                <Summary c=c.clone()/>
+                {c.metrics.iter().filter(|m| !m.newly_failing.is_empty() || !m.newly_passing.is_empty()).map(|m| view! {
+                    <MetricPairs m=m.clone() first=c.first.name.clone() second=c.second.name.clone()/>
+                }).collect_view()}
             }
         })}
+    }
+}
+
+/// What the paired test says of `m`, and the banner class that goes with it.
+fn verdict(m: &Paired, second: &str) -> (String, &'static str) {
+    match (m.first.rate(), m.second.rate()) {
+        _ if m.pairs == 0 => ("no item judged in both runs".to_owned(), "banner"),
+        (Some(a), Some(b)) if m.significant(ALPHA) && b < a => (
+            format!("{second} is worse: {} (p = {:.4})", points(b - a), m.p),
+            "banner banner-danger",
+        ),
+        (Some(a), Some(b)) if m.significant(ALPHA) => (
+            format!("{second} is better: {} (p = {:.4})", points(b - a), m.p),
+            "banner banner-ok",
+        ),
+        (Some(a), Some(b)) => (
+            format!("no significant change: {} (p = {:.3})", points(b - a), m.p),
+            "banner",
+        ),
+        _ => ("—".to_owned(), "banner"),
+    }
+}
+
+/// Every metric on one line, significant changes first.
+#[component]
+fn Summary(c: RunComparison) -> impl IntoView {
+    let mut metrics = c.metrics.clone();
+    metrics.sort_by(|a, b| a.p.total_cmp(&b.p).then(a.metric.cmp(&b.metric)));
+    view! {
+        <section class="card">
+            <div class="table-wrap">
+            <table class="table" data-testid="compare-summary">
+                <thead><tr>
+                    <th>"Metric"</th><th class="num">{c.first.name.clone()}</th><th class="num">{c.second.name.clone()}</th>
+                    <th class="num">"Newly failing"</th><th class="num">"Newly passing"</th><th class="num">"p"</th><th>"Verdict"</th>
+                </tr></thead>
+                <tbody>
+                    {metrics.into_iter().map(|m| {
+                        let (text, class) = verdict(&m, &c.second.name);
+                        let cell = |p: crate::domain::stats::proportions::Proportion| p.rate().map_or("—".to_owned(), |r| format!("{} of {}", percent(r), p.n));
+                        view! {
+                            <tr data-testid=format!("summary-{}", m.metric)>
+                                <td class="mono">{m.metric.clone()}</td>
+                                <td class="num">{cell(m.first)}</td>
+                                <td class="num">{cell(m.second)}</td>
+                                <td class="num">{m.newly_failing.len()}</td>
+                                <td class="num">{m.newly_passing.len()}</td>
+                                <td class="num">{format!("{:.4}", m.p)}</td>
+                                <td class:change-worse=class.contains("danger")>{text}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            </div>
+        </section>
     }
 }
 
 #[component]
 fn MetricPairs(m: Paired, first: String, second: String) -> impl IntoView {
     let (a, b) = (m.first.rate(), m.second.rate());
-    let verdict = match (a, b) {
-        _ if m.pairs == 0 => "no item judged in both runs".to_owned(),
-        (Some(a), Some(b)) if m.significant(ALPHA) && b < a => {
-            format!("{second} is worse: {} (p = {:.4})", points(b - a), m.p)
-        }
-        (Some(a), Some(b)) if m.significant(ALPHA) => {
-            format!("{second} is better: {} (p = {:.4})", points(b - a), m.p)
-        }
-        (Some(a), Some(b)) => format!("no significant change: {} (p = {:.3})", points(b - a), m.p),
-        _ => "—".to_owned(),
-    };
-    let class = match (a, b) {
-        (Some(a), Some(b)) if m.significant(ALPHA) && b < a => "banner banner-danger",
-        (Some(_), Some(_)) if m.significant(ALPHA) => "banner banner-ok",
-        _ => "banner",
-    };
+    let (verdict, class) = verdict(&m, &second);
     let items = |ids: &[String]| {
         if ids.is_empty() {
             view! { <p class="muted">"none"</p> }.into_any()

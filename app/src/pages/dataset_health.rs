@@ -78,26 +78,33 @@ fn Balances(balances: Vec<Balance>, t: Thresholds) -> impl IntoView {
             {if balances.is_empty() {
                 view! { <p class="muted">"No labels or tags yet."</p> }.into_any()
             } else {
-                view! {
-                    <div class="grid-2">
-                        {balances.into_iter().map(|b| {
-                            let id = format!("balance-{}", b.dimension.replace(' ', "-"));
-                            let chart = b.clone();
-                            let summary = match (b.largest(), b.smallest()) {
-                                (Some(l), Some(s)) => format!("{} of {} items: largest {} ({}), smallest {} ({})", b.dimension, b.labelled, l.value, percent(l.share), s.value, percent(s.share)),
-                                _ => String::new(),
-                            };
-                            let height = 60 + 28 * b.shares.len().min(12) as u32;
-                            view! {
-                                <div data-testid=id.clone()>
-                                    <h3>{b.dimension.clone()}</h3>
-                                    <p class="hint">{summary}</p>
-                                    <EChart id=format!("{id}-chart") height chart=move || distribution_chart(&chart, t.min_class_share)/>
-                                </div>
-                            }
-                        }).collect_view()}
-                    </div>
-                }.into_any()
+                balances.into_iter().map(|b| {
+                    let id = format!("balance-{}", b.dimension.replace(' ', "-"));
+                    let summary = match (b.largest(), b.smallest()) {
+                        (Some(only), _) if b.shares.len() == 1 => format!("all {} items: {}", b.labelled, only.value),
+                        (Some(l), Some(s)) => format!(
+                            "{} items: largest {} ({}), smallest {} ({})",
+                            b.labelled, l.value, percent(l.share), s.value, percent(s.share)
+                        ),
+                        _ => String::new(),
+                    };
+                    // Yes/no and free tags read as a line; classes to balance get a chart.
+                    let charted = !matches!(b.dimension.as_str(), "edge case" | "tag") && b.shares.len() > 1;
+                    let shares = b.shares.iter().map(|s| format!("{} {}", s.value, s.items)).collect::<Vec<_>>().join(" · ");
+                    let chart = b.clone();
+                    let height = 90 + 26 * b.shares.len().min(16) as u32;
+                    view! {
+                        <div data-testid=id.clone()>
+                            <h3>{b.dimension.clone()}</h3>
+                            <p class="hint">{summary}</p>
+                            {if charted {
+                                view! { <EChart id=format!("{id}-chart") height chart=move || distribution_chart(&chart, t.min_class_share)/> }.into_any()
+                            } else {
+                                view! { <p>{shares}</p> }.into_any()
+                            }}
+                        </div>
+                    }
+                }).collect_view().into_any()
             }}
         </section>
     }

@@ -31,7 +31,10 @@ pub fn RunPage() -> impl IntoView {
                 <p class="muted">{format!("{} of {} items answered · started {}", v.run.outputs, v.run.items, v.run.created_at.format("%Y-%m-%d %H:%M UTC"))}</p>
                 <Peers v=v.clone() project=project.clone()/>
                 <Metrics metrics=v.metrics.clone()/>
-                {v.metrics.iter().filter_map(|m| m.sensitivity.clone()).map(|s| view! { <Variants s/> }).collect_view()}
+                {
+                    let sensitivities: Vec<Sensitivity> = v.metrics.iter().filter_map(|m| m.sensitivity.clone()).filter(|s| s.cases > 0).collect();
+                    (!sensitivities.is_empty()).then(|| view! { <Variants sensitivities/> })
+                }
                 <Tags metrics=v.metrics.clone()/>
                 <Results v=v.clone() project=project.clone()/>
             }
@@ -71,57 +74,78 @@ fn Metrics(metrics: Vec<RunMetric>) -> impl IntoView {
     }
 }
 
+/// Pass rates per tag value (rows) and metric (columns).
 #[component]
 fn Tags(metrics: Vec<RunMetric>) -> impl IntoView {
-    let rows: Vec<(String, TagRate)> = metrics
+    let mut keys: Vec<(String, String)> = metrics
         .iter()
-        .flat_map(|m| m.by_tag.iter().map(move |t| (m.metric.clone(), t.clone())))
+        .flat_map(|m| m.by_tag.iter().map(|t| (t.dimension.clone(), t.value.clone())))
         .collect();
-    const COLUMNS: &[Column] = &[
-        Column::text("Metric"),
-        Column::text("Tag"),
-        Column::number("Pass rate"),
-    ];
+    keys.sort();
+    keys.dedup();
+    let names: Vec<String> = metrics.iter().map(|m| m.metric.clone()).collect();
     view! {
         <section class="card">
             <h2>"By tag"</h2>
             <p class="hint">"Language, topic, difficulty, edge cases and free tags: where a run fails."</p>
-            <DataTable rows columns=COLUMNS empty="No tagged items." testid="run-tags" row=|(metric, t): (String, TagRate)| view! {
-                <tr>
-                    <td class="mono">{metric}</td>
-                    <td>{format!("{}: {}", t.dimension, t.value)}</td>
-                    <td class="num"><CompactRate rate=Rate::of(t.rate)/></td>
-                </tr>
-            }/>
+            <div class="table-wrap">
+            <table class="table" data-testid="run-tags">
+                <thead><tr><th>"Tag"</th>{names.iter().map(|m| view! { <th class="num mono">{m.clone()}</th> }).collect_view()}</tr></thead>
+                <tbody>
+                    {keys.into_iter().map(|(dimension, value)| {
+                        let cells = metrics.iter().map(|m| {
+                            let rate: Option<TagRate> = m.by_tag.iter().find(|t| t.dimension == dimension && t.value == value).cloned();
+                            view! { <td class="num">{rate.map(|t| view! { <CompactRate rate=Rate::of(t.rate)/> })}</td> }
+                        }).collect_view();
+                        view! { <tr><td>{format!("{dimension}: {value}")}</td>{cells}</tr> }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            </div>
         </section>
     }
 }
 
+/// Per metric: robustness across prompt variants, the worst variant, each variant's pass rate
+/// and the cases that flip.
 #[component]
-fn Variants(s: Sensitivity) -> impl IntoView {
-    let robustness = s.robustness().map_or("—".to_owned(), percent);
-    let worst = s.worst.clone().unwrap_or_else(|| "—".into());
-    const FLIP_COLUMNS: &[Column] = &[Column::text("Case"), Column::text("Verdict per variant")];
+fn Variants(sensitivities: Vec<Sensitivity>) -> impl IntoView {
+    let variants: Vec<String> = sensitivities
+        .first()
+        .map(|s| s.variants.iter().map(|(v, _)| v.clone()).collect())
+        .unwrap_or_default();
     view! {
-        <section class="card" data-testid=format!("variants-{}", s.metric)>
-            <h2>{format!("Prompt-variant sensitivity: {}", s.metric)}</h2>
-            <section class="kpis">
-                <div class="kpi">
-                    <div class="kpi-value" data-testid="robustness">{robustness}</div>
-                    <div class="kpi-label">{format!("of {} cases keep one verdict in every variant", s.cases)}</div>
-                </div>
-                <div class="kpi">
-                    <div class="kpi-value" data-testid="worst-variant">{worst}</div>
-                    <div class="kpi-label">"worst variant"</div>
-                </div>
-            </section>
-            <p>{s.variants.iter().map(|(v, p)| format!("{v}: {}", Rate::of(*p).rate.map_or("—".to_owned(), percent))).collect::<Vec<_>>().join(" · ")}</p>
-            <DataTable rows=s.flips.clone() columns=FLIP_COLUMNS empty="No case flips between variants." testid="flips" row=|f: Flip| view! {
-                <tr>
-                    <td class="mono">{f.case_id.clone()}</td>
-                    <td>{f.verdicts.iter().map(|(v, p)| format!("{v} {}", if *p { "✓" } else { "✗" })).collect::<Vec<_>>().join(" · ")}</td>
-                </tr>
-            }/>
+        <section class="card">
+            <h2>"Prompt-variant sensitivity"</h2>
+            <p class="hint">"Robustness: the share of cases whose verdict is the same in every variant. A flip is a case that passes in one phrasing and fails in another."</p>
+            <div class="table-wrap">
+            <table class="table" data-testid="variants">
+                <thead><tr>
+                    <th>"Metric"</th><th class="num">"Robustness"</th><th>"Worst variant"</th>
+                    {variants.iter().map(|v| view! { <th class="num">{v.clone()}</th> }).collect_view()}
+                    <th>"Flips"</th>
+                </tr></thead>
+                <tbody>
+                    {sensitivities.into_iter().map(|s| {
+                        let rates = s.variants.iter().map(|(_, p)| view! { <td class="num">{Rate::of(*p).rate.map_or("—".to_owned(), percent)}</td> }).collect_view();
+                        let flips = s.flips.iter().map(|f: &Flip| format!(
+                            "{} ({})",
+                            f.case_id,
+                            f.verdicts.iter().map(|(v, p)| format!("{v} {}", if *p { "✓" } else { "✗" })).collect::<Vec<_>>().join(", ")
+                        )).collect::<Vec<_>>().join("; ");
+                        view! {
+                            <tr data-testid=format!("variants-{}", s.metric)>
+                                <td class="mono">{s.metric.clone()}</td>
+                                <td class="num" data-testid="robustness" title=format!("of {} cases", s.cases)>{s.robustness().map_or("—".to_owned(), percent)}</td>
+                                <td data-testid="worst-variant">{s.worst.clone().unwrap_or_else(|| "none".into())}</td>
+                                {rates}
+                                <td data-testid="flips">{if flips.is_empty() { "none".to_owned() } else { flips }}</td>
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+            </div>
         </section>
     }
 }

@@ -27,7 +27,7 @@ pub struct Sensitivity {
     /// Of those, cases with one verdict in all of them.
     pub stable: u64,
     /// The variant with the lowest pass rate (ties: the first in order); `None` without
-    /// verdicts.
+    /// verdicts, or when every variant has the same rate.
     pub worst: Option<String>,
     pub flips: Vec<Flip>,
 }
@@ -70,6 +70,12 @@ pub fn sensitivity(results: &[ItemResult], metric: &str) -> Option<Sensitivity> 
         .fold(None::<(&String, f64)>, |worst, (v, rate)| match worst {
             Some((_, w)) if w <= rate => worst,
             _ => Some((v, rate)),
+        })
+        .filter(|(_, lowest)| {
+            variants
+                .iter()
+                .filter_map(|(_, p)| p.rate())
+                .any(|rate| rate > *lowest)
         })
         .map(|(v, _)| v.clone());
     let mut cases = 0;
@@ -131,6 +137,15 @@ mod tests {
         ];
         let s = sensitivity(&results, "m").unwrap();
         assert_eq!(s.cases, 3);
+        let even = vec![
+            variant("a", "few-shot", Some(true)),
+            variant("a", "zero-shot", Some(true)),
+        ];
+        assert_eq!(
+            sensitivity(&even, "m").unwrap().worst,
+            None,
+            "no variant is worse"
+        );
         assert_eq!(s.stable, 2);
         assert_eq!(s.robustness(), Some(2.0 / 3.0));
         assert_eq!(
