@@ -377,8 +377,8 @@ pub async fn resolve_eval(
     let mut versions: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
     let mut runs: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut seen: BTreeMap<(i64, i64), usize> = BTreeMap::new();
-    for index in 0..batch.len() {
-        let Some(eval) = batch[index].eval.clone() else {
+    for (index, output) in batch.iter_mut().enumerate() {
+        let Some(eval) = output.eval.clone() else {
             continue;
         };
         let key = (eval.dataset.clone(), eval.version);
@@ -462,7 +462,6 @@ pub async fn resolve_eval(
             );
             continue;
         }
-        let output = &mut batch[index];
         let answered = db::eval_runs::answered(connection, run_id, &[item_id])
             .await
             .map_err(internal)?;

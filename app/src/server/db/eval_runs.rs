@@ -125,7 +125,9 @@ pub async fn find(pool: &PgPool, project_id: i64, name: &str) -> Result<RunInfo,
 /// Each answered item of the run, in the version's order, with its metrics' verdicts (`None`
 /// where the scorer did not apply or failed).
 pub async fn results(pool: &PgPool, run_id: i64) -> Result<Vec<ItemResult>, AppError> {
-    let rows: Vec<(i64, sqlx::types::Json<Item>, Option<String>, Option<bool>, bool)> = sqlx::query_as(
+    // Output id, item, metric key, passed, whether the scorer failed.
+    type Row = (i64, sqlx::types::Json<Item>, Option<String>, Option<bool>, bool);
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT o.id, di.content, m.key, s.passed, s.error IS NOT NULL
          FROM outputs o JOIN dataset_items di ON di.id = o.dataset_item_id
          LEFT JOIN scores s ON s.output_id = o.id LEFT JOIN metrics m ON m.id = s.metric_id
