@@ -371,4 +371,4 @@ pub fn check_all(items: Vec<(usize, Item)>) -> Result<Vec<Item>, Vec<LineError>>
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

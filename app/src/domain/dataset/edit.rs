@@ -100,22 +100,7 @@ pub fn apply(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::dataset::{Origin, Tags};
-
-    fn item(id: &str, input: &str) -> Item {
-        Item {
-            id: id.into(),
-            input: Some(input.into()),
-            messages: None,
-            expected_output: None,
-            expected_label: None,
-            tags: Tags::default(),
-            case_id: None,
-            variant: None,
-            source: Origin::Hand,
-            output_id: None,
-        }
-    }
+    use crate::domain::dataset::tests::item;
 
     #[test]
     fn upsert_keeps_order_updates_in_place_and_appends_new_ids() {

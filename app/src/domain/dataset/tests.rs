@@ -1,7 +1,8 @@
 use super::health::{self, Facts, Thresholds, Warning};
 use super::*;
 
-fn item(id: &str, input: &str) -> Item {
+/// A hand-written item with just an id and an input.
+pub(crate) fn item(id: &str, input: &str) -> Item {
     Item {
         id: id.into(),
         input: Some(input.into()),
