@@ -4,7 +4,7 @@ import { activeMetric, createKey, open, signIn, unique } from './helpers';
 
 const PROJECT = 'support-bot-dach';
 
-test('feedback sent with curl shows on the output page, moves the trend and lands among the complaints', async ({ page, playwright }) => {
+test('feedback sent with curl shows on the output page, moves the trend and lands among the complaints, from where it goes into a dataset', async ({ page, playwright }) => {
   await signIn(page, 'owner');
   const secret = await createKey(page);
   const origin = new URL(page.url()).origin;
@@ -66,6 +66,21 @@ test('feedback sent with curl shows on the output page, moves the trend and land
   await page.getByTestId('feedback-apply').click();
   await expect(page.getByTestId('comment-row')).toHaveCount(1);
   await expect(page.getByTestId('comment-text')).toHaveText(`this is in English?! ${run}`);
+  // The complained-about output goes into a dataset, keeping its link.
+  const complaints = page.url();
+  const dataset = `e2e-complaints-${run}`;
+  await open(page, `/projects/${PROJECT}/datasets`);
+  await page.getByTestId('dataset-form').getByTestId('input-name').fill(dataset);
+  await page.getByTestId('dataset-submit').click();
+  await expect(page.getByTestId('dataset-created')).toBeVisible();
+  await open(page, complaints);
+  const bar = page.getByTestId('add-to-dataset');
+  await bar.getByTestId('target-dataset').selectOption(dataset);
+  await bar.getByTestId('add-selected').click();
+  await expect(bar.getByTestId('added-to-dataset')).toHaveText(`Added 1 as version 1 of ${dataset} (0 already in it).`);
+  await open(page, `/projects/${PROJECT}/datasets/${dataset}`);
+  await expect(page.getByTestId(`item-output-${outputId}`)).toContainText(`output ${outputId}`);
+  await open(page, complaints);
   await page.getByTestId('feedback-to-queue').click();
   await expect(page).toHaveURL(/sampling=negative_feedback/);
   await expect(page.getByTestId('input-sampling')).toHaveValue('negative_feedback');
