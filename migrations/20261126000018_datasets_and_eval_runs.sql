@@ -52,6 +52,19 @@ CREATE TRIGGER dataset_versions_immutable BEFORE UPDATE OR DELETE ON dataset_ver
 CREATE TRIGGER dataset_items_immutable BEFORE UPDATE OR DELETE ON dataset_items
     FOR EACH ROW EXECUTE FUNCTION refuse_dataset_version_change();
 
+-- Items join a version only in the transaction that writes it.
+CREATE FUNCTION refuse_item_in_old_version() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF (SELECT created_at FROM dataset_versions WHERE id = NEW.version_id) < now() THEN
+        RAISE EXCEPTION 'dataset versions are immutable: write the next version instead'
+            USING ERRCODE = 'integrity_constraint_violation';
+    END IF;
+    RETURN NEW;
+END $$;
+
+CREATE TRIGGER dataset_items_only_new BEFORE INSERT ON dataset_items
+    FOR EACH ROW EXECUTE FUNCTION refuse_item_in_old_version();
+
 -- An eval run: a named set of outputs on one pinned dataset version.
 CREATE TABLE eval_runs (
     id         BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -69,3 +82,4 @@ ALTER TABLE outputs
     ADD COLUMN dataset_item_id BIGINT REFERENCES dataset_items (id) ON DELETE CASCADE,
     ADD CONSTRAINT outputs_run_item_check CHECK ((run_id IS NULL) = (dataset_item_id IS NULL));
 CREATE UNIQUE INDEX outputs_run_item_key ON outputs (run_id, dataset_item_id) WHERE run_id IS NOT NULL;
+CREATE INDEX outputs_dataset_item_idx ON outputs (dataset_item_id) WHERE dataset_item_id IS NOT NULL;

@@ -118,12 +118,30 @@ pub struct ImportForm {
     pub mode: String,
     pub note: String,
     pub confirm: String,
+    /// With `confirm`: the version the preview was made on; a dataset changed since is refused.
+    pub base: String,
 }
 
 #[server(endpoint = "import_dataset")]
 pub async fn import_dataset(project: String, name: String, input: ImportForm) -> Result<Change, AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Manage).await?;
     let dataset = db::datasets::find(&caller.pool, caller.project_id, &name).await?;
+    let confirm = input.confirm == "yes";
+    if let (true, Ok(base)) = (confirm, input.base.trim().parse::<i32>()) {
+        if base != dataset.latest {
+            return Ok(Change {
+                errors: vec![crate::domain::dataset::LineError {
+                    line: 0,
+                    field: "base".into(),
+                    message: format!(
+                        "the dataset changed since your preview of version {base} (it is at version {} now): preview again",
+                        dataset.latest
+                    ),
+                }],
+                ..Change::default()
+            });
+        }
+    }
     datasets::import(
         &caller.pool,
         &dataset,
@@ -132,7 +150,7 @@ pub async fn import_dataset(project: String, name: String, input: ImportForm) ->
         Mode::parse(&input.mode),
         &input.note,
         caller.user.id,
-        input.confirm == "yes",
+        confirm,
     )
     .await
 }
@@ -147,8 +165,7 @@ pub async fn save_dataset_item(project: String, name: String, input: ItemForm) -
     let change = datasets::change(
         &caller.pool,
         &dataset,
-        vec![(1, item)],
-        Mode::Upsert,
+        datasets::Edit::Apply(vec![(1, item)], Mode::Upsert),
         &note,
         caller.user.id,
         true,

@@ -73,6 +73,10 @@ pub fn AddToDataset(
                             }.into_any()
                         }}
                         {move || add.value().get().map(|result| match result {
+                            Ok(change) if !change.errors.is_empty() => {
+                                let problems = change.errors.iter().take(3).map(|e| format!("{}: {}", e.field, e.message)).collect::<Vec<_>>().join("; ");
+                                view! { <span class="error" data-testid="add-error">{format!("Nothing added: {problems}")}</span> }.into_any()
+                            }
                             Ok(change) => {
                                 let text = match change.version {
                                     Some(v) => format!("Added {} as version {v} of {} ({} already in it).", change.counts.added, target.get_untracked(), change.counts.unchanged),

@@ -49,6 +49,7 @@ pub fn key(field: &str, value: &str) -> Result<String, AppError> {
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
 pub struct Dataset {
     pub id: i64,
+    pub project_id: i64,
     pub name: String,
     pub description: String,
     pub created_at: DateTime<Utc>,

@@ -333,8 +333,18 @@ fn eval_ref(r: &OutputRecord, fail: &mut dyn FnMut(&str, String)) -> Option<Eval
         fail("dataset_version", "versions are numbered from 1".into());
         missing = true;
     }
-    if run.as_ref().is_some_and(|run| run.chars().count() > 100) {
-        fail("run", "must be at most 100 characters".into());
+    // Run names and item ids appear in addresses: the dataset's id rules, and `compare` is the
+    // comparison's own address.
+    for (field, value) in [("run", &run), ("item_id", &item_id)] {
+        if let Some(Err(crate::error::AppError::Validation { message, .. })) =
+            value.as_deref().map(|v| crate::domain::dataset::key(field, v))
+        {
+            fail(field, message);
+            missing = true;
+        }
+    }
+    if run.as_deref() == Some("compare") {
+        fail("run", "'compare' is reserved; choose another run name".into());
         missing = true;
     }
     if missing {

@@ -131,6 +131,8 @@ struct Draft {
     file_name: RwSignal<String>,
     mode: RwSignal<String>,
     note: RwSignal<String>,
+    /// The form as last previewed; any edit clears it, so "Import" writes what was seen.
+    previewed: RwSignal<Option<ImportForm>>,
 }
 
 impl Default for Draft {
@@ -140,6 +142,7 @@ impl Default for Draft {
             file_name: RwSignal::new(String::new()),
             mode: RwSignal::new("upsert".to_owned()),
             note: RwSignal::new(String::new()),
+            previewed: RwSignal::new(None),
         }
     }
 }
@@ -152,26 +155,47 @@ fn Import(import: ServerAction<ImportDataset>, draft: Draft, project: String, na
         file_name,
         mode,
         note,
+        previewed,
     } = draft;
     let send = {
         let (project, name) = (project.clone(), name.clone());
-        move |confirm: bool| {
+        move |input: ImportForm| {
             import.dispatch(ImportDataset {
                 project: project.clone(),
                 name: name.clone(),
-                input: ImportForm {
-                    file_name: file_name.get_untracked(),
-                    text: text.get_untracked(),
-                    mode: mode.get_untracked(),
-                    note: note.get_untracked(),
-                    confirm: if confirm { "yes" } else { "no" }.into(),
-                },
+                input,
             });
         }
     };
-    let preview = send.clone();
-    let apply = send;
-    let on_file = move |ev: leptos::ev::Event| read_file(ev, text, file_name);
+    let preview = {
+        let send = send.clone();
+        move || {
+            let form = ImportForm {
+                file_name: file_name.get_untracked(),
+                text: text.get_untracked(),
+                mode: mode.get_untracked(),
+                note: note.get_untracked(),
+                confirm: "no".into(),
+                base: String::new(),
+            };
+            previewed.set(Some(form.clone()));
+            send(form);
+        }
+    };
+    // Applies exactly what was previewed, on the version it was previewed against.
+    let apply = move |base: i32| {
+        if let Some(form) = previewed.get_untracked() {
+            send(ImportForm {
+                confirm: "yes".into(),
+                base: base.to_string(),
+                ..form
+            });
+        }
+    };
+    let on_file = move |ev: leptos::ev::Event| {
+        previewed.set(None);
+        read_file(ev, text, file_name)
+    };
     view! {
         <section class="card" data-testid="import">
             <h2>"Import items"</h2>
@@ -183,7 +207,7 @@ fn Import(import: ServerAction<ImportDataset>, draft: Draft, project: String, na
                 </label>
                 <label class="field">
                     <span class="field-label">"What the file does"</span>
-                    <select on:change=move |ev| mode.set(event_target_value(&ev)) prop:value=move || mode.get() data-testid="import-mode">
+                    <select on:change=move |ev| { previewed.set(None); mode.set(event_target_value(&ev)) } prop:value=move || mode.get() data-testid="import-mode">
                         <option value="upsert">"Add new ids, update known ones"</option>
                         <option value="replace">"Replace the whole content"</option>
                     </select>
@@ -191,21 +215,23 @@ fn Import(import: ServerAction<ImportDataset>, draft: Draft, project: String, na
             </div>
             <label class="field">
                 <span class="field-label">"Or paste the items"</span>
-                <textarea rows="5" prop:value=move || text.get() on:input=move |ev| text.set(event_target_value(&ev)) data-testid="import-text"></textarea>
+                <textarea rows="5" prop:value=move || text.get() on:input=move |ev| { previewed.set(None); text.set(event_target_value(&ev)) } data-testid="import-text"></textarea>
             </label>
             <label class="field">
                 <span class="field-label">"Note for this version"</span>
                 <input type="text" prop:value=move || note.get() on:input=move |ev| note.set(event_target_value(&ev)) data-testid="import-note"/>
             </label>
-            <button type="button" class="secondary" on:click=move |_| preview(false) prop:disabled=move || import.pending().get() data-testid="import-preview">"Preview"</button>
+            <button type="button" class="secondary" on:click=move |_| preview() prop:disabled=move || import.pending().get() data-testid="import-preview">"Preview"</button>
             {move || {
                 if import.pending().get() {
                     return view! { <p class="muted" role="status">"Reading the file…"</p> }.into_any();
                 }
                 match import.value().get() {
                     Some(Ok(change)) => {
+                        let base = change.version.unwrap_or(1) - 1;
+                        let fresh = previewed.get().is_some();
                         let apply = apply.clone();
-                        view! { <Outcome change apply=move || apply(true)/> }.into_any()
+                        view! { <Outcome change fresh apply=move || apply(base)/> }.into_any()
                     }
                     Some(Err(error)) => view! { <p class="error" data-testid="import-error">{error.message()}</p> }.into_any(),
                     None => ().into_any(),
@@ -247,7 +273,12 @@ const ERROR_COLUMNS: &[Column] = &[
 
 /// A preview (with the button that applies it) or what an import did.
 #[component]
-fn Outcome(change: Change, apply: impl Fn() + Clone + Send + Sync + 'static) -> impl IntoView {
+fn Outcome(
+    change: Change,
+    /// Whether the form is still as previewed.
+    fresh: bool,
+    apply: impl Fn() + Clone + Send + Sync + 'static,
+) -> impl IntoView {
     if !change.errors.is_empty() {
         let count = change.errors.len();
         return view! {
@@ -273,7 +304,11 @@ fn Outcome(change: Change, apply: impl Fn() + Clone + Send + Sync + 'static) -> 
         (Some(version), false) => view! {
             <p data-testid="import-summary">{format!("Version {version} would have {summary}.")}</p>
             <ItemTable items=change.sample testid="import-sample"/>
-            <button type="button" class="primary" on:click=move |_| apply() data-testid="import-apply">{format!("Import as version {version}")}</button>
+            {if fresh {
+                view! { <button type="button" class="primary" on:click=move |_| apply() data-testid="import-apply">{format!("Import as version {version}")}</button> }.into_any()
+            } else {
+                view! { <p class="hint">"The form changed since this preview: preview again."</p> }.into_any()
+            }}
         }
         .into_any(),
     }

@@ -22,6 +22,11 @@ pub fn OutputsPage() -> impl IntoView {
     );
     // Outputs ticked in the table, to add to a dataset.
     let selected = RwSignal::new(Vec::<i64>::new());
+    // Ticks belong to the list they were made on.
+    Effect::new(move |_| {
+        filter.track();
+        selected.set(Vec::new());
+    });
     view! {
         <Title text="Outputs · Vernier"/>
         <ProjectPageHead title="Outputs"/>

@@ -25,17 +25,12 @@ pub const MAX_ADD: usize = 1_000;
 pub async fn change(
     pool: &PgPool,
     dataset: &Dataset,
-    incoming: Vec<(usize, Item)>,
-    mode: Mode,
+    edit: Edit,
     note: &str,
     user: i64,
     write: bool,
 ) -> Result<Change, AppError> {
-    let sample = incoming
-        .iter()
-        .take(PREVIEW_ITEMS)
-        .map(|(_, i)| i.clone())
-        .collect();
+    let note = crate::domain::text::bounded("note", note, 0, 500)?;
     let mut tx = pool.begin().await?;
     let (latest, number) = db::datasets::lock_latest(&mut tx, dataset.id).await?;
     let current: Vec<Item> = match latest {
@@ -46,6 +41,39 @@ pub async fn change(
             .collect(),
         None => Vec::new(),
     };
+    // What to apply is decided under the lock, on the content as it is now.
+    let (incoming, mode) = match edit {
+        Edit::Apply(incoming, mode) => (incoming, mode),
+        Edit::Remove(id) => {
+            if !current.iter().any(|i| i.id == id) {
+                return Err(AppError::invalid(
+                    "item",
+                    format!("the latest version has no item '{id}'"),
+                ));
+            }
+            let kept = current
+                .iter()
+                .filter(|i| i.id != id)
+                .cloned()
+                .enumerate()
+                .map(|(n, i)| (n + 1, i))
+                .collect();
+            (kept, Mode::Replace)
+        }
+    };
+    let sample = incoming
+        .iter()
+        .take(PREVIEW_ITEMS)
+        .map(|(_, i)| i.clone())
+        .collect();
+    let foreign = foreign_outputs(pool, dataset.project_id, &incoming).await?;
+    if !foreign.is_empty() {
+        return Ok(Change {
+            errors: foreign,
+            sample,
+            ..Change::default()
+        });
+    }
     let (next, counts) = match edit::apply(&current, incoming, mode) {
         Ok(applied) => applied,
         Err(errors) => {
@@ -73,7 +101,6 @@ pub async fn change(
     let version = if counts.is_empty() {
         None
     } else if write {
-        let note = crate::domain::text::bounded("note", note, 0, 500)?;
         let written = db::datasets::write_version(&mut tx, dataset.id, number, &next, &note, user).await?;
         tx.commit().await?;
         Some(written)
@@ -90,6 +117,40 @@ pub async fn change(
     })
 }
 
+/// What a change does to the latest version.
+pub enum Edit {
+    /// Applies incoming items (each at its line) as the mode says.
+    Apply(Vec<(usize, Item)>, Mode),
+    /// Leaves out the item with this id.
+    Remove(String),
+}
+
+/// The incoming items that name an output the project does not have, as line errors.
+async fn foreign_outputs(
+    pool: &PgPool,
+    project_id: i64,
+    incoming: &[(usize, Item)],
+) -> Result<Vec<LineError>, AppError> {
+    let named: Vec<i64> = incoming.iter().filter_map(|(_, i)| i.output_id).collect();
+    if named.is_empty() {
+        return Ok(Vec::new());
+    }
+    let known: std::collections::HashSet<i64> = db::datasets::known_outputs(pool, project_id, &named)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(incoming
+        .iter()
+        .filter_map(|(line, i)| {
+            i.output_id.filter(|id| !known.contains(id)).map(|id| LineError {
+                line: *line,
+                field: "output_id".into(),
+                message: format!("the project has no output {id}"),
+            })
+        })
+        .collect())
+}
+
 /// Reads a file and applies it (see [`change`]); a file that does not read is refused whole.
 #[allow(clippy::too_many_arguments)]
 pub async fn import(
@@ -104,7 +165,7 @@ pub async fn import(
 ) -> Result<Change, AppError> {
     let format = file::Format::guess(file_name, text);
     match file::read_lines(text, format) {
-        Ok(items) => change(pool, dataset, items, mode, note, user, write).await,
+        Ok(items) => change(pool, dataset, Edit::Apply(items, mode), note, user, write).await,
         Err(errors) => Ok(Change {
             errors,
             ..Change::default()
@@ -114,28 +175,12 @@ pub async fn import(
 
 /// Writes the next version without the item `item_id`.
 pub async fn remove(pool: &PgPool, dataset: &Dataset, item_id: &str, user: i64) -> Result<Change, AppError> {
-    let mut connection = pool.acquire().await?;
-    let current = match db::datasets::version_id(&mut connection, dataset.id, None).await? {
-        Some((id, _)) => db::datasets::items(&mut connection, id).await?,
-        None => Vec::new(),
-    };
-    drop(connection);
-    if !current.iter().any(|(_, i)| i.id == item_id) {
-        return Err(AppError::NotFound(format!("Item '{item_id}'")));
-    }
-    let kept = current
-        .into_iter()
-        .map(|(_, i)| i)
-        .filter(|i| i.id != item_id)
-        .enumerate()
-        .map(|(n, i)| (n + 1, i))
-        .collect();
+    let note = format!("item {item_id} removed");
     change(
         pool,
         dataset,
-        kept,
-        Mode::Replace,
-        &format!("item {item_id} removed"),
+        Edit::Remove(item_id.trim().to_owned()),
+        &note,
         user,
         true,
     )
@@ -162,7 +207,14 @@ pub async fn add_outputs(
     }
     let items = db::datasets::outputs_as_items(pool, project_id, ids).await?;
     if items.len() < ids.len() {
-        return Err(AppError::NotFound("Some of these outputs".into()));
+        let known = db::datasets::known_outputs(pool, project_id, ids).await?;
+        if known.len() < ids.len() {
+            return Err(AppError::NotFound("Some of these outputs".into()));
+        }
+        return Err(AppError::invalid(
+            "outputs",
+            "some of these outputs answer an eval run: they are answers to dataset items already",
+        ));
     }
     let note = format!(
         "{} output{} added",
@@ -187,7 +239,7 @@ pub async fn add_outputs(
         .map(|(n, i)| (n + 1, i))
         .collect();
     let already = ids.len() - fresh.len();
-    let mut change = change(pool, dataset, fresh, Mode::Upsert, &note, user, true).await?;
+    let mut change = change(pool, dataset, Edit::Apply(fresh, Mode::Upsert), &note, user, true).await?;
     change.counts.unchanged += already;
     Ok(change)
 }
@@ -215,11 +267,17 @@ pub async fn health(
     drop(connection);
     let balances = health::balances(&items);
     let texts: Vec<String> = items.iter().map(Item::prompt_text).collect();
-    let pairs = minhash::near_duplicates(&texts, t.near_duplicate);
+    // Hashing thousands of items is CPU work: off the async workers.
+    let (texts, pairs) = tokio::task::spawn_blocking(move || {
+        let pairs = minhash::near_duplicates(&texts, t.near_duplicate);
+        (texts, pairs)
+    })
+    .await
+    .map_err(|e| super::auth::internal("near-duplicates", e))?;
     let (production, segments) = db::datasets::production_segments(pool, project_id).await?;
     let coverage = health::coverage(&items, &segments, production, &t);
     let linked: Vec<i64> = items.iter().filter_map(|i| i.output_id).collect();
-    let agreement = agreement(&db::datasets::ratings_of(pool, &linked).await?);
+    let agreement = agreement(&db::datasets::ratings_of(pool, project_id, &linked).await?);
     let last = dataset
         .reviewed_at
         .map_or(dataset.changed_at, |r| r.max(dataset.changed_at));
@@ -358,7 +416,7 @@ pub async fn resolve_eval(
     connection: &mut PgConnection,
     project_id: i64,
     mut batch: Vec<NewOutput>,
-) -> Result<Vec<NewOutput>, Vec<RecordError>> {
+) -> Result<Result<Vec<NewOutput>, Vec<RecordError>>, AppError> {
     let mut errors = Vec::new();
     let fail = |errors: &mut Vec<RecordError>, index: usize, field: &str, message: String| {
         errors.push(RecordError {
@@ -367,13 +425,15 @@ pub async fn resolve_eval(
             message,
         })
     };
-    let internal = |e: AppError| {
-        vec![RecordError {
-            index: 0,
-            field: "record".into(),
-            message: e.to_string(),
-        }]
-    };
+    // Batches naming the same run take turns (in name order, so two batches never wait on
+    // each other): an item answered by one is seen answered by the next.
+    let mut names: Vec<String> = batch
+        .iter()
+        .filter_map(|o| o.eval.as_ref().map(|e| e.run.clone()))
+        .collect();
+    names.sort();
+    names.dedup();
+    db::eval_runs::lock(connection, project_id, &names).await?;
     let mut versions: BTreeMap<(String, i32), Option<i64>> = BTreeMap::new();
     let mut runs: BTreeMap<String, (i64, i64)> = BTreeMap::new();
     let mut seen: BTreeMap<(i64, i64), usize> = BTreeMap::new();
@@ -385,18 +445,14 @@ pub async fn resolve_eval(
         let version = match versions.get(&key) {
             Some(v) => *v,
             None => {
-                let v = db::eval_runs::version_of(connection, project_id, &eval.dataset, eval.version)
-                    .await
-                    .map_err(internal)?;
+                let v =
+                    db::eval_runs::version_of(connection, project_id, &eval.dataset, eval.version).await?;
                 versions.insert(key, v);
                 v
             }
         };
         let Some(version_id) = version else {
-            if db::eval_runs::dataset_exists(connection, project_id, &eval.dataset)
-                .await
-                .map_err(internal)?
-            {
+            if db::eval_runs::dataset_exists(connection, project_id, &eval.dataset).await? {
                 fail(
                     &mut errors,
                     index,
@@ -413,9 +469,8 @@ pub async fn resolve_eval(
             }
             continue;
         };
-        let items = db::eval_runs::items_by_key(connection, version_id, std::slice::from_ref(&eval.item_id))
-            .await
-            .map_err(internal)?;
+        let items =
+            db::eval_runs::items_by_key(connection, version_id, std::slice::from_ref(&eval.item_id)).await?;
         let Some((item_id, item)) = items.get(&eval.item_id).cloned() else {
             fail(
                 &mut errors,
@@ -431,9 +486,8 @@ pub async fn resolve_eval(
         let (run_id, pinned) = match runs.get(&eval.run) {
             Some(run) => *run,
             None => {
-                let run = db::eval_runs::find_or_create(connection, project_id, &eval.run, version_id)
-                    .await
-                    .map_err(internal)?;
+                let run =
+                    db::eval_runs::find_or_create(connection, project_id, &eval.run, version_id).await?;
                 runs.insert(eval.run.clone(), run);
                 run
             }
@@ -462,9 +516,7 @@ pub async fn resolve_eval(
             );
             continue;
         }
-        let answered = db::eval_runs::answered(connection, run_id, &[item_id])
-            .await
-            .map_err(internal)?;
+        let answered = db::eval_runs::answered(connection, run_id, &[item_id]).await?;
         if let Some(external) = answered.get(&item_id) {
             // The same output sent again is a duplicate, not a second answer.
             if external.is_none() || *external != output.external_id {
@@ -496,11 +548,7 @@ pub async fn resolve_eval(
             eval.ids = Some((run_id, item_id));
         }
     }
-    if errors.is_empty() {
-        Ok(batch)
-    } else {
-        Err(errors)
-    }
+    Ok(if errors.is_empty() { Ok(batch) } else { Err(errors) })
 }
 
 #[cfg(test)]

@@ -116,7 +116,7 @@ pub async fn ingest(
     // Eval-run outputs name their dataset item and run: resolved (and runs created) in the
     // same transaction, so a refused batch leaves no run behind.
     let batch = super::datasets::resolve_eval(&mut tx, project_id, batch)
-        .await
+        .await?
         .map_err(Refused::Records)?;
     let ingested = db::outputs::ingest(&mut tx, project_id, &batch, &scorers.all).await?;
     // The monitors of the metrics just scored are evaluated within seconds.

@@ -269,8 +269,7 @@ pub async fn seed(pool: &PgPool, project_id: i64, owner: i64) -> Result<(), AppE
     let change = datasets::change(
         pool,
         &dataset,
-        lines,
-        Mode::Replace,
+        datasets::Edit::Apply(lines, Mode::Replace),
         "the first golden set",
         owner,
         true,

@@ -44,6 +44,13 @@ pub async fn check(
     }
     let mut valid = output::validate(vec![record], chrono::Utc::now()).map_err(ApiError::Records)?;
     let output = valid.remove(0);
+    if output.eval.is_some() {
+        return Err(AppError::invalid(
+            "run",
+            "the real-time check takes production replies; send an eval run's outputs to /outputs",
+        )
+        .into());
+    }
     let scorers = state.scorers.get(&caller.pool, caller.project_id).await?;
     let users = output.user_messages();
     let input = ScoringInput::of(&output, &users);

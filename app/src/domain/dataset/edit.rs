@@ -50,8 +50,14 @@ pub fn apply(
     incoming: Vec<(usize, Item)>,
     mode: Mode,
 ) -> Result<(Vec<Item>, Counts), Vec<LineError>> {
-    let lines: HashMap<String, usize> = incoming.iter().map(|(l, i)| (i.id.clone(), *l)).collect();
+    let at: Vec<usize> = incoming.iter().map(|(line, _)| *line).collect();
+    // Checked items come back in order (ids trimmed): their lines follow by position.
     let incoming = check_all(incoming)?;
+    let lines: HashMap<String, usize> = incoming
+        .iter()
+        .zip(at)
+        .map(|(i, line)| (i.id.clone(), line))
+        .collect();
     let mut counts = Counts::default();
     let by_id: HashMap<&str, &Item> = incoming.iter().map(|i| (i.id.as_str(), i)).collect();
     let mut next: Vec<(usize, Item)> = Vec::new();
@@ -158,6 +164,9 @@ mod tests {
         };
         let errors = apply(&[variant("a")], vec![(4, variant("b"))], Mode::Upsert).unwrap_err();
         assert_eq!((errors[0].line, errors[0].field.as_str()), (4, "variant"));
+        // An id with spaces around it is the id without them.
+        let (next, _) = apply(&[item("a", "1")], vec![(2, item(" a ", "one"))], Mode::Upsert).unwrap();
+        assert_eq!((next.len(), next[0].input.as_deref()), (1, Some("one")));
         let errors = apply(&[variant("a")], vec![(4, item("bad id", "x"))], Mode::Upsert).unwrap_err();
         assert_eq!((errors[0].line, errors[0].field.as_str()), (4, "id"));
     }

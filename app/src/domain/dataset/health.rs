@@ -177,8 +177,16 @@ pub fn items_with(items: &[Item], key: &str, value: &str) -> u64 {
     items
         .iter()
         .filter(|item| match key {
-            "language" => item.tags.language.as_deref() == Some(value),
-            "topic" => item.tags.topic.as_deref() == Some(value),
+            "language" => item
+                .tags
+                .language
+                .as_deref()
+                .is_some_and(|l| l.eq_ignore_ascii_case(value)),
+            "topic" => item
+                .tags
+                .topic
+                .as_deref()
+                .is_some_and(|t| t.eq_ignore_ascii_case(value)),
             _ => item.tags.tags.iter().any(|t| *t == free || t == value),
         })
         .count() as u64

@@ -65,6 +65,7 @@ async fn a_version_never_changes_and_an_edit_writes_the_next(pool: PgPool) {
         "UPDATE dataset_items SET content = '{}' WHERE version_id = $1",
         "DELETE FROM dataset_items WHERE version_id = $1",
         "UPDATE dataset_versions SET note = 'rewritten' WHERE id = $1",
+        "INSERT INTO dataset_items (version_id, position, item_key, content) VALUES ($1, 9, 'late', '{}')",
     ] {
         let error = sqlx::query(statement).bind(v1).execute(&pool).await.unwrap_err();
         assert!(error.to_string().contains("immutable"), "{statement}: {error}");
@@ -420,43 +421,82 @@ async fn outputs_become_items_once_and_health_sees_duplicates_and_uncovered_segm
 
 #[sqlx::test(migrations = "../migrations")]
 async fn health_warns_when_the_annotators_of_its_items_disagree(pool: PgPool) {
-    use crate::server::db::fixture::annotation::{annotator, create_queue, human_metric, outputs, queue_input, rate_next};
+    use crate::server::db::fixture::annotation::{
+        annotator, create_queue, human_metric, outputs, queue_input, rate_next,
+    };
     let f = fixture(&pool).await;
     let (_, metric) = human_metric(&pool, &f).await;
     let (anna, ben) = (annotator(&pool, "anna").await, annotator(&pool, "ben").await);
     outputs(&pool, &f, &["de", "en", "fr"]).await;
-    let queue = create_queue(&pool, &f, queue_input("random", "3", "anna, ben", "2")).await.unwrap();
+    let queue = create_queue(&pool, &f, queue_input("random", "3", "anna, ben", "2"))
+        .await
+        .unwrap();
     // Anna and Ben rate the same three outputs in the opposite order of quality.
     for (anna_says, ben_says) in [(3.0, 1.0), (2.0, 2.0), (1.0, 3.0)] {
         rate_next(&pool, queue, anna, metric, anna_says).await;
         rate_next(&pool, queue, ben, metric, ben_says).await;
     }
-    let ids: Vec<i64> = sqlx::query_scalar("SELECT output_id FROM queue_items WHERE queue_id = $1 ORDER BY output_id")
-        .bind(queue)
-        .fetch_all(&pool)
+    let ids: Vec<i64> =
+        sqlx::query_scalar("SELECT output_id FROM queue_items WHERE queue_id = $1 ORDER BY output_id")
+            .bind(queue)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    db::datasets::create(&pool, f.project, "rated", "", f.owner)
         .await
         .unwrap();
-    db::datasets::create(&pool, f.project, "rated", "", f.owner).await.unwrap();
     let dataset = db::datasets::find(&pool, f.project, "rated").await.unwrap();
-    add_outputs(&pool, f.project, &dataset, &ids, f.owner).await.unwrap();
+    add_outputs(&pool, f.project, &dataset, &ids, f.owner)
+        .await
+        .unwrap();
     let dataset = db::datasets::find(&pool, f.project, "rated").await.unwrap();
-    let health = health(&pool, f.project, &dataset, Thresholds::default(), chrono::Utc::now()).await.unwrap();
+    let health = health(
+        &pool,
+        f.project,
+        &dataset,
+        Thresholds::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     let (key, alpha) = &health.agreement[0];
     assert_eq!(key, "helpfulness");
     let alpha = *alpha.as_ref().unwrap();
     assert!(alpha < 0.0, "opposite ratings disagree systematically: {alpha}");
     assert!(
-        health.warnings.iter().any(|w| w.starts_with("annotators agree too little on helpfulness")),
+        health
+            .warnings
+            .iter()
+            .any(|w| w.starts_with("annotators agree too little on helpfulness")),
         "{:?}",
         health.warnings
     );
     // Unchanged and unreviewed for long is stale; a review resets the clock.
     let later = chrono::Utc::now() + chrono::Duration::days(120);
-    let stale = super::health(&pool, f.project, &dataset, Thresholds::default(), later).await.unwrap();
-    assert!(stale.warnings.iter().any(|w| w == "unchanged and unreviewed for 120 days"), "{:?}", stale.warnings);
-    db::datasets::mark_reviewed(&pool, dataset.id, f.owner).await.unwrap();
+    let stale = super::health(&pool, f.project, &dataset, Thresholds::default(), later)
+        .await
+        .unwrap();
+    assert!(
+        stale
+            .warnings
+            .iter()
+            .any(|w| w == "unchanged and unreviewed for 120 days"),
+        "{:?}",
+        stale.warnings
+    );
+    db::datasets::mark_reviewed(&pool, dataset.id, f.owner)
+        .await
+        .unwrap();
     let reviewed = db::datasets::find(&pool, f.project, "rated").await.unwrap();
-    let fresh = super::health(&pool, f.project, &reviewed, Thresholds::default(), chrono::Utc::now()).await.unwrap();
+    let fresh = super::health(
+        &pool,
+        f.project,
+        &reviewed,
+        Thresholds::default(),
+        chrono::Utc::now(),
+    )
+    .await
+    .unwrap();
     assert!(!fresh.warnings.iter().any(|w| w.contains("unreviewed")));
     assert_eq!(fresh.reviewed_by.as_deref(), Some("Otto Owner"));
 }

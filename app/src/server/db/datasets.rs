@@ -6,7 +6,7 @@ use crate::domain::dataset::{Dataset, Item, Version};
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
 
-const DATASET: &str = "SELECT d.id, d.name, d.description, d.created_at,
+const DATASET: &str = "SELECT d.id, d.project_id, d.name, d.description, d.created_at,
         COALESCE(v.number, 0) AS latest, COALESCE(v.items, 0) AS items,
         COALESCE(v.created_at, d.created_at) AS changed_at, d.reviewed_at, r.display_name AS reviewed_by,
         (SELECT count(*) FROM eval_runs e JOIN dataset_versions dv ON dv.id = e.version_id
@@ -187,20 +187,36 @@ pub async fn production_segments(
 
 /// Per metric (key), the ratings annotators gave the outputs `output_ids` (one unit per output,
 /// each annotator's value), for agreement among them.
-pub async fn ratings_of(pool: &PgPool, output_ids: &[i64]) -> Result<Vec<(String, i64, f64)>, AppError> {
+pub async fn ratings_of(
+    pool: &PgPool,
+    project_id: i64,
+    output_ids: &[i64],
+) -> Result<Vec<(String, i64, f64)>, AppError> {
     Ok(sqlx::query_as(
         "SELECT m.key, qi.output_id, r.value FROM ratings r
          JOIN assignments a ON a.id = r.assignment_id JOIN queue_items qi ON qi.id = a.item_id
-         JOIN metrics m ON m.id = r.metric_id
-         WHERE qi.output_id = ANY($1) AND a.status = 'done'
+         JOIN metrics m ON m.id = r.metric_id JOIN outputs o ON o.id = qi.output_id
+         WHERE qi.output_id = ANY($1) AND o.project_id = $2 AND a.status = 'done'
          ORDER BY m.key, qi.output_id",
     )
     .bind(output_ids)
+    .bind(project_id)
     .fetch_all(pool)
     .await?)
 }
 
-/// The project's outputs `ids` as dataset items taken from production (id `output-N`; the
+/// Of `ids`, those that are outputs of the project.
+pub async fn known_outputs(pool: &PgPool, project_id: i64, ids: &[i64]) -> Result<Vec<i64>, AppError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM outputs WHERE project_id = $1 AND id = ANY($2)")
+            .bind(project_id)
+            .bind(ids)
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
+/// The project's outputs `ids` (not eval runs' answers) as dataset items taken from production (id `output-N`; the
 /// input or conversation, the output's expected output, language and topic from its
 /// metadata).
 pub async fn outputs_as_items(pool: &PgPool, project_id: i64, ids: &[i64]) -> Result<Vec<Item>, AppError> {
@@ -213,7 +229,7 @@ pub async fn outputs_as_items(pool: &PgPool, project_id: i64, ids: &[i64]) -> Re
     );
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, input, messages, expected_output, metadata FROM outputs
-         WHERE project_id = $1 AND id = ANY($2) ORDER BY id",
+         WHERE project_id = $1 AND id = ANY($2) AND run_id IS NULL ORDER BY id",
     )
     .bind(project_id)
     .bind(ids)

@@ -11,6 +11,18 @@ const RUN: &str = "SELECT e.id, e.name, d.name AS dataset, v.number AS version, 
         (SELECT count(*) FROM outputs o WHERE o.run_id = e.id) AS outputs, e.created_at
      FROM eval_runs e JOIN dataset_versions v ON v.id = e.version_id JOIN datasets d ON d.id = v.dataset_id";
 
+/// Takes the transaction's lock on each of the project's runs `names` (sorted).
+pub async fn lock(connection: &mut PgConnection, project_id: i64, names: &[String]) -> Result<(), AppError> {
+    for name in names {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, $2))")
+            .bind(format!("eval run {name}"))
+            .bind(project_id)
+            .execute(&mut *connection)
+            .await?;
+    }
+    Ok(())
+}
+
 /// The id of version `number` of the project's dataset `name`, if both exist.
 pub async fn version_of(
     connection: &mut PgConnection,

@@ -209,8 +209,8 @@ pub async fn evidence(
     .await?;
     let output_since = now - chrono::Duration::days(i64::from(thresholds.output_days));
     let (outputs_recent, last_output): (i64, Option<DateTime<Utc>>) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM outputs WHERE project_id = $1 AND occurred_at >= $2 AND occurred_at <= $3),
-                (SELECT max(occurred_at) FROM outputs WHERE project_id = $1 AND occurred_at <= $3)",
+        "SELECT (SELECT count(*) FROM outputs WHERE project_id = $1 AND run_id IS NULL AND occurred_at >= $2 AND occurred_at <= $3),
+                (SELECT max(occurred_at) FROM outputs WHERE project_id = $1 AND run_id IS NULL AND occurred_at <= $3)",
     )
     .bind(project_id)
     .bind(output_since)

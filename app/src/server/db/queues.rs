@@ -114,7 +114,7 @@ async fn sample(
         // `$2` is unused by a version stratum; `left(…, 0)` keeps its type known to Postgres.
         Sampling::Version { .. } => ("v.label || left($2::text, 0)", ""),
     };
-    let from = "FROM outputs o JOIN system_versions v ON v.id = o.version_id WHERE o.project_id = $1";
+    let from = "FROM outputs o JOIN system_versions v ON v.id = o.version_id WHERE o.project_id = $1 AND o.run_id IS NULL";
     let strata: Vec<(String, i64)> = sqlx::query_as(&format!(
         "SELECT {stratum}, count(*) {from} AND {stratum} IS NOT NULL GROUP BY 1 ORDER BY 1"
     ))

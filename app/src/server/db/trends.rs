@@ -282,7 +282,7 @@ pub async fn versions_seen<'a>(
                      THEN date_trunc('hour', f.first, 'UTC') END AS first_hour,
                 date_trunc('day', f.last, 'UTC') AS last_day
              FROM (SELECT min(o.occurred_at) AS first, max(o.occurred_at) AS last FROM outputs o
-                   WHERE o.version_id = v.id AND EXISTS (SELECT FROM scores s WHERE s.output_id = o.id)) f"
+                   WHERE o.version_id = v.id AND o.run_id IS NULL AND EXISTS (SELECT FROM scores s WHERE s.output_id = o.id)) f"
         }
     };
     Ok(sqlx::query_as(&format!(
