@@ -86,7 +86,7 @@ test('failed German replies of prompt-v2 go from the outputs browser into a data
   await page.getByTestId('dataset-submit').click();
   await expect(page.getByTestId('dataset-created')).toBeVisible();
 
-  await open(page, `/projects/${PROJECT}/outputs?version=prompt-v2&segment=language%3Dde&metric=reply-language&verdict=fail`);
+  await open(page, `/projects/${PROJECT}/outputs?version=prompt-v2&source=production&segment=language%3Dde&metric=reply-language&verdict=fail`);
   const bar = page.getByTestId('add-to-dataset');
   await bar.getByTestId('target-dataset').selectOption(name);
   await expect(bar.getByTestId('add-selected')).toBeDisabled();

@@ -69,7 +69,8 @@ fn push_filter(query: &mut QueryBuilder<Postgres>, project_id: i64, filter: &Par
     }
 }
 
-/// The ids of up to `limit` outputs the filter picks (ignoring its page), newest first.
+/// The ids of up to `limit` outputs the filter picks (ignoring its page), newest first, leaving
+/// out eval runs' answers (they are answers to dataset items already).
 pub async fn ids(
     pool: &PgPool,
     project_id: i64,
@@ -84,6 +85,7 @@ pub async fn ids(
         ..filter.clone()
     };
     push_filter(&mut query, project_id, &whole);
+    query.push(" AND o.run_id IS NULL");
     query.push(" ORDER BY o.id DESC LIMIT ").push_bind(limit);
     Ok(query.build_query_scalar().fetch_all(pool).await?)
 }
