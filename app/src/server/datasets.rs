@@ -42,8 +42,19 @@ pub async fn change(
         None => Vec::new(),
     };
     // What to apply is decided under the lock, on the content as it is now.
+    let mut already = 0;
     let (incoming, mode) = match edit {
         Edit::Apply(incoming, mode) => (incoming, mode),
+        Edit::AddOutputs(items) => {
+            let present: std::collections::HashSet<i64> =
+                current.iter().filter_map(|i| i.output_id).collect();
+            let (kept, fresh): (Vec<Item>, Vec<Item>) = items
+                .into_iter()
+                .partition(|i| i.output_id.is_some_and(|id| present.contains(&id)));
+            already = kept.len();
+            let fresh = fresh.into_iter().enumerate().map(|(n, i)| (n + 1, i)).collect();
+            (fresh, Mode::Upsert)
+        }
         Edit::Remove(id) => {
             if !current.iter().any(|i| i.id == id) {
                 return Err(AppError::invalid(
@@ -74,7 +85,7 @@ pub async fn change(
             ..Change::default()
         });
     }
-    let (next, counts) = match edit::apply(&current, incoming, mode) {
+    let (next, mut counts) = match edit::apply(&current, incoming, mode) {
         Ok(applied) => applied,
         Err(errors) => {
             return Ok(Change {
@@ -84,6 +95,7 @@ pub async fn change(
             })
         }
     };
+    counts.unchanged += already;
     if next.len() > crate::domain::dataset::MAX_ITEMS {
         return Ok(Change {
             errors: vec![LineError {
@@ -123,6 +135,9 @@ pub enum Edit {
     Apply(Vec<(usize, Item)>, Mode),
     /// Leaves out the item with this id.
     Remove(String),
+    /// Adds items taken from outputs, but not those whose output is in the dataset already
+    /// (counted as unchanged).
+    AddOutputs(Vec<Item>),
 }
 
 /// The incoming items that name an output the project does not have, as line errors.
@@ -221,27 +236,7 @@ pub async fn add_outputs(
         items.len(),
         if items.len() == 1 { "" } else { "s" }
     );
-    let mut tx = pool.begin().await?;
-    let (latest, _) = db::datasets::lock_latest(&mut tx, dataset.id).await?;
-    let present: std::collections::HashSet<i64> = match latest {
-        Some(id) => db::datasets::items(&mut tx, id)
-            .await?
-            .into_iter()
-            .filter_map(|(_, i)| i.output_id)
-            .collect(),
-        None => Default::default(),
-    };
-    drop(tx);
-    let fresh: Vec<(usize, Item)> = items
-        .into_iter()
-        .filter(|i| i.output_id.is_none_or(|id| !present.contains(&id)))
-        .enumerate()
-        .map(|(n, i)| (n + 1, i))
-        .collect();
-    let already = ids.len() - fresh.len();
-    let mut change = change(pool, dataset, Edit::Apply(fresh, Mode::Upsert), &note, user, true).await?;
-    change.counts.unchanged += already;
-    Ok(change)
+    change(pool, dataset, Edit::AddOutputs(items), &note, user, true).await
 }
 
 /// Most near-duplicate pairs listed.

@@ -123,15 +123,7 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
     let mut batch: Vec<Value> = (0..4).map(|i| output_record(&format!("setup-{i}"))).collect();
     // A second version, so that the release comparison has two to compare.
     batch[3]["version"] = "v2".into();
-    let sent = app
-        .client()
-        .post(format!("{}/api/v1/projects/{PROJECT}/outputs", app.base))
-        .bearer_auth(key["secret"].as_str().unwrap())
-        .json(&batch)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), StatusCode::CREATED);
+    send_outputs(app, key["secret"].as_str().unwrap(), &batch).await;
     // A golden dataset with two items and two runs on its first version.
     call(
         &owner,
@@ -169,15 +161,7 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
             })
         })
         .collect();
-    let sent = app
-        .client()
-        .post(format!("{}/api/v1/projects/{PROJECT}/outputs", app.base))
-        .bearer_auth(key["secret"].as_str().unwrap())
-        .json(&runs)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(sent.status(), StatusCode::CREATED);
+    send_outputs(app, key["secret"].as_str().unwrap(), &runs).await;
     call(
         &owner,
         "create_experiment",
@@ -349,4 +333,23 @@ pub(super) async fn setup(app: &TestApp) -> Ctx {
         zoe,
         metrics_doc,
     }
+}
+
+/// Ingests `records` into the project with the API key `secret`.
+async fn send_outputs(app: &TestApp, secret: &str, records: &[Value]) {
+    let sent = app
+        .client()
+        .post(format!("{}/api/v1/projects/{PROJECT}/outputs", app.base))
+        .bearer_auth(secret)
+        .json(records)
+        .send()
+        .await
+        .unwrap();
+    let status = sent.status();
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "{}",
+        sent.text().await.unwrap_or_default()
+    );
 }
