@@ -11,7 +11,7 @@ pub mod session;
 
 use components::header::Header;
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, SsrMode};
 use pages::alerts::AlertsPage;
@@ -58,8 +58,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="data:,"/>
                 <AutoReload options=options.clone()/>
-                // ECharts (npm's echarts 5, served from public/) draws the charts in the browser.
-                <script src="/echarts.min.js" defer></script>
+                // ECharts is loaded by the first chart of a page (components/charts.rs), not here.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -77,7 +77,6 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     SessionContext::provide();
     view! {
-        <Stylesheet id="leptos" href="/pkg/vernier.css"/>
         <Title text="Vernier"/>
         <Router>
             <SessionEffects/>

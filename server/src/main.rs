@@ -80,6 +80,14 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
         .map_err(|e| e.to_string())?
         .leptos_options;
     leptos_options.site_addr = config.addr;
+    // cargo-leptos (`hash-files`) names the bundle by its content and writes the names beside
+    // the binary; serving them lets browsers keep the bundle for a year.
+    let hash_file = std::env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(&*leptos_options.hash_file)));
+    if hash_file.is_some_and(|file| file.exists()) {
+        leptos_options.hash_files = true;
+    }
     let router = startup::build_router(pool, leptos_options, startup::Settings::from_config(config)).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await

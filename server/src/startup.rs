@@ -151,6 +151,8 @@ pub async fn build_router(
         .with_same_site(SameSite::Lax)
         .with_expiry(Expiry::OnInactivity(sessions.idle));
 
+    // The language guardrail's models load once per process, here rather than in the first check.
+    tokio::task::spawn_blocking(app::server::scoring::language::warm_up);
     let scorers = std::sync::Arc::new(app::server::realtime::ScorerCache::default());
     let keys = std::sync::Arc::new(app::server::key_cache::KeyCache::default());
     tokio::spawn(app::server::realtime::listen(
@@ -178,7 +180,12 @@ pub async fn build_router(
     let telemetry = app::server::telemetry::Telemetry::new(operations.metrics_token.clone());
     let state = AppState {
         keys,
-        recorder: app::server::realtime::CheckRecorder::start(pool.clone(), scorers.clone(), 10_000),
+        recorder: app::server::realtime::CheckRecorder::start(
+            pool.clone(),
+            scorers.clone(),
+            10_000,
+            telemetry.clone(),
+        ),
         scorers,
         leptos_options,
         pool,
@@ -200,6 +207,8 @@ pub async fn build_router(
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .layer(session_layer)
+        .layer(axum::middleware::from_fn(crate::delivery::cache_static))
+        .layer(crate::delivery::compression())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn(crate::request_id::request_id))
         .layer(axum::middleware::from_fn_with_state(

@@ -355,13 +355,13 @@ pub fn EChart(
             StoredValue::new_local(None);
         let chart = std::sync::Arc::new(chart);
         // Draws once the box is in the page (after hydration, or after a client-side
-        // navigation has mounted it), on the next frame.
+        // navigation has mounted it) and ECharts has loaded, on the next frame.
         Effect::new(move |_| {
             if node.get().is_none() || drawn.with_value(Option::is_some) {
                 return;
             }
             let (target, chart) = (target.clone(), chart.clone());
-            request_animation_frame(move || {
+            with_echarts(move || {
                 let renderer = charming::WasmRenderer::new_opt(None, Some(height));
                 if let Ok(echarts) = renderer.render(&target, &chart()) {
                     // The view may have gone meanwhile: then the chart goes too.
@@ -390,6 +390,41 @@ pub fn EChart(
     #[cfg(not(feature = "hydrate"))]
     let _ = chart;
     view! { <div id=id node_ref=node class="chart" style=format!("height: {height}px") data-testid="chart"></div> }
+}
+
+/// Where ECharts is served from (npm's echarts 5, in `public/`).
+#[cfg(feature = "hydrate")]
+const ECHARTS_SRC: &str = "/echarts.min.js";
+
+/// Runs `draw` on the next frame once ECharts is in the page. Only pages with charts load it
+/// (about 330 KB compressed), on their first chart: a `<script>` added once, whose load runs
+/// every chart waiting for it.
+#[cfg(feature = "hydrate")]
+fn with_echarts(draw: impl FnOnce() + 'static) {
+    use wasm_bindgen::JsCast;
+    let window = leptos::prelude::window();
+    let loaded = js_sys::Reflect::get(&window, &"echarts".into()).is_ok_and(|v| !v.is_undefined());
+    if loaded {
+        request_animation_frame(draw);
+        return;
+    }
+    let document = leptos::prelude::document();
+    let script = document.get_element_by_id("echarts-script").or_else(|| {
+        let script = document.create_element("script").ok()?;
+        script.set_id("echarts-script");
+        script.set_attribute("src", ECHARTS_SRC).ok()?;
+        document.head()?.append_child(&script).ok()?;
+        Some(script)
+    });
+    let Some(script) = script else { return };
+    let on_load = wasm_bindgen::closure::Closure::once_into_js(move || request_animation_frame(draw));
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_once(true);
+    let _ = script.add_event_listener_with_callback_and_add_event_listener_options(
+        "load",
+        on_load.unchecked_ref(),
+        &options,
+    );
 }
 
 #[cfg(feature = "hydrate")]

@@ -5,7 +5,7 @@
 
 use super::db;
 use super::realtime::ScorerCache;
-use super::scoring::active::{self, ActiveScorer};
+use super::scoring::active::{self, ActiveScorer, ScoreRow};
 use crate::domain::metric::filter::ParsedFilter;
 use crate::domain::metric::kinds::Status;
 use crate::domain::output::{self, RecordError};
@@ -99,6 +99,50 @@ pub async fn remember(
     }
 }
 
+/// Scores every output of `batch` with the project's scorers, off the async runtime and spread
+/// over the machine's cores; answers the batch back with each output's score rows.
+pub async fn score_batch(
+    scorers: std::sync::Arc<super::realtime::ProjectScorers>,
+    batch: Vec<output::NewOutput>,
+) -> Result<(Vec<output::NewOutput>, Vec<Vec<ScoreRow>>), AppError> {
+    tokio::task::spawn_blocking(move || {
+        let rows = score_in_parallel(&scorers.all, &batch);
+        (batch, rows)
+    })
+    .await
+    .map_err(|e| super::auth::internal("score a batch", e))
+}
+
+/// Each output's score rows, in order, the batch cut into one part per core.
+fn score_in_parallel(scorers: &[ActiveScorer], batch: &[output::NewOutput]) -> Vec<Vec<ScoreRow>> {
+    // Below this a thread costs more than it saves.
+    const PER_THREAD: usize = 64;
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let threads = cores.min(batch.len() / PER_THREAD).max(1);
+    if threads == 1 {
+        return batch.iter().map(|o| db::outputs::score_all(scorers, o)).collect();
+    }
+    std::thread::scope(|scope| {
+        let parts: Vec<_> = batch
+            .chunks(batch.len().div_ceil(threads))
+            .map(|part| {
+                scope.spawn(move || {
+                    part.iter()
+                        .map(|o| db::outputs::score_all(scorers, o))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        parts
+            .into_iter()
+            .flat_map(|part| {
+                part.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    })
+}
+
 /// Ingests `records` into the project: see the module documentation.
 pub async fn ingest(
     pool: &PgPool,
@@ -118,7 +162,11 @@ pub async fn ingest(
     let batch = super::datasets::resolve_eval(&mut tx, project_id, batch)
         .await?
         .map_err(Refused::Records)?;
-    let ingested = db::outputs::ingest(&mut tx, project_id, &batch, &scorers.all).await?;
+    let (batch, mut scored) = score_batch(scorers.clone(), batch).await?;
+    let ingested = db::outputs::ingest_scored(&mut tx, project_id, &batch, |index, _| {
+        std::mem::take(&mut scored[index])
+    })
+    .await?;
     // The monitors of the metrics just scored are evaluated within seconds.
     let scored: Vec<i64> = scorers.all.iter().map(|s| s.metric_id).collect();
     db::monitors::wake(&mut tx, &scored).await?;

@@ -8,6 +8,7 @@ use super::ingest;
 use super::key_cache::KeyCache;
 use super::scoring::active::{ActiveScorer, ScoreRow};
 use super::scoring::ScoringInput;
+use super::telemetry::Telemetry;
 use crate::domain::metric::kinds::{Cadence, FailureAction};
 use crate::domain::output::NewOutput;
 use crate::error::AppError;
@@ -171,12 +172,20 @@ type Recorded = (i64, NewOutput, Vec<ScoreRow>);
 #[derive(Debug, Clone)]
 pub struct CheckRecorder {
     sender: mpsc::Sender<Recorded>,
+    telemetry: Arc<Telemetry>,
 }
 
 impl CheckRecorder {
     /// Starts the recording task; up to `capacity` checks wait while the database is busy.
-    pub fn start(pool: PgPool, scorers: Arc<ScorerCache>, capacity: usize) -> Self {
+    /// Checks that cannot be stored are counted in `telemetry`, never dropped silently.
+    pub fn start(
+        pool: PgPool,
+        scorers: Arc<ScorerCache>,
+        capacity: usize,
+        telemetry: Arc<Telemetry>,
+    ) -> Self {
         let (sender, mut receiver) = mpsc::channel::<Recorded>(capacity);
+        let counted = telemetry.clone();
         tokio::spawn(async move {
             while let Some((project_id, output, rows)) = receiver.recv().await {
                 // Drain what queued meanwhile and store it in one transaction per project.
@@ -188,18 +197,20 @@ impl CheckRecorder {
                 for (project_id, batch) in batches {
                     if let Err(error) = record(&pool, &scorers, project_id, &batch).await {
                         tracing::error!(project_id, "recording {} check(s) failed: {error}", batch.len());
+                        counted.unrecorded_checks("storage_error", batch.len() as u64);
                     }
                 }
             }
         });
-        Self { sender }
+        Self { sender, telemetry }
     }
 
     /// Queues a check and its real-time scores for recording; when the queue is full the check
-    /// is answered unrecorded.
+    /// is answered unrecorded, and counted (`vernier_checks_unrecorded_total{reason="queue_full"}`).
     pub fn record(&self, project_id: i64, output: NewOutput, realtime: Vec<ScoreRow>) {
         if self.sender.try_send((project_id, output, realtime)).is_err() {
             tracing::warn!(project_id, "check recording queue full; a check was not recorded");
+            self.telemetry.unrecorded_checks("queue_full", 1);
         }
     }
 }

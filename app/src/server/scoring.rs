@@ -99,6 +99,7 @@ pub enum Compiled {
         expected_key: Option<String>,
         min_chars: usize,
         min_confidence: f64,
+        guard: std::sync::Arc<language::Guard>,
     },
     Lexical(LexicalMeasure),
     Retrieval {
@@ -176,10 +177,12 @@ impl Compiled {
                 expected_key,
                 min_chars,
                 min_confidence,
+                languages,
             } => Compiled::Language {
                 expected_key: expected_key.clone(),
                 min_chars: *min_chars as usize,
                 min_confidence: *min_confidence,
+                guard: std::sync::Arc::new(language::Guard::new(languages)),
             },
             ScorerSpec::LexicalSimilarity { measure } => Compiled::Lexical(*measure),
             ScorerSpec::Retrieval { measure, k } => Compiled::Retrieval {
@@ -252,7 +255,16 @@ impl Compiled {
                 expected_key,
                 min_chars,
                 min_confidence,
-            } => language_match(input, expected_key.as_deref(), *min_chars, *min_confidence),
+                guard,
+            } => language_match(
+                input,
+                LanguageRule {
+                    expected_key: expected_key.as_deref(),
+                    min_chars: *min_chars,
+                    min_confidence: *min_confidence,
+                    guard,
+                },
+            ),
             Compiled::Lexical(measure) => lexical(input, *measure),
             Compiled::Retrieval { measure, k } => retrieval(input, *measure, *k),
             Compiled::Consistency { min_samples } => consistency(input, *min_samples),

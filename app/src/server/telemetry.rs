@@ -25,6 +25,7 @@ pub struct Telemetry {
     registry: Registry,
     requests: Family<Labels, Counter>,
     check_seconds: Histogram,
+    unrecorded: Family<Labels, Counter>,
 }
 
 impl Telemetry {
@@ -43,12 +44,27 @@ impl Telemetry {
             "Time to answer the real-time check (POST /api/v1/projects/{project}/check)",
             check_seconds.clone(),
         );
+        let unrecorded = Family::<Labels, Counter>::default();
+        registry.register(
+            "vernier_checks_unrecorded",
+            "Real-time checks answered but not stored, by reason (queue_full: the recording queue \
+             was full; storage_error: storing their batch failed)",
+            unrecorded.clone(),
+        );
         std::sync::Arc::new(Telemetry {
             token: token.filter(|t| !t.trim().is_empty()),
             registry,
             requests,
             check_seconds,
+            unrecorded,
         })
+    }
+
+    /// Counts `n` checks answered but not stored, and why (`queue_full` or `storage_error`).
+    pub fn unrecorded_checks(&self, reason: &'static str, n: u64) {
+        self.unrecorded
+            .get_or_create(&vec![("reason", reason.to_owned())])
+            .inc_by(n);
     }
 
     /// Counts an answered request; `route` is the matched template, never the raw path.

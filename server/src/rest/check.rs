@@ -10,10 +10,10 @@ use app::error::AppError;
 use app::server::realtime::{self, CheckAnswer};
 use app::server::scoring::ScoringInput;
 use app::server::state::AppState;
-use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, State};
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
 use axum::Json;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Instant;
 
@@ -25,15 +25,29 @@ pub struct CheckResponse {
     pub elapsed_us: u128,
 }
 
+/// The query: `record=false` answers without storing the reply as an output (for a caller that
+/// sends its outputs through `/outputs` anyway, or a load test).
+#[derive(Debug, Deserialize)]
+pub struct CheckOptions {
+    #[serde(default = "recorded_by_default")]
+    record: bool,
+}
+
+fn recorded_by_default() -> bool {
+    true
+}
+
 /// The handler; the body is one output record (`version` and `input` may be omitted).
 pub async fn check(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(project): Path<String>,
+    options: Result<Query<CheckOptions>, QueryRejection>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<CheckResponse>, ApiError> {
     let started = Instant::now();
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
+    let Query(options) = options.map_err(|_| AppError::invalid("record", "must be true or false"))?;
     let Json(mut record) = body?;
     let Value::Object(fields) = &mut record else {
         return Err(AppError::invalid("body", "must be one output object").into());
@@ -55,7 +69,9 @@ pub async fn check(
     let users = output.user_messages();
     let input = ScoringInput::of(&output, &users);
     let (answer, rows) = realtime::check(&scorers.realtime, &input);
-    state.recorder.record(caller.project_id, output, rows);
+    if options.record {
+        state.recorder.record(caller.project_id, output, rows);
+    }
     Ok(Json(CheckResponse {
         answer,
         elapsed_us: started.elapsed().as_micros(),

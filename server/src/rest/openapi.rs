@@ -267,8 +267,9 @@ pub fn openapi() -> Value {
             "/api/v1/projects/{project}/check": {"post": {
                 "operationId": "check",
                 "summary": "Score one reply against the real-time metrics and get the action to take.",
-                "description": "Answers within milliseconds from cached scorers; the check is recorded as an output afterwards. `version` and `input` may be omitted.",
-                "parameters": [project()],
+                "description": "Answers within milliseconds from cached scorers; the check is recorded as an output afterwards (unless `record=false`). `version` and `input` may be omitted. When the recording queue is full (10,000 checks waiting for the database), a check is answered but not recorded, and counted in `/metrics` as `vernier_checks_unrecorded_total{reason=\"queue_full\"}`.",
+                "parameters": [project(),
+                    {"name": "record", "in": "query", "required": false, "description": "Store the reply as an output (default true).", "schema": {"type": "boolean", "default": true}}],
                 "requestBody": body("OutputRecord", Some(check_example())),
                 "responses": with(json!({"200": ok("Verdicts and the most severe action.", schema("CheckAnswer"))}), error_responses(&["401", "403", "404", "422"]))
             }},

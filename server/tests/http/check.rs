@@ -169,6 +169,42 @@ async fn checks_are_recorded_with_their_scores_after_answering(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "../migrations")]
+async fn a_check_with_record_false_is_answered_but_not_stored(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let (_, key) = setup(&app).await;
+    let url = format!("{}/api/v1/projects/{PROJECT}/check", app.base);
+    let send = |query: &'static str, id: &'static str| {
+        Client::new()
+            .post(format!("{url}{query}"))
+            .bearer_auth(&key)
+            .json(&json!({"output": "Gerne helfe ich Ihnen weiter.", "external_id": id}))
+            .send()
+    };
+    assert_eq!(
+        send("?record=false", "unrecorded").await.unwrap().status(),
+        StatusCode::OK
+    );
+    let bad = send("?record=maybe", "bad").await.unwrap();
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = bad.json().await.unwrap();
+    assert_eq!(body["error"]["field"], "record");
+    assert_eq!(send("", "recorded").await.unwrap().status(), StatusCode::OK);
+    // Checks are recorded in order, so once the last is stored the first would be too.
+    let mut stored: Vec<String> = Vec::new();
+    for _ in 0..40 {
+        stored = sqlx::query_scalar("SELECT external_id FROM outputs ORDER BY id")
+            .fetch_all(&app.pool)
+            .await
+            .unwrap();
+        if !stored.is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(stored, ["recorded"]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
 async fn a_check_needs_a_key_or_an_editor_and_a_reply(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, key) = setup(&app).await;

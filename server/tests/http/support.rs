@@ -21,8 +21,21 @@ impl TestApp {
     }
 
     pub async fn spawn_with(pool: PgPool, absolute: chrono::Duration) -> Self {
-        demo::seed(&pool).await.unwrap();
         let options = LeptosOptions::builder().output_name("vernier").build();
+        Self::spawn_configured(pool, absolute, options).await
+    }
+
+    /// Serving static files from `site_root` (the folder cargo-leptos builds the site into).
+    pub async fn spawn_with_site(pool: PgPool, site_root: &str) -> Self {
+        let options = LeptosOptions::builder()
+            .output_name("vernier")
+            .site_root(site_root)
+            .build();
+        Self::spawn_configured(pool, chrono::Duration::hours(1), options).await
+    }
+
+    async fn spawn_configured(pool: PgPool, absolute: chrono::Duration, options: LeptosOptions) -> Self {
+        demo::seed(&pool).await.unwrap();
         let sessions = SessionSettings {
             idle: time::Duration::hours(1),
             absolute,

@@ -40,6 +40,37 @@ fn yes() -> bool {
 fn default_min_chars() -> u32 {
     20
 }
+/// The languages the language guardrail tells apart precisely (ISO 639-1), each with a model
+/// compiled into the server. Others are still detected, less surely, by a general detector.
+pub const MODELLED_LANGUAGES: [&str; 7] = ["de", "en", "es", "fr", "it", "nl", "pt"];
+
+fn check_languages(languages: &[String]) -> Result<(), AppError> {
+    if languages.len() > MODELLED_LANGUAGES.len() {
+        return Err(AppError::invalid(
+            "scorer",
+            "languages lists a language more than once",
+        ));
+    }
+    for (index, code) in languages.iter().enumerate() {
+        if !MODELLED_LANGUAGES.contains(&code.as_str()) {
+            return Err(AppError::invalid(
+                "scorer",
+                format!(
+                    "languages[{index}] is {code:?}, not one of {} (lower-case ISO 639-1 codes)",
+                    MODELLED_LANGUAGES.join(", ")
+                ),
+            ));
+        }
+        if languages[..index].contains(code) {
+            return Err(AppError::invalid(
+                "scorer",
+                format!("languages lists {code:?} twice"),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn default_min_confidence() -> f64 {
     0.5
 }
@@ -101,8 +132,14 @@ pub enum ScorerSpec {
         expected_key: Option<String>,
         #[serde(default = "default_min_chars")]
         min_chars: u32,
+        /// How sure the detector must be of a language it does not model precisely (one outside
+        /// [`MODELLED_LANGUAGES`]) before judging; modelled languages are always judged.
         #[serde(default = "default_min_confidence")]
         min_confidence: f64,
+        /// The languages a reply is told apart from (ISO 639-1 codes of
+        /// [`MODELLED_LANGUAGES`]); empty means all of them. The expected language is always one.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        languages: Vec<String>,
     },
     /// Similarity to the expected output.
     LexicalSimilarity { measure: LexicalMeasure },
@@ -262,6 +299,7 @@ impl ScorerSpec {
             ScorerSpec::LanguageMatch { min_confidence, .. } if !(0.0..=1.0).contains(min_confidence) => bad(
                 format!("min_confidence must be between 0 and 1, got {min_confidence}"),
             ),
+            ScorerSpec::LanguageMatch { languages, .. } => check_languages(languages),
             ScorerSpec::Retrieval { k, .. } if !(1..=1000).contains(k) => {
                 bad(format!("k must be between 1 and 1000, got {k}"))
             }
@@ -356,6 +394,7 @@ impl ScorerSpec {
                 expected_key: Some("language".into()),
                 min_chars: 20,
                 min_confidence: 0.5,
+                languages: vec!["de".into(), "en".into()],
             },
             ScorerSpec::LexicalSimilarity {
                 measure: LexicalMeasure::RougeL,
@@ -530,6 +569,30 @@ mod tests {
         );
         assert!(ScorerSpec::parse_json(r#"{"kind": "length", "unit": "chars"}"#).is_err());
         assert!(ScorerSpec::parse_json(r#"{"kind": "retrieval", "measure": "ndcg", "k": 0}"#).is_err());
+    }
+
+    #[test]
+    fn a_language_guard_names_only_modelled_languages_once_each() {
+        let parse = |languages: &str| {
+            ScorerSpec::parse_json(&format!(
+                r#"{{"kind": "language_match", "languages": {languages}}}"#
+            ))
+        };
+        assert!(parse(r#"["de", "en", "fr"]"#).is_ok());
+        let unknown = parse(r#"["de", "pl"]"#).unwrap_err();
+        assert_eq!(unknown.field(), Some("scorer"));
+        assert!(
+            unknown.message().contains("languages[1]"),
+            "{}",
+            unknown.message()
+        );
+        assert!(parse(r#"["DE"]"#).is_err(), "codes are lower-case");
+        assert!(parse(r#"["de", "de"]"#).unwrap_err().message().contains("twice"));
+        let omitted = ScorerSpec::parse_json(r#"{"kind": "language_match"}"#).unwrap();
+        assert!(
+            !omitted.to_json().contains("languages"),
+            "an empty list is not written out"
+        );
     }
 
     #[cfg(feature = "ssr")]

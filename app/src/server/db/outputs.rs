@@ -55,7 +55,7 @@ pub async fn ingest_scored(
     connection: &mut PgConnection,
     project_id: i64,
     batch: &[NewOutput],
-    score: impl Fn(usize, &NewOutput) -> Vec<ScoreRow>,
+    mut score: impl FnMut(usize, &NewOutput) -> Vec<ScoreRow>,
 ) -> Result<Ingested, AppError> {
     let versions = upsert_versions(connection, project_id, batch).await?;
     let ids: Vec<i64> = sqlx::query_scalar(
@@ -108,7 +108,7 @@ pub async fn ingest_scored(
         }
     }
     let version = scorer_version();
-    super::scores::apply(connection, ScoreChange::Write { rows: &rows, version }).await?;
+    super::scores::apply(connection, ScoreChange::Insert { rows: &rows, version }).await?;
     let accepted = inserted.len();
     Ok(Ingested {
         accepted,

@@ -12,6 +12,9 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 pub(super) enum Scope<'a> {
     /// These (output, metric) scores.
     Scores { outputs: &'a [i64], metrics: &'a [i64] },
+    /// These (output, metric) scores, of outputs no other transaction can see yet: counted like
+    /// [`Scope::Scores`], locked by metric only.
+    NewScores { outputs: &'a [i64], metrics: &'a [i64] },
     /// Every score of a metric that has a value (what a pass-rule change touches).
     ValuedScoresOf(i64),
     /// Every score of a project.
@@ -102,6 +105,7 @@ pub(super) async fn lock(connection: &mut PgConnection, scope: Scope<'_>) -> Res
                 .collect();
             (metrics.to_vec(), false, keys)
         }
+        Scope::NewScores { metrics, .. } => (metrics.to_vec(), false, Vec::new()),
         Scope::ValuedScoresOf(metric) => (vec![metric], true, Vec::new()),
         // A recount locks its project itself.
         Scope::Project(_) => return Ok(()),
@@ -144,7 +148,7 @@ pub(super) async fn shift(
     sign: i64,
 ) -> Result<(), AppError> {
     match scope {
-        Scope::Scores { outputs, metrics } => {
+        Scope::Scores { outputs, metrics } | Scope::NewScores { outputs, metrics } => {
             if outputs.is_empty() {
                 return Ok(());
             }

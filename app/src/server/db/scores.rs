@@ -26,6 +26,13 @@ pub enum ScoreChange<'a> {
         rows: &'a [(i64, ScoreRow)],
         version: &'a str,
     },
+    /// The first scores of outputs stored in this same transaction: none existed, and no other
+    /// transaction can see the outputs yet, so nothing is withdrawn from the rollups and no
+    /// score needs a lock of its own (what ingestion and recorded checks write).
+    Insert {
+        rows: &'a [(i64, ScoreRow)],
+        version: &'a str,
+    },
     /// Withdraw the metric's scores of these outputs (a final label undone, a hybrid whose
     /// parts are gone).
     Remove { metric_id: i64, outputs: &'a [i64] },
@@ -79,6 +86,14 @@ pub async fn apply(connection: &mut PgConnection, change: ScoreChange<'_>) -> Re
                 metrics: &metrics,
             }
         }
+        ScoreChange::Insert { rows, .. } => {
+            outputs = rows.iter().map(|(output, _)| *output).collect();
+            metrics = rows.iter().map(|(_, row)| row.metric_id).collect();
+            Scope::NewScores {
+                outputs: &outputs,
+                metrics: &metrics,
+            }
+        }
         ScoreChange::Remove {
             metric_id,
             outputs: removed,
@@ -103,9 +118,13 @@ pub async fn apply(connection: &mut PgConnection, change: ScoreChange<'_>) -> Re
     // the addition land together or not at all.
     let mut tx = sqlx::Connection::begin(&mut *connection).await?;
     rollups::lock(&mut tx, scope).await?;
-    rollups::shift(&mut tx, scope, -1).await?;
+    // New scores were counted nowhere yet: nothing to withdraw.
+    if !matches!(change, ScoreChange::Insert { .. }) {
+        rollups::shift(&mut tx, scope, -1).await?;
+    }
     let changes = match change {
         ScoreChange::Write { rows, version } => write(&mut tx, rows, version).await?,
+        ScoreChange::Insert { rows, version } => insert(&mut tx, rows, version).await?,
         ScoreChange::Remove { metric_id, outputs } => remove(&mut tx, metric_id, outputs).await?,
         ScoreChange::ReapplyPassRule { metric_id, rule } => reapply(&mut tx, metric_id, rule).await?,
         ScoreChange::Abandon { key, why } => abandon(&mut tx, key, why).await?,
@@ -178,6 +197,40 @@ async fn write(
     .fetch_all(&mut *connection)
     .await?;
     Ok(changes_of(written))
+}
+
+async fn insert(
+    connection: &mut PgConnection,
+    rows: &[(i64, ScoreRow)],
+    version: &str,
+) -> Result<ScoreChanges, AppError> {
+    if rows.is_empty() {
+        return Ok(ScoreChanges::default());
+    }
+    let retry = |f: fn(&ScoreRow) -> Option<i32>| rows.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
+         SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
+                now() + make_interval(secs => t.after_secs)
+         FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[], $8::int[], $9::int[])
+            AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)",
+    )
+    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, r)| r.metric_id).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, r)| r.value).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, r)| r.passed).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, r)| r.rationale.as_str()).collect::<Vec<_>>())
+    .bind(rows.iter().map(|(_, r)| r.error.as_deref()).collect::<Vec<_>>())
+    .bind(version)
+    .bind(retry(|r| r.retry.map(|r| i32::from(r.attempts))))
+    .bind(retry(|r| r.retry.map(|r| r.after_secs)))
+    .execute(&mut *connection)
+    .await?;
+    Ok(changes_of(
+        rows.iter()
+            .map(|(output, row)| (*output, row.metric_id, false, None, row.passed))
+            .collect(),
+    ))
 }
 
 async fn remove(

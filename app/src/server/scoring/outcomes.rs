@@ -110,35 +110,60 @@ pub(super) fn json_schema(validator: &jsonschema::Validator, output: &str) -> Ou
     }
 }
 
-pub(super) fn language_match(
-    input: &ScoringInput<'_>,
-    expected_key: Option<&str>,
-    min_chars: usize,
-    min_confidence: f64,
-) -> Result<Outcome, Skip> {
-    if input.output.chars().count() < min_chars {
+/// The language guardrail's parameters, compiled.
+pub(super) struct LanguageRule<'a> {
+    pub expected_key: Option<&'a str>,
+    pub min_chars: usize,
+    pub min_confidence: f64,
+    pub guard: &'a language::Guard,
+}
+
+impl LanguageRule<'_> {
+    /// The language of `text` when `expected` is its likely language: among the guard's
+    /// candidates when they include it (always judged), else by the general detector (judged
+    /// only from `min_confidence`).
+    fn detect(&self, text: &str, expected: &str) -> Option<language::Detected> {
+        if self.guard.knows(expected) {
+            self.guard.detect(text)
+        } else {
+            language::detect(text).filter(|d| d.confidence >= self.min_confidence)
+        }
+    }
+
+    /// The conversation's language, from its user turns: a language outside the guard's
+    /// candidates (Polish, say) is taken from the general detector when it is sure of it.
+    fn conversation(&self, users: &[String]) -> Option<String> {
+        let conversation = users.join("\n");
+        if conversation.chars().count() < self.min_chars {
+            return None;
+        }
+        match language::detect(&conversation) {
+            Some(d) if !self.guard.knows(&d.code) && d.confidence >= self.min_confidence => Some(d.code),
+            _ => self.guard.detect(&conversation).map(|d| d.code),
+        }
+    }
+}
+
+pub(super) fn language_match(input: &ScoringInput<'_>, rule: LanguageRule<'_>) -> Result<Outcome, Skip> {
+    if input.output.chars().count() < rule.min_chars {
         return Err(Skip::NotApplicable(format!(
-            "reply shorter than {min_chars} characters"
+            "reply shorter than {} characters",
+            rule.min_chars
         )));
     }
-    let from_metadata = expected_key
+    let from_metadata = rule
+        .expected_key
         .and_then(|key| input.metadata?.get(key)?.as_str())
         .and_then(language::normalise);
     let expected = match from_metadata {
         Some(code) => code,
-        None => {
-            let conversation = input.user_messages.join("\n");
-            let detected = language::detect(&conversation)
-                .filter(|d| d.confidence >= min_confidence && conversation.chars().count() >= min_chars)
-                .ok_or_else(|| Skip::NotApplicable("the conversation's language is unknown".into()))?;
-            detected.code
-        }
+        None => rule
+            .conversation(input.user_messages)
+            .ok_or_else(|| Skip::NotApplicable("the conversation's language is unknown".into()))?,
     };
-    let reply = language::detect(input.output)
-        .filter(|d| d.confidence >= min_confidence)
-        .ok_or_else(|| {
-            Skip::NotApplicable("the reply's language could not be detected confidently".into())
-        })?;
+    let reply = rule.detect(input.output, &expected).ok_or_else(|| {
+        Skip::NotApplicable("the reply's language could not be detected confidently".into())
+    })?;
     let same = reply.code == expected;
     let rationale = format!(
         "reply in {} ({:.2}), expected {expected}",

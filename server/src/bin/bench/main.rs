@@ -1,17 +1,26 @@
 //! Benchmarks, each reported as a ratio against a baseline measured in the same run:
 //!
-//! - ingestion through `POST …/outputs` (batches of 1,000, five active scorers) against a raw
-//!   `COPY` of the same rows into a table shaped like `outputs`;
-//! - `POST …/check` latency (p50, p99) and throughput against `GET /ping` of the same server.
+//! - ingestion through `POST …/outputs` (batches of 1,000, five active scorers) against `COPY` of
+//!   the same outputs and their score rows into tables with the indexes and constraints of
+//!   `outputs` and `scores`, from one client and from several (`bench/ingest.rs`);
+//! - `POST …/check` latency (p50, p99) and throughput against `GET /ping` of the same server,
+//!   from one sequential client and under 16 concurrent connections (`wrk`, `bench/concurrent.rs`).
 //!
 //! - the dashboards (overview, trend, release comparison) over 10 million scores, from the
 //!   rollups against the same answers counted from raw scores (`bench/dashboards.rs`).
 //!
-//! Run: `DATABASE_URL=postgres://…/postgres cargo run --release -p server --features bench --bin bench [ingest|dashboards]`
+//! - the language guardrail on the labelled set `data/language/texts.tsv`: caught, false alarms
+//!   and abstained per language, and time per reply, against the previous rule
+//!   (`bench/language.rs`; needs no database).
+//!
+//! Run: `DATABASE_URL=postgres://…/postgres cargo run --release -p server --features bench --bin bench [ingest|dashboards|language]`
 //! (all of them without an argument; it creates and drops a database of its own on that server
 //! for each).
 
+mod concurrent;
 mod dashboards;
+mod ingest;
+mod language;
 
 use leptos::prelude::LeptosOptions;
 use reqwest::Client;
@@ -20,7 +29,6 @@ use server::startup::{build_router, connect, SessionSettings};
 use sqlx::{Connection, PgConnection};
 use std::time::{Duration, Instant};
 
-const BATCHES: usize = 10;
 const BATCH: usize = 1_000;
 const CHECKS: usize = 3_000;
 const TEMPLATES: [&str; 5] = [
@@ -34,14 +42,17 @@ const TEMPLATES: [&str; 5] = [
 #[tokio::main]
 async fn main() {
     let which = std::env::args().nth(1).unwrap_or_default();
-    if !["", "ingest", "dashboards"].contains(&which.as_str()) {
-        eprintln!("usage: bench [ingest|dashboards]");
+    if !["", "ingest", "dashboards", "language"].contains(&which.as_str()) {
+        eprintln!("usage: bench [ingest|dashboards|language]");
         std::process::exit(2);
     }
-    if which != "dashboards" {
+    if which.is_empty() || which == "language" {
+        println!("{}", language::run());
+    }
+    if which.is_empty() || which == "ingest" {
         println!("{}", in_database(run).await);
     }
-    if which != "ingest" {
+    if which.is_empty() || which == "dashboards" {
         println!(
             "{}",
             in_database(|url| async move {
@@ -102,8 +113,8 @@ async fn run(url: String) -> String {
     let keys = prepare(&base).await;
     let key = keys.0.clone();
     let client = Client::new();
-    let (ingest_rate, bare_rate, copy_rate, indexed_rate) = ingest(&client, &base, &keys, url).await;
-    let (parse_rate, scoring_rate, per_scorer) = parts(&pool).await;
+    let rates = ingest::run(&client, &base, &keys, &pool, url).await;
+    let (parse_rate, scoring_rate, per_scorer) = ingest::parts(&pool).await;
     let check = latencies(
         &client,
         &format!("{base}/api/v1/projects/support-bot-dach/check"),
@@ -111,25 +122,59 @@ async fn run(url: String) -> String {
     )
     .await;
     let ping = latencies(&client, &format!("{base}/ping"), None).await;
+    let concurrent = concurrent::run(&pool, &base, &key).await;
+    let copy = rates.copy;
+    let row = |name: &str, rate: f64, baseline: f64| {
+        format!(
+            "| {name} | {rate:.0} | {baseline:.0} | {:.2} |\n",
+            rate / baseline
+        )
+    };
     let per_scorer: String = per_scorer
         .iter()
-        .map(|(key, rate)| format!("\n| of which scorer {key} alone (one core) vs raw COPY | {rate:.0} | {copy_rate:.0} | {:.2} |", rate / copy_rate))
+        .map(|(key, rate)| {
+            row(
+                &format!("— scorer {key} alone (in process, one core)"),
+                *rate,
+                copy,
+            )
+        })
         .collect();
+    let clients = ingest::CLIENTS;
     format!(
-        "| benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
-         | ingest, rows/s (batches of {BATCH}, 5 scorers) vs raw COPY | {ingest_rate:.0} | {copy_rate:.0} | {:.2} |\n\
-         | raw COPY into a table with the indexes of `outputs` vs raw COPY | {indexed_rate:.0} | {copy_rate:.0} | {:.2} |\n\
-         | ingest with no active metric (storage and HTTP only) vs raw COPY | {bare_rate:.0} | {copy_rate:.0} | {:.2} |\n\
-         | of which parse + validate alone (in process, one core) vs raw COPY | {parse_rate:.0} | {copy_rate:.0} | {:.2} |\n\
-         | of which the 5 scorers alone (in process, one core) vs raw COPY | {scoring_rate:.0} | {copy_rate:.0} | {:.2} |{per_scorer}\n\
-         | /check p50 vs /ping p50 | {} | {} | {:.2} |\n\
-         | /check p99 vs /ping p99 | {} | {} | {:.2} |\n\
-         | /check requests/s vs /ping (one client, sequential) | {:.0} | {:.0} | {:.2} |",
-        ingest_rate / copy_rate,
-        indexed_rate / copy_rate,
-        bare_rate / copy_rate,
-        parse_rate / copy_rate,
-        scoring_rate / copy_rate,
+        "Ingestion, outputs per second, against COPY of the same outputs and their {n} score rows each \
+         into tables with the indexes and constraints of `outputs` and `scores`:\n\n\
+         | benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
+         {}{}{}{}{}{per_scorer}\n\
+         | benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
+         | /check p50 vs /ping p50 (one client, sequential) | {} | {} | {:.2} |\n\
+         | /check p99 vs /ping p99 (one client, sequential) | {} | {} | {:.2} |\n\
+         | /check requests/s vs /ping (one client, sequential) | {:.0} | {:.0} | {:.2} |\n\n{concurrent}",
+        row(
+            &format!("ingest, one client (batches of {BATCH}, {n} scorers) vs COPY, one connection"),
+            rates.api,
+            copy
+        ),
+        row(
+            &format!("ingest, {clients} clients vs COPY, {clients} connections"),
+            rates.api_concurrent,
+            rates.copy_concurrent
+        ),
+        row(
+            "ingest with no active metric (storage and HTTP only), one client vs COPY",
+            rates.bare,
+            copy
+        ),
+        row(
+            "— parse + validate alone (in process, one core)",
+            parse_rate,
+            copy
+        ),
+        row(
+            &format!("— the {n} scorers alone (in process, one core)"),
+            scoring_rate,
+            copy
+        ),
         micros(check.p50),
         micros(ping.p50),
         check.p50.as_secs_f64() / ping.p50.as_secs_f64(),
@@ -139,6 +184,7 @@ async fn run(url: String) -> String {
         check.rate,
         ping.rate,
         check.rate / ping.rate,
+        n = TEMPLATES.len(),
     )
 }
 
@@ -195,156 +241,6 @@ async fn prepare(base: &str) -> (String, String) {
         keys.push(created["secret"].as_str().expect("secret").to_owned());
     }
     (keys.remove(0), keys.remove(0))
-}
-
-/// Rows per second through `POST …/outputs` of `project`, in batches of [`BATCH`].
-async fn api_rate(client: &Client, base: &str, project: &str, key: &str, bodies: &[String]) -> f64 {
-    let started = Instant::now();
-    for body in bodies {
-        let response = client
-            .post(format!("{base}/api/v1/projects/{project}/outputs"))
-            .bearer_auth(key)
-            .header("content-type", "application/json")
-            .body(body.clone())
-            .send()
-            .await
-            .expect("ingest");
-        assert_eq!(
-            response.status(),
-            201,
-            "{}",
-            response.text().await.unwrap_or_default()
-        );
-    }
-    (bodies.len() * BATCH) as f64 / started.elapsed().as_secs_f64()
-}
-
-fn record(i: usize) -> Value {
-    json!({
-        "version": "bench-v1", "external_id": format!("bench-{i}"), "conversation_id": format!("c-{}", i / 5),
-        "turn_index": i % 5, "input": "Wie kann ich der Rechnung widersprechen?",
-        "output": format!("Sie können innerhalb von dreißig Tagen in Ihrem Kundenkonto widersprechen. Vorgang {i}."),
-        "metadata": {"language": "de", "customer": format!("cust-{}", i % 50), "channel": "web"},
-        "latency_ms": 300 + i % 200, "tokens_in": 120, "tokens_out": 40
-    })
-}
-
-/// Rows per second through the API (five active scorers; no metric), and through COPY of the
-/// same rows (a bare table; one with the indexes of `outputs`).
-async fn ingest(client: &Client, base: &str, keys: &(String, String), url: &str) -> (f64, f64, f64, f64) {
-    let bodies: Vec<String> = (0..BATCHES)
-        .map(|b| Value::Array((0..BATCH).map(|i| record(b * BATCH + i)).collect()).to_string())
-        .collect();
-    let api = api_rate(client, base, "support-bot-dach", &keys.0, &bodies).await;
-    let bare = api_rate(client, base, "bench-bare", &keys.1, &bodies).await;
-
-    let mut connection = PgConnection::connect(url).await.expect("connect");
-    sqlx::query("CREATE TABLE outputs_copy (LIKE outputs INCLUDING DEFAULTS)")
-        .execute(&mut connection)
-        .await
-        .expect("table");
-    let version: i64 = sqlx::query_scalar("SELECT id FROM system_versions LIMIT 1")
-        .fetch_one(&mut connection)
-        .await
-        .expect("version");
-    let project: i64 = sqlx::query_scalar("SELECT id FROM projects LIMIT 1")
-        .fetch_one(&mut connection)
-        .await
-        .expect("project");
-    let lines: Vec<String> = (0..BATCHES * BATCH)
-        .map(|i| {
-            let r = record(i);
-            let field = |name: &str| r[name].as_str().unwrap_or_default().replace('\\', "\\\\").replace('\t', " ");
-            format!(
-                "{}\t{project}\t{version}\t{}\t{}\t{}\t{}\t{}\tproduction\t{}\t{}\t{}\t{}\t2026-11-24T10:00:00Z\n",
-                1_000_000 + i,
-                field("external_id"),
-                field("conversation_id"),
-                r["turn_index"],
-                field("input"),
-                field("output"),
-                r["metadata"].to_string().replace('\\', "\\\\"),
-                r["latency_ms"],
-                r["tokens_in"],
-                r["tokens_out"],
-            )
-        })
-        .collect();
-    let raw = copy_rate(&mut connection, "outputs_copy", &lines).await;
-    // The same rows into a table with every index and default of `outputs` (no foreign keys):
-    // what index maintenance alone costs, for reading the ratio.
-    sqlx::query("CREATE TABLE outputs_indexed (LIKE outputs INCLUDING ALL)")
-        .execute(&mut connection)
-        .await
-        .expect("table");
-    let indexed = copy_rate(&mut connection, "outputs_indexed", &lines).await;
-    (api, bare, raw, indexed)
-}
-
-/// Rows per second of `COPY … FROM STDIN` of `lines` into `table`, in batches of [`BATCH`].
-async fn copy_rate(connection: &mut PgConnection, table: &str, lines: &[String]) -> f64 {
-    let started = Instant::now();
-    for chunk in lines.chunks(BATCH) {
-        let mut copy = connection
-            .copy_in_raw(&format!(
-                "COPY {table} (id, project_id, version_id, external_id, conversation_id, turn_index, input, output, source, \
-                 metadata, latency_ms, tokens_in, tokens_out, occurred_at) FROM STDIN"
-            ))
-            .await
-            .expect("copy");
-        copy.send(chunk.concat().into_bytes()).await.expect("copy data");
-        copy.finish().await.expect("copy finish");
-    }
-    lines.len() as f64 / started.elapsed().as_secs_f64()
-}
-
-/// Rows per second of the two CPU-bound parts of ingestion, measured alone on one core: parsing
-/// and validating the records, and scoring them with the project's five active scorers. They
-/// bound what any storage strategy can reach.
-async fn parts(pool: &sqlx::PgPool) -> (f64, f64, Vec<(String, f64)>) {
-    let project: i64 = sqlx::query_scalar("SELECT id FROM projects WHERE slug = 'support-bot-dach'")
-        .fetch_one(pool)
-        .await
-        .expect("project");
-    let scorers = app::server::ingest::scorers(pool, project)
-        .await
-        .expect("scorers");
-    assert_eq!(scorers.len(), TEMPLATES.len(), "five active scorers");
-    let bodies: Vec<String> = (0..BATCHES)
-        .map(|b| Value::Array((0..BATCH).map(|i| record(b * BATCH + i)).collect()).to_string())
-        .collect();
-    let started = Instant::now();
-    let mut batches = Vec::with_capacity(BATCHES);
-    for body in &bodies {
-        let Value::Array(values) = serde_json::from_str(body).expect("json") else {
-            panic!("an array")
-        };
-        batches.push(app::domain::output::validate(values, chrono::Utc::now()).expect("valid"));
-    }
-    let parse = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
-    let started = Instant::now();
-    let mut scored = 0;
-    for output in batches.iter().flatten() {
-        let users = output.user_messages();
-        let input = app::server::scoring::ScoringInput::of(output, &users);
-        scored += scorers.iter().filter_map(|s| s.score(&input)).count();
-    }
-    assert_eq!(scored, BATCHES * BATCH * TEMPLATES.len());
-    let scoring = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
-    let per_scorer = scorers
-        .iter()
-        .map(|scorer| {
-            let started = Instant::now();
-            for output in batches.iter().flatten() {
-                let users = output.user_messages();
-                let input = app::server::scoring::ScoringInput::of(output, &users);
-                std::hint::black_box(scorer.score(&input));
-            }
-            let rate = (BATCHES * BATCH) as f64 / started.elapsed().as_secs_f64();
-            (scorer.key.clone(), rate)
-        })
-        .collect();
-    (parse, scoring, per_scorer)
 }
 
 struct Latency {

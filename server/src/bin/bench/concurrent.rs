@@ -1,0 +1,145 @@
+//! The real-time check under concurrent load: `wrk` (Debian's package, a separate process)
+//! with 16 connections for 10 seconds against `GET /ping`, `POST …/check?record=false` and
+//! `POST …/check` (every check stored afterwards), on the same server in the same run. Reports
+//! p50, p99 and requests per second, and how many of the answered checks were stored.
+
+use sqlx::PgPool;
+use std::process::Command;
+use std::time::Duration;
+
+const CONNECTIONS: u32 = 16;
+const SECONDS: u32 = 10;
+
+/// One wrk run: latency percentiles (µs) and throughput.
+struct Load {
+    p50: f64,
+    p99: f64,
+    rate: f64,
+    requests: u64,
+}
+
+/// Runs the three loads and reports them as a Markdown table, or says why it could not.
+pub async fn run(pool: &PgPool, base: &str, key: &str) -> String {
+    if Command::new("wrk").arg("--version").output().is_err() {
+        return "concurrent check: skipped, `wrk` is not installed (apt-get install wrk)".into();
+    }
+    let check = format!("{base}/api/v1/projects/support-bot-dach/check");
+    let script = std::env::temp_dir().join(format!("vernier-bench-{}.lua", std::process::id()));
+    let body = serde_json::json!({
+        "messages": [{"role": "user", "content": "Hallo, wie kann ich der Rechnung widersprechen?"}],
+        "output": "Sie können innerhalb von dreißig Tagen in Ihrem Kundenkonto widersprechen.",
+        "metadata": {"language": "de"}
+    });
+    std::fs::write(
+        &script,
+        format!(
+            "wrk.method = \"POST\"\nwrk.body = [[{body}]]\nwrk.headers[\"Content-Type\"] = \"application/json\"\n\
+             wrk.headers[\"Authorization\"] = \"Bearer {key}\"\n"
+        ),
+    )
+    .expect("wrk script");
+    let stored = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM outputs o JOIN system_versions v ON v.id = o.version_id WHERE v.label = 'unversioned'",
+        )
+        .fetch_one(pool)
+        .await
+        .expect("count")
+    };
+    let ping = wrk(&format!("{base}/ping"), None).await;
+    let unrecorded = wrk(&format!("{check}?record=false"), Some(&script)).await;
+    let before = stored().await;
+    let recorded = wrk(&check, Some(&script)).await;
+    // Let the recorder drain what queued during the load.
+    let mut after = stored().await;
+    for _ in 0..120 {
+        tokio::time::sleep(Duration::from_millis(500)).await;
+        let now = stored().await;
+        if now == after && now - before >= recorded.requests as i64 {
+            break;
+        }
+        after = now;
+    }
+    let _ = std::fs::remove_file(&script);
+    let row = |name: &str, load: &Load| {
+        format!(
+            "| {name} | {:.0} µs | {:.0} µs | {:.0} | {:.2} |\n",
+            load.p50,
+            load.p99,
+            load.rate,
+            load.rate / ping.rate
+        )
+    };
+    format!(
+        "{CONNECTIONS} connections, 2 wrk threads, {SECONDS} s each, on loopback.\n\n\
+         | endpoint | p50 | p99 | requests/s | throughput vs /ping |\n| --- | --- | --- | --- | --- |\n{}{}{}\n\
+         Checks answered with recording on: {}; stored as outputs: {} (the rest counted in \
+         `vernier_checks_unrecorded_total`).",
+        row("GET /ping", &ping),
+        row("POST …/check?record=false", &unrecorded),
+        row("POST …/check (recorded)", &recorded),
+        recorded.requests,
+        after - before,
+    )
+}
+
+async fn wrk(url: &str, script: Option<&std::path::Path>) -> Load {
+    let mut command = tokio::process::Command::new("wrk");
+    command.args([
+        "-t2",
+        &format!("-c{CONNECTIONS}"),
+        &format!("-d{SECONDS}s"),
+        "--latency",
+    ]);
+    if let Some(script) = script {
+        command.arg("-s").arg(script);
+    }
+    let output = command.arg(url).output().await.expect("wrk");
+    let text = String::from_utf8_lossy(&output.stdout);
+    assert!(!text.contains("Non-2xx"), "{url}: errors under load\n{text}");
+    parse(&text).unwrap_or_else(|| panic!("unreadable wrk output for {url}:\n{text}"))
+}
+
+/// Reads wrk's `--latency` report.
+fn parse(text: &str) -> Option<Load> {
+    let percentile = |label: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(label))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(micros)
+    };
+    let requests = text
+        .lines()
+        .find(|l| l.contains("requests in"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()?;
+    let rate = text
+        .lines()
+        .find(|l| l.starts_with("Requests/sec:"))?
+        .split_whitespace()
+        .nth(1)?
+        .parse()
+        .ok()?;
+    Some(Load {
+        p50: percentile("50%")?,
+        p99: percentile("99%")?,
+        rate,
+        requests,
+    })
+}
+
+/// wrk's durations ("812.00us", "1.20ms", "2.01s") in microseconds.
+fn micros(value: &str) -> Option<f64> {
+    let (number, scale) = if let Some(n) = value.strip_suffix("us") {
+        (n, 1.0)
+    } else if let Some(n) = value.strip_suffix("ms") {
+        (n, 1e3)
+    } else if let Some(n) = value.strip_suffix('s') {
+        (n, 1e6)
+    } else {
+        return None;
+    };
+    number.parse::<f64>().ok().map(|n| n * scale)
+}
