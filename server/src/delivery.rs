@@ -20,7 +20,7 @@ use tower_http::compression::{CompressionLayer, DefaultPredicate};
 const COMPRESS_FROM_BYTES: u16 = 1024;
 
 /// Compresses dynamic responses; see the module documentation.
-pub fn compression() -> CompressionLayer<impl Predicate + Clone> {
+pub fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().br(true).gzip(true).compress_when(
         DefaultPredicate::new()
             .and(SizeAbove::new(COMPRESS_FROM_BYTES))

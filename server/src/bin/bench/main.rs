@@ -140,7 +140,7 @@ async fn run(url: String) -> String {
             )
         })
         .collect();
-    let clients = ingest::CLIENTS;
+    let (clients, n) = (ingest::CLIENTS, TEMPLATES.len());
     format!(
         "Ingestion, outputs per second, against COPY of the same outputs and their {n} score rows each \
          into tables with the indexes and constraints of `outputs` and `scores`:\n\n\
@@ -184,7 +184,6 @@ async fn run(url: String) -> String {
         check.rate,
         ping.rate,
         check.rate / ping.rate,
-        n = TEMPLATES.len(),
     )
 }
 

@@ -20,7 +20,7 @@ pub struct Labelled<'a> {
     pub text: &'a str,
 }
 
-/// Reads the set's TSV (header `language	source	text`).
+/// Reads the set's TSV (a header line, then language, source and text separated by tabs).
 pub fn parse(tsv: &str) -> Vec<Labelled<'_>> {
     tsv.lines()
         .skip(1)
