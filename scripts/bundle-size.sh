@@ -12,8 +12,10 @@ source scripts/lib.sh
 work=$(mktemp -d /tmp/vernier-bundle.XXXXXX)
 chmod 755 "$work"
 server_pid=""
+db=""
 cleanup() {
   [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  [ -n "$db" ] && psql "$DATABASE_URL" -qc "DROP DATABASE IF EXISTS $db WITH (FORCE)" >/dev/null 2>&1
   stop_private_pg
   rm -rf "$work"
 }
@@ -77,7 +79,8 @@ if not queue:
 measure("annotator workspace", queue.group(1))
 PY
 
-wasm=$(ls target/site/pkg/*.wasm | head -n 1)
+wasm_hash=$(awk '/^wasm:/ { print "." $2 }' "$target_dir/release/hash.txt" 2>/dev/null || true)
+wasm="target/site/pkg/vernier$wasm_hash.wasm"
 if command -v twiggy >/dev/null; then
   echo
   echo "Largest items of $(basename "$wasm") (twiggy top -n 15, shallow bytes before compression):"

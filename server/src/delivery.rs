@@ -7,14 +7,16 @@
 //!   as the browser prefers) from 1 KiB up; smaller bodies (a real-time check's answer) are sent
 //!   as they are, where compressing would cost more time than it saves.
 //! - Files whose name carries a content hash (`vernier.<hash>.wasm`) may be cached for a year;
-//!   other static files are revalidated (`no-cache`), answered 304 when unchanged.
+//!   other static files are revalidated (`no-cache`), answered 304 when unchanged. Either way the
+//!   answer varies with `Accept-Encoding`.
 
 use axum::extract::Request;
-use axum::http::header::{HeaderValue, CACHE_CONTROL};
+use axum::http::header::{HeaderValue, CACHE_CONTROL, VARY};
 use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::compression::predicate::{NotForContentType, Predicate, SizeAbove};
 use tower_http::compression::{CompressionLayer, DefaultPredicate};
+use tower_http::services::ServeDir;
 
 /// The smallest body compressed per response.
 const COMPRESS_FROM_BYTES: u16 = 1024;
@@ -30,16 +32,34 @@ pub fn compression() -> CompressionLayer<impl Predicate> {
     )
 }
 
-/// Sets `Cache-Control` on static assets that do not say it themselves.
+/// The built site's files (bundle, stylesheet, public assets), their precompressed copies
+/// preferred, answering conditional requests (304) themselves; anything else goes to `not_found`
+/// (the application's 404 page).
+pub fn site<F>(options: &leptos::config::LeptosOptions, not_found: F) -> ServeDir<F> {
+    ServeDir::new(&*options.site_root)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(not_found)
+}
+
+/// Sets `Cache-Control` on static assets that do not say it themselves, and `Vary:
+/// Accept-Encoding`, since the same address answers brotli, gzip or plain bytes.
 pub async fn cache_static(request: Request, next: Next) -> Response {
     let policy = static_policy(request.uri().path());
     let mut response = next.run(request).await;
     if let Some(policy) = policy {
         if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
-            response
-                .headers_mut()
+            let headers = response.headers_mut();
+            headers
                 .entry(CACHE_CONTROL)
                 .or_insert(HeaderValue::from_static(policy));
+            let varies = headers.get_all(VARY).iter().any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.to_ascii_lowercase().contains("accept-encoding"))
+            });
+            if !varies {
+                headers.append(VARY, HeaderValue::from_static("accept-encoding"));
+            }
         }
     }
     response

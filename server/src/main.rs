@@ -85,8 +85,11 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
     let hash_file = std::env::current_exe()
         .ok()
         .and_then(|exe| Some(exe.parent()?.join(&*leptos_options.hash_file)));
-    if hash_file.is_some_and(|file| file.exists()) {
+    if let Some(hash_file) = hash_file.filter(|file| file.exists()) {
         leptos_options.hash_files = true;
+        warn_if_bundle_missing(&leptos_options, Some(&hash_file));
+    } else {
+        warn_if_bundle_missing(&leptos_options, None);
     }
     let router = startup::build_router(pool, leptos_options, startup::Settings::from_config(config)).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
@@ -100,6 +103,30 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())
+}
+
+/// Says so at start-up when the browser bundle the pages will name is not in the site folder (a
+/// binary copied without its `hash.txt`, or a site from another build): pages would load but
+/// never become interactive.
+fn warn_if_bundle_missing(options: &leptos::prelude::LeptosOptions, hash_file: Option<&std::path::Path>) {
+    let hash = hash_file
+        .and_then(|file| std::fs::read_to_string(file).ok())
+        .and_then(|hashes| {
+            hashes
+                .lines()
+                .find_map(|line| line.strip_prefix("wasm:").map(|h| format!(".{}", h.trim())))
+        })
+        .unwrap_or_default();
+    let bundle = std::path::Path::new(&*options.site_root)
+        .join(&*options.site_pkg_dir)
+        .join(format!("{}{hash}.wasm", options.output_name));
+    if !bundle.exists() {
+        eprintln!(
+            "warning: the browser bundle {} is missing; build the site with `cargo leptos build` and keep \
+             `hash.txt` beside the server binary",
+            bundle.display()
+        );
+    }
 }
 
 async fn create_admin(url: &str, username: &str, display_name: &str) -> Result<(), String> {

@@ -204,7 +204,13 @@ pub async fn build_router(
         .route("/metrics", get(crate::metrics_endpoint::scrape))
         .merge(crate::rest::routes())
         .leptos_routes(&state, routes, move || shell(options.clone()))
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .fallback_service(crate::delivery::site(
+            &state.leptos_options,
+            axum::handler::Handler::with_state(
+                leptos_axum::file_and_error_handler::<AppState, _>(shell),
+                state.clone(),
+            ),
+        ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(crate::delivery::cache_static))

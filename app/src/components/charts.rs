@@ -362,6 +362,14 @@ pub fn EChart(
             }
             let (target, chart) = (target.clone(), chart.clone());
             with_echarts(move || {
+                // The chart may have left the page while ECharts loaded; its id may be another's.
+                if !node
+                    .try_get_untracked()
+                    .flatten()
+                    .is_some_and(|el| el.is_connected())
+                {
+                    return;
+                }
                 let renderer = charming::WasmRenderer::new_opt(None, Some(height));
                 if let Ok(echarts) = renderer.render(&target, &chart()) {
                     // The view may have gone meanwhile: then the chart goes too.
@@ -398,7 +406,7 @@ const ECHARTS_SRC: &str = "/echarts.min.js";
 
 /// Runs `draw` on the next frame once ECharts is in the page. Only pages with charts load it
 /// (about 330 KB compressed), on their first chart: a `<script>` added once, whose load runs
-/// every chart waiting for it.
+/// every chart waiting for it. A failed load removes the script, so the next chart tries again.
 #[cfg(feature = "hydrate")]
 fn with_echarts(draw: impl FnOnce() + 'static) {
     use wasm_bindgen::JsCast;
@@ -409,10 +417,16 @@ fn with_echarts(draw: impl FnOnce() + 'static) {
         return;
     }
     let document = leptos::prelude::document();
-    let script = document.get_element_by_id("echarts-script").or_else(|| {
+    let script = document.get_element_by_id(ECHARTS_SCRIPT_ID).or_else(|| {
         let script = document.create_element("script").ok()?;
-        script.set_id("echarts-script");
+        script.set_id(ECHARTS_SCRIPT_ID);
         script.set_attribute("src", ECHARTS_SRC).ok()?;
+        let failed = wasm_bindgen::closure::Closure::once_into_js(|| {
+            if let Some(script) = leptos::prelude::document().get_element_by_id(ECHARTS_SCRIPT_ID) {
+                script.remove();
+            }
+        });
+        let _ = script.add_event_listener_with_callback("error", failed.unchecked_ref());
         document.head()?.append_child(&script).ok()?;
         Some(script)
     });
@@ -426,6 +440,9 @@ fn with_echarts(draw: impl FnOnce() + 'static) {
         &options,
     );
 }
+
+#[cfg(feature = "hydrate")]
+const ECHARTS_SCRIPT_ID: &str = "echarts-script";
 
 #[cfg(feature = "hydrate")]
 #[wasm_bindgen::prelude::wasm_bindgen]

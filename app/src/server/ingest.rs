@@ -181,3 +181,50 @@ pub async fn ingest(
         replayed: false,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::metric::kinds::FailureAction;
+
+    #[test]
+    fn a_batch_scored_on_every_core_gets_each_output_its_own_scores_in_order() {
+        let scorers = [
+            ActiveScorer::for_test(
+                1,
+                "language",
+                r#"{"kind": "language_match", "expected_key": "language"}"#,
+                FailureAction::Retry,
+            ),
+            ActiveScorer::for_test(
+                2,
+                "short",
+                r#"{"kind": "length", "unit": "chars", "max": 60}"#,
+                FailureAction::Flag,
+            ),
+        ];
+        let records: Vec<Value> = (0..300)
+            .map(|i| {
+                let reply = if i % 3 == 0 {
+                    format!("Thank you for your message, we will answer request {i} soon.")
+                } else {
+                    format!("Vielen Dank für Ihre Nachricht, wir beantworten Anfrage {i} bald und gerne ausführlich.")
+                };
+                serde_json::json!({"version": "v1", "input": "Hallo", "output": reply, "metadata": {"language": "de"}})
+            })
+            .collect();
+        let batch = output::validate(records, chrono::Utc::now()).unwrap();
+        let parallel = score_in_parallel(&scorers, &batch);
+        let serial: Vec<Vec<ScoreRow>> = batch
+            .iter()
+            .map(|o| db::outputs::score_all(&scorers, o))
+            .collect();
+        assert_eq!(parallel, serial);
+        assert_eq!(parallel.len(), 300);
+        let failed_language = parallel
+            .iter()
+            .filter(|rows| rows[0].passed == Some(false))
+            .count();
+        assert_eq!(failed_language, 100, "every third reply is in English");
+    }
+}

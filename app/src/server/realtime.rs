@@ -208,9 +208,19 @@ impl CheckRecorder {
     /// Queues a check and its real-time scores for recording; when the queue is full the check
     /// is answered unrecorded, and counted (`vernier_checks_unrecorded_total{reason="queue_full"}`).
     pub fn record(&self, project_id: i64, output: NewOutput, realtime: Vec<ScoreRow>) {
-        if self.sender.try_send((project_id, output, realtime)).is_err() {
-            tracing::warn!(project_id, "check recording queue full; a check was not recorded");
-            self.telemetry.unrecorded_checks("queue_full", 1);
+        match self.sender.try_send((project_id, output, realtime)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(_)) => {
+                tracing::warn!(project_id, "check recording queue full; a check was not recorded");
+                self.telemetry.unrecorded_checks("queue_full", 1);
+            }
+            Err(mpsc::error::TrySendError::Closed(_)) => {
+                tracing::error!(
+                    project_id,
+                    "the check recorder has stopped; a check was not recorded"
+                );
+                self.telemetry.unrecorded_checks("recorder_stopped", 1);
+            }
         }
     }
 }
@@ -246,22 +256,35 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::metric::kinds::Direction;
-    use crate::domain::metric::scorer::{PassRule, ScorerSpec};
-    use crate::server::scoring::Compiled;
+
+    /// The recorder's task runs only when this single-threaded test yields, so a queue of one
+    /// is full from the second check on: those are answered, not stored, and counted.
+    #[sqlx::test(migrations = "../migrations")]
+    async fn checks_the_recorder_cannot_take_are_counted_not_lost_silently(pool: PgPool) {
+        let telemetry = Telemetry::new(None);
+        let recorder = CheckRecorder::start(pool.clone(), Arc::default(), 1, telemetry.clone());
+        let output = crate::domain::output::validate(
+            vec![serde_json::json!({"version": "v1", "input": "Hallo", "output": "Guten Tag"})],
+            chrono::Utc::now(),
+        )
+        .unwrap()
+        .remove(0);
+        for _ in 0..3 {
+            recorder.record(1, output.clone(), Vec::new());
+        }
+        let text = telemetry.render(&pool).await.unwrap();
+        assert!(
+            text.contains("vernier_checks_unrecorded_total{reason=\"queue_full\"} 2"),
+            "{text}"
+        );
+        assert!(
+            text.contains("vernier_checks_unrecorded_total{reason=\"recorder_stopped\"} 0"),
+            "{text}"
+        );
+    }
 
     fn scorer(key: &str, spec: &str, action: FailureAction) -> ActiveScorer {
-        ActiveScorer {
-            metric_id: 1,
-            key: key.into(),
-            rule: PassRule {
-                threshold: 1.0,
-                direction: Direction::AtLeast,
-            },
-            cadence: Cadence::RealTime,
-            action,
-            scorer: Compiled::new(&ScorerSpec::parse_json(spec).unwrap()),
-        }
+        ActiveScorer::for_test(1, key, spec, action)
     }
 
     #[test]

@@ -17,6 +17,9 @@ use std::sync::atomic::AtomicU64;
 
 type Labels = Vec<(&'static str, String)>;
 
+/// Why an answered check may not be stored.
+pub const UNRECORDED_REASONS: [&str; 3] = ["queue_full", "storage_error", "recorder_stopped"];
+
 /// The process's metrics and the scrape token.
 #[derive(Debug)]
 pub struct Telemetry {
@@ -48,9 +51,14 @@ impl Telemetry {
         registry.register(
             "vernier_checks_unrecorded",
             "Real-time checks answered but not stored, by reason (queue_full: the recording queue \
-             was full; storage_error: storing their batch failed)",
+             was full; storage_error: storing their batch failed; recorder_stopped: the recording \
+             task has ended)",
             unrecorded.clone(),
         );
+        // Every reason is exported from the start, at 0, so an alert rule can rely on it.
+        for reason in UNRECORDED_REASONS {
+            let _ = unrecorded.get_or_create(&vec![("reason", reason.to_owned())]);
+        }
         std::sync::Arc::new(Telemetry {
             token: token.filter(|t| !t.trim().is_empty()),
             registry,
@@ -60,7 +68,7 @@ impl Telemetry {
         })
     }
 
-    /// Counts `n` checks answered but not stored, and why (`queue_full` or `storage_error`).
+    /// Counts `n` checks answered but not stored, and why (one of [`UNRECORDED_REASONS`]).
     pub fn unrecorded_checks(&self, reason: &'static str, n: u64) {
         self.unrecorded
             .get_or_create(&vec![("reason", reason.to_owned())])

@@ -444,6 +444,10 @@ async fn metrics_answer_only_the_token_in_prometheus_text_with_bounded_labels(po
     assert!(line("vernier_failure_cost_usd_total{project=\"support-bot-dach\",metric=\"reply-language\",version=\"prompt-v2\"}").is_some());
     assert!(text.contains("vernier_check_duration_seconds_count 1"), "{text}");
     assert!(
+        text.contains("vernier_checks_unrecorded_total{reason=\"queue_full\"} 0"),
+        "every check of the test was recorded: {text}"
+    );
+    assert!(
         text.contains("route=\"/api/v1/projects/{project}/outputs\""),
         "route templates, not paths: {text}"
     );

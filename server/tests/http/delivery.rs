@@ -1,7 +1,9 @@
 //! Responses travel compressed, and the bundle is served precompressed and cached by its hash.
 
 use super::support::TestApp;
-use reqwest::header::{ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING};
+use reqwest::header::{
+    ACCEPT_ENCODING, CACHE_CONTROL, CONTENT_ENCODING, IF_MODIFIED_SINCE, LAST_MODIFIED, VARY,
+};
 use reqwest::{Client, StatusCode};
 use sqlx::PgPool;
 
@@ -55,6 +57,7 @@ async fn the_bundle_is_served_precompressed_and_kept_a_year_by_its_hash(pool: Pg
             response.headers()[CACHE_CONTROL],
             "public, max-age=31536000, immutable"
         );
+        assert_eq!(response.headers()[VARY], "accept-encoding");
         assert_eq!(response.text().await.unwrap(), body);
     }
     let plain = get(Site::WASM, "identity").await.unwrap();
@@ -67,6 +70,19 @@ async fn the_bundle_is_served_precompressed_and_kept_a_year_by_its_hash(pool: Pg
         "no-cache",
         "revalidated, not kept"
     );
+    // Revalidation is answered without the body.
+    let modified = unhashed.headers()[LAST_MODIFIED].clone();
+    let again = Client::new()
+        .get(format!("{}/echarts.min.js", app.base))
+        .header(IF_MODIFIED_SINCE, modified)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+    assert_eq!(again.headers()[CACHE_CONTROL], "no-cache");
+    // A missing file is the application's own 404 page.
+    let missing = get("pkg/nothing.js", "identity").await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 
 #[sqlx::test(migrations = "../migrations")]

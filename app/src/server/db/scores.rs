@@ -123,8 +123,8 @@ pub async fn apply(connection: &mut PgConnection, change: ScoreChange<'_>) -> Re
         rollups::shift(&mut tx, scope, -1).await?;
     }
     let changes = match change {
-        ScoreChange::Write { rows, version } => write(&mut tx, rows, version).await?,
-        ScoreChange::Insert { rows, version } => insert(&mut tx, rows, version).await?,
+        ScoreChange::Write { rows, version } => write(&mut tx, UPSERT, rows, version).await?,
+        ScoreChange::Insert { rows, version } => write(&mut tx, INSERT, rows, version).await?,
         ScoreChange::Remove { metric_id, outputs } => remove(&mut tx, metric_id, outputs).await?,
         ScoreChange::ReapplyPassRule { metric_id, rule } => reapply(&mut tx, metric_id, rule).await?,
         ScoreChange::Abandon { key, why } => abandon(&mut tx, key, why).await?,
@@ -153,8 +153,42 @@ fn changes_of(written: Vec<Written>) -> ScoreChanges {
     changes
 }
 
+/// The statement that writes scores, given as UNNEST-ed arrays `$1`…`$9` (see [`write`]). It
+/// answers a [`Written`] row per score.
+const UPSERT: &str = "WITH input AS (
+        SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[],
+                             $8::int[], $9::int[])
+            AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)),
+     old AS (
+        SELECT s.output_id, s.metric_id, s.passed FROM scores s
+        JOIN input i ON i.output_id = s.output_id AND i.metric_id = s.metric_id),
+     up AS (
+        INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
+        SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
+               now() + make_interval(secs => t.after_secs)
+        FROM input t
+        ON CONFLICT (output_id, metric_id) DO UPDATE SET
+           value = EXCLUDED.value, passed = EXCLUDED.passed, rationale = EXCLUDED.rationale,
+           error = EXCLUDED.error, scorer_version = EXCLUDED.scorer_version, scored_at = now(),
+           attempts = EXCLUDED.attempts, retry_at = EXCLUDED.retry_at
+        RETURNING output_id, metric_id, passed)
+     SELECT up.output_id, up.metric_id, old.output_id IS NOT NULL, old.passed, up.passed
+     FROM up LEFT JOIN old ON old.output_id = up.output_id AND old.metric_id = up.metric_id";
+
+/// The same write for scores known to be new ([`ScoreChange::Insert`]): no earlier verdict to
+/// look up, no conflict to resolve.
+const INSERT: &str = "INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
+     SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
+            now() + make_interval(secs => t.after_secs)
+     FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[], $8::int[], $9::int[])
+        AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)
+     RETURNING output_id, metric_id, false, NULL::bool, passed";
+
+/// Writes `rows` with `statement` ([`UPSERT`] or [`INSERT`]). Every CTE of the upsert sees the
+/// scores as they were before the statement, so `old` holds the verdicts being replaced.
 async fn write(
     connection: &mut PgConnection,
+    statement: &'static str,
     rows: &[(i64, ScoreRow)],
     version: &str,
 ) -> Result<ScoreChanges, AppError> {
@@ -162,75 +196,19 @@ async fn write(
         return Ok(ScoreChanges::default());
     }
     let retry = |f: fn(&ScoreRow) -> Option<i32>| rows.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
-    // Every CTE sees the scores as they were before the statement, so `old` holds the verdicts
-    // being replaced.
-    let written: Vec<Written> = sqlx::query_as(
-        "WITH input AS (
-            SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[],
-                                 $8::int[], $9::int[])
-                AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)),
-         old AS (
-            SELECT s.output_id, s.metric_id, s.passed FROM scores s
-            JOIN input i ON i.output_id = s.output_id AND i.metric_id = s.metric_id),
-         up AS (
-            INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
-            SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
-                   now() + make_interval(secs => t.after_secs)
-            FROM input t
-            ON CONFLICT (output_id, metric_id) DO UPDATE SET
-               value = EXCLUDED.value, passed = EXCLUDED.passed, rationale = EXCLUDED.rationale,
-               error = EXCLUDED.error, scorer_version = EXCLUDED.scorer_version, scored_at = now(),
-               attempts = EXCLUDED.attempts, retry_at = EXCLUDED.retry_at
-            RETURNING output_id, metric_id, passed)
-         SELECT up.output_id, up.metric_id, old.output_id IS NOT NULL, old.passed, up.passed
-         FROM up LEFT JOIN old ON old.output_id = up.output_id AND old.metric_id = up.metric_id",
-    )
-    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.metric_id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.value).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.passed).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.rationale.clone()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.error.clone()).collect::<Vec<_>>())
-    .bind(version)
-    .bind(retry(|r| r.retry.map(|r| i32::from(r.attempts))))
-    .bind(retry(|r| r.retry.map(|r| r.after_secs)))
-    .fetch_all(&mut *connection)
-    .await?;
+    let written: Vec<Written> = sqlx::query_as(statement)
+        .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, r)| r.metric_id).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, r)| r.value).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, r)| r.passed).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, r)| r.rationale.as_str()).collect::<Vec<_>>())
+        .bind(rows.iter().map(|(_, r)| r.error.as_deref()).collect::<Vec<_>>())
+        .bind(version)
+        .bind(retry(|r| r.retry.map(|r| i32::from(r.attempts))))
+        .bind(retry(|r| r.retry.map(|r| r.after_secs)))
+        .fetch_all(&mut *connection)
+        .await?;
     Ok(changes_of(written))
-}
-
-async fn insert(
-    connection: &mut PgConnection,
-    rows: &[(i64, ScoreRow)],
-    version: &str,
-) -> Result<ScoreChanges, AppError> {
-    if rows.is_empty() {
-        return Ok(ScoreChanges::default());
-    }
-    let retry = |f: fn(&ScoreRow) -> Option<i32>| rows.iter().map(|(_, r)| f(r)).collect::<Vec<_>>();
-    sqlx::query(
-        "INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
-         SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
-                now() + make_interval(secs => t.after_secs)
-         FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[], $8::int[], $9::int[])
-            AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)",
-    )
-    .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.metric_id).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.value).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.passed).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.rationale.as_str()).collect::<Vec<_>>())
-    .bind(rows.iter().map(|(_, r)| r.error.as_deref()).collect::<Vec<_>>())
-    .bind(version)
-    .bind(retry(|r| r.retry.map(|r| i32::from(r.attempts))))
-    .bind(retry(|r| r.retry.map(|r| r.after_secs)))
-    .execute(&mut *connection)
-    .await?;
-    Ok(changes_of(
-        rows.iter()
-            .map(|(output, row)| (*output, row.metric_id, false, None, row.passed))
-            .collect(),
-    ))
 }
 
 async fn remove(

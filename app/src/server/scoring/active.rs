@@ -18,6 +18,25 @@ pub struct ActiveScorer {
     pub scorer: Result<Compiled, String>,
 }
 
+#[cfg(test)]
+impl ActiveScorer {
+    /// A real-time scorer of metric `metric_id` passing from 1, from a scorer document.
+    pub(crate) fn for_test(metric_id: i64, key: &str, spec: &str, action: FailureAction) -> Self {
+        use crate::domain::metric::kinds::Direction;
+        Self {
+            metric_id,
+            key: key.into(),
+            rule: PassRule {
+                threshold: 1.0,
+                direction: Direction::AtLeast,
+            },
+            cadence: Cadence::RealTime,
+            action,
+            scorer: Compiled::new(&crate::domain::metric::scorer::ScorerSpec::parse_json(spec).unwrap()),
+        }
+    }
+}
+
 /// A score to store: `value` and `passed` are `None` when the scorer did not apply, failed or
 /// waits for the worker.
 #[derive(Debug, Clone, PartialEq)]

@@ -8,6 +8,8 @@
 //!    [`FAST_CONFIDENCE`] (about seven replies in eight, in tens of microseconds);
 //! 3. otherwise lingua's high-accuracy n-gram models over the candidates, which always answer.
 
+// The labelled set is compiled in only for its test and the benchmark, not into the server.
+#[cfg(any(test, feature = "bench"))]
 pub mod evaluation;
 
 use crate::domain::metric::scorer::MODELLED_LANGUAGES;
@@ -91,10 +93,28 @@ impl Guard {
         }
         let values = self.precise.compute_language_confidence_values(text);
         let (language, confidence) = values.first()?;
+        // Lingua scores every candidate 0 when it finds no words it knows; a tie decides nothing.
+        let second = values.get(1).map_or(0.0, |(_, c)| *c);
+        if *confidence <= 0.0 || *confidence <= second {
+            return None;
+        }
         Some(Detected {
             code: language.iso_code_639_1().to_string(),
             confidence: *confidence,
         })
+    }
+
+    /// This guard, or one that also has `code` among its candidates when it is a modelled
+    /// language this guard lacks: the expected language is always a candidate.
+    pub fn with(self: &Arc<Self>, code: &str) -> Arc<Self> {
+        match MODELLED_LANGUAGES.into_iter().find(|c| *c == code) {
+            Some(code) if !self.knows(code) => {
+                let mut codes: Vec<String> = self.codes.iter().map(|c| (*c).to_owned()).collect();
+                codes.push(code.to_owned());
+                Arc::new(Self::new(&codes))
+            }
+            _ => self.clone(),
+        }
     }
 }
 
@@ -106,26 +126,30 @@ pub fn warm_up() {
 /// Lingua's detector for these candidates, built once per process: loading high-accuracy models
 /// takes a while, and detectors over the same languages share them.
 fn precise_detector(codes: &[&'static str]) -> Arc<LanguageDetector> {
-    static DETECTORS: OnceLock<Mutex<HashMap<Vec<&'static str>, Arc<LanguageDetector>>>> = OnceLock::new();
-    let mut detectors = DETECTORS
+    type Slot = Arc<OnceLock<Arc<LanguageDetector>>>;
+    static DETECTORS: OnceLock<Mutex<HashMap<Vec<&'static str>, Slot>>> = OnceLock::new();
+    // The map's lock is held only to find the slot; models load outside it, so one set's
+    // loading never holds up another's.
+    let slot = DETECTORS
         .get_or_init(Default::default)
         .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    detectors
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
         .entry(codes.to_vec())
-        .or_insert_with(|| {
-            let languages: Vec<lingua::Language> = codes
-                .iter()
-                .filter_map(|c| IsoCode639_1::from_str(c).ok())
-                .map(|iso| lingua::Language::from_iso_code_639_1(&iso))
-                .collect();
-            Arc::new(
-                LanguageDetectorBuilder::from_languages(&languages)
-                    .with_preloaded_language_models()
-                    .build(),
-            )
-        })
-        .clone()
+        .or_default()
+        .clone();
+    slot.get_or_init(|| {
+        let languages: Vec<lingua::Language> = codes
+            .iter()
+            .filter_map(|c| IsoCode639_1::from_str(c).ok())
+            .map(|iso| lingua::Language::from_iso_code_639_1(&iso))
+            .collect();
+        Arc::new(
+            LanguageDetectorBuilder::from_languages(&languages)
+                .with_preloaded_language_models()
+                .build(),
+        )
+    })
+    .clone()
 }
 
 fn whatlang_of(code: &str) -> Option<whatlang::Lang> {
@@ -187,18 +211,35 @@ mod tests {
     #[test]
     fn the_guard_decides_short_replies_the_general_detector_leaves_open() {
         let guard = Guard::new(&[]);
-        // Published proverbs whatlang alone is unsure of (confidence < 0.5 among its languages).
+        // Published proverbs whatlang is unsure of even among the candidates, so lingua decides.
         for (text, code) in [
             ("Libro cerrado no saca letrado.", "es"),
             ("Anche lo stolto, se tace, passa per saggio.", "it"),
             ("Reaktion ist Fortschritt nach hinten.", "de"),
         ] {
+            let fast = guard.fast.detect(text).map_or(0.0, |info| info.confidence());
+            assert!(fast < FAST_CONFIDENCE, "{text}: whatlang is sure ({fast})");
             assert_eq!(
                 guard.detect(text).map(|d| d.code).as_deref(),
                 Some(code),
                 "{text}"
             );
         }
+    }
+
+    #[test]
+    fn text_without_known_words_is_not_given_a_language() {
+        let guard = Guard::new(&[]);
+        assert_eq!(guard.detect("12345 67890 !!! ???"), None);
+    }
+
+    #[test]
+    fn the_expected_language_joins_the_candidates() {
+        let guard = Arc::new(Guard::new(&["de".into(), "en".into()]));
+        let with_french = guard.with("fr");
+        assert!(with_french.knows("fr") && with_french.knows("de"));
+        assert!(Arc::ptr_eq(&guard.with("de"), &guard), "a candidate already");
+        assert!(!guard.with("pl").knows("pl"), "Polish is not modelled");
     }
 
     #[test]

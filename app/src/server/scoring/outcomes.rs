@@ -115,31 +115,35 @@ pub(super) struct LanguageRule<'a> {
     pub expected_key: Option<&'a str>,
     pub min_chars: usize,
     pub min_confidence: f64,
-    pub guard: &'a language::Guard,
+    pub guard: &'a std::sync::Arc<language::Guard>,
 }
 
 impl LanguageRule<'_> {
     /// The language of `text` when `expected` is its likely language: among the guard's
-    /// candidates when they include it (always judged), else by the general detector (judged
-    /// only from `min_confidence`).
+    /// candidates, joined by the expected language when it is modelled (always judged), else by
+    /// the general detector (judged only from `min_confidence`).
     fn detect(&self, text: &str, expected: &str) -> Option<language::Detected> {
-        if self.guard.knows(expected) {
-            self.guard.detect(text)
+        let guard = self.guard.with(expected);
+        if guard.knows(expected) {
+            guard.detect(text)
         } else {
             language::detect(text).filter(|d| d.confidence >= self.min_confidence)
         }
     }
 
-    /// The conversation's language, from its user turns: a language outside the guard's
-    /// candidates (Polish, say) is taken from the general detector when it is sure of it.
+    /// The conversation's language, from its user turns. The general detector names it; when
+    /// that is a candidate, the guard tells it apart from the other candidates, and any other
+    /// language (Polish, say) counts only from `min_confidence`.
     fn conversation(&self, users: &[String]) -> Option<String> {
         let conversation = users.join("\n");
         if conversation.chars().count() < self.min_chars {
             return None;
         }
-        match language::detect(&conversation) {
-            Some(d) if !self.guard.knows(&d.code) && d.confidence >= self.min_confidence => Some(d.code),
-            _ => self.guard.detect(&conversation).map(|d| d.code),
+        let general = language::detect(&conversation)?;
+        if self.guard.knows(&general.code) {
+            self.guard.detect(&conversation).map(|d| d.code)
+        } else {
+            (general.confidence >= self.min_confidence).then_some(general.code)
         }
     }
 }

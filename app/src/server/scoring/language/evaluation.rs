@@ -213,6 +213,12 @@ mod tests {
             "false alarms {:.4}: {report:?}",
             all.false_alarm_rate()
         );
+        // Abstaining is neither a catch nor a false alarm, so it is bounded on its own.
+        assert!(
+            all.abstained_rate() <= 0.01,
+            "abstained {:.4}: {report:?}",
+            all.abstained_rate()
+        );
         for (language, counts) in &report.by_language {
             assert!(
                 counts.caught_rate() >= 0.95,
