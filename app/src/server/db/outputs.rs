@@ -118,15 +118,41 @@ pub async fn ingest_scored(
     })
 }
 
+/// The id of every version the batch names, created on first sight. A version whose model,
+/// prompt hash and notes the batch leaves unset or repeats is only read: writing it would lock
+/// its row until the batch commits and make every concurrent batch of that version wait.
 async fn upsert_versions(
     connection: &mut PgConnection,
     project_id: i64,
     batch: &[NewOutput],
 ) -> Result<HashMap<String, i64>, AppError> {
-    let mut versions = HashMap::new();
+    let mut first: Vec<&NewOutput> = Vec::new();
     for output in batch {
-        if versions.contains_key(&output.version) {
-            continue;
+        if !first.iter().any(|o| o.version == output.version) {
+            first.push(output);
+        }
+    }
+    let labels: Vec<&str> = first.iter().map(|o| o.version.as_str()).collect();
+    type Known = (i64, String, Option<String>, Option<String>, Option<String>);
+    let known: Vec<Known> = sqlx::query_as(
+        "SELECT id, label, model, prompt_hash, notes FROM system_versions WHERE project_id = $1 AND label = ANY($2)",
+    )
+    .bind(project_id)
+    .bind(&labels)
+    .fetch_all(&mut *connection)
+    .await?;
+    let mut versions = HashMap::new();
+    for output in first {
+        let unchanged = |given: &Option<String>, stored: &Option<String>| given.is_none() || given == stored;
+        let stored = known.iter().find(|(_, label, ..)| *label == output.version);
+        if let Some((id, _, model, prompt_hash, notes)) = stored {
+            if unchanged(&output.model, model)
+                && unchanged(&output.prompt_hash, prompt_hash)
+                && unchanged(&output.version_notes, notes)
+            {
+                versions.insert(output.version.clone(), *id);
+                continue;
+            }
         }
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO system_versions (project_id, label, model, prompt_hash, notes) VALUES ($1, $2, $3, $4, $5)

@@ -99,3 +99,46 @@ async fn outputs_read_back_for_scoring_as_they_were_sent(pool: PgPool) {
         .unwrap();
     assert!(after.is_empty(), "the cursor skips what was scored");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_known_version_is_read_unless_the_batch_tells_something_new_about_it(pool: PgPool) {
+    let f = fixture(&pool).await;
+    let version = |pool: PgPool| async move {
+        sqlx::query_as::<_, (i64, Option<String>, Option<String>)>(
+            "SELECT id, model, notes FROM system_versions WHERE label = 'v1'",
+        )
+        .fetch_one(&pool)
+        .await
+        .unwrap()
+    };
+    store(
+        &pool,
+        f.project,
+        vec![json!({"version": "v1", "model": "m1", "output": "a"})],
+    )
+    .await;
+    let created = version(pool.clone()).await;
+    assert_eq!((created.1.as_deref(), created.2.as_deref()), (Some("m1"), None));
+    // Saying nothing, or the same, leaves the version as it is.
+    store(&pool, f.project, vec![json!({"version": "v1", "output": "b"})]).await;
+    store(
+        &pool,
+        f.project,
+        vec![json!({"version": "v1", "model": "m1", "output": "c"})],
+    )
+    .await;
+    assert_eq!(version(pool.clone()).await, created);
+    // Something new is written; what it leaves unset is kept.
+    store(
+        &pool,
+        f.project,
+        vec![json!({"version": "v1", "version_notes": "shorter prompt", "output": "d"})],
+    )
+    .await;
+    let updated = version(pool.clone()).await;
+    assert_eq!(updated.0, created.0, "the same version");
+    assert_eq!(
+        (updated.1.as_deref(), updated.2.as_deref()),
+        (Some("m1"), Some("shorter prompt"))
+    );
+}
