@@ -405,7 +405,7 @@ pub fn EChart(
 const ECHARTS_SRC: &str = "/echarts.min.js";
 
 /// Runs `draw` on the next frame once ECharts is in the page. Only pages with charts load it
-/// (about 330 KB compressed), on their first chart: a `<script>` added once, whose load runs
+/// (about 270 KB with brotli), on their first chart: a `<script>` added once, whose load runs
 /// every chart waiting for it. A failed load removes the script, so the next chart tries again.
 #[cfg(feature = "hydrate")]
 fn with_echarts(draw: impl FnOnce() + 'static) {
