@@ -2,9 +2,12 @@
 //!
 //! The scorers themselves run in the scoring module; this is their validated configuration.
 
+mod languages;
 use super::kinds::{Direction, Paradigm};
 use crate::domain::feedback::{Combine, Scale};
 use crate::error::AppError;
+use languages::check_languages;
+pub use languages::MODELLED_LANGUAGES;
 use serde::{Deserialize, Serialize};
 
 /// Counting unit of the length scorer.
@@ -40,37 +43,6 @@ fn yes() -> bool {
 fn default_min_chars() -> u32 {
     20
 }
-/// The languages the language guardrail tells apart precisely (ISO 639-1), each with a model
-/// compiled into the server. Others are still detected, less surely, by a general detector.
-pub const MODELLED_LANGUAGES: [&str; 7] = ["de", "en", "es", "fr", "it", "nl", "pt"];
-
-fn check_languages(languages: &[String]) -> Result<(), AppError> {
-    if languages.len() > MODELLED_LANGUAGES.len() {
-        return Err(AppError::invalid(
-            "scorer",
-            "languages lists a language more than once",
-        ));
-    }
-    for (index, code) in languages.iter().enumerate() {
-        if !MODELLED_LANGUAGES.contains(&code.as_str()) {
-            return Err(AppError::invalid(
-                "scorer",
-                format!(
-                    "languages[{index}] is {code:?}, not one of {} (lower-case ISO 639-1 codes)",
-                    MODELLED_LANGUAGES.join(", ")
-                ),
-            ));
-        }
-        if languages[..index].contains(code) {
-            return Err(AppError::invalid(
-                "scorer",
-                format!("languages lists {code:?} twice"),
-            ));
-        }
-    }
-    Ok(())
-}
-
 fn default_min_confidence() -> f64 {
     0.5
 }
@@ -569,30 +541,6 @@ mod tests {
         );
         assert!(ScorerSpec::parse_json(r#"{"kind": "length", "unit": "chars"}"#).is_err());
         assert!(ScorerSpec::parse_json(r#"{"kind": "retrieval", "measure": "ndcg", "k": 0}"#).is_err());
-    }
-
-    #[test]
-    fn a_language_guard_names_only_modelled_languages_once_each() {
-        let parse = |languages: &str| {
-            ScorerSpec::parse_json(&format!(
-                r#"{{"kind": "language_match", "languages": {languages}}}"#
-            ))
-        };
-        assert!(parse(r#"["de", "en", "fr"]"#).is_ok());
-        let unknown = parse(r#"["de", "pl"]"#).unwrap_err();
-        assert_eq!(unknown.field(), Some("scorer"));
-        assert!(
-            unknown.message().contains("languages[1]"),
-            "{}",
-            unknown.message()
-        );
-        assert!(parse(r#"["DE"]"#).is_err(), "codes are lower-case");
-        assert!(parse(r#"["de", "de"]"#).unwrap_err().message().contains("twice"));
-        let omitted = ScorerSpec::parse_json(r#"{"kind": "language_match"}"#).unwrap();
-        assert!(
-            !omitted.to_json().contains("languages"),
-            "an empty list is not written out"
-        );
     }
 
     #[cfg(feature = "ssr")]
