@@ -15,6 +15,7 @@ pub mod maturity;
 pub mod members;
 pub mod metric_io;
 pub mod metrics;
+pub mod otlp;
 pub mod outputs;
 pub mod projects;
 pub mod queues;

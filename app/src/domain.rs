@@ -16,6 +16,7 @@ pub mod metric;
 pub mod money;
 pub mod monitor;
 pub mod output;
+pub mod otlp;
 pub mod output_browse;
 pub mod project;
 pub mod role;

@@ -17,6 +17,7 @@ use leptos_router::{path, SsrMode};
 use pages::alerts::AlertsPage;
 use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
+use pages::otlp::OtlpPage;
 use pages::compare::ComparePage;
 use pages::compare_runs::CompareRunsPage;
 use pages::dataset::DatasetPageView;
@@ -94,6 +95,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/projects/:slug/metrics/:key/edit") view=EditMetricPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/queue") view=QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/api-keys") view=ApiKeysPage ssr=SsrMode::Async/>
+                    <Route path=path!("/projects/:slug/otlp") view=OtlpPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/endpoints") view=EndpointsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/outputs") view=OutputsPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/outputs/:id") view=OutputPage ssr=SsrMode::Async/>

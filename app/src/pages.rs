@@ -27,6 +27,7 @@ pub mod metrics_io;
 pub mod monitor_form;
 pub mod not_found;
 pub mod output;
+pub mod otlp;
 pub mod outputs;
 pub mod overview;
 pub mod project;

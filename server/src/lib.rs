@@ -7,6 +7,7 @@ pub mod demo;
 pub mod gate;
 pub mod local_pg;
 pub mod metrics_endpoint;
+pub mod otlp;
 pub mod request_id;
 pub mod rest;
 pub mod startup;

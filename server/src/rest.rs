@@ -15,6 +15,7 @@ pub mod feedback;
 pub mod maturity;
 pub mod metrics;
 pub mod openapi;
+pub mod otlp;
 pub mod outputs;
 
 use app::server::state::AppState;
@@ -66,6 +67,16 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
             post(feedback::submit).layer(DefaultBodyLimit::max(batch::MAX_BODY)),
         ),
         ("GET", "/api/v1/projects/{project}/outputs", get(outputs::list)),
+        (
+            "POST",
+            "/v1/traces",
+            post(otlp::traces).layer(DefaultBodyLimit::max(otlp::MAX_BODY)),
+        ),
+        (
+            "POST",
+            "/api/v1/projects/{project}/otlp/v1/traces",
+            post(otlp::project_traces).layer(DefaultBodyLimit::max(otlp::MAX_BODY)),
+        ),
         (
             "GET",
             "/api/v1/projects/{project}/datasets/{name}/versions/{version}/items",

@@ -89,11 +89,13 @@ pub async fn start_scoring_job(
             "only an active metric can score outputs; activate it first",
         ));
     }
-    if !metric.definition.scorer.is_automated() {
-        return Err(AppError::invalid(
-            "metric",
-            "people score this metric in annotation queues",
-        ));
+    if !metric.definition.scorer.is_scored_here() {
+        let why = if metric.definition.scorer.is_people() {
+            "people score this metric in annotation queues"
+        } else {
+            "this metric's scores are computed elsewhere and reported with the outputs"
+        };
+        return Err(AppError::invalid("metric", why));
     }
     let range = parse_range(&from, &to, chrono::Utc::now())?;
     let mut connection = caller.pool.acquire().await.map_err(db::database)?;

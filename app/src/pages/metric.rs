@@ -56,7 +56,7 @@ pub fn MetricPage() -> impl IntoView {
                 </ForProject>
                 <MetricTrend project=metric.project_slug.clone() data=trend address=trend_address/>
                 <Facts metric=metric.clone()/>
-                {metric.definition.scorer.is_automated().then(|| view! {
+                {metric.definition.scorer.is_scored_here().then(|| view! {
                     <Rescoring project=metric.project_slug.clone() key=metric.definition.key.clone() jobs start/>
                     <p>
                         <a href=format!("/projects/{}/judge-check?automated={}", metric.project_slug, metric.definition.key)

@@ -48,11 +48,12 @@ pub fn ProjectPage() -> impl IntoView {
         let active = metrics.iter().filter(|m| m.status == Status::Active).count();
         let base = format!("/projects/{}", project.slug);
         let outputs = format!("{base}/outputs");
-        let (rubrics, queues, judge, feedback) = (
+        let (rubrics, queues, judge, feedback, otlp) = (
             format!("{base}/rubrics"),
             format!("{base}/queues"),
             format!("{base}/judge-check"),
             format!("{base}/feedback"),
+            format!("{base}/otlp"),
         );
         view! {
             <Title text=format!("{} · Vernier", project.name)/>
@@ -68,6 +69,7 @@ pub fn ProjectPage() -> impl IntoView {
                     <a href=queues.clone() data-testid="project-queues">"Annotation queues"</a>
                     <a href=judge.clone() data-testid="project-judge-check">"Judge check"</a>
                     <a href=feedback.clone() data-testid="project-feedback">"End-user feedback"</a>
+                    <a href=otlp.clone() data-testid="project-otlp">"OpenTelemetry"</a>
                 </ForProject>
                 <a href=format!("{base}/alerts") data-testid="project-alerts">"Alerts"</a>
                 <a href=format!("{base}/datasets") data-testid="project-datasets">"Datasets and eval runs"</a>

@@ -20,6 +20,7 @@ pub mod metric_refs;
 pub mod metrics;
 pub mod monitors;
 pub mod output_browse;
+pub mod otlp;
 pub mod outputs;
 pub mod projects;
 pub mod queues;

@@ -155,6 +155,20 @@ pub async fn ingest(
         return Ok(answer);
     }
     let batch = output::validate(records, chrono::Utc::now()).map_err(Refused::Records)?;
+    store(pool, scorers, project_id, batch, Vec::new(), idempotency.as_ref()).await
+}
+
+/// Stores a validated batch and scores its new outputs in one transaction: see the module
+/// documentation. `reported[i]`, when given, holds scores computed elsewhere for output `i`
+/// (external metrics), stored beside Vernier's own.
+pub async fn store(
+    pool: &PgPool,
+    scorers: &ScorerCache,
+    project_id: i64,
+    batch: Vec<output::NewOutput>,
+    mut reported: Vec<Vec<ScoreRow>>,
+    idempotency: Option<&Idempotency>,
+) -> Result<Answer, Refused> {
     let scorers = scorers.get(pool, project_id).await?;
     let mut tx = pool.begin().await.map_err(AppError::from)?;
     // Eval-run outputs name their dataset item and run: resolved (and runs created) in the
@@ -163,17 +177,23 @@ pub async fn ingest(
         .await?
         .map_err(Refused::Records)?;
     let (batch, mut scored) = score_batch(scorers.clone(), batch).await?;
+    let reported_metrics: Vec<i64> = reported.iter().flatten().map(|row| row.metric_id).collect();
     let ingested = db::outputs::ingest_scored(&mut tx, project_id, &batch, |index, _| {
-        std::mem::take(&mut scored[index])
+        let mut rows = std::mem::take(&mut scored[index]);
+        rows.extend(reported.get_mut(index).map(std::mem::take).unwrap_or_default());
+        rows
     })
     .await?;
     // The monitors of the metrics just scored are evaluated within seconds.
-    let scored: Vec<i64> = scorers.all.iter().map(|s| s.metric_id).collect();
+    let mut scored: Vec<i64> = scorers.all.iter().map(|s| s.metric_id).collect();
+    scored.extend(reported_metrics);
+    scored.sort_unstable();
+    scored.dedup();
     db::monitors::wake(&mut tx, &scored).await?;
     // Feedback that arrived before its output counts from now.
     super::feedback::attach_waiting(&mut tx, project_id, &batch, &ingested).await?;
     let body = serde_json::to_value(&ingested).map_err(|e| super::auth::internal("encode answer", e))?;
-    remember(&mut tx, project_id, idempotency.as_ref(), &body).await?;
+    remember(&mut tx, project_id, idempotency, &body).await?;
     tx.commit().await.map_err(AppError::from)?;
     Ok(Answer {
         status: CREATED,

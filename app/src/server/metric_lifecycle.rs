@@ -103,7 +103,7 @@ pub async fn set_status(
     transition(current.status, next)?;
     let reason = StatusReason::parse(next, reason)?;
     db::metrics::write_status(&mut tx, &current, next, reason.as_str(), by).await?;
-    if next == Status::Active && current.definition.scorer.is_automated() {
+    if next == Status::Active && current.definition.scorer.is_scored_here() {
         rescore(&mut tx, project_id, current.id, JobReason::Activated, by).await?;
     }
     tx.commit().await?;

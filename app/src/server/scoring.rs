@@ -111,8 +111,8 @@ pub enum Compiled {
     },
     /// Scored by the worker through an endpoint.
     External(external::ExternalScorer),
-    /// Scored by people.
-    Human,
+    /// Not scored by Vernier: people, end users or another system (reported scores).
+    Elsewhere,
 }
 
 /// How a word list scores.
@@ -210,8 +210,11 @@ impl Compiled {
             ScorerSpec::EmbeddingSimilarity { model } => {
                 Compiled::External(external::ExternalScorer::Embedding { model: model.clone() })
             }
-            ScorerSpec::Human { .. } | ScorerSpec::UserFeedback { .. } | ScorerSpec::Hybrid { .. } => {
-                Compiled::Human
+            ScorerSpec::Human { .. }
+            | ScorerSpec::UserFeedback { .. }
+            | ScorerSpec::External { .. }
+            | ScorerSpec::Hybrid { .. } => {
+                Compiled::Elsewhere
             }
         })
     }
@@ -269,7 +272,7 @@ impl Compiled {
             Compiled::Retrieval { measure, k } => retrieval(input, *measure, *k),
             Compiled::Consistency { min_samples } => consistency(input, *min_samples),
             Compiled::External(scorer) => Err(Skip::External(scorer.kind())),
-            Compiled::Human => Err(Skip::External("human")),
+            Compiled::Elsewhere => Err(Skip::External("scored elsewhere")),
         }
     }
 }

@@ -127,8 +127,8 @@ impl Worker {
         }
         let scorers = self.scorers.get(&self.pool, job.project_id).await?;
         let scorer = scorers.all.iter().find(|s| s.metric_id == job.metric_id).cloned();
-        let Some(scorer) = scorer.filter(|s| !matches!(s.scorer, Ok(Compiled::Human))) else {
-            let why = "the metric is no longer active, or people score it";
+        let Some(scorer) = scorer.filter(|s| !matches!(s.scorer, Ok(Compiled::Elsewhere))) else {
+            let why = "the metric is no longer active, or people or another system score it";
             return scoring_jobs::finish(&self.pool, job.id, JobStatus::Cancelled, why).await;
         };
         let external = matches!(scorer.scorer, Ok(Compiled::External(_)));

@@ -77,6 +77,23 @@ impl ApiCaller {
         })
     }
 
+    /// The project of the API key presented, checked for `access` as [`Self::for_project`]
+    /// does; a signed-in user, who has no single project, is told to present a key.
+    pub async fn key_project(self, access: ProjectAccess) -> Result<Allowed, ApiError> {
+        match self.principal {
+            Principal::Key { id, project_id, created_by } => {
+                note_caller(&format!("api-key:{id}"), None);
+                access.decide("", false, Some(ProjectRole::Owner))?;
+                Ok(Allowed {
+                    pool: self.pool,
+                    project_id,
+                    actor: Actor::key(id, created_by),
+                })
+            }
+            Principal::User(_) => Err(AppError::Unauthorized.into()),
+        }
+    }
+
     /// The projects the caller reads, as (slug, name, id): a user's projects where they are a
     /// viewer, manager or owner (admins: all); a key's own project.
     pub async fn readable_projects(self) -> Result<(PgPool, Vec<(String, String, i64)>), ApiError> {

@@ -78,6 +78,40 @@ fn schema(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
+/// OTLP/HTTP trace export (the OpenTelemetry protocol's own schema, not restated here).
+fn otlp_operation(id: &str, in_project: bool) -> Value {
+    let (summary, parameters) = if in_project {
+        ("OTLP/HTTP trace export into the named project (its API key, or a signed-in owner).", json!([project()]))
+    } else {
+        ("OTLP/HTTP trace export into the API key's project: point OTEL_EXPORTER_OTLP_TRACES_ENDPOINT here.", json!([]))
+    };
+    let status = json!({"type": "object", "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}});
+    let failure = |description: &str| json!({"description": description, "content": {
+        "application/json": {"schema": status}, "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}}}});
+    json!({
+        "operationId": id,
+        "summary": summary,
+        "description": "An `ExportTraceServiceRequest` as protobuf (`application/x-protobuf`) or OTLP JSON (`application/json`), gzip-compressed or not (`Content-Encoding: gzip`), at most 16 MiB (32 MiB decompressed). Spans of GenAI generations (`gen_ai.operation.name` chat, text_completion or generate_content; OpenLLMetry and OpenInference LLM spans) become outputs, identified by their span id, so spans sent again are not stored twice; every active metric scores them. `gen_ai.evaluation.result` events on them become scores of the active external metric whose key is the evaluation's name. Other spans are ignored and counted on the project's OpenTelemetry page. The answer is in the request's encoding: an `ExportTraceServiceResponse` whose `partialSuccess` counts and names the GenAI spans refused; errors are a `google.rpc.Status`.",
+        "parameters": parameters,
+        "requestBody": {"required": true, "content": {
+            "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
+            "application/json": {"schema": {"type": "object", "properties": {"resourceSpans": {"type": "array", "items": {"type": "object"}}}}}
+        }},
+        "responses": {
+            "200": {"description": "Received; `partialSuccess.rejectedSpans` counts GenAI spans refused.", "content": {
+                "application/json": {"schema": {"type": "object", "properties": {"partialSuccess": {"type": "object", "properties": {
+                    "rejectedSpans": {"type": ["integer", "string"]}, "errorMessage": {"type": "string"}}}}}},
+                "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}}}},
+            "400": failure("The body is not an OTLP trace export (or not valid gzip)."),
+            "401": failure("No API key, or an unknown or revoked one."),
+            "403": failure("The caller may not write to this project."),
+            "404": failure("No such project."),
+            "413": failure("The body is too large."),
+            "415": failure("Neither protobuf nor JSON, or an encoding other than gzip.")
+        }
+    })
+}
+
 /// An example batch, accepted by the server as it stands.
 pub fn ingest_example() -> Value {
     json!([{
@@ -126,7 +160,7 @@ pub fn check_example() -> Value {
 pub fn openapi() -> Value {
     let read = error_responses(&["401", "403", "404"]);
     let write = error_responses(&["401", "403", "404", "409", "422"]);
-    json!({
+    let mut document = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Vernier API",
@@ -314,7 +348,12 @@ pub fn openapi() -> Value {
             },
             "schemas": schemas()
         }
-    })
+    });
+    // OpenTelemetry's own protocol, kept apart (the document is one macro deep enough already).
+    document["paths"]["/v1/traces"] = json!({"post": otlp_operation("exportTraces", false)});
+    document["paths"]["/api/v1/projects/{project}/otlp/v1/traces"] =
+        json!({"post": otlp_operation("exportProjectTraces", true)});
+    document
 }
 
 fn schemas() -> Value {

@@ -13,5 +13,6 @@ mod matrix;
 mod members;
 mod metrics_api;
 mod openapi;
+mod otlp;
 mod outputs;
 mod support;

@@ -59,7 +59,7 @@ pub struct Consequences {
 pub fn consequences(before: &MetricDefinition, status: Status, after: &MetricDefinition) -> Consequences {
     Consequences {
         reapply_pass_rule: before.pass_rule != after.pass_rule,
-        rescore: status == Status::Active && before.scorer != after.scorer && after.scorer.is_automated(),
+        rescore: status == Status::Active && before.scorer != after.scorer && after.scorer.is_scored_here(),
     }
 }
 

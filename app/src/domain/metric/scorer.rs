@@ -154,6 +154,13 @@ pub enum ScorerSpec {
         #[serde(default = "crate::domain::feedback::latest")]
         combine: Combine,
     },
+    /// Scores computed outside Vernier and reported with each output, such as OpenTelemetry
+    /// `gen_ai.evaluation.result` events: a reported value passes by the pass rule; a reported
+    /// label alone passes when it is one of `pass_labels` (compared without case).
+    External {
+        #[serde(default = "default_pass_labels")]
+        pass_labels: Vec<String>,
+    },
     /// A weighted combination of a human metric's final label and an automated metric's
     /// score (see [`crate::domain::hybrid::combine`]), in 0..1.
     Hybrid {
@@ -167,6 +174,12 @@ pub enum ScorerSpec {
         #[serde(default = "one")]
         automated_scale: f64,
     },
+}
+
+fn default_pass_labels() -> Vec<String> {
+    ["pass", "passed", "true", "yes", "correct", "relevant", "good"]
+        .map(str::to_owned)
+        .to_vec()
 }
 
 fn half() -> f64 {
@@ -202,6 +215,7 @@ impl ScorerSpec {
             ScorerSpec::EmbeddingSimilarity { .. } => "embedding_similarity",
             ScorerSpec::Human { .. } => "human",
             ScorerSpec::UserFeedback { .. } => "user_feedback",
+            ScorerSpec::External { .. } => "external",
             ScorerSpec::Hybrid { .. } => "hybrid",
         }
     }
@@ -214,8 +228,15 @@ impl ScorerSpec {
                 | ScorerSpec::EmbeddingSimilarity { .. }
                 | ScorerSpec::Human { .. }
                 | ScorerSpec::UserFeedback { .. }
+                | ScorerSpec::External { .. }
                 | ScorerSpec::Hybrid { .. }
         )
+    }
+
+    /// Whether Vernier can score (and rescore) outputs with it: automated, and not reported
+    /// from elsewhere.
+    pub fn is_scored_here(&self) -> bool {
+        self.is_automated() && !matches!(self, ScorerSpec::External { .. })
     }
 
     /// Whether code or a model scores it (not people, and not combined from other metrics).
@@ -226,6 +247,18 @@ impl ScorerSpec {
     /// Whether people score it: annotators against a rubric, or end users' feedback.
     pub fn is_people(&self) -> bool {
         matches!(self, ScorerSpec::Human { .. } | ScorerSpec::UserFeedback { .. })
+    }
+
+    /// Whether a reported label passes an external metric (`None` for other kinds).
+    pub fn label_passes(&self, label: &str) -> Option<bool> {
+        match self {
+            ScorerSpec::External { pass_labels } => Some(
+                pass_labels
+                    .iter()
+                    .any(|l| l.trim().eq_ignore_ascii_case(label.trim())),
+            ),
+            _ => None,
+        }
     }
 
     /// The scale of a feedback metric.
@@ -291,6 +324,14 @@ impl ScorerSpec {
                 ..
             } => check_score_pattern(pattern),
             ScorerSpec::UserFeedback { scale, .. } => scale.validate(),
+            ScorerSpec::External { pass_labels } if pass_labels.len() > 100 => {
+                bad(format!("pass_labels has {} labels; at most 100", pass_labels.len()))
+            }
+            ScorerSpec::External { pass_labels }
+                if pass_labels.iter().any(|l| l.trim().is_empty() || l.chars().count() > 100) =>
+            {
+                bad("each of pass_labels is 1 to 100 characters".into())
+            }
             ScorerSpec::Hybrid { human, automated, .. }
                 if human.trim().is_empty() || automated.trim().is_empty() =>
             {
@@ -390,6 +431,9 @@ impl ScorerSpec {
             ScorerSpec::UserFeedback {
                 scale: Scale::Thumbs,
                 combine: Combine::Latest,
+            },
+            ScorerSpec::External {
+                pass_labels: default_pass_labels(),
             },
             ScorerSpec::Hybrid {
                 human: "helpfulness".into(),

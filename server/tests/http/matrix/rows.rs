@@ -26,6 +26,19 @@ pub(super) struct Row {
     pub(super) build: Build,
 }
 
+/// One GenAI span in OTLP JSON, its span id telling the callers apart.
+fn otlp_spans(caller: Caller) -> Value {
+    let span_id = format!("{:016x}", caller as u64 + 1);
+    json!({"resourceSpans": [{"scopeSpans": [{"spans": [{
+        "traceId": "5b8efff798038103d269b633813fc60c", "spanId": span_id, "name": "chat",
+        "attributes": [
+            {"key": "gen_ai.operation.name", "value": {"stringValue": "chat"}},
+            {"key": "gen_ai.input.messages", "value": {"stringValue": "[{\"role\":\"user\",\"content\":\"Hallo\"}]"}},
+            {"key": "gen_ai.output.messages", "value": {"stringValue": "[{\"role\":\"assistant\",\"content\":\"Guten Tag\"}]"}}
+        ]
+    }]}]}]})
+}
+
 fn form(pairs: Vec<(&str, String)>) -> Body {
     Body::Form(pairs.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())
 }
@@ -519,6 +532,26 @@ pub(super) fn rows() -> Vec<Row> {
                 )
             },
         ),
+        rest(
+            "POST /v1/traces",
+            KEY_ONLY,
+            |_, _| "/v1/traces".to_owned(),
+            |_, c| Some(otlp_spans(c)),
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/otlp/v1/traces",
+            REST_EDIT,
+            |_, _| format!("/api/v1/projects/{PROJECT}/otlp/v1/traces"),
+            |_, c| Some(otlp_spans(c)),
+        ),
+        sf("otlp_overview", MANAGE, |_, _| vec![p()]),
+        sf("save_otlp_mapping", EDIT, |_, _| {
+            vec![
+                p(),
+                ("version_attribute", "service.version".to_owned()),
+                ("segments", "user.locale = language".to_owned()),
+            ]
+        }),
         rest(
             "GET /api/v1/projects/{project}/outputs",
             REST_MANAGE,
