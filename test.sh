@@ -73,5 +73,13 @@ set -e
 prometheus_passed=$(grep -oE 'prometheus checks passed: [0-9]+' "$work/prometheus.log" | grep -oE '[0-9]+$' || echo 0)
 prometheus_failed=$([ "$prometheus_status" = 0 ] && echo 0 || echo 1)
 
-echo "total: $((cargo_passed + ${e2e_passed:-0} + prometheus_passed)) passed, $((cargo_failed + ${e2e_failed:-0} + prometheus_failed)) failed"
-[ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ] && [ "$prometheus_status" = 0 ]
+say "a real OpenTelemetry client sends GenAI spans (Python's opentelemetry-sdk and OTLP/HTTP exporter from PyPI)"
+set +e
+scripts/otel-python.sh "http://127.0.0.1:$port" "$work" 2>&1 | tee "$work/otel.log"
+otel_status=${PIPESTATUS[0]}
+set -e
+otel_passed=$(grep -oE 'otel checks passed: [0-9]+' "$work/otel.log" | grep -oE '[0-9]+$' || echo 0)
+otel_failed=$([ "$otel_status" = 0 ] && echo 0 || echo 1)
+
+echo "total: $((cargo_passed + ${e2e_passed:-0} + prometheus_passed + otel_passed)) passed, $((cargo_failed + ${e2e_failed:-0} + prometheus_failed + otel_failed)) failed"
+[ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ] && [ "$prometheus_status" = 0 ] && [ "$otel_status" = 0 ]

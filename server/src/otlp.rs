@@ -17,8 +17,8 @@ use app::domain::otlp::BatchReport;
 use app::domain::output;
 use app::error::AppError;
 use app::server::scoring::active::ScoreRow;
-use app::server::{db, ingest};
 use app::server::state::AppState;
+use app::server::{db, ingest};
 use mapping::{Evaluation, MappedSpan};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use std::collections::HashMap;
@@ -60,7 +60,10 @@ pub async fn receive(
                 reported.push(scores(&external, evaluations, &mut report));
             }
             Err(problems) => {
-                let said: Vec<String> = problems.iter().map(|p| format!("{} {}", p.field, p.message)).collect();
+                let said: Vec<String> = problems
+                    .iter()
+                    .map(|p| format!("{} {}", p.field, p.message))
+                    .collect();
                 report.reject(format!("span {span_id}: {}", said.join("; ")));
             }
         }
@@ -68,19 +71,26 @@ pub async fn receive(
     if !batch.is_empty() {
         for rows in chunks(batch, reported) {
             let (part, part_reported) = rows;
-            let answer = ingest::store(pool, &state.scorers, project_id, part, part_reported.clone(), None)
-                .await
-                .map_err(|refused| match refused {
-                    ingest::Refused::App(error) => error,
-                    ingest::Refused::Records(records) => AppError::invalid(
-                        "spans",
-                        records
-                            .iter()
-                            .map(|r| format!("{} {}", r.field, r.message))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    ),
-                })?;
+            let answer = ingest::store(
+                pool,
+                &state.scorers,
+                project_id,
+                part,
+                part_reported.clone(),
+                None,
+            )
+            .await
+            .map_err(|refused| match refused {
+                ingest::Refused::App(error) => error,
+                ingest::Refused::Records(records) => AppError::invalid(
+                    "spans",
+                    records
+                        .iter()
+                        .map(|r| format!("{} {}", r.field, r.message))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ),
+            })?;
             count_stored(&mut report, &answer.body, &part_reported);
         }
         state.alerting.wake.notify_one();
@@ -121,7 +131,10 @@ fn count_stored(report: &mut BatchReport, body: &serde_json::Value, reported: &[
 }
 
 /// The project's active external metrics by key.
-async fn external_metrics(pool: &sqlx::PgPool, project_id: i64) -> Result<HashMap<String, MetricView>, AppError> {
+async fn external_metrics(
+    pool: &sqlx::PgPool,
+    project_id: i64,
+) -> Result<HashMap<String, MetricView>, AppError> {
     let filter = app::domain::metric::filter::ParsedFilter {
         status: Some(Status::Active),
         ..Default::default()
@@ -155,7 +168,10 @@ pub fn scores(
             continue;
         };
         if rows.iter().any(|row| row.metric_id == metric.id) {
-            report.ignore(format!("evaluation '{}': repeated on one span (first kept)", evaluation.name));
+            report.ignore(format!(
+                "evaluation '{}': repeated on one span (first kept)",
+                evaluation.name
+            ));
             continue;
         }
         let label_passes = evaluation
@@ -166,7 +182,10 @@ pub fn scores(
             (Some(value), _) => (value, metric.definition.pass_rule.passes(value)),
             (None, Some(passes)) => (if passes { 1.0 } else { 0.0 }, passes),
             (None, None) => {
-                report.ignore(format!("evaluation '{}': neither a score value nor a label", evaluation.name));
+                report.ignore(format!(
+                    "evaluation '{}': neither a score value nor a label",
+                    evaluation.name
+                ));
                 continue;
             }
         };

@@ -41,13 +41,20 @@ impl Mapping {
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let at = |message: String| AppError::invalid("segments", format!("line {}: {message}", number + 1));
-            let (attribute, key) = line
-                .split_once('=')
-                .ok_or_else(|| at("write `attribute = metadata key`, e.g. `user.locale = language`".into()))?;
-            let attribute = attribute_name("segments", attribute).map_err(|_| at(format!("'{}' is not an attribute name", attribute.trim())))?;
+            let at =
+                |message: String| AppError::invalid("segments", format!("line {}: {message}", number + 1));
+            let (attribute, key) = line.split_once('=').ok_or_else(|| {
+                at("write `attribute = metadata key`, e.g. `user.locale = language`".into())
+            })?;
+            let attribute = attribute_name("segments", attribute)
+                .map_err(|_| at(format!("'{}' is not an attribute name", attribute.trim())))?;
             let key = key.trim();
-            if key.is_empty() || key.chars().count() > 64 || !key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+            if key.is_empty()
+                || key.chars().count() > 64
+                || !key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+            {
                 return Err(at(format!(
                     "'{key}' is not a metadata key (1 to 64 letters, digits, '_' or '-')"
                 )));
@@ -59,7 +66,10 @@ impl Mapping {
         if parsed.len() > MAX_SEGMENT_ATTRIBUTES {
             return Err(AppError::invalid(
                 "segments",
-                format!("{} attributes mapped; at most {MAX_SEGMENT_ATTRIBUTES}", parsed.len()),
+                format!(
+                    "{} attributes mapped; at most {MAX_SEGMENT_ATTRIBUTES}",
+                    parsed.len()
+                ),
             ));
         }
         Ok(Self {
@@ -137,7 +147,13 @@ impl BatchReport {
         if self.rejected == 0 {
             return String::new();
         }
-        let shown = self.problems.iter().take(3).cloned().collect::<Vec<_>>().join("; ");
+        let shown = self
+            .problems
+            .iter()
+            .take(3)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
         format!("{} span(s) refused: {shown}", self.rejected)
     }
 }
@@ -168,12 +184,18 @@ mod tests {
 
     #[test]
     fn the_mapping_form_parses_lines_and_names_the_bad_one() {
-        let mapping = Mapping::parse(" deployment.version ", "# ours\nuser.locale = language\n\napp.customer=customer\n")
-            .unwrap();
+        let mapping = Mapping::parse(
+            " deployment.version ",
+            "# ours\nuser.locale = language\n\napp.customer=customer\n",
+        )
+        .unwrap();
         assert_eq!(mapping.version_attribute, "deployment.version");
         assert_eq!(mapping.segments.len(), 2);
         assert_eq!(mapping.segments["app.customer"], "customer");
-        assert_eq!(Mapping::parse("deployment.version", &mapping.segment_lines()).unwrap(), mapping);
+        assert_eq!(
+            Mapping::parse("deployment.version", &mapping.segment_lines()).unwrap(),
+            mapping
+        );
 
         let error = Mapping::parse("service.version", "user.locale = language\nno equals sign").unwrap_err();
         assert_eq!(error.field(), Some("segments"));
@@ -181,7 +203,10 @@ mod tests {
         let error = Mapping::parse("service version", "").unwrap_err();
         assert_eq!(error.field(), Some("version_attribute"));
         assert!(Mapping::parse("v", "a = b c").is_err());
-        assert!(Mapping::parse("v", "a = b\na = c").unwrap_err().to_string().contains("twice"));
+        assert!(Mapping::parse("v", "a = b\na = c")
+            .unwrap_err()
+            .to_string()
+            .contains("twice"));
         let many: String = (0..21).map(|i| format!("a{i} = k{i}\n")).collect();
         assert!(Mapping::parse("v", &many).is_err());
     }
@@ -198,6 +223,8 @@ mod tests {
         assert_eq!(report.rejected, 25);
         assert_eq!(report.problems.len(), MAX_PROBLEMS);
         assert_eq!(report.ignored["not a GenAI span"], 2);
-        assert!(report.error_message().starts_with("25 span(s) refused: span 0: no reply; span 1"));
+        assert!(report
+            .error_message()
+            .starts_with("25 span(s) refused: span 0: no reply; span 1"));
     }
 }

@@ -123,7 +123,10 @@ const BATCH_COLUMNS: &[Column] = &[
 
 #[component]
 fn Batches(batches: Vec<BatchView>) -> impl IntoView {
-    let attributes = batches.first().map(|b| b.report.attributes.clone()).unwrap_or_default();
+    let attributes = batches
+        .first()
+        .map(|b| b.report.attributes.clone())
+        .unwrap_or_default();
     view! {
         <section class="card">
             <h2>"Recent batches"</h2>
@@ -146,8 +149,8 @@ fn Batches(batches: Vec<BatchView>) -> impl IntoView {
                         <td class="num">{r.outputs}</td>
                         <td class="num">{r.duplicates}</td>
                         <td class="num">{r.evaluations}</td>
-                        <td class="wrap" data-testid="otlp-ignored">{ignored}</td>
-                        <td class="wrap" data-testid="otlp-refused">{refused}</td>
+                        <td class="prose" data-testid="otlp-ignored">{ignored}</td>
+                        <td class="prose" data-testid="otlp-refused">{refused}</td>
                     </tr>
                 }
             }/>
@@ -166,11 +169,20 @@ fn Batches(batches: Vec<BatchView>) -> impl IntoView {
 #[component]
 fn MappingCard(mapping: Mapping, project: String, save: ServerAction<SaveOtlpMapping>) -> impl IntoView {
     let error = last_error(save);
-    let form = StoredValue::new((project, mapping.version_attribute.clone(), mapping.segment_lines()));
+    let form = StoredValue::new((
+        project,
+        mapping.version_attribute.clone(),
+        mapping.segment_lines(),
+    ));
     let segments = if mapping.segments.is_empty() {
         "none".to_owned()
     } else {
-        mapping.segments.iter().map(|(a, k)| format!("{a} → {k}")).collect::<Vec<_>>().join(", ")
+        mapping
+            .segments
+            .iter()
+            .map(|(a, k)| format!("{a} → {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     };
     view! {
         <section class="card" data-testid="otlp-mapping">
@@ -194,7 +206,7 @@ fn MappingCard(mapping: Mapping, project: String, save: ServerAction<SaveOtlpMap
                             <textarea name="segments" rows="4" data-testid="input-segments">{form.with_value(|f| f.2.clone())}</textarea>
                             <FieldError field="segments"/>
                         </label>
-                        <button type="submit" data-testid="otlp-mapping-submit">"Save mapping"</button>
+                        <button type="submit" class="primary" data-testid="otlp-mapping-submit">"Save mapping"</button>
                     </ActionForm>
                     <FormError/>
                 </ErrorsFrom>

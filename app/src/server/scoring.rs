@@ -213,9 +213,7 @@ impl Compiled {
             ScorerSpec::Human { .. }
             | ScorerSpec::UserFeedback { .. }
             | ScorerSpec::External { .. }
-            | ScorerSpec::Hybrid { .. } => {
-                Compiled::Elsewhere
-            }
+            | ScorerSpec::Hybrid { .. } => Compiled::Elsewhere,
         })
     }
 

@@ -58,9 +58,11 @@ pub fn map(request: &ExportTraceServiceRequest, mapping: &Mapping) -> Mapped {
             match one(span, &attributes, &resource, mapping) {
                 Ok(one) => mapped.spans.push(one),
                 Err(Skipped::Ignored(reason)) => mapped.report.ignore(reason),
-                Err(Skipped::Rejected(problem)) => mapped
-                    .report
-                    .reject(format!("span {} ({}): {problem}", hex::encode(&span.span_id), span.name)),
+                Err(Skipped::Rejected(problem)) => mapped.report.reject(format!(
+                    "span {} ({}): {problem}",
+                    hex::encode(&span.span_id),
+                    span.name
+                )),
             }
         }
     }
@@ -74,7 +76,12 @@ enum Skipped {
     Rejected(String),
 }
 
-fn one(span: &Span, attributes: &Attributes, resource: &Attributes, mapping: &Mapping) -> Result<MappedSpan, Skipped> {
+fn one(
+    span: &Span,
+    attributes: &Attributes,
+    resource: &Attributes,
+    mapping: &Mapping,
+) -> Result<MappedSpan, Skipped> {
     let operation = attributes
         .text("gen_ai.operation.name")
         .or_else(|| attributes.text("llm.request.type"));
@@ -87,7 +94,10 @@ fn one(span: &Span, attributes: &Attributes, resource: &Attributes, mapping: &Ma
     if !genai {
         return Err(Skipped::Ignored("not a GenAI span".into()));
     }
-    if let Some(kind) = openinference.as_deref().filter(|k| !k.eq_ignore_ascii_case("llm")) {
+    if let Some(kind) = openinference
+        .as_deref()
+        .filter(|k| !k.eq_ignore_ascii_case("llm"))
+    {
         return Err(Skipped::Ignored(format!(
             "OpenInference span of kind '{kind}' (not an LLM call)"
         )));
@@ -122,7 +132,9 @@ fn one(span: &Span, attributes: &Attributes, resource: &Attributes, mapping: &Ma
     let mut record = Map::new();
     record.insert(
         "version".into(),
-        either(&mapping.version_attribute).unwrap_or_else(|| UNVERSIONED.to_owned()).into(),
+        either(&mapping.version_attribute)
+            .unwrap_or_else(|| UNVERSIONED.to_owned())
+            .into(),
     );
     if let Some(model) = ["gen_ai.response.model", "gen_ai.request.model", "llm.model_name"]
         .iter()
@@ -149,8 +161,22 @@ fn one(span: &Span, attributes: &Attributes, resource: &Attributes, mapping: &Ma
     }
     record.insert("output".into(), reply.join("\n").into());
     for (field, keys) in [
-        ("tokens_in", ["gen_ai.usage.input_tokens", "gen_ai.usage.prompt_tokens", "llm.token_count.prompt"]),
-        ("tokens_out", ["gen_ai.usage.output_tokens", "gen_ai.usage.completion_tokens", "llm.token_count.completion"]),
+        (
+            "tokens_in",
+            [
+                "gen_ai.usage.input_tokens",
+                "gen_ai.usage.prompt_tokens",
+                "llm.token_count.prompt",
+            ],
+        ),
+        (
+            "tokens_out",
+            [
+                "gen_ai.usage.output_tokens",
+                "gen_ai.usage.completion_tokens",
+                "llm.token_count.completion",
+            ],
+        ),
     ] {
         if let Some(count) = keys.iter().find_map(|key| attributes.integer(key)) {
             record.insert(field.into(), count.clamp(0, i64::from(i32::MAX)).into());
@@ -191,7 +217,9 @@ fn evaluations(events: &[EventView<'_>]) -> Vec<Evaluation> {
             let a = &event.attributes;
             Evaluation {
                 name: a.text("gen_ai.evaluation.name").unwrap_or_default(),
-                value: a.number("gen_ai.evaluation.score.value").filter(|v| v.is_finite()),
+                value: a
+                    .number("gen_ai.evaluation.score.value")
+                    .filter(|v| v.is_finite()),
                 label: a.text("gen_ai.evaluation.score.label"),
                 explanation: a.text("gen_ai.evaluation.explanation"),
             }

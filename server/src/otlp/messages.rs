@@ -191,11 +191,7 @@ fn message_events(events: &[EventView<'_>]) -> Option<Vec<Message>> {
             }
             _ => continue,
         };
-        let content = event
-            .attributes
-            .get("content")
-            .map(text_of)
-            .unwrap_or_default();
+        let content = event.attributes.get("content").map(text_of).unwrap_or_default();
         let role_given = event.attributes.text("role");
         messages.extend(message(role_given.as_deref(), content, role));
     }

@@ -79,7 +79,11 @@ fn through_protobuf(request: &ExportTraceServiceRequest) -> ExportTraceServiceRe
 }
 
 fn records(request: &ExportTraceServiceRequest) -> Vec<Value> {
-    map(request, &Mapping::default()).spans.into_iter().map(|s| s.record).collect()
+    map(request, &Mapping::default())
+        .spans
+        .into_iter()
+        .map(|s| s.record)
+        .collect()
 }
 
 #[test]
@@ -102,7 +106,10 @@ fn current_conventions_give_the_conversation_reply_model_tokens_version_and_segm
                 kv("gen_ai.usage.input_tokens", Any::IntValue(31)),
                 kv("gen_ai.usage.output_tokens", Any::IntValue(9)),
                 s("gen_ai.conversation.id", "conv-42"),
-                s("gen_ai.system_instructions", r#"[{"type": "text", "content": "Antworte auf Deutsch."}]"#),
+                s(
+                    "gen_ai.system_instructions",
+                    r#"[{"type": "text", "content": "Antworte auf Deutsch."}]"#,
+                ),
                 s("gen_ai.input.messages", &input.to_string()),
                 s("gen_ai.output.messages", &output.to_string()),
                 s("user.locale", "de-DE"),
@@ -129,7 +136,10 @@ fn current_conventions_give_the_conversation_reply_model_tokens_version_and_segm
     assert_eq!(r["conversation_id"], "conv-42");
     assert_eq!(r["input"], "4711");
     assert_eq!(r["output"], "Ihre Bestellung 4711 ist unterwegs.");
-    assert_eq!(r["messages"][0], json!({"role": "system", "content": "Antworte auf Deutsch."}));
+    assert_eq!(
+        r["messages"][0],
+        json!({"role": "system", "content": "Antworte auf Deutsch."})
+    );
     assert_eq!(r["messages"].as_array().unwrap().len(), 4);
     assert_eq!(r["tokens_in"], 31);
     assert_eq!(r["tokens_out"], 9);
@@ -150,9 +160,15 @@ fn current_conventions_give_the_conversation_reply_model_tokens_version_and_segm
     );
     // The record is one the ingestion API accepts as it is.
     let valid = app::domain::output::validate(vec![r.clone()], chrono::Utc::now()).unwrap();
-    assert_eq!(valid[0].occurred_at.timestamp_nanos_opt().unwrap() as u64, START + 1_250_000_000);
+    assert_eq!(
+        valid[0].occurred_at.timestamp_nanos_opt().unwrap() as u64,
+        START + 1_250_000_000
+    );
     assert!(mapped.report.attributes.contains_key("resource: service.version"));
-    assert!(mapped.report.attributes.contains_key("event: gen_ai.evaluation.result"));
+    assert!(mapped
+        .report
+        .attributes
+        .contains_key("event: gen_ai.evaluation.result"));
 }
 
 #[test]
@@ -185,7 +201,11 @@ fn openllmetry_indexed_attributes_map_the_same_way() {
     assert_eq!(r["tokens_in"], 12);
     assert_eq!(r["tokens_out"], 4);
     assert_eq!(r["messages"].as_array().unwrap().len(), 2);
-    assert_eq!(r["conversation_id"], "ab".repeat(16), "the trace id without a conversation id");
+    assert_eq!(
+        r["conversation_id"],
+        "ab".repeat(16),
+        "the trace id without a conversation id"
+    );
 }
 
 #[test]
@@ -201,7 +221,13 @@ fn older_message_and_choice_events_map_the_same_way() {
             vec![
                 event("gen_ai.system.message", vec![s("content", "Be brief.")]),
                 event("gen_ai.user.message", vec![s("content", "Where is my parcel?")]),
-                event("gen_ai.choice", vec![kv("index", Any::IntValue(0)), kv("message", Any::KvlistValue(message))]),
+                event(
+                    "gen_ai.choice",
+                    vec![
+                        kv("index", Any::IntValue(0)),
+                        kv("message", Any::KvlistValue(message)),
+                    ],
+                ),
             ],
         )],
     );
@@ -217,13 +243,25 @@ fn older_message_and_choice_events_map_the_same_way() {
             4,
             vec![s("gen_ai.system", "openai")],
             vec![
-                event("gen_ai.content.prompt", vec![s("gen_ai.prompt", r#"[{"role": "user", "content": "Hi"}]"#)]),
-                event("gen_ai.content.completion", vec![s("gen_ai.completion", r#"[{"role": "assistant", "content": "Hello!"}]"#)]),
+                event(
+                    "gen_ai.content.prompt",
+                    vec![s("gen_ai.prompt", r#"[{"role": "user", "content": "Hi"}]"#)],
+                ),
+                event(
+                    "gen_ai.content.completion",
+                    vec![s(
+                        "gen_ai.completion",
+                        r#"[{"role": "assistant", "content": "Hello!"}]"#,
+                    )],
+                ),
             ],
         )],
     );
     let r = &records(&prompt_events)[0];
-    assert_eq!((r["input"].as_str(), r["output"].as_str()), (Some("Hi"), Some("Hello!")));
+    assert_eq!(
+        (r["input"].as_str(), r["output"].as_str()),
+        (Some("Hi"), Some("Hello!"))
+    );
 }
 
 #[test]
@@ -237,10 +275,19 @@ fn openinference_llm_spans_map_and_its_other_kinds_are_ignored() {
                     s("openinference.span.kind", "LLM"),
                     s("llm.model_name", "claude-3-5-sonnet"),
                     s("llm.input_messages.0.message.role", "user"),
-                    s("llm.input_messages.0.message.content", "Summarise the refund policy."),
+                    s(
+                        "llm.input_messages.0.message.content",
+                        "Summarise the refund policy.",
+                    ),
                     s("llm.output_messages.0.message.role", "assistant"),
-                    s("llm.output_messages.0.message.contents.0.message_content.type", "text"),
-                    s("llm.output_messages.0.message.contents.0.message_content.text", "Refunds within 30 days."),
+                    s(
+                        "llm.output_messages.0.message.contents.0.message_content.type",
+                        "text",
+                    ),
+                    s(
+                        "llm.output_messages.0.message.contents.0.message_content.text",
+                        "Refunds within 30 days.",
+                    ),
                     kv("llm.token_count.prompt", Any::IntValue(20)),
                     kv("llm.token_count.completion", Any::IntValue(6)),
                     s("session.id", "sess-9"),
@@ -257,8 +304,14 @@ fn openinference_llm_spans_map_and_its_other_kinds_are_ignored() {
     assert_eq!(r["output"], "Refunds within 30 days.");
     assert_eq!(r["model"], "claude-3-5-sonnet");
     assert_eq!(r["conversation_id"], "sess-9");
-    assert_eq!((r["tokens_in"].as_i64(), r["tokens_out"].as_i64()), (Some(20), Some(6)));
-    assert_eq!(mapped.report.ignored["OpenInference span of kind 'RETRIEVER' (not an LLM call)"], 1);
+    assert_eq!(
+        (r["tokens_in"].as_i64(), r["tokens_out"].as_i64()),
+        (Some(20), Some(6))
+    );
+    assert_eq!(
+        mapped.report.ignored["OpenInference span of kind 'RETRIEVER' (not an LLM call)"],
+        1
+    );
 }
 
 #[test]
@@ -268,7 +321,14 @@ fn other_spans_are_ignored_by_reason_and_generations_without_a_reply_are_refused
         vec![
             span(7, vec![s("http.method", "GET")], vec![]),
             span(8, vec![s("gen_ai.operation.name", "embeddings")], vec![]),
-            span(9, vec![s("gen_ai.operation.name", "chat"), s("gen_ai.input.messages", "[]")], vec![]),
+            span(
+                9,
+                vec![
+                    s("gen_ai.operation.name", "chat"),
+                    s("gen_ai.input.messages", "[]"),
+                ],
+                vec![],
+            ),
             span(10, vec![s("db.system", "postgresql")], vec![]),
         ],
     );
@@ -276,9 +336,16 @@ fn other_spans_are_ignored_by_reason_and_generations_without_a_reply_are_refused
     assert!(mapped.spans.is_empty());
     assert_eq!(mapped.report.spans, 4);
     assert_eq!(mapped.report.ignored["not a GenAI span"], 2);
-    assert_eq!(mapped.report.ignored["GenAI operation 'embeddings' (not a generation)"], 1);
+    assert_eq!(
+        mapped.report.ignored["GenAI operation 'embeddings' (not a generation)"],
+        1
+    );
     assert_eq!(mapped.report.rejected, 1);
-    assert!(mapped.report.problems[0].starts_with("span 0000000000000009 (chat gpt-4o): no reply found"), "{:?}", mapped.report.problems);
+    assert!(
+        mapped.report.problems[0].starts_with("span 0000000000000009 (chat gpt-4o): no reply found"),
+        "{:?}",
+        mapped.report.problems
+    );
     assert_eq!(mapped.report.attributes["http.method"], 1);
 }
 
@@ -290,8 +357,14 @@ fn a_project_mapping_chooses_the_version_attribute_and_the_segments() {
             11,
             vec![
                 s("gen_ai.operation.name", "chat"),
-                s("gen_ai.input.messages", r#"[{"role": "user", "content": "Hallo"}]"#),
-                s("gen_ai.output.messages", r#"[{"role": "assistant", "content": "Guten Tag"}]"#),
+                s(
+                    "gen_ai.input.messages",
+                    r#"[{"role": "user", "content": "Hallo"}]"#,
+                ),
+                s(
+                    "gen_ai.output.messages",
+                    r#"[{"role": "assistant", "content": "Guten Tag"}]"#,
+                ),
                 s("app.customer", "acme"),
             ],
             vec![],
@@ -333,7 +406,10 @@ fn the_json_encoding_with_hex_ids_and_string_numbers_decodes() {
     let mapped = map(&request, &Mapping::default());
     let one = &mapped.spans[0];
     assert_eq!(one.span_id, "eee19b7ec3c1b174");
-    assert_eq!(one.record["metadata"]["trace_id"], "5b8efff798038103d269b633813fc60c");
+    assert_eq!(
+        one.record["metadata"]["trace_id"],
+        "5b8efff798038103d269b633813fc60c"
+    );
     assert_eq!(one.record["tokens_in"], 17);
     assert_eq!(one.record["latency_ms"], 400);
     assert_eq!(one.record["version"], "v9");
@@ -344,7 +420,10 @@ fn the_json_encoding_with_hex_ids_and_string_numbers_decodes() {
 #[test]
 fn gzip_bodies_are_read_and_bad_bodies_are_named() {
     use std::io::Write;
-    let sent = request(vec![], vec![span(12, vec![s("gen_ai.operation.name", "chat")], vec![])]);
+    let sent = request(
+        vec![],
+        vec![span(12, vec![s("gen_ai.operation.name", "chat")], vec![])],
+    );
     let mut gzip = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
     gzip.write_all(&sent.encode_to_vec()).unwrap();
     let mut zipped = headers("application/x-protobuf");
@@ -358,8 +437,14 @@ fn gzip_bodies_are_read_and_bad_bodies_are_named() {
     let failure = decode(&headers("text/plain"), b"{}").unwrap_err();
     assert_eq!(failure.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let failure = decode(&headers("application/json"), b"{\"resourceSpans\": 3}").unwrap_err();
-    assert_eq!((failure.status, failure.encoding), (StatusCode::BAD_REQUEST, Encoding::Json));
+    assert_eq!(
+        (failure.status, failure.encoding),
+        (StatusCode::BAD_REQUEST, Encoding::Json)
+    );
     assert!(failure.message.contains("JSON"), "{}", failure.message);
     let failure = decode(&headers("application/x-protobuf"), &[0xff, 0xff, 0xff]).unwrap_err();
-    assert_eq!((failure.status, failure.encoding), (StatusCode::BAD_REQUEST, Encoding::Protobuf));
+    assert_eq!(
+        (failure.status, failure.encoding),
+        (StatusCode::BAD_REQUEST, Encoding::Protobuf)
+    );
 }

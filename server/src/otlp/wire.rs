@@ -100,8 +100,10 @@ impl IntoResponse for Failure {
         };
         let body = match self.encoding {
             Encoding::Protobuf => status.encode_to_vec(),
-            Encoding::Json => serde_json::to_vec(&serde_json::json!({"code": status.code, "message": status.message}))
-                .unwrap_or_default(),
+            Encoding::Json => {
+                serde_json::to_vec(&serde_json::json!({"code": status.code, "message": status.message}))
+                    .unwrap_or_default()
+            }
         };
         answer(self.status, self.encoding, body)
     }
@@ -141,7 +143,10 @@ pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<(ExportTraceServiceReq
             if out.len() > MAX_DECODED {
                 return Err(Failure::new(
                     StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("the body is larger than {} MiB once decompressed", MAX_DECODED >> 20),
+                    format!(
+                        "the body is larger than {} MiB once decompressed",
+                        MAX_DECODED >> 20
+                    ),
                     encoding,
                 ));
             }
@@ -183,8 +188,9 @@ pub fn success(encoding: Encoding, rejected: u32, message: String) -> Response {
 
 fn answer(status: StatusCode, encoding: Encoding, body: Vec<u8>) -> Response {
     let mut response = (status, body).into_response();
-    response
-        .headers_mut()
-        .insert(header::CONTENT_TYPE, HeaderValue::from_static(encoding.content_type()));
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(encoding.content_type()),
+    );
     response
 }

@@ -81,7 +81,11 @@ impl ApiCaller {
     /// does; a signed-in user, who has no single project, is told to present a key.
     pub async fn key_project(self, access: ProjectAccess) -> Result<Allowed, ApiError> {
         match self.principal {
-            Principal::Key { id, project_id, created_by } => {
+            Principal::Key {
+                id,
+                project_id,
+                created_by,
+            } => {
                 note_caller(&format!("api-key:{id}"), None);
                 access.decide("", false, Some(ProjectRole::Owner))?;
                 Ok(Allowed {

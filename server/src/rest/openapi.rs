@@ -81,13 +81,19 @@ fn schema(name: &str) -> Value {
 /// OTLP/HTTP trace export (the OpenTelemetry protocol's own schema, not restated here).
 fn otlp_operation(id: &str, in_project: bool) -> Value {
     let (summary, parameters) = if in_project {
-        ("OTLP/HTTP trace export into the named project (its API key, or a signed-in owner).", json!([project()]))
+        (
+            "OTLP/HTTP trace export into the named project (its API key, or a signed-in owner).",
+            json!([project()]),
+        )
     } else {
         ("OTLP/HTTP trace export into the API key's project: point OTEL_EXPORTER_OTLP_TRACES_ENDPOINT here.", json!([]))
     };
-    let status = json!({"type": "object", "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}});
-    let failure = |description: &str| json!({"description": description, "content": {
-        "application/json": {"schema": status}, "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}}}});
+    let status =
+        json!({"type": "object", "properties": {"code": {"type": "integer"}, "message": {"type": "string"}}});
+    let failure = |description: &str| {
+        json!({"description": description, "content": {
+        "application/json": {"schema": status}, "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}}}})
+    };
     json!({
         "operationId": id,
         "summary": summary,

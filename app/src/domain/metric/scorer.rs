@@ -324,11 +324,14 @@ impl ScorerSpec {
                 ..
             } => check_score_pattern(pattern),
             ScorerSpec::UserFeedback { scale, .. } => scale.validate(),
-            ScorerSpec::External { pass_labels } if pass_labels.len() > 100 => {
-                bad(format!("pass_labels has {} labels; at most 100", pass_labels.len()))
-            }
+            ScorerSpec::External { pass_labels } if pass_labels.len() > 100 => bad(format!(
+                "pass_labels has {} labels; at most 100",
+                pass_labels.len()
+            )),
             ScorerSpec::External { pass_labels }
-                if pass_labels.iter().any(|l| l.trim().is_empty() || l.chars().count() > 100) =>
+                if pass_labels
+                    .iter()
+                    .any(|l| l.trim().is_empty() || l.chars().count() > 100) =>
             {
                 bad("each of pass_labels is 1 to 100 characters".into())
             }
@@ -560,6 +563,27 @@ mod tests {
                 whole_words: true
             }
         );
+    }
+
+    #[test]
+    fn an_external_metric_is_automated_but_never_scored_here_and_passes_its_labels() {
+        let spec = ScorerSpec::parse_json(r#"{"kind": "external"}"#).unwrap();
+        assert_eq!(spec.kind(), "external");
+        assert!(spec.is_automated() && !spec.is_scored_here() && !spec.is_builtin());
+        assert!(ScorerSpec::parse_json(r#"{"kind": "regex", "pattern": "a"}"#)
+            .unwrap()
+            .is_scored_here());
+        assert_eq!(spec.label_passes(" Relevant "), Some(true));
+        assert_eq!(spec.label_passes("fail"), Some(false));
+        let own = ScorerSpec::parse_json(r#"{"kind": "external", "pass_labels": ["grounded"]}"#).unwrap();
+        assert_eq!(
+            (own.label_passes("GROUNDED"), own.label_passes("pass")),
+            (Some(true), Some(false))
+        );
+        assert_eq!(ScorerSpec::ValidJson {}.label_passes("pass"), None);
+        assert!(ScorerSpec::parse_json(r#"{"kind": "external", "pass_labels": [" "]}"#).is_err());
+        assert!(spec.fits(Paradigm::Model).is_ok());
+        assert!(spec.fits(Paradigm::Human).is_err());
     }
 
     #[test]
