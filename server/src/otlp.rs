@@ -4,6 +4,7 @@
 //! [`messages`] and [`attributes`]) turns spans into output records; [`receive`] stores them.
 
 pub mod attributes;
+pub mod fixtures;
 pub mod mapping;
 pub mod messages;
 pub mod wire;

@@ -1,12 +1,13 @@
 //! Each generation of conventions mapped from fixture spans, through the wire in both encodings.
 
+use super::fixtures::{kv, s};
 use super::mapping::{map, Evaluation, UNVERSIONED};
 use super::wire::{decode, Encoding};
 use app::domain::otlp::Mapping;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue, KeyValueList};
+use opentelemetry_proto::tonic::common::v1::{KeyValue, KeyValueList};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::span::Event;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
@@ -14,18 +15,6 @@ use prost::Message;
 use serde_json::{json, Value};
 
 const START: u64 = 1_780_000_000_000_000_000;
-
-fn s(key: &str, value: &str) -> KeyValue {
-    kv(key, Any::StringValue(value.into()))
-}
-
-fn kv(key: &str, value: Any) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue { value: Some(value) }),
-        ..Default::default()
-    }
-}
 
 fn event(name: &str, attributes: Vec<KeyValue>) -> Event {
     Event {

@@ -6,28 +6,16 @@ use opentelemetry_proto::tonic::collector::trace::v1::{
     ExportTraceServiceRequest, ExportTraceServiceResponse,
 };
 use opentelemetry_proto::tonic::common::v1::any_value::Value as Any;
-use opentelemetry_proto::tonic::common::v1::{AnyValue, KeyValue};
 use opentelemetry_proto::tonic::resource::v1::Resource;
 use opentelemetry_proto::tonic::trace::v1::span::Event;
 use opentelemetry_proto::tonic::trace::v1::{ResourceSpans, ScopeSpans, Span};
 use prost::Message;
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
+use server::otlp::fixtures::{kv, s};
 use sqlx::PgPool;
 
 const PROJECT: &str = "support-bot-dach";
-
-fn s(key: &str, value: &str) -> KeyValue {
-    kv(key, Any::StringValue(value.into()))
-}
-
-fn kv(key: &str, value: Any) -> KeyValue {
-    KeyValue {
-        key: key.into(),
-        value: Some(AnyValue { value: Some(value) }),
-        ..Default::default()
-    }
-}
 
 /// A chat span answered in `reply`, with a faithfulness evaluation of `score`.
 fn chat(id: u8, reply: &str, score: f64) -> Span {
