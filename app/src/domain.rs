@@ -24,5 +24,6 @@ pub mod rubric;
 pub mod scoring_job;
 pub mod stats;
 pub mod text;
+pub mod throttle;
 pub mod trends;
 pub mod user;

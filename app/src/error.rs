@@ -29,6 +29,9 @@ pub enum AppError {
     /// The request is larger than allowed.
     #[error("{0}")]
     TooLarge(String),
+    /// Too many attempts (failed sign-ins) or too much at once: try again after the pause.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_secs: u64 },
     /// Anything unexpected; details are in the server log.
     #[error("Something went wrong on the server ({0}).")]
     Internal(String),
@@ -76,6 +79,7 @@ impl AppError {
             Self::Forbidden(_) => 403,
             Self::NotFound(_) => 404,
             Self::TooLarge(_) => 413,
+            Self::TooManyRequests { .. } => 429,
             Self::Internal(_) => 500,
         }
     }

@@ -38,4 +38,5 @@ pub mod rescoring;
 pub mod rubrics;
 pub mod run;
 pub mod segment_keys;
+pub mod sign_in_locks;
 pub mod users;

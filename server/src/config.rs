@@ -28,6 +28,9 @@ pub struct Config {
     /// `VERNIER_ALLOW_HTTP_WEBHOOKS`: let alert webhooks use plain HTTP to any host (default false:
     /// HTTPS, or HTTP to this machine only).
     pub allow_http_webhooks: bool,
+    /// `VERNIER_TRUST_FORWARDED_FOR`: behind one reverse proxy, take the client's address (for
+    /// sign-in throttling) from the last `X-Forwarded-For` entry instead of the connection.
+    pub trust_forwarded_for: bool,
     /// `VERNIER_ALLOW_PRIVATE_WEBHOOKS`: let alert webhooks reach private and link-local
     /// addresses, such as an internal alert router (default false).
     pub allow_private_webhooks: bool,
@@ -64,6 +67,7 @@ impl Config {
             public_url: get("VERNIER_PUBLIC_URL").map(|url| url.trim().trim_end_matches('/').to_owned()),
             allow_http_webhooks: parse(&get, "VERNIER_ALLOW_HTTP_WEBHOOKS", "false")?,
             allow_private_webhooks: parse(&get, "VERNIER_ALLOW_PRIVATE_WEBHOOKS", "false")?,
+            trust_forwarded_for: parse(&get, "VERNIER_TRUST_FORWARDED_FOR", "false")?,
             metrics_token: get("VERNIER_METRICS_TOKEN").map(|token| token.trim().to_owned()),
         })
     }

@@ -73,6 +73,11 @@ async fn with_error_status(response: Response) -> Response {
     };
     let error = AppError::de(bytes.clone());
     parts.status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    if let AppError::TooManyRequests { retry_after_secs, .. } = error {
+        parts
+            .headers
+            .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    }
     Response::from_parts(parts, Body::from(bytes))
 }
 

@@ -99,10 +99,13 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
     if demo {
         println!("Demo logins (username / password):\n{}", demo::logins());
     }
-    axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .map_err(|e| e.to_string())
+    axum::serve(
+        listener,
+        router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .map_err(|e| e.to_string())
 }
 
 /// Says so at start-up when the browser bundle the pages will name is not in the site folder (a

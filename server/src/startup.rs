@@ -49,6 +49,8 @@ pub struct Operations {
     pub allow_private_webhooks: bool,
     /// The bearer token of `/metrics`; `None`: the endpoint is off.
     pub metrics_token: Option<String>,
+    /// The client's address is the last `X-Forwarded-For` entry (one trusted reverse proxy).
+    pub trust_forwarded_for: bool,
 }
 
 /// Everything `build_router` is configured with.
@@ -83,6 +85,7 @@ impl Settings {
                 allow_http_webhooks: config.allow_http_webhooks,
                 allow_private_webhooks: config.allow_private_webhooks,
                 metrics_token: config.metrics_token.clone(),
+                trust_forwarded_for: config.trust_forwarded_for,
             },
         }
     }
@@ -216,7 +219,10 @@ pub async fn build_router(
         .layer(axum::middleware::from_fn(crate::delivery::cache_static))
         .layer(crate::delivery::compression())
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .layer(axum::middleware::from_fn(crate::request_id::request_id))
+        .layer(axum::middleware::from_fn({
+            let trust_forwarded_for = operations.trust_forwarded_for;
+            move |request, next| crate::request_id::request_id(trust_forwarded_for, request, next)
+        }))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::metrics_endpoint::count_requests,

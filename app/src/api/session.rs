@@ -5,26 +5,20 @@ use crate::error::AppError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use crate::server::{auth, db, password};
+use crate::server::{auth, request, sign_in};
 
-/// The message for any failed sign-in, so it never tells which part was wrong.
-pub const WRONG_CREDENTIALS: &str = "Wrong username or password.";
-
-/// Signs a user in and cycles the session id. Open to anonymous callers.
+/// Signs a user in and cycles the session id. Open to anonymous callers; throttled per account
+/// name and client address (see `server::sign_in`).
 #[server(endpoint = "login")]
 pub async fn login(username: String, password: String) -> Result<UserView, AppError> {
     let (pool, session) = auth::public().await?;
     if username.trim().is_empty() {
         return Err(AppError::invalid("username", "must not be empty"));
     }
-    let found = db::users::find_credentials(&pool, &username).await?;
-    let Some((user, hash)) = found else {
-        password::blocking(move || password::verify_against_nothing(&password)).await;
-        return Err(AppError::invalid("password", WRONG_CREDENTIALS));
-    };
-    if !password::blocking(move || password::verify(&password, &hash)).await {
-        return Err(AppError::invalid("password", WRONG_CREDENTIALS));
+    if username.chars().count() > 200 || password.chars().count() > 1_000 {
+        return Err(AppError::invalid("password", sign_in::WRONG_CREDENTIALS));
     }
+    let user = sign_in::check(&pool, &username, password, &request::client_address()).await?;
     if !user.active {
         return Err(AppError::invalid(
             "username",

@@ -62,3 +62,27 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<UserView, AppError
     tracing::info!(by = %caller.user.username, user = %changed.username, active, "activation changed");
     Ok(changed)
 }
+
+/// Recent failed sign-ins per account name and client address, locked ones first (admins).
+#[server(endpoint = "list_sign_in_failures")]
+pub async fn list_sign_in_failures() -> Result<Vec<crate::domain::throttle::Lockout>, AppError> {
+    let caller = auth::require(Access::ADMIN).await?;
+    db::sign_in_failures::list(&caller.pool, chrono::Utc::now()).await
+}
+
+/// Lifts a lock (and forgets the failures) of an account name or client address (admins).
+#[server(endpoint = "lift_sign_in_lock")]
+pub async fn lift_sign_in_lock(scope: String, subject: String) -> Result<(), AppError> {
+    use crate::domain::throttle::Scope;
+    let caller = auth::require(Access::ADMIN).await?;
+    let scope = Scope::parse(&scope).ok_or_else(|| AppError::invalid("scope", "is account or address"))?;
+    let forgotten = db::sign_in_failures::forget(&caller.pool, &[(scope, subject.as_str())]).await?;
+    if forgotten == 0 {
+        return Err(AppError::NotFound(format!(
+            "A sign-in lock of {} '{subject}'",
+            scope.as_str()
+        )));
+    }
+    tracing::warn!(by = %caller.user.username, scope = scope.as_str(), subject = %subject, "sign-in lock lifted");
+    Ok(())
+}

@@ -38,6 +38,7 @@ pub fn UsersPage() -> impl IntoView {
         })}
         <ForRole access=Access::ADMIN>
             <NewUserForm create/>
+            <crate::pages::sign_in_locks::SignInLocks/>
         </ForRole>
     }
 }

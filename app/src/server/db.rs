@@ -29,6 +29,7 @@ pub mod rollups;
 pub mod rubrics;
 pub mod scores;
 pub mod scoring_jobs;
+pub mod sign_in_failures;
 pub mod trends;
 pub mod users;
 

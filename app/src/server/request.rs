@@ -7,6 +7,15 @@ use std::sync::atomic::{AtomicU64, Ordering};
 tokio::task_local! {
     /// The id of the request this task serves; set by the server's request middleware.
     pub static REQUEST_ID: String;
+    /// The address of the client this task serves; set by the same middleware.
+    pub static CLIENT_ADDRESS: String;
+}
+
+/// The current request's client address ("unknown" outside a request).
+pub fn client_address() -> String {
+    CLIENT_ADDRESS
+        .try_with(Clone::clone)
+        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// The current request's id, if this task serves one (background jobs do not).

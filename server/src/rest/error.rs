@@ -45,10 +45,17 @@ impl IntoResponse for ApiError {
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound(_) => "not_found",
             AppError::TooLarge(_) => "too_large",
+            AppError::TooManyRequests { .. } => "too_many_requests",
             AppError::Internal(_) => "internal",
         };
         let status = StatusCode::from_u16(error.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let body = json!({ "error": { "code": code, "message": error.message(), "field": error.field() } });
-        (status, Json(body)).into_response()
+        let mut response = (status, Json(body)).into_response();
+        if let AppError::TooManyRequests { retry_after_secs, .. } = error {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+        }
+        response
     }
 }

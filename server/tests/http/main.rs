@@ -16,3 +16,4 @@ mod openapi;
 mod otlp;
 mod outputs;
 mod support;
+mod throttle;

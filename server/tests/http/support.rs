@@ -48,12 +48,20 @@ impl TestApp {
                 allow_http_webhooks: false,
                 allow_private_webhooks: false,
                 metrics_token: Some(METRICS_TOKEN.into()),
+                trust_forwarded_for: false,
             },
         };
         let router = build_router(pool.clone(), options, settings).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
-        tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+            )
+            .await
+            .unwrap()
+        });
         Self { base, pool }
     }
 

@@ -453,6 +453,11 @@ pub(super) fn rows() -> Vec<Row> {
         }),
         // Users (admins only).
         sf("list_users", ADMIN, |_, _| vec![]),
+        sf("list_sign_in_failures", ADMIN, |_, _| vec![]),
+        // The setup failed to sign in as "ghost" once; the admin forgets it.
+        sf("lift_sign_in_lock", ADMIN, |_, _| {
+            vec![("scope", v("account")), ("subject", v("ghost"))]
+        }),
         sf("create_user", ADMIN, |_, c| {
             vec![
                 ("username", format!("u-{}", c.name())),
@@ -620,8 +625,12 @@ pub(super) fn rows() -> Vec<Row> {
         ),
         // Public, last: sign-out ends the caller's session.
         sf("current_user", EVERYONE, |_, _| vec![]),
-        sf("login", LOGIN_REFUSED, |_, _| {
-            vec![("username", v("owner")), ("password", v("wrong password"))]
+        // Each caller a different account name, so that no name collects enough failures to lock.
+        sf("login", LOGIN_REFUSED, |_, c| {
+            vec![
+                ("username", format!("nobody-{}", c.name())),
+                ("password", v("wrong password")),
+            ]
         }),
         sf("logout", EVERYONE, |_, _| vec![]),
     ]

@@ -50,6 +50,18 @@ pub(crate) fn output_record(id: &str) -> Value {
 }
 
 pub(super) async fn setup(app: &TestApp) -> Ctx {
+    let (status, _) = app
+        .call(
+            &app.client(),
+            "login",
+            &[("username", "ghost"), ("password", "wrong")],
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a failed sign-in to lift"
+    );
     let owner = app.signed_in("owner").await;
     let call = |client: &Client, name: &'static str, pairs: Vec<(&'static str, String)>| {
         let client = client.clone();
