@@ -215,6 +215,10 @@ pub async fn build_router(
             ),
         ))
         .layer(axum::middleware::from_fn_with_state(state.clone(), gate))
+        .layer(axum::middleware::from_fn({
+            let origin: std::sync::Arc<str> = crate::csrf::origin_of(&operations.public_url).into();
+            move |request, next| crate::csrf::same_origin(origin.clone(), request, next)
+        }))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(crate::delivery::cache_static))
         .layer(crate::delivery::compression())

@@ -7,6 +7,7 @@ mod auth;
 mod browse;
 mod check;
 mod cross_project;
+mod csrf;
 mod delivery;
 mod feedback;
 mod matrix;
