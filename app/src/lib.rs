@@ -51,6 +51,8 @@ use session::SessionContext;
 
 /// The HTML document around the application.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    server::security::apply_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

@@ -6,10 +6,30 @@ export const DEMO_PASSWORD = 'vernier-demo';
 /** A suffix that keeps names unique across runs against the same database. */
 export const unique = () => `${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 
-/** Opens a page and waits until the WASM app has hydrated it, so typing is handled by Leptos. */
+/** The Content-Security-Policy violations Chromium reported on a page so far. */
+const violations = new WeakMap<Page, string[]>();
+
+/** Starts collecting the page's CSP violations (once per page). */
+export function watchPolicy(page: Page): string[] {
+  let seen = violations.get(page);
+  if (!seen) {
+    const list: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) list.push(message.text());
+    });
+    violations.set(page, list);
+    seen = list;
+  }
+  return seen;
+}
+
+/** Opens a page and waits until the WASM app has hydrated it, so typing is handled by Leptos;
+ * fails if the page broke its Content-Security-Policy. */
 export async function open(page: Page, path: string) {
+  const seen = watchPolicy(page);
   await page.goto(path);
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
+  expect(seen, 'Content-Security-Policy violations').toEqual([]);
 }
 
 /** Signs in through the login form and waits for the home page. */

@@ -11,4 +11,5 @@ pub mod metrics_endpoint;
 pub mod otlp;
 pub mod request_id;
 pub mod rest;
+pub mod security_headers;
 pub mod startup;

@@ -221,6 +221,10 @@ pub async fn build_router(
         }))
         .layer(session_layer)
         .layer(axum::middleware::from_fn(crate::delivery::cache_static))
+        .layer(axum::middleware::from_fn({
+            let https = sessions.secure;
+            move |request, next| crate::security_headers::security_headers(https, request, next)
+        }))
         .layer(crate::delivery::compression())
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .layer(axum::middleware::from_fn({

@@ -10,6 +10,7 @@ mod cross_project;
 mod csrf;
 mod delivery;
 mod feedback;
+mod headers;
 mod matrix;
 mod members;
 mod metrics_api;
