@@ -81,5 +81,18 @@ set -e
 otel_passed=$(grep -oE 'otel checks passed: [0-9]+' "$work/otel.log" | grep -oE '[0-9]+$' || echo 0)
 otel_failed=$([ "$otel_status" = 0 ] && echo 0 || echo 1)
 
-echo "total: $((cargo_passed + ${e2e_passed:-0} + prometheus_passed + otel_passed)) passed, $((cargo_failed + ${e2e_failed:-0} + prometheus_failed + otel_failed)) failed"
-[ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ] && [ "$prometheus_status" = 0 ] && [ "$otel_status" = 0 ]
+say "backup and restore (pg_dump, pg_restore into a fresh database, a second Vernier reads it back)"
+kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
+server_pid=""
+set +e
+scripts/backup-roundtrip.sh "${DATABASE_URL%/*}/$e2e_db" "$target_dir/debug/server" "$work" 2>&1 | tee "$work/backup.log"
+backup_status=${PIPESTATUS[0]}
+set -e
+backup_passed=$(grep -oE 'backup checks passed: [0-9]+' "$work/backup.log" | grep -oE '[0-9]+$' || echo 0)
+backup_failed=$([ "$backup_status" = 0 ] && echo 0 || echo 1)
+
+passed=$((cargo_passed + ${e2e_passed:-0} + prometheus_passed + otel_passed + backup_passed))
+failed=$((cargo_failed + ${e2e_failed:-0} + prometheus_failed + otel_failed + backup_failed))
+echo "total: $passed passed, $failed failed"
+[ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ] && [ "$prometheus_status" = 0 ] && [ "$otel_status" = 0 ] \
+  && [ "$backup_status" = 0 ]
