@@ -18,6 +18,7 @@ pub mod password;
 pub mod realtime;
 pub mod request;
 pub mod scoring;
+pub mod secrets;
 pub mod security;
 pub mod sign_in;
 pub mod state;

@@ -7,6 +7,8 @@ pub enum Command {
     Serve { demo: bool },
     /// Create an admin; the password comes from `VERNIER_ADMIN_PASSWORD` or standard input.
     CreateAdmin { username: String, display_name: String },
+    /// Re-seal every stored secret under a new key.
+    RotateSecretKey,
     /// Print usage.
     Help,
 }
@@ -16,7 +18,10 @@ pub const USAGE: &str = "usage:
   server [serve] [--demo]       serve Vernier (--demo: create demo users and a demo project first)
   server admin create --username NAME [--display-name \"Full Name\"]
                                 create an admin; the password is read from VERNIER_ADMIN_PASSWORD
-                                or, when that is unset, from the first line of standard input";
+                                or, when that is unset, from the first line of standard input
+  server secrets rotate         re-seal the stored LLM endpoint keys and webhook secrets under a
+                                new key (the key file is replaced; with VERNIER_SECRET_KEY the
+                                new key is printed, to set before the next start)";
 
 /// Parses the arguments after the program name.
 pub fn parse(args: &[String]) -> Result<Command, String> {
@@ -25,6 +30,7 @@ pub fn parse(args: &[String]) -> Result<Command, String> {
         [] | ["serve"] => Ok(Command::Serve { demo: false }),
         ["--demo"] | ["serve", "--demo"] => Ok(Command::Serve { demo: true }),
         ["help" | "--help" | "-h"] => Ok(Command::Help),
+        ["secrets", "rotate"] => Ok(Command::RotateSecretKey),
         ["admin", "create", rest @ ..] => {
             let username = flag(rest, "--username")?.ok_or("admin create needs --username NAME")?;
             let display_name = flag(rest, "--display-name")?.unwrap_or_else(|| username.clone());
@@ -61,6 +67,8 @@ mod tests {
     fn no_arguments_serve() {
         assert_eq!(parse(&[]), Ok(Command::Serve { demo: false }));
         assert_eq!(parse(&args("serve --demo")), Ok(Command::Serve { demo: true }));
+        assert_eq!(parse(&args("secrets rotate")), Ok(Command::RotateSecretKey));
+        assert!(parse(&args("secrets")).is_err());
     }
 
     #[test]

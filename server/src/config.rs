@@ -28,6 +28,9 @@ pub struct Config {
     /// `VERNIER_ALLOW_HTTP_WEBHOOKS`: let alert webhooks use plain HTTP to any host (default false:
     /// HTTPS, or HTTP to this machine only).
     pub allow_http_webhooks: bool,
+    /// `VERNIER_SECRET_KEY`: the key sealing stored secrets (base64 or hex of 32 bytes); unset,
+    /// the key file in the data directory (created on first start).
+    pub secret_key: Option<String>,
     /// `VERNIER_TRUST_FORWARDED_FOR`: behind one reverse proxy, take the client's address (for
     /// sign-in throttling) from the last `X-Forwarded-For` entry instead of the connection.
     pub trust_forwarded_for: bool,
@@ -68,6 +71,7 @@ impl Config {
             allow_http_webhooks: parse(&get, "VERNIER_ALLOW_HTTP_WEBHOOKS", "false")?,
             allow_private_webhooks: parse(&get, "VERNIER_ALLOW_PRIVATE_WEBHOOKS", "false")?,
             trust_forwarded_for: parse(&get, "VERNIER_TRUST_FORWARDED_FOR", "false")?,
+            secret_key: get("VERNIER_SECRET_KEY"),
             metrics_token: get("VERNIER_METRICS_TOKEN").map(|token| token.trim().to_owned()),
         })
     }

@@ -11,5 +11,6 @@ pub mod metrics_endpoint;
 pub mod otlp;
 pub mod request_id;
 pub mod rest;
+pub mod secret_key;
 pub mod security_headers;
 pub mod startup;

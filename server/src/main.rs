@@ -49,6 +49,7 @@ async fn run(args: Vec<String>) -> Result<(), String> {
             username,
             display_name,
         } => create_admin(&url, &username, &display_name).await,
+        Command::RotateSecretKey => rotate_secret_key(&config, &url).await,
         Command::Help => Ok(()),
     };
     if let Some(mut cluster) = local {
@@ -91,7 +92,10 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
     } else {
         warn_if_bundle_missing(&leptos_options, None);
     }
-    let router = startup::build_router(pool, leptos_options, startup::Settings::from_config(config)).await?;
+    let mut settings = startup::Settings::from_config(config);
+    let (key, _) = server::secret_key::load(config.secret_key.as_deref(), &config.data_dir)?;
+    settings.operations.secret_key = Some(key);
+    let router = startup::build_router(pool, leptos_options, settings).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -167,4 +171,39 @@ async fn shutdown_signal() {
     };
     tokio::select! { () = ctrl_c => {}, () = terminate => {} }
     tracing::info!("shutting down");
+}
+
+/// `server secrets rotate`: a new key, every stored secret re-sealed under it in one
+/// transaction. With a key file, the new key is written beside it first (`secret.key.new`) and
+/// replaces it after the database commits, so a crash midway leaves both keys on disk.
+async fn rotate_secret_key(config: &Config, url: &str) -> Result<(), String> {
+    use app::server::secrets::{self, SecretKey};
+    use server::secret_key::{self, Source};
+    let pool = startup::connect(url).await?;
+    let (old, source) = secret_key::load(config.secret_key.as_deref(), &config.data_dir)?;
+    let new = SecretKey::generate();
+    let staged = match &source {
+        Source::File(path) => {
+            let staged = path.with_extension("key.new");
+            secret_key::write(&staged, &new)?;
+            Some((staged, path.clone()))
+        }
+        Source::Environment => None,
+    };
+    let count = secrets::rotate(&pool, &old, &new)
+        .await
+        .map_err(|e| e.to_string())?;
+    match staged {
+        Some((staged, path)) => {
+            std::fs::rename(&staged, &path).map_err(|e| {
+                format!("re-sealed {count} secrets, but could not move {} to {}: {e}; move it by hand", staged.display(), path.display())
+            })?;
+            println!("Re-sealed {count} stored secrets; the new key is in {}.", path.display());
+        }
+        None => println!(
+            "Re-sealed {count} stored secrets. Set VERNIER_SECRET_KEY to the new key before the next start:\n{}",
+            new.encode()
+        ),
+    }
+    Ok(())
 }

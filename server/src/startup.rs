@@ -51,6 +51,8 @@ pub struct Operations {
     pub metrics_token: Option<String>,
     /// The client's address is the last `X-Forwarded-For` entry (one trusted reverse proxy).
     pub trust_forwarded_for: bool,
+    /// The key sealing stored secrets; `None`: a new random one (tests).
+    pub secret_key: Option<app::server::secrets::SecretKey>,
 }
 
 /// Everything `build_router` is configured with.
@@ -86,6 +88,8 @@ impl Settings {
                 allow_private_webhooks: config.allow_private_webhooks,
                 metrics_token: config.metrics_token.clone(),
                 trust_forwarded_for: config.trust_forwarded_for,
+                // Loaded by the caller, which may fail: see `secret_key::load`.
+                secret_key: None,
             },
         }
     }
@@ -137,6 +141,21 @@ pub async fn build_router(
     settings: impl Into<Settings>,
 ) -> Result<Router, String> {
     let Settings { sessions, operations } = settings.into();
+    // Stored secrets are sealed under one key per process; plain ones left from before are
+    // sealed now.
+    app::server::secrets::install(
+        operations
+            .secret_key
+            .clone()
+            .unwrap_or_else(app::server::secrets::SecretKey::generate),
+    );
+    let key = app::server::secrets::key().map_err(|e| e.to_string())?;
+    let sealed = app::server::secrets::seal_plain(&pool, key)
+        .await
+        .map_err(|e| format!("cannot seal stored secrets: {e}"))?;
+    if sealed > 0 {
+        tracing::info!(sealed, "stored secrets sealed");
+    }
     let store = PostgresStore::new(pool.clone());
     store
         .migrate()

@@ -49,6 +49,7 @@ impl TestApp {
                 allow_private_webhooks: false,
                 metrics_token: Some(METRICS_TOKEN.into()),
                 trust_forwarded_for: false,
+                secret_key: None,
             },
         };
         let router = build_router(pool.clone(), options, settings).await.unwrap();

@@ -31,6 +31,18 @@ pub async fn save(
     channel: &NewChannel,
     by: i64,
 ) -> Result<i64, AppError> {
+    // The signing secret is stored sealed (`server::secrets`); none stays empty.
+    let secret = channel
+        .secret
+        .as_deref()
+        .map(|s| {
+            if s.is_empty() {
+                Ok(String::new())
+            } else {
+                crate::server::secrets::seal(s)
+            }
+        })
+        .transpose()?;
     let saved: Option<i64> = match id {
         None => {
             sqlx::query_scalar(
@@ -41,7 +53,7 @@ pub async fn save(
             .bind(&channel.name)
             .bind(channel.kind)
             .bind(&channel.url)
-            .bind(channel.secret.clone().unwrap_or_default())
+            .bind(secret.clone().unwrap_or_default())
             .bind(channel.disable_after)
             .bind(by)
             .fetch_optional(pool)
@@ -71,7 +83,7 @@ pub async fn save(
             .bind(&channel.name)
             .bind(channel.kind)
             .bind(&channel.url)
-            .bind(&channel.secret)
+            .bind(&secret)
             .bind(channel.disable_after)
             .fetch_optional(pool)
             .await?;
@@ -242,7 +254,7 @@ pub async fn take_due(
     only: Option<i64>,
 ) -> Result<Vec<Pending>, AppError> {
     let mut tx = pool.begin().await?;
-    let taken: Vec<Pending> = sqlx::query_as(
+    let mut taken: Vec<Pending> = sqlx::query_as(
         "SELECT d.id, d.channel_id, c.kind, c.url, c.secret, d.body, d.attempts, d.alert_event_id IS NULL AS test
          FROM alert_deliveries d JOIN alert_channels c ON c.id = d.channel_id
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 AND (c.disabled_at IS NULL OR d.alert_event_id IS NULL)
@@ -254,6 +266,11 @@ pub async fn take_due(
     .bind(only)
     .fetch_all(&mut *tx)
     .await?;
+    for pending in &mut taken {
+        if !pending.secret.is_empty() {
+            pending.secret = crate::server::secrets::open(&pending.secret)?;
+        }
+    }
     let ids: Vec<i64> = taken.iter().map(|p| p.id).collect();
     sqlx::query("UPDATE alert_deliveries SET next_attempt_at = $2 WHERE id = ANY($1)")
         .bind(&ids)

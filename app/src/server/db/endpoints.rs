@@ -1,5 +1,5 @@
-//! A project's LLM endpoints. Keys are read only by [`load`], for the worker; pages get
-//! [`view`], which says whether a key is set.
+//! A project's LLM endpoints. Keys are stored sealed (`server::secrets`) and opened only by
+//! [`load`], for the worker; pages get [`view`], which says whether a key is set.
 
 use super::database;
 use crate::domain::endpoint::{EndpointInput, EndpointView, EndpointsInput, EndpointsView, KeyChange};
@@ -35,6 +35,7 @@ pub async fn load(pool: &PgPool, project_id: i64) -> Result<Endpoints, AppError>
     let Some(row) = row(pool, project_id).await? else {
         return Ok(Endpoints::default());
     };
+    let open = |key: Option<String>| key.as_deref().map(crate::server::secrets::open).transpose();
     let endpoint = |url: Option<String>, model: Option<String>, api_key: Option<String>| {
         Some(Endpoint {
             url: url?,
@@ -43,8 +44,12 @@ pub async fn load(pool: &PgPool, project_id: i64) -> Result<Endpoints, AppError>
         })
     };
     Ok(Endpoints {
-        chat: endpoint(row.chat_url, row.chat_model, row.chat_api_key),
-        embeddings: endpoint(row.embeddings_url, row.embeddings_model, row.embeddings_api_key),
+        chat: endpoint(row.chat_url, row.chat_model, open(row.chat_api_key)?),
+        embeddings: endpoint(
+            row.embeddings_url,
+            row.embeddings_model,
+            open(row.embeddings_api_key)?,
+        ),
         timeout: Duration::from_millis(row.timeout_ms as u64),
     })
 }
@@ -68,13 +73,15 @@ pub async fn view(pool: &PgPool, project_id: i64) -> Result<EndpointsView, AppEr
 
 /// Saves the endpoints; a key is replaced, kept or cleared as the input says.
 pub async fn save(pool: &PgPool, project_id: i64, input: &EndpointsInput, by: i64) -> Result<(), AppError> {
-    let key = |endpoint: &EndpointInput| match &endpoint.key {
-        KeyChange::Keep => (true, None),
-        KeyChange::Replace(key) => (false, Some(key.clone())),
-        KeyChange::Clear => (false, None),
+    let key = |endpoint: &EndpointInput| -> Result<(bool, Option<String>), AppError> {
+        Ok(match &endpoint.key {
+            KeyChange::Keep => (true, None),
+            KeyChange::Replace(key) => (false, Some(crate::server::secrets::seal(key)?)),
+            KeyChange::Clear => (false, None),
+        })
     };
-    let (keep_chat, chat_key) = key(&input.chat);
-    let (keep_embeddings, embeddings_key) = key(&input.embeddings);
+    let (keep_chat, chat_key) = key(&input.chat)?;
+    let (keep_embeddings, embeddings_key) = key(&input.embeddings)?;
     sqlx::query(
         "INSERT INTO project_endpoints (project_id, chat_url, chat_model, chat_api_key,
             embeddings_url, embeddings_model, embeddings_api_key, timeout_ms, updated_by)

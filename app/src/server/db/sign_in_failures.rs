@@ -80,9 +80,12 @@ pub async fn forget(pool: &PgPool, subjects: &[(Scope, &str)]) -> Result<u64, Ap
     .rows_affected())
 }
 
+/// A stored count: scope, subject, failures, last failure, lock.
+type Row = (String, String, i32, DateTime<Utc>, Option<DateTime<Utc>>);
+
 /// Every count of recent failures, locked ones first, newest first.
 pub async fn list(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Lockout>, AppError> {
-    let rows: Vec<(String, String, i32, DateTime<Utc>, Option<DateTime<Utc>>)> = sqlx::query_as(
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT scope, subject, failures, last_failure_at, locked_until FROM sign_in_failures
          WHERE last_failure_at > $1 - interval '1 day' OR locked_until > $1
          ORDER BY (locked_until > $1) DESC NULLS LAST, last_failure_at DESC LIMIT 500",

@@ -148,7 +148,11 @@ async fn a_notification_is_queued_in_each_enabled_channels_shape(pool: PgPool) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert_eq!(secret, "sixteen chars or more");
+    assert!(!secret.contains("sixteen"), "stored sealed: {secret}");
+    assert_eq!(
+        crate::server::secrets::open(&secret).unwrap(),
+        "sixteen chars or more"
+    );
     assert_eq!(
         save(
             &pool,

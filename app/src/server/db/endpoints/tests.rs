@@ -58,3 +58,67 @@ async fn endpoint_keys_are_write_only_kept_when_empty_and_cleared_on_request(poo
     assert!(!view(&pool, f.project).await.unwrap().chat.key_set);
     assert_eq!(load(&pool, f.project).await.unwrap().chat.unwrap().api_key, None);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn keys_are_stored_sealed_plain_ones_are_sealed_at_start_up_and_rotation_reseals_them(pool: PgPool) {
+    use crate::server::secrets::{self, SecretKey, PREFIX};
+    let f = fixture(&pool).await;
+    save_chat(
+        &pool,
+        f.project,
+        f.owner,
+        chat("judge-model", "sk-secret-123", false),
+    )
+    .await;
+    let stored: String = sqlx::query_scalar("SELECT chat_api_key FROM project_endpoints")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        stored.starts_with(PREFIX) && !stored.contains("sk-secret"),
+        "{stored}"
+    );
+    assert_eq!(
+        load(&pool, f.project)
+            .await
+            .unwrap()
+            .chat
+            .unwrap()
+            .api_key
+            .as_deref(),
+        Some("sk-secret-123")
+    );
+
+    // A key written before sealing existed is sealed at start-up, once.
+    sqlx::query("UPDATE project_endpoints SET embeddings_url = 'http://127.0.0.1:9/v1', embeddings_api_key = 'sk-plain'")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let key = secrets::key().unwrap().clone();
+    assert_eq!(secrets::seal_plain(&pool, &key).await.unwrap(), 1);
+    assert_eq!(secrets::seal_plain(&pool, &key).await.unwrap(), 0);
+    assert_eq!(
+        load(&pool, f.project)
+            .await
+            .unwrap()
+            .embeddings
+            .unwrap()
+            .api_key
+            .as_deref(),
+        Some("sk-plain")
+    );
+
+    // Rotation re-seals everything under the new key; the old key opens nothing any more.
+    let new = SecretKey::generate();
+    assert_eq!(secrets::rotate(&pool, &key, &new).await.unwrap(), 2);
+    let stored: String = sqlx::query_scalar("SELECT chat_api_key FROM project_endpoints")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(new.open(&stored).unwrap(), "sk-secret-123");
+    assert!(key.open(&stored).is_err());
+    assert!(
+        secrets::rotate(&pool, &key, &new).await.is_err(),
+        "a wrong old key changes nothing"
+    );
+}
