@@ -3,6 +3,7 @@
 pub mod actor;
 pub mod annotation;
 pub mod api_key;
+pub mod audit;
 pub mod choice;
 pub mod dataset;
 pub mod endpoint;

@@ -17,6 +17,7 @@ use leptos_router::{path, SsrMode};
 use pages::alerts::AlertsPage;
 use pages::annotate::{AnnotatePage, MyQueuesPage};
 use pages::api_keys::ApiKeysPage;
+use pages::audit::AuditPage;
 use pages::compare::ComparePage;
 use pages::compare_runs::CompareRunsPage;
 use pages::dataset::DatasetPageView;
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/admin/users") view=UsersPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/audit") view=AuditPage ssr=SsrMode::Async/>
                     <Route path=path!("/queue") view=QueuePage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug") view=ProjectPage ssr=SsrMode::Async/>
                     <Route path=path!("/projects/:slug/metrics") view=MetricsPage ssr=SsrMode::Async/>

@@ -3,6 +3,7 @@
 pub mod alerts;
 pub mod annotate;
 pub mod api_keys;
+pub mod audit;
 pub mod compare;
 pub mod compare_runs;
 pub mod dataset;

@@ -3,6 +3,7 @@
 pub mod alerting;
 pub mod annotation;
 pub mod api_keys;
+pub mod audit;
 pub mod auth;
 pub mod dashboards;
 pub mod datasets;

@@ -3,6 +3,7 @@
 //! Callers authenticate with a project API key (`Authorization: Bearer vk_…`) or a session
 //! cookie; [`caller::ApiCaller::for_project`] decides their access to the project in one place.
 
+pub mod audit;
 pub mod batch;
 pub mod caller;
 pub mod check;
@@ -109,6 +110,7 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
             get(maturity::review),
         ),
         ("GET", "/api/v1/maturity", get(maturity::overview)),
+        ("GET", "/api/v1/audit", get(audit::list)),
         (
             "GET",
             "/api/v1/projects/{project}/experiments/{key}",

@@ -312,6 +312,7 @@ pub async fn save_channel(
             (Some(secret.clone()), Some(secret))
         }
     };
+    let secret_changed = secret.as_deref().is_some_and(|s| !s.is_empty());
     let channel = db::alert_channels::NewChannel {
         name,
         kind,
@@ -319,7 +320,7 @@ pub async fn save_channel(
         secret,
         disable_after,
     };
-    db::alert_channels::save(
+    let saved = db::alert_channels::save(
         &caller.pool,
         caller.project_id,
         (id != 0).then_some(id),
@@ -327,6 +328,26 @@ pub async fn save_channel(
         caller.user.id,
     )
     .await?;
+    let detail = format!(
+        "{} {} {}{}",
+        if id == 0 { "new" } else { "changed" },
+        kind.as_str(),
+        channel.url,
+        if secret_changed {
+            ", signing secret set"
+        } else {
+            ""
+        }
+    );
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::ChannelSaved,
+        Some(&project),
+        &format!("{} (channel {saved})", channel.name),
+        detail,
+    )
+    .await;
     Ok(generated)
 }
 
@@ -334,14 +355,34 @@ pub async fn save_channel(
 #[server(endpoint = "delete_channel")]
 pub async fn delete_channel(project: String, id: i64) -> Result<(), AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
-    db::alert_channels::delete(&caller.pool, caller.project_id, id).await
+    db::alert_channels::delete(&caller.pool, caller.project_id, id).await?;
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::ChannelDeleted,
+        Some(&project),
+        &format!("channel {id}"),
+        "",
+    )
+    .await;
+    Ok(())
 }
 
 /// Enables a disabled channel again.
 #[server(endpoint = "enable_channel")]
 pub async fn enable_channel(project: String, id: i64) -> Result<(), AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
-    db::alert_channels::enable(&caller.pool, caller.project_id, id).await
+    db::alert_channels::enable(&caller.pool, caller.project_id, id).await?;
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::ChannelEnabled,
+        Some(&project),
+        &format!("channel {id}"),
+        "",
+    )
+    .await;
+    Ok(())
 }
 
 /// Sends a test message through a channel now; answers how the attempt went.

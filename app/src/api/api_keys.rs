@@ -35,6 +35,15 @@ pub async fn create_api_key(project: String, name: String) -> Result<CreatedKey,
     )
     .await?;
     tracing::info!(by = %caller.user.username, project = %project, key = %prefix, "API key created");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::ApiKeyCreated,
+        Some(&project),
+        &prefix,
+        format!("\"{name}\""),
+    )
+    .await;
     Ok(CreatedKey { key, secret })
 }
 
@@ -47,5 +56,14 @@ pub async fn revoke_api_key(project: String, id: i64) -> Result<(), AppError> {
     // Other servers hear of it through NOTIFY; this one forgets the key before answering.
     auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, project = %project, id, "API key revoked");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::ApiKeyRevoked,
+        Some(&project),
+        &format!("key {id}"),
+        "",
+    )
+    .await;
     Ok(())
 }

@@ -37,6 +37,15 @@ pub async fn add_member(project: String, username: String, role: String) -> Resu
     let role = ProjectRole::parse(&role)?;
     db::members::add(&caller.pool, caller.project_id, &username, role, caller.user.id).await?;
     tracing::info!(by = %caller.user.username, project = %project, member = %username.trim(), %role, "member added");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::MemberAdded,
+        Some(&project),
+        username.trim(),
+        format!("as {role}"),
+    )
+    .await;
     Ok(())
 }
 
@@ -49,6 +58,15 @@ pub async fn change_member_role(project: String, username: String, role: String)
     // A demoted owner's keys were revoked; this server forgets them before answering.
     auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, project = %project, member = %username.trim(), %role, "member role changed");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::MemberRoleChanged,
+        Some(&project),
+        username.trim(),
+        format!("to {role}"),
+    )
+    .await;
     Ok(())
 }
 
@@ -59,6 +77,15 @@ pub async fn remove_member(project: String, username: String) -> Result<(), AppE
     db::members::remove(&caller.pool, caller.project_id, &username, caller.user.id).await?;
     auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, project = %project, member = %username.trim(), "member removed");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::MemberRemoved,
+        Some(&project),
+        username.trim(),
+        "",
+    )
+    .await;
     Ok(())
 }
 

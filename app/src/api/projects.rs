@@ -39,5 +39,14 @@ pub async fn create_project(
     let project = NewProject::parse(&name, &slug, &description, &purpose)?;
     let created = db::projects::insert(&caller.pool, &project, caller.user.id).await?;
     tracing::info!(by = %caller.user.username, project = %created.slug, "project created");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::ProjectCreated,
+        Some(&created.slug),
+        &created.name,
+        "",
+    )
+    .await;
     Ok(created)
 }

@@ -60,6 +60,27 @@ pub async fn save_endpoints(project: String, input: EndpointsInput) -> Result<En
     let parsed = endpoint::parse(&chat, &embeddings, &input.timeout_ms)?;
     db::endpoints::save(&caller.pool, project_id, &parsed, caller.user.id).await?;
     tracing::info!(by = %caller.user.username, project = %project, "LLM endpoints saved");
+    let keys = [
+        ("chat key", &parsed.chat.key),
+        ("embeddings key", &parsed.embeddings.key),
+    ]
+    .iter()
+    .filter_map(|(what, change)| match change {
+        crate::domain::endpoint::KeyChange::Replace(_) => Some(format!("{what} replaced")),
+        crate::domain::endpoint::KeyChange::Clear => Some(format!("{what} cleared")),
+        crate::domain::endpoint::KeyChange::Keep => None,
+    })
+    .collect::<Vec<_>>()
+    .join(", ");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::EndpointsSaved,
+        Some(&project),
+        "LLM endpoints",
+        keys,
+    )
+    .await;
     db::endpoints::view(&caller.pool, project_id).await
 }
 

@@ -27,6 +27,15 @@ pub async fn login(username: String, password: String) -> Result<UserView, AppEr
     }
     session.log_in(user.id).await?;
     tracing::info!(user = %user.username, "signed in");
+    crate::server::audit::note(
+        &pool,
+        &user.username,
+        crate::domain::audit::Action::SignInSucceeded,
+        None,
+        &user.username,
+        "",
+    )
+    .await;
     Ok(user)
 }
 

@@ -36,6 +36,15 @@ pub async fn create_user(
         .map_err(|e| auth::internal("hash password", e))?;
     let created = db::users::insert(&caller.pool, &user, &hash).await?;
     tracing::info!(by = %caller.user.username, user = %created.username, role = %created.role, "user created");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::UserCreated,
+        None,
+        &created.username,
+        format!("global role {}", created.role),
+    )
+    .await;
     Ok(created)
 }
 
@@ -46,6 +55,15 @@ pub async fn change_role(id: i64, role: String) -> Result<UserView, AppError> {
     let role = parse_role(&role)?;
     let changed = db::users::set_role(&caller.pool, id, role).await?;
     tracing::info!(by = %caller.user.username, user = %changed.username, %role, "role changed");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::UserRoleChanged,
+        None,
+        &changed.username,
+        format!("to {role}"),
+    )
+    .await;
     Ok(changed)
 }
 
@@ -60,6 +78,20 @@ pub async fn set_user_active(id: i64, active: bool) -> Result<UserView, AppError
     // A deactivated user's keys were revoked; this server forgets them before answering.
     auth::state()?.keys.forget_keys();
     tracing::info!(by = %caller.user.username, user = %changed.username, active, "activation changed");
+    let action = if active {
+        crate::domain::audit::Action::UserReactivated
+    } else {
+        crate::domain::audit::Action::UserDeactivated
+    };
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        action,
+        None,
+        &changed.username,
+        "",
+    )
+    .await;
     Ok(changed)
 }
 
@@ -84,5 +116,24 @@ pub async fn lift_sign_in_lock(scope: String, subject: String) -> Result<(), App
         )));
     }
     tracing::warn!(by = %caller.user.username, scope = scope.as_str(), subject = %subject, "sign-in lock lifted");
+    crate::server::audit::note(
+        &caller.pool,
+        &caller.user.username,
+        crate::domain::audit::Action::SignInLockLifted,
+        None,
+        &subject,
+        scope.as_str(),
+    )
+    .await;
     Ok(())
+}
+
+/// The audit log's entries matching `filter`, newest first, 100 at a time (admins).
+#[server(endpoint = "audit_log")]
+pub async fn audit_log(
+    #[server(default)] filter: crate::domain::audit::AuditFilter,
+) -> Result<Vec<crate::domain::audit::AuditEntry>, AppError> {
+    let caller = auth::require(Access::ADMIN).await?;
+    let filter = filter.parse()?;
+    db::audit::list(&caller.pool, &filter, 100).await
 }

@@ -31,7 +31,7 @@ pub fn UsersPage() -> impl IntoView {
     let row_error = Signal::derive(move || last_error(change).get().or_else(|| last_error(toggle).get()));
     view! {
         <Title text="Users · Vernier"/>
-        <h1>"Users"</h1>
+        <h1>"Users" <a class="head-link" href="/admin/audit" data-testid="audit-link">"Audit log →"</a></h1>
         {loaded(users, move |list| view! {
             <FormError error=row_error/>
             <UserTable users=list change toggle/>

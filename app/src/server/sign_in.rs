@@ -5,6 +5,7 @@
 //! CPU or memory (Argon2id takes 19 MiB each).
 
 use super::{db, password};
+use crate::domain::audit::Action;
 use crate::domain::throttle::{locked_message, retry_after, Scope};
 use crate::domain::user::UserView;
 use crate::error::AppError;
@@ -54,6 +55,8 @@ pub async fn check(
     if let Some(until) = db::sign_in_failures::locked_until(pool, &subjects, now).await? {
         let wait = retry_after(until, now);
         tracing::warn!(account = %account, address, wait, "sign-in refused: locked");
+        let why = format!("refused: locked for {wait} s more");
+        super::audit::note(pool, &account, Action::SignInLocked, None, &account, why).await;
         return Err(AppError::TooManyRequests {
             message: locked_message(wait),
             retry_after_secs: wait,
@@ -70,7 +73,21 @@ pub async fn check(
         }
     };
     let Some(user) = verified else {
-        return Err(failed(pool, &subjects).await);
+        let error = failed(pool, &subjects).await;
+        let action = match &error {
+            AppError::TooManyRequests { .. } => Action::SignInLocked,
+            _ => Action::SignInFailed,
+        };
+        super::audit::note(
+            pool,
+            &account,
+            action,
+            None,
+            &account,
+            "wrong username or password",
+        )
+        .await;
+        return Err(error);
     };
     db::sign_in_failures::forget(pool, &subjects).await?;
     Ok(user)

@@ -98,6 +98,27 @@ impl ApiCaller {
         }
     }
 
+    /// The pool, for an admin signed in (a project key is refused: it speaks for one project).
+    pub async fn admin(self) -> Result<PgPool, ApiError> {
+        match self.principal {
+            Principal::User(user) if user.role.is_admin() => {
+                note_caller(&user.username, None);
+                Ok(self.pool)
+            }
+            Principal::User(user) => {
+                note_caller(&user.username, None);
+                Err(AppError::Forbidden("Admins only.".into()).into())
+            }
+            Principal::Key { id, .. } => {
+                note_caller(&format!("api-key:{id}"), None);
+                Err(
+                    AppError::Forbidden("A project API key cannot read what concerns every project.".into())
+                        .into(),
+                )
+            }
+        }
+    }
+
     /// The projects the caller reads, as (slug, name, id): a user's projects where they are a
     /// viewer, manager or owner (admins: all); a key's own project.
     pub async fn readable_projects(self) -> Result<(PgPool, Vec<(String, String, i64)>), ApiError> {

@@ -356,6 +356,22 @@ pub fn openapi() -> Value {
         }
     });
     // OpenTelemetry's own protocol, kept apart (the document is one macro deep enough already).
+    document["paths"]["/api/v1/audit"] = json!({"get": {
+        "operationId": "auditLog",
+        "summary": "The audit log, newest first (admins signed in; not API keys): sign-ins (succeeded, failed, locked, lock lifted), users and global roles, memberships, projects, API keys, LLM endpoints and alert channels, each with who, when, the project, what was acted on, detail and the client's address.",
+        "description": "JSON answers 100 entries; continue with `before` set to the last entry's id. `format=csv` answers up to 10,000.",
+        "parameters": [
+            query_param("category", "sign_in, user, membership, project, api_key, endpoint or channel.", json!({"enum": ["sign_in", "user", "membership", "project", "api_key", "endpoint", "channel"]})),
+            query_param("actor", "Who acted, or what was acted on (a username).", json!({"type": "string"})),
+            query_param("project", "A project's slug.", json!({"type": "string"})),
+            query_param("from", "First day (YYYY-MM-DD, UTC).", json!({"type": "string", "format": "date"})),
+            query_param("to", "Last day (YYYY-MM-DD, UTC).", json!({"type": "string", "format": "date"})),
+            query_param("before", "Entries older than this id.", json!({"type": "string"})),
+            format()],
+        "responses": with(json!({"200": {"description": "The entries.", "content": {
+            "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}, "text/csv": {"schema": {"type": "string"}}}}}),
+            error_responses(&["401", "403", "422"]))
+    }});
     document["paths"]["/v1/traces"] = json!({"post": otlp_operation("exportTraces", false)});
     document["paths"]["/api/v1/projects/{project}/otlp/v1/traces"] =
         json!({"post": otlp_operation("exportProjectTraces", true)});

@@ -3,6 +3,7 @@
 
 mod alerts;
 mod api_keys;
+mod audit;
 mod auth;
 mod browse;
 mod check;

@@ -454,6 +454,7 @@ pub(super) fn rows() -> Vec<Row> {
         // Users (admins only).
         sf("list_users", ADMIN, |_, _| vec![]),
         sf("list_sign_in_failures", ADMIN, |_, _| vec![]),
+        sf("audit_log", ADMIN, |_, _| vec![]),
         // The setup failed to sign in as "ghost" once; the admin forgets it.
         sf("lift_sign_in_lock", ADMIN, |_, _| {
             vec![("scope", v("account")), ("subject", v("ghost"))]
@@ -567,6 +568,12 @@ pub(super) fn rows() -> Vec<Row> {
             "GET /api/v1/projects/{project}/maturity",
             REST_READ,
             |_, _| format!("/api/v1/projects/{PROJECT}/maturity?format=markdown"),
+            |_, _| None,
+        ),
+        rest(
+            "GET /api/v1/audit",
+            REST_ADMIN,
+            |_, _| "/api/v1/audit?category=sign_in&format=csv".to_owned(),
             |_, _| None,
         ),
         rest(
