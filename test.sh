@@ -91,8 +91,16 @@ set -e
 backup_passed=$(grep -oE 'backup checks passed: [0-9]+' "$work/backup.log" | grep -oE '[0-9]+$' || echo 0)
 backup_failed=$([ "$backup_status" = 0 ] && echo 0 || echo 1)
 
-passed=$((cargo_passed + ${e2e_passed:-0} + prometheus_passed + otel_passed + backup_passed))
-failed=$((cargo_failed + ${e2e_failed:-0} + prometheus_failed + otel_failed + backup_failed))
+say "crash durability (100,000 outputs from 4 retrying clients; Vernier killed twice, PostgreSQL restarted in immediate mode)"
+set +e
+scripts/crash-durability.sh "$target_dir/debug/server" "$work" 2>&1 | tee "$work/crash.log"
+crash_status=${PIPESTATUS[0]}
+set -e
+crash_passed=$(grep -oE 'crash checks passed: [0-9]+' "$work/crash.log" | grep -oE '[0-9]+$' || echo 0)
+crash_failed=$([ "$crash_status" = 0 ] && echo 0 || echo 1)
+
+passed=$((cargo_passed + ${e2e_passed:-0} + prometheus_passed + otel_passed + backup_passed + crash_passed))
+failed=$((cargo_failed + ${e2e_failed:-0} + prometheus_failed + otel_failed + backup_failed + crash_failed))
 echo "total: $passed passed, $failed failed"
 [ "$e2e_status" = 0 ] && [ "${e2e_passed:-0}" -gt 0 ] && [ "$prometheus_status" = 0 ] && [ "$otel_status" = 0 ] \
-  && [ "$backup_status" = 0 ]
+  && [ "$backup_status" = 0 ] && [ "$crash_status" = 0 ]

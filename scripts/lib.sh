@@ -106,3 +106,15 @@ wait_for() {
   done
   return 1
 }
+
+# Restarts the private cluster in immediate mode: no checkpoint, as after a crash.
+restart_private_pg_immediately() {
+  as_pg "$PG_PRIVATE_BIN/pg_ctl" -D "$PG_PRIVATE_DIR/data" -l "$PG_PRIVATE_DIR/server.log" -m immediate -w -t 60 restart >/dev/null
+}
+
+# cargo fuzz (libFuzzer) for scripts/fuzz.sh.
+ensure_cargo_fuzz() {
+  cargo fuzz --version >/dev/null 2>&1 && return
+  say "installing cargo-fuzz (a few minutes, once)"
+  cargo install cargo-fuzz --locked
+}
