@@ -22,9 +22,9 @@ import sys
 import threading
 import time
 import urllib.error
-import urllib.parse
 import urllib.request
-from http.cookiejar import CookieJar
+
+from peer_client import Checks, Vernier
 
 BASE, DATABASE_URL, SERVER_COMMAND, PG_RESTART = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
 OUTPUTS = int(os.environ.get("CRASH_OUTPUTS", "100000"))
@@ -36,15 +36,7 @@ METRICS = [
     ("short-enough", {"kind": "length", "unit": "chars", "max": 400}),
     ("no-apology", {"kind": "regex", "pattern": "(?i)sorry", "must_match": False}),
 ]
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    if not condition:
-        sys.exit(f"FAILED: {what}")
-    checks += 1
-    print(f"ok: {what}", flush=True)
+check = Checks()
 
 
 def psql(sql):
@@ -77,33 +69,18 @@ def kill_server():
 # ---- set-up: a project of its own with three automated metrics ---------------------------------
 
 start_server()
-browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-
-def server_fn(name, fields):
-    request = urllib.request.Request(f"{BASE}/api/{name}", data=urllib.parse.urlencode(fields).encode(),
-                                     headers={"Accept": "application/json", "Origin": BASE})
-    return json.load(browser.open(request))
-
-
-def rest(method, path, key, body):
-    request = urllib.request.Request(f"{BASE}{path}", data=json.dumps(body).encode(), method=method, headers={
-        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
-
-
-server_fn("login", {"username": "admin", "password": os.environ["VERNIER_ADMIN_PASSWORD"]})
-server_fn("create_project", {"name": "Crash durability", "slug": PROJECT, "description": "",
+vernier = Vernier(BASE)
+vernier.sign_in("admin", os.environ["VERNIER_ADMIN_PASSWORD"])
+vernier.server_fn("create_project", {"name": "Crash durability", "slug": PROJECT, "description": "",
                              "purpose": "Outputs sent while Vernier and PostgreSQL crash."})
-KEY = server_fn("create_api_key", {"project": PROJECT, "name": "crash clients"})["secret"]
+KEY = vernier.api_key(PROJECT, "crash clients")
 for metric, scorer in METRICS:
-    rest("POST", f"/api/v1/projects/{PROJECT}/metrics", KEY, {
+    vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics", KEY, {
         "key": metric, "name": metric, "question": f"Does the reply pass {metric}?", "paradigm": "model",
         "category": "format", "cadence": "real-time", "action_on_failure": "flag", "scorer": scorer,
         "pass_rule": {"threshold": 1, "direction": "at_least"}, "stage": "crawl", "owner": "admin",
         "cost_per_failure": "0.10", "review_date": "2030-01-01"})
-    rest("POST", f"/api/v1/projects/{PROJECT}/metrics/{metric}/activate", KEY, {})
+    vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics/{metric}/activate", KEY, {})
 
 # ---- the clients ----------------------------------------------------------------------------
 
@@ -213,4 +190,4 @@ fails = psql(f"SELECT count(*) FROM scores s JOIN outputs o ON o.id = s.output_i
              f"WHERE o.project_id = {project_id} AND m.key = 'no-delve' AND s.passed = false")
 check(int(fails) == len(range(0, OUTPUTS, 11)), f"the scores are right: {fails} replies say 'delve'")
 kill_server()
-print(f"crash checks passed: {checks}")
+print(f"crash checks passed: {check.passed}")

@@ -10,50 +10,25 @@ import json
 import os
 import sys
 import time
-import urllib.parse
-import urllib.request
-from http.cookiejar import CookieJar
+
+from peer_client import Checks, Vernier
 
 BASE = sys.argv[1].rstrip("/")
 PROJECT = "support-bot-dach"
 VERSION = f"otel-py-{int(time.time())}"
-checks = 0
-
-
-def check(condition, what):
-    global checks
-    if not condition:
-        sys.exit(f"FAILED: {what}")
-    checks += 1
-    print(f"ok: {what}")
-
-
-browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-
-def server_fn(name, fields):
-    body = urllib.parse.urlencode(fields).encode()
-    request = urllib.request.Request(f"{BASE}/api/{name}", data=body, headers={"Accept": "application/json"})
-    return json.load(browser.open(request))
-
-
-def rest(method, path, key, body=None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(f"{BASE}{path}", data=data, method=method, headers={
-        "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
-    with urllib.request.urlopen(request) as response:
-        return json.load(response)
+check = Checks()
+vernier = Vernier(BASE)
 
 
 # An owner of the demo project makes a key and an external metric for the evaluation events.
-server_fn("login", {"username": "owner", "password": "vernier-demo"})
-key = server_fn("create_api_key", {"project": PROJECT, "name": "otel python"})["secret"]
-rest("POST", f"/api/v1/projects/{PROJECT}/metrics", key, {
+vernier.sign_in("owner", "vernier-demo")
+key = vernier.api_key(PROJECT, "otel python")
+vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics", key, {
     "key": "otel-faithfulness", "name": "Faithfulness (reported)", "question": "Is the reply grounded?",
     "paradigm": "model", "category": "quality", "cadence": "async", "action_on_failure": "flag",
     "scorer": {"kind": "external"}, "pass_rule": {"threshold": 0.7, "direction": "at_least"},
     "stage": "crawl", "owner": "owner", "cost_per_failure": "2", "review_date": "2030-01-01"})
-rest("POST", f"/api/v1/projects/{PROJECT}/metrics/otel-faithfulness/activate", key, {})
+vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics/otel-faithfulness/activate", key, {})
 
 # Only the standard variables point the exporter at Vernier.
 os.environ["OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"] = f"{BASE}/v1/traces"
@@ -104,7 +79,7 @@ with tracer.start_as_current_span("invoke_agent support") as agent:
 provider.force_flush()
 provider.shutdown()
 
-page = rest("GET", f"/api/v1/projects/{PROJECT}/outputs?version={VERSION}", key)
+page = vernier.rest("GET", f"/api/v1/projects/{PROJECT}/outputs?version={VERSION}", key)
 outputs = page["outputs"]
 check(len(outputs) == 2, f"both chat spans became outputs of version {VERSION} (got {len(outputs)}), the agent span did not")
 by_reply = {o["excerpt"][:8]: {s["metric_key"]: s for s in o["scores"]} for o in outputs}
@@ -117,4 +92,4 @@ check(english.get("reply-language", {}).get("passed") is False,
       f"the built-in language guardrail failed the English reply: {english.get('reply-language')}")
 check(german.get("reply-language", {}).get("passed") is True,
       f"and passed the German one: {german.get('reply-language')}")
-print(f"otel checks passed: {checks}")
+print(f"otel checks passed: {check.passed}")

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod batch;
 pub mod caller;
 pub mod check;
+pub mod contract;
 pub mod csv_body;
 pub mod dashboards;
 pub mod datasets;
@@ -18,6 +19,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod otlp;
 pub mod outputs;
+pub mod query;
 
 use app::server::state::AppState;
 use axum::extract::DefaultBodyLimit;
@@ -134,7 +136,18 @@ pub fn routes() -> Router<AppState> {
         };
         paths.insert(path, merged);
     }
-    paths.into_iter().fold(Router::new(), |router, (path, handler)| {
-        router.route(path, handler)
-    })
+    paths
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| router.route(path, handler))
+        .layer(axum::middleware::from_fn(refuse_nul))
+}
+
+/// An address holding an encoded NUL character names nothing Vernier can store (PostgreSQL
+/// keeps no text with one): 404 before any handler looks it up.
+async fn refuse_nul(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if request.uri().path().to_ascii_lowercase().contains("%00") {
+        return error::ApiError::from(app::error::AppError::NotFound("The address".into())).into_response();
+    }
+    next.run(request).await
 }

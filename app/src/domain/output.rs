@@ -116,6 +116,26 @@ pub struct RecordError {
     pub message: String,
 }
 
+/// The record's first field holding a NUL character anywhere (in a string or a key, however
+/// deep): PostgreSQL stores neither text nor JSON with one. `None` when there is none.
+pub fn field_with_nul(record: &Value) -> Option<String> {
+    fn has_nul(value: &Value) -> bool {
+        match value {
+            Value::String(text) => text.contains('\0'),
+            Value::Array(items) => items.iter().any(has_nul),
+            Value::Object(fields) => fields.iter().any(|(key, value)| key.contains('\0') || has_nul(value)),
+            _ => false,
+        }
+    }
+    match record {
+        Value::Object(fields) => fields
+            .iter()
+            .find(|(key, value)| key.contains('\0') || has_nul(value))
+            .map(|(key, _)| if key.is_empty() || key.contains('\0') { "record".into() } else { key.clone() }),
+        other => has_nul(other).then(|| "record".into()),
+    }
+}
+
 /// Validates a batch given as JSON values; every problem of every record is returned.
 #[cfg(feature = "ssr")]
 pub fn validate(values: Vec<Value>, now: DateTime<Utc>) -> Result<Vec<NewOutput>, Vec<RecordError>> {
@@ -123,13 +143,23 @@ pub fn validate(values: Vec<Value>, now: DateTime<Utc>) -> Result<Vec<NewOutput>
     let mut errors = Vec::new();
     let mut seen_ids = std::collections::HashMap::new();
     for (index, value) in values.into_iter().enumerate() {
+        if let Some(field) = field_with_nul(&value) {
+            errors.push(RecordError {
+                index,
+                field,
+                message: "must not contain NUL characters (U+0000)".into(),
+            });
+            continue;
+        }
         let record: OutputRecord = match serde_path_to_error::deserialize(value) {
             Ok(record) => record,
             Err(error) => {
                 let field = error.path().to_string();
                 errors.push(RecordError {
                     index,
-                    field: if field == "." { "record".into() } else { field },
+                    // A problem with the record as a whole, or with a key that has no name
+                    // (`""`), is reported on the record; the message names the key.
+                    field: if field == "." || field.is_empty() { "record".into() } else { field },
                     message: error.into_inner().to_string(),
                 });
                 continue;
@@ -171,23 +201,12 @@ fn check(
             message,
         })
     };
-    let text = |value: Option<String>, max: usize| {
-        value
-            .map(|v| v.trim().to_owned())
-            .filter(|v| !v.is_empty())
-            .map(|v| (v.chars().count() <= max, v))
+    let short = |field: &str, value: Option<String>, max: usize, fail: &mut dyn FnMut(&str, String)| {
+        crate::domain::text::record_text(value, max).unwrap_or_else(|message| {
+            fail(field, message);
+            None
+        })
     };
-    let short =
-        |field: &str, value: Option<String>, max: usize, fail: &mut dyn FnMut(&str, String)| match text(
-            value, max,
-        ) {
-            Some((true, v)) => Some(v),
-            Some((false, _)) => {
-                fail(field, format!("must be at most {max} characters"));
-                None
-            }
-            None => None,
-        };
     let eval = eval_ref(&r, &mut fail);
     let version = short("version", r.version, 100, &mut fail);
     if version.is_none() {
@@ -196,16 +215,19 @@ fn check(
             "is required: the label of the system version that produced the output".into(),
         );
     }
-    let output = match r.output {
-        Some(output) if output.chars().count() <= MAX_TEXT => Some(output),
-        Some(_) => {
-            fail("output", format!("must be at most {MAX_TEXT} characters"));
+    let long = |field: &str, value: Option<String>, fail: &mut dyn FnMut(&str, String)| match value {
+        Some(v) if v.chars().count() > MAX_TEXT => {
+            fail(field, format!("must be at most {MAX_TEXT} characters"));
             None
         }
+        other => other,
+    };
+    let output = match r.output {
         None => {
             fail("output", "is required".into());
             None
         }
+        output => long("output", output, &mut fail),
     };
     // An eval run's output may leave the input to its dataset item.
     let names_item =
@@ -267,13 +289,6 @@ fn check(
     let model = short("model", r.model, 200, &mut fail);
     let prompt_hash = short("prompt_hash", r.prompt_hash, 200, &mut fail);
     let version_notes = short("version_notes", r.version_notes, 2000, &mut fail);
-    let long = |field: &str, value: Option<String>, fail: &mut dyn FnMut(&str, String)| match value {
-        Some(v) if v.chars().count() > MAX_TEXT => {
-            fail(field, format!("must be at most {MAX_TEXT} characters"));
-            None
-        }
-        other => other,
-    };
     let input = long("input", r.input, &mut fail);
     let expected_output = long("expected_output", r.expected_output, &mut fail);
     Some(NewOutput {
@@ -311,7 +326,8 @@ fn eval_ref(r: &OutputRecord, fail: &mut dyn FnMut(&str, String)) -> Option<Eval
             .map(str::to_owned)
     };
     let (dataset, item_id, run) = (named(&r.dataset), named(&r.item_id), named(&r.run));
-    if dataset.is_none() && r.dataset_version.is_none() && item_id.is_none() && run.is_none() {
+    // A field that is present names an eval run's output, even blank (and then is missing).
+    if r.dataset.is_none() && r.dataset_version.is_none() && r.item_id.is_none() && r.run.is_none() {
         return None;
     }
     let mut missing = false;
@@ -408,6 +424,34 @@ mod tests {
                 (4, "timestamp")
             ]
         );
+    }
+
+    #[test]
+    fn a_key_without_a_name_is_refused_on_the_record() {
+        // Found by `scripts/fuzz.sh` (fuzz/found/output_records-empty-field-name.json).
+        let errors = validate(
+            vec![json!({"version": "v1", "input": "q", "output": "a", "": "q"})],
+            now(),
+        )
+        .unwrap_err();
+        assert_eq!((errors[0].index, errors[0].field.as_str()), (0, "record"));
+        assert!(errors[0].message.contains("unknown field"), "{}", errors[0].message);
+    }
+
+    #[test]
+    fn a_nul_character_anywhere_is_refused_on_its_field() {
+        let errors = validate(
+            vec![
+                json!({"version": "v1", "input": "q", "output": "a\u{0}b"}),
+                json!({"version": "v1", "input": "q", "output": "a", "metadata": {"k": ["x\u{0}"]}}),
+                json!({"version": "v1", "input": "q", "output": "a", "metadata": {"\u{0}": 1}}),
+            ],
+            now(),
+        )
+        .unwrap_err();
+        let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.index, e.field.as_str())).collect();
+        assert_eq!(found, [(0, "output"), (1, "metadata"), (2, "metadata")]);
+        assert!(errors[0].message.contains("NUL"));
     }
 
     #[test]

@@ -45,6 +45,18 @@ pub fn optional<T>(value: &str, parse: impl Fn(&str) -> Result<T, AppError>) -> 
     }
 }
 
+/// An optional text field of an API record, as its schema states it: absent or blank is
+/// `None`, and the kept text is trimmed; more than `max` characters as sent are refused with
+/// the message to report on the field.
+pub fn record_text(value: Option<String>, max: usize) -> Result<Option<String>, String> {
+    let Some(value) = value else { return Ok(None) };
+    if value.chars().count() > max {
+        return Err(format!("must be at most {max} characters"));
+    }
+    let trimmed = value.trim();
+    Ok((!trimmed.is_empty()).then(|| trimmed.to_owned()))
+}
+
 /// A lower-case identifier of `min..=max` characters from `a-z`, `0-9` and the `extra` punctuation,
 /// starting and ending with a letter or digit.
 pub fn identifier(
@@ -100,6 +112,14 @@ mod tests {
     #[test]
     fn optional_text_may_be_empty() {
         assert_eq!(bounded("description", "", 0, 10), Ok(String::new()));
+    }
+
+    #[test]
+    fn record_text_counts_as_sent() {
+        assert_eq!(record_text(None, 3), Ok(None));
+        assert_eq!(record_text(Some("  ".into()), 3), Ok(None));
+        assert_eq!(record_text(Some(" ab".into()), 3), Ok(Some("ab".into())));
+        assert_eq!(record_text(Some("abc ".into()), 3).unwrap_err(), "must be at most 3 characters");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use super::csv_body;
 use super::dashboards::Format;
 use super::error::ApiError;
 use app::domain::audit::AuditFilter;
-use axum::extract::Query;
+use super::query::Query;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 

@@ -120,9 +120,14 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     let Some(value) = headers.get("idempotency-key") else {
         return Ok(None);
     };
-    let key = value.to_str().map(str::trim).unwrap_or_default();
-    if key.is_empty() || key.len() > 200 {
-        return Err(AppError::invalid("Idempotency-Key", "must be 1 to 200 visible characters").into());
+    let key = value.as_bytes();
+    if key.is_empty() || key.len() > 200 || !key.iter().all(|b| (0x21..=0x7E).contains(b)) {
+        return Err(AppError::invalid(
+            "Idempotency-Key",
+            "must be 1 to 200 visible ASCII characters (no spaces)",
+        )
+        .into());
     }
-    Ok(Some(key.to_owned()))
+    let key = String::from_utf8_lossy(key);
+    Ok(Some(key.into_owned()))
 }

@@ -6,12 +6,12 @@ use super::caller::ApiCaller;
 use super::error::ApiError;
 use app::domain::membership::ProjectAccess;
 use app::domain::output;
-use app::error::AppError;
 use app::server::realtime::{self, CheckAnswer};
 use app::server::scoring::ScoringInput;
 use app::server::state::AppState;
-use axum::extract::rejection::{JsonRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use super::query::Query;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -37,34 +37,45 @@ fn recorded_by_default() -> bool {
     true
 }
 
+/// What a check may leave out: `version` is "unversioned", and a reply without an input (or
+/// messages) is checked as is.
+fn with_defaults(record: &mut Value) {
+    let Value::Object(fields) = record else { return };
+    fields.entry("version").or_insert_with(|| "unversioned".into());
+    if !fields.get("messages").is_some_and(|m| m.as_array().is_some_and(|m| !m.is_empty())) {
+        fields.entry("input").or_insert_with(|| "".into());
+    }
+}
+
 /// The handler; the body is one output record (`version` and `input` may be omitted).
 pub async fn check(
     State(state): State<AppState>,
     caller: ApiCaller,
     Path(project): Path<String>,
-    options: Result<Query<CheckOptions>, QueryRejection>,
+    Query(options): Query<CheckOptions>,
     body: Result<Json<Value>, JsonRejection>,
 ) -> Result<Json<CheckResponse>, ApiError> {
     let started = Instant::now();
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
-    let Query(options) = options.map_err(|_| AppError::invalid("record", "must be true or false"))?;
-    let Json(mut record) = body?;
-    let Value::Object(fields) = &mut record else {
-        return Err(AppError::invalid("body", "must be one output object").into());
-    };
-    fields.entry("version").or_insert_with(|| "unversioned".into());
-    if !fields.contains_key("messages") {
-        fields.entry("input").or_insert_with(|| "".into());
-    }
+    let Json(record) = body?;
+    let mut records = [record];
+    super::contract::admit("CheckRecord", &mut records, |mut copy| {
+        copy.iter_mut().for_each(with_defaults);
+        match output::validate(copy, chrono::Utc::now()) {
+            Err(problems) => problems,
+            Ok(outputs) if outputs.iter().any(|o| o.eval.is_some()) => vec![output::RecordError {
+                index: 0,
+                field: "run".into(),
+                message: "the real-time check takes production replies; send an eval run's outputs to /outputs".into(),
+            }],
+            Ok(_) => Vec::new(),
+        }
+    })
+    .map_err(ApiError::Records)?;
+    let [mut record] = records;
+    with_defaults(&mut record);
     let mut valid = output::validate(vec![record], chrono::Utc::now()).map_err(ApiError::Records)?;
     let output = valid.remove(0);
-    if output.eval.is_some() {
-        return Err(AppError::invalid(
-            "run",
-            "the real-time check takes production replies; send an eval run's outputs to /outputs",
-        )
-        .into());
-    }
     let scorers = state.scorers.get(&caller.pool, caller.project_id).await?;
     let users = output.user_messages();
     let input = ScoringInput::of(&output, &users);

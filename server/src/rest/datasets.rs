@@ -8,7 +8,8 @@ use app::domain::dataset::file;
 use app::domain::dataset::report::{RunComparison, RunView};
 use app::domain::membership::ProjectAccess;
 use app::server::{datasets, db};
-use axum::extract::{Path, Query};
+use super::query::Query;
+use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -23,10 +24,16 @@ pub struct ExportQuery {
 /// `GET …/datasets/{name}/versions/{version}/items`.
 pub async fn export(
     caller: ApiCaller,
-    Path((project, name, version)): Path<(String, String, i32)>,
+    Path((project, name, version)): Path<(String, String, String)>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let caller = caller.for_project(&project, ProjectAccess::Read).await?;
+    // Versions are numbered from 1: any other segment names no version.
+    let version: i32 = version
+        .parse()
+        .ok()
+        .filter(|v| *v >= 1)
+        .ok_or_else(|| app::error::AppError::NotFound(format!("Version '{version}' of '{name}'")))?;
     let dataset = db::datasets::find(&caller.pool, caller.project_id, &name).await?;
     let mut connection = caller.pool.acquire().await.map_err(app::error::AppError::from)?;
     let Some((id, _)) = db::datasets::version_id(&mut connection, dataset.id, Some(version)).await? else {

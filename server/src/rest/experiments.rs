@@ -7,7 +7,8 @@ use super::error::ApiError;
 use app::domain::experiment::analysis::ExperimentView;
 use app::domain::membership::ProjectAccess;
 use app::server::experiments::{self, ArmAnswer};
-use axum::extract::{Path, Query};
+use super::query::Query;
+use axum::extract::Path;
 use axum::Json;
 
 /// The arm route's query.

@@ -23,7 +23,11 @@ pub async fn submit(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
-    let batch = Batch::read(&headers, body, "feedback")?;
+    let mut batch = Batch::read(&headers, body, "feedback")?;
+    super::contract::admit("FeedbackRecord", &mut batch.values, |copy| {
+        app::domain::feedback::record::validate(copy, chrono::Utc::now()).err().unwrap_or_default()
+    })
+    .map_err(super::error::ApiError::Records)?;
     // Keys are per route: a client may number its outputs and its feedback alike.
     let idempotency = batch.idempotency.map(|i| app::server::ingest::Idempotency {
         key: format!("feedback:{}", i.key),

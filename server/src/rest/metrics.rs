@@ -2,19 +2,22 @@
 //! Bodies use the same document format as metrics-as-code files.
 
 use super::caller::{Allowed, ApiCaller};
+use super::contract;
 use super::error::ApiError;
 use app::domain::membership::ProjectAccess;
 use app::domain::metric::document::MetricDocument;
 use app::domain::metric::filter::MetricFilter;
 use app::domain::metric::kinds::Status;
-use app::domain::metric::MetricView;
+use app::domain::metric::{MetricDefinition, MetricView};
 use app::error::AppError;
 use app::server::{db, metric_lifecycle};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query};
+use super::query::Query;
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use serde_json::Value;
 
 /// A metric as the API returns it: the document fields plus its lifecycle.
 #[derive(Debug, Serialize)]
@@ -39,13 +42,6 @@ impl From<MetricView> for MetricResource {
             updated_at: metric.updated_at,
         }
     }
-}
-
-/// The body of a retire call.
-#[derive(Debug, Deserialize)]
-pub struct RetireBody {
-    #[serde(default)]
-    pub reason: String,
 }
 
 type ApiResult<T> = Result<T, ApiError>;
@@ -77,15 +73,32 @@ pub async fn get(
     Ok(Json(metric.into()))
 }
 
+/// A metric document as the API takes it: the schema `MetricDocument` of the OpenAPI document,
+/// then the domain's own rules (which name the field in their own words where they find a
+/// problem too).
+fn definition(body: Result<Json<Value>, JsonRejection>) -> ApiResult<MetricDefinition> {
+    let Json(mut value) = body?;
+    contract::whole_numbers(&mut value);
+    let document: Result<MetricDocument, AppError> = serde_path_to_error::deserialize(&value).map_err(|error| {
+        let field = error.path().to_string();
+        AppError::invalid(if field == "." { "body" } else { &field }, error.into_inner().to_string())
+    });
+    let parsed = document.and_then(|document| document.to_input().parse());
+    match (contract::problem("MetricDocument", &value), parsed) {
+        (_, Err(error)) => Err(error.into()),
+        (Some(problem), Ok(_)) => Err(AppError::invalid(&problem.field, problem.message).into()),
+        (None, Ok(definition)) => Ok(definition),
+    }
+}
+
 /// `POST …/metrics` with a metric document; answers 201 with the created draft.
 pub async fn create(
     caller: ApiCaller,
     Path(project): Path<String>,
-    body: Result<Json<MetricDocument>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<MetricResource>)> {
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
-    let Json(document) = body?;
-    let definition = document.to_input().parse()?;
+    let definition = definition(body)?;
     let metric = metric_lifecycle::create(&caller.pool, caller.project_id, &definition, caller.actor).await?;
     Ok((StatusCode::CREATED, Json(metric.into())))
 }
@@ -94,11 +107,10 @@ pub async fn create(
 pub async fn update(
     caller: ApiCaller,
     Path((project, key)): Path<(String, String)>,
-    body: Result<Json<MetricDocument>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Json<MetricResource>> {
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
-    let Json(document) = body?;
-    let definition = document.to_input().parse()?;
+    let definition = definition(body)?;
     let metric =
         metric_lifecycle::update(&caller.pool, caller.project_id, &key, &definition, caller.actor).await?;
     Ok(Json(metric.into()))
@@ -108,11 +120,15 @@ pub async fn update(
 pub async fn retire(
     caller: ApiCaller,
     Path((project, key)): Path<(String, String)>,
-    body: Result<Json<RetireBody>, JsonRejection>,
+    body: Result<Json<Value>, JsonRejection>,
 ) -> ApiResult<Json<MetricResource>> {
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let Json(body) = body?;
-    set_status(caller, &key, Status::Retired, &body.reason).await
+    if let Some(problem) = contract::problem("RetireBody", &body) {
+        return Err(AppError::invalid(&problem.field, problem.message).into());
+    }
+    let reason = body["reason"].as_str().unwrap_or_default();
+    set_status(caller, &key, Status::Retired, reason).await
 }
 
 /// `POST …/metrics/{key}/activate`

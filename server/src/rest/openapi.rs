@@ -5,8 +5,13 @@
 //! keep it honest: every documented operation exists, every route is documented, and the
 //! documented examples validate against the documented schemas and are accepted by the server.
 
+mod metric;
+mod records;
+pub mod text;
+
 use axum::Json;
 use serde_json::{json, Value};
+use text::{non_blank, text, WHITESPACE};
 
 /// Serves the document.
 pub async fn document() -> Json<Value> {
@@ -42,12 +47,37 @@ fn with(mut base: Value, extra: Value) -> Value {
     base
 }
 
+/// The optional `Idempotency-Key` header of the batch routes.
+fn idempotency_key() -> Value {
+    json!({"name": "Idempotency-Key", "in": "header", "required": false,
+           "description": "Sent again with the same body, the request is answered as the first one was (for 24 hours).",
+           "schema": {"type": "string", "pattern": "^[\\x21-\\x7E]{1,200}$"}})
+}
+
+/// A batch body: a JSON array of 1 to 1,000 records of `schema` (or one record alone), or NDJSON.
+fn batch_body(schema: &str, example: Value) -> Value {
+    json!({"required": true, "content": {
+        "application/json": {"schema": {"oneOf": [records::batch(schema), {"$ref": format!("#/components/schemas/{schema}")}]}, "example": example},
+        "application/x-ndjson": {"schema": {"type": "string", "description": format!("One {schema} per line.")}}
+    }})
+}
+
+fn path_param(name: &str, description: &str) -> Value {
+    json!({"name": name, "in": "path", "required": true, "description": description, "schema": text(None)})
+}
+
 fn project() -> Value {
-    json!({"name": "project", "in": "path", "required": true, "description": "The project's slug.", "schema": {"type": "string"}})
+    path_param("project", "The project's slug.")
 }
 
 fn metric_key() -> Value {
-    json!({"name": "key", "in": "path", "required": true, "description": "The metric's key.", "schema": {"type": "string"}})
+    path_param("key", "The metric's key.")
+}
+
+/// A segment filter: key=value with a key that is not blank.
+fn segment() -> Value {
+    json!({"type": "string", "pattern": format!("^[^=\\u0000]*[^={WHITESPACE}\\u0000][^=\\u0000]*=[^\\u0000]*$"),
+           "description": "key=value of the metadata, e.g. language=de."})
 }
 
 fn query_param(name: &str, description: &str, schema: Value) -> Value {
@@ -101,11 +131,11 @@ fn otlp_operation(id: &str, in_project: bool) -> Value {
         "parameters": parameters,
         "requestBody": {"required": true, "content": {
             "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}},
-            "application/json": {"schema": {"type": "object", "properties": {"resourceSpans": {"type": "array", "items": {"type": "object"}}}}}
+            "application/json": {"schema": {"type": "object", "required": ["resourceSpans"], "properties": {"resourceSpans": {"type": "array", "items": {"type": "object"}}}}}
         }},
         "responses": {
             "200": {"description": "Received; `partialSuccess.rejectedSpans` counts GenAI spans refused.", "content": {
-                "application/json": {"schema": {"type": "object", "properties": {"partialSuccess": {"type": "object", "properties": {
+                "application/json": {"schema": {"type": "object", "properties": {"partialSuccess": {"type": ["object", "null"], "properties": {
                     "rejectedSpans": {"type": ["integer", "string"]}, "errorMessage": {"type": "string"}}}}}},
                 "application/x-protobuf": {"schema": {"type": "string", "format": "binary"}}}},
             "400": failure("The body is not an OTLP trace export (or not valid gzip)."),
@@ -148,8 +178,7 @@ pub fn feedback_example() -> Value {
         "metric": "thumbs-up",
         "value": false,
         "comment": "this is in English?!",
-        "user": "u-5d1c",
-        "at": "2026-11-24T09:31:10Z"
+        "user": "u-5d1c"
     }])
 }
 
@@ -194,9 +223,9 @@ pub fn openapi() -> Value {
                 "description": "Read from the rollups; every bucket of the range is present (n = 0 where nothing was scored). `format=csv` answers the points as CSV.",
                 "parameters": [project(), metric_key(),
                     query_param("days", "Days back from now (default 30; with hours 2, at most 2).", json!({"type": "integer", "minimum": 1, "maximum": 366})),
-                    query_param("grain", "day (default) or hour.", json!({"enum": ["day", "hour"]})),
-                    query_param("version", "Only this version's outputs.", json!({"type": "string"})),
-                    query_param("segment", "Only this segment, key=value.", json!({"type": "string"})),
+                    query_param("grain", "day (default) or hour (then days is at most 2).", json!({"enum": ["day", "hour"]})),
+                    query_param("version", "Only this version's outputs.", text(None)),
+                    query_param("segment", "Only this segment, key=value.", segment()),
                     format()],
                 "responses": with(json!({"200": {"description": "The trend.", "content": {
                     "application/json": {"schema": schema("Trend")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
@@ -206,10 +235,10 @@ pub fn openapi() -> Value {
                 "summary": "Version `b` against version `a`, per active metric in all traffic and in every segment, most alarming first.",
                 "description": "Each row has both pass rates with Wilson intervals, the difference with Newcombe's interval, a two-proportion z-test (Fisher's exact test when an expected count is below 5), the Benjamini–Hochberg adjusted p-value `q` over every row, and a verdict (regression, improvement, no significant change at q < 0.05, or too little data with the sample size needed). `attributions` split each metric's total change into segments' own rates and the traffic mix. `format=csv` answers the rows as CSV.",
                 "parameters": [project(),
-                    query_param("a", "The baseline version's label.", json!({"type": "string"})),
-                    query_param("b", "The version compared with it.", json!({"type": "string"})),
-                    query_param("from", "First day (YYYY-MM-DD); default 89 days before `to`.", json!({"type": "string", "format": "date"})),
-                    query_param("to", "Last day (YYYY-MM-DD); default today (UTC).", json!({"type": "string", "format": "date"})),
+                    query_param("a", "The baseline version's label (a version of the project; default the one `b` replaced).", non_blank(None)),
+                    query_param("b", "The version compared with it (default the newest).", non_blank(None)),
+                    query_param("from", "First day (YYYY-MM-DD); default 89 days before `to`; at most 366 days before it.", json!({"type": "string", "format": "date"})),
+                    query_param("to", "Last day (YYYY-MM-DD); default today (UTC); not before `from`.", json!({"type": "string", "format": "date"})),
                     format()],
                 "responses": with(json!({"200": {"description": "The comparison.", "content": {
                     "application/json": {"schema": schema("Comparison")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
@@ -234,12 +263,12 @@ pub fn openapi() -> Value {
                 "summary": "A page of outputs (newest first, 50 at a time) with every score of each, filtered like the outputs browser.",
                 "description": "Continue with `before` set to the answer's `next_before` until it is null. `format=csv` answers one line per output and score.",
                 "parameters": [project(),
-                    query_param("version", "A version label.", json!({"type": "string"})),
-                    query_param("source", "production, eval or synthetic.", json!({"type": "string"})),
-                    query_param("segment", "key=value of the metadata, e.g. language=de.", json!({"type": "string"})),
-                    query_param("metric", "A metric key (with verdict: outputs whose score of it has that verdict).", json!({"type": "string"})),
-                    query_param("verdict", "pass, fail, error, pending or not_applicable.", json!({"type": "string"})),
-                    query_param("before", "Outputs older than this id.", json!({"type": "string"})),
+                    query_param("version", "A version label.", text(None)),
+                    query_param("source", "production, eval or synthetic.", json!({"enum": ["production", "eval", "synthetic"]})),
+                    query_param("segment", "key=value of the metadata, e.g. language=de.", segment()),
+                    query_param("metric", "A metric key (with verdict: outputs whose score of it has that verdict).", text(None)),
+                    query_param("verdict", "pass, fail, error, pending or na (not applicable).", json!({"enum": ["pass", "fail", "error", "pending", "na"]})),
+                    query_param("before", "Outputs older than this id.", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
                     format()],
                 "responses": with(json!({"200": {"description": "The page.", "content": {
                     "application/json": {"schema": schema("OutputsPage")}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
@@ -247,44 +276,38 @@ pub fn openapi() -> Value {
                 "operationId": "ingestOutputs",
                 "summary": "Send a batch of outputs (JSON array, or NDJSON with Content-Type application/x-ndjson).",
                 "description": "A batch with any invalid record is refused whole, listing every problem by record index and field; a valid batch is stored atomically. Outputs already stored under the same `external_id` are not stored again, and a repeated `Idempotency-Key` answers as the first request did. Every active automated metric scores each new output; LLM judges and embedding scorers are filled in by the scoring worker shortly after.",
-                "parameters": [project(), {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}}],
-                "requestBody": {"required": true, "content": {
-                    "application/json": {"schema": {"type": "array", "maxItems": 1000, "items": schema("OutputRecord")}, "example": ingest_example()},
-                    "application/x-ndjson": {"schema": {"type": "string"}}
-                }},
+                "parameters": [project(), idempotency_key()],
+                "requestBody": batch_body("OutputRecord", ingest_example()),
                 "responses": with(json!({"201": ok("Stored (or already stored).", schema("Ingested"))}), error_responses(&["401", "403", "404", "413", "422"]))
             }},
             "/api/v1/projects/{project}/feedback": {"post": {
                 "operationId": "sendFeedback",
                 "summary": "Send end users' feedback on outputs (thumbs, stars or a category, with an optional comment), in batches like outputs.",
                 "description": "Each record names a feedback metric (scorer kind `user_feedback`) by `metric` and the output by Vernier `output_id` or by your `external_id`. Feedback for an `external_id` not logged yet waits up to 24 hours (from `at`) for its output and is counted when it arrives; after that it is refused. A batch with any invalid record — unknown metric or output, a value off the metric's scale, an `id` repeated or reused for other feedback — is refused whole, listing every problem by record index and field. A record sent again with the same `id` and content is a duplicate and is not stored twice; a repeated `Idempotency-Key` answers as the first request did. Several answers on one output combine by the metric's rule (latest or mean) into its score, which trends, monitors, hybrid metrics and A/B tests read.\n\n```sh\ncurl -X POST https://vernier.example.com/api/v1/projects/support-bot-dach/feedback \\\n  -H 'Authorization: Bearer vk_…' -H 'Content-Type: application/json' \\\n  -d '[{\"external_id\": \"req-8f3a\", \"metric\": \"thumbs-up\", \"value\": false, \"comment\": \"this is in English?!\", \"user\": \"u-5d1c\"}]'\n```",
-                "parameters": [project(), {"name": "Idempotency-Key", "in": "header", "required": false, "schema": {"type": "string", "maxLength": 200}}],
-                "requestBody": {"required": true, "content": {
-                    "application/json": {"schema": {"type": "array", "maxItems": 1000, "items": schema("FeedbackRecord")}, "example": feedback_example()},
-                    "application/x-ndjson": {"schema": {"type": "string"}}
-                }},
+                "parameters": [project(), idempotency_key()],
+                "requestBody": batch_body("FeedbackRecord", feedback_example()),
                 "responses": with(json!({"201": ok("Stored (or already stored, or waiting for its output).", schema("FeedbackStored"))}), error_responses(&["401", "403", "404", "413", "422"]))
             }},
             "/api/v1/projects/{project}/experiments/{key}": {"get": {
                 "operationId": "getExperiment",
                 "summary": "An A/B test read as of today: its design (the sample each arm needs), each arm's progress, and — once every arm has its sample — pass rates with intervals, each variant's difference from the control with its interval on the primary metric and every guardrail, the primary metric per segment, and the verdict.",
                 "description": "The result is read at a fixed horizon: the first day on which every arm has the sample its design asked for, counting up to that day. Before it, `verdict.kind` is `keep_collecting` and no rate is given. Intervals are at the design's α split over the comparisons with the control (Bonferroni).",
-                "parameters": [project(), {"name": "key", "in": "path", "required": true, "description": "The experiment's key.", "schema": {"type": "string"}}],
+                "parameters": [project(), path_param("key", "The experiment's key.")],
                 "responses": with(json!({"200": ok("The experiment.", schema("Experiment"))}), error_responses(&["401", "403", "404"]))
             }},
             "/api/v1/projects/{project}/experiments/{key}/arm": {"get": {
                 "operationId": "experimentArm",
                 "summary": "Which version to serve an end user: the same for every call, spread evenly over the versions (FNV-1a of the experiment key and the user id).",
                 "description": "```sh\ncurl -H 'Authorization: Bearer vk_…' 'https://vernier.example.com/api/v1/projects/support-bot-dach/experiments/shorter-prompt/arm?user=u-5d1c'\n```\nLog the outputs you serve with `version` set to the answer's `version`.",
-                "parameters": [project(), {"name": "key", "in": "path", "required": true, "description": "The experiment's key.", "schema": {"type": "string"}},
-                    {"name": "user", "in": "query", "required": true, "description": "The end user's pseudonymous id.", "schema": {"type": "string", "minLength": 1, "maxLength": 200}}],
+                "parameters": [project(), path_param("key", "The experiment's key."),
+                    {"name": "user", "in": "query", "required": true, "description": "The end user's pseudonymous id.", "schema": non_blank(Some(200))}],
                 "responses": with(json!({"200": ok("The arm.", schema("ExperimentArm"))}), error_responses(&["401", "403", "404", "422"]))
             }},
             "/api/v1/projects/{project}/datasets/{name}/versions/{version}/items": {"get": {
                 "operationId": "exportDataset",
                 "summary": "A dataset version's items as JSONL (one item per line) or CSV; both import back unchanged.",
-                "parameters": [project(), {"name": "name", "in": "path", "required": true, "description": "The dataset's name.", "schema": {"type": "string"}},
-                    {"name": "version", "in": "path", "required": true, "description": "The version number.", "schema": {"type": "integer", "minimum": 1}},
+                "parameters": [project(), path_param("name", "The dataset's name."),
+                    {"name": "version", "in": "path", "required": true, "description": "The version number.", "schema": {"type": "integer", "minimum": 1, "maximum": i32::MAX}},
                     {"name": "format", "in": "query", "required": false, "description": "jsonl (default) or csv.", "schema": {"enum": ["jsonl", "csv"]}}],
                 "responses": with(json!({"200": {"description": "The items.", "content": {
                     "application/x-ndjson": {"schema": {"type": "string"}}, "text/csv": {"schema": {"type": "string"}}}}}), error_responses(&["401", "403", "404", "422"]))
@@ -292,7 +315,7 @@ pub fn openapi() -> Value {
             "/api/v1/projects/{project}/runs/{run}": {"get": {
                 "operationId": "getRun",
                 "summary": "An eval run: pass rate per metric (Wilson interval), per tag, prompt-variant sensitivity and every item's verdicts.",
-                "parameters": [project(), {"name": "run", "in": "path", "required": true, "description": "The run's name.", "schema": {"type": "string"}}],
+                "parameters": [project(), path_param("run", "The run's name.")],
                 "responses": with(json!({"200": ok("The run.", schema("Run"))}), error_responses(&["401", "403", "404"]))
             }},
             "/api/v1/projects/{project}/runs/compare": {"get": {
@@ -300,8 +323,8 @@ pub fn openapi() -> Value {
                 "summary": "Two runs on one dataset version, item by item: per metric the items newly failing and newly passing, and McNemar's exact p-value.",
                 "description": "```sh\ncurl -H 'Authorization: Bearer vk_…' 'https://vernier.example.com/api/v1/projects/support-bot-dach/runs/compare?first=prompt-v1-golden&second=prompt-v2-golden'\n```\nFail a release in CI when a metric's `p` is below 0.05 and `second.passes` is below `first.passes`.",
                 "parameters": [project(),
-                    {"name": "first", "in": "query", "required": true, "description": "The baseline run.", "schema": {"type": "string"}},
-                    {"name": "second", "in": "query", "required": true, "description": "The candidate run.", "schema": {"type": "string"}}],
+                    {"name": "first", "in": "query", "required": true, "description": "The baseline run.", "schema": non_blank(None)},
+                    {"name": "second", "in": "query", "required": true, "description": "The candidate run (on the same dataset version).", "schema": non_blank(None)}],
                 "responses": with(json!({"200": ok("The comparison.", schema("RunComparison"))}), error_responses(&["401", "403", "404", "422"]))
             }},
             "/api/v1/projects/{project}/check": {"post": {
@@ -310,13 +333,20 @@ pub fn openapi() -> Value {
                 "description": "Answers within milliseconds from cached scorers; the check is recorded as an output afterwards (unless `record=false`). `version` and `input` may be omitted. When the recording queue is full (10,000 checks waiting for the database), a check is answered but not recorded, and counted in `/metrics` as `vernier_checks_unrecorded_total{reason=\"queue_full\"}`.",
                 "parameters": [project(),
                     {"name": "record", "in": "query", "required": false, "description": "Store the reply as an output (default true).", "schema": {"type": "boolean", "default": true}}],
-                "requestBody": body("OutputRecord", Some(check_example())),
+                "requestBody": body("CheckRecord", Some(check_example())),
                 "responses": with(json!({"200": ok("Verdicts and the most severe action.", schema("CheckAnswer"))}), error_responses(&["401", "403", "404", "422"]))
             }},
             "/api/v1/projects/{project}/metrics": {
                 "get": {
-                    "operationId": "listMetrics", "summary": "The project's metrics.", "parameters": [project()],
-                    "responses": with(json!({"200": ok("Metrics by name.", json!({"type": "array", "items": schema("Metric")}))}), read.clone())
+                    "operationId": "listMetrics", "summary": "The project's metrics, filtered like the registry.", "parameters": [project(),
+                        query_param("status", "draft, active or retired.", json!({"enum": ["draft", "active", "retired"]})),
+                        query_param("stage", "crawl, walk or run.", json!({"enum": ["crawl", "walk", "run"]})),
+                        query_param("cadence", "real-time or async.", json!({"enum": ["real-time", "async"]})),
+                        query_param("category", "The metric's category.", json!({"enum": ["quality", "safety", "degradation", "retrieval", "format", "language", "other"]})),
+                        query_param("owner", "The owner's username.", text(None)),
+                        query_param("tag", "A tag.", text(None)),
+                        query_param("q", "Text in the key, name, description or question.", text(None))],
+                    "responses": with(json!({"200": ok("Metrics by name.", json!({"type": "array", "items": schema("Metric")}))}), error_responses(&["401", "403", "404", "422"]))
                 },
                 "post": {
                     "operationId": "createMetric", "summary": "Create a metric (as a draft).", "parameters": [project()],
@@ -338,7 +368,7 @@ pub fn openapi() -> Value {
             "/api/v1/projects/{project}/metrics/{key}/retire": {"post": {
                 "operationId": "retireMetric", "summary": "Retire a metric; the reason is required.",
                 "parameters": [project(), metric_key()],
-                "requestBody": {"required": true, "content": {"application/json": {"schema": {"type": "object", "required": ["reason"], "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 1000}}}}}},
+                "requestBody": body("RetireBody", None),
                 "responses": with(json!({"200": ok("Retired.", schema("Metric"))}), write.clone())
             }},
             "/api/v1/projects/{project}/metrics/{key}/activate": {"post": {
@@ -362,11 +392,11 @@ pub fn openapi() -> Value {
         "description": "JSON answers 100 entries; continue with `before` set to the last entry's id. `format=csv` answers up to 10,000.",
         "parameters": [
             query_param("category", "sign_in, user, membership, project, api_key, endpoint or channel.", json!({"enum": ["sign_in", "user", "membership", "project", "api_key", "endpoint", "channel"]})),
-            query_param("actor", "Who acted, or what was acted on (a username).", json!({"type": "string"})),
-            query_param("project", "A project's slug.", json!({"type": "string"})),
+            query_param("actor", "Who acted, or what was acted on (a username).", text(None)),
+            query_param("project", "A project's slug.", text(None)),
             query_param("from", "First day (YYYY-MM-DD, UTC).", json!({"type": "string", "format": "date"})),
             query_param("to", "Last day (YYYY-MM-DD, UTC).", json!({"type": "string", "format": "date"})),
-            query_param("before", "Entries older than this id.", json!({"type": "string"})),
+            query_param("before", "Entries older than this id.", json!({"type": "integer", "minimum": i64::MIN, "maximum": i64::MAX})),
             format()],
         "responses": with(json!({"200": {"description": "The entries.", "content": {
             "application/json": {"schema": {"type": "array", "items": {"type": "object"}}}, "text/csv": {"schema": {"type": "string"}}}}}),
@@ -379,7 +409,7 @@ pub fn openapi() -> Value {
 }
 
 fn schemas() -> Value {
-    with(core_schemas(), feedback_schemas())
+    with(with(core_schemas(), feedback_schemas()), records::schemas())
 }
 
 fn feedback_schemas() -> Value {
@@ -429,21 +459,6 @@ fn feedback_schemas() -> Value {
             "segments": {"type": "array"},
             "comparison_alpha": {"type": "number"}
         }},
-        "FeedbackRecord": {
-            "type": "object", "additionalProperties": false, "required": ["metric", "value"],
-            "description": "One end user's answer on a feedback metric. Give `output_id` or `external_id`, not both.",
-            "properties": {
-                "id": {"type": "string", "maxLength": 200, "description": "Your id of this feedback: sent again, it is a duplicate."},
-                "output_id": {"type": "integer", "minimum": 1, "description": "Vernier's id of the output."},
-                "external_id": {"type": "string", "maxLength": 200, "description": "Your id of the output (its `external_id`)."},
-                "metric": {"type": "string", "description": "The key of a feedback metric (scorer kind `user_feedback`)."},
-                "value": {"description": "On the metric's scale: true/false or \"up\"/\"down\" for thumbs, a whole number of stars, or a category's name.",
-                    "oneOf": [{"type": "boolean"}, {"type": "integer", "minimum": 1}, {"type": "string"}]},
-                "comment": {"type": "string", "maxLength": 5000},
-                "user": {"type": "string", "maxLength": 200, "description": "The end user's pseudonymous id; never shown to annotators."},
-                "at": {"type": "string", "format": "date-time", "description": "When the user gave it; default now."}
-            }
-        },
         "FeedbackStored": {"type": "object", "required": ["accepted", "duplicates", "waiting", "scores", "feedback"], "properties": {
             "accepted": {"type": "integer"}, "duplicates": {"type": "integer"},
             "waiting": {"type": "integer", "description": "Stored records whose output is not logged yet."},
@@ -455,40 +470,7 @@ fn feedback_schemas() -> Value {
 }
 
 fn core_schemas() -> Value {
-    let text = |max: u32| json!({"type": "string", "maxLength": max});
-    let count = json!({"type": "integer", "minimum": 0});
     json!({
-        "Message": {"type": "object", "additionalProperties": false, "required": ["role", "content"],
-            "properties": {"role": {"type": "string"}, "content": {"type": "string"}}},
-        "OutputRecord": {
-            "type": "object", "additionalProperties": false, "required": ["output"],
-            "description": "One logged LLM response. `version` is required for ingest; either `input` or `messages` is.",
-            "properties": {
-                "version": {"type": "string", "description": "System version label; created on first sight."},
-                "model": text(200), "prompt_hash": text(200), "version_notes": text(4000),
-                "conversation_id": text(200), "turn_index": count.clone(),
-                "input": {"type": "string"},
-                "messages": {"type": "array", "items": schema("Message")},
-                "output": {"type": "string"},
-                "expected_output": {"type": "string"},
-                "source": {"enum": ["production", "eval", "synthetic"], "default": "production"},
-                "metadata": {"type": "object", "description": "Segment metadata: language, customer, channel, any key."},
-                "retrieved_ids": {"type": "array", "items": {"type": "string"}},
-                "relevant_ids": {"type": "array", "items": {"type": "string"}},
-                "relevance": {
-                    "type": "object",
-                    "additionalProperties": {"type": "number", "minimum": 0, "maximum": 100},
-                    "description": "Graded relevance of documents by id (0–3 by convention) for NDCG with graded gains, as scikit-learn's ndcg_score computes it. An id in relevant_ids without a grade has grade 1; an id graded 0 is judged not relevant."
-                },
-                "latency_ms": count.clone(), "tokens_in": count.clone(), "tokens_out": count,
-                "timestamp": {"type": "string", "format": "date-time", "description": "When it happened; default now."},
-                "external_id": {"type": "string", "description": "Your id; a repeated one is not stored twice."},
-                "dataset": {"type": "string", "description": "An eval run's output: the dataset whose item it answers (with dataset_version, item_id and run)."},
-                "dataset_version": {"type": "integer", "minimum": 1, "description": "The dataset version the run is pinned to."},
-                "item_id": {"type": "string", "description": "The item answered; its input, expected output and language fill what the record leaves out."},
-                "run": {"type": "string", "maxLength": 100, "description": "The run's name: created by its first output, pinned to that version."}
-            }
-        },
         "Ingested": {"type": "object", "required": ["accepted", "duplicates", "scores", "outputs"], "properties": {
             "accepted": {"type": "integer"}, "duplicates": {"type": "integer"}, "scores": {"type": "integer"},
             "outputs": {"type": "array", "items": {"type": "object", "properties": {
@@ -502,29 +484,9 @@ fn core_schemas() -> Value {
                 "action": schema("Action"), "rationale": {"type": "string"}}}},
             "elapsed_us": {"type": "integer", "description": "Server-side time, microseconds."}
         }},
-        "MetricDocument": {"type": "object", "required": ["key", "name", "question", "paradigm", "category", "cadence",
-                "action_on_failure", "scorer", "pass_rule", "stage", "owner", "cost_per_failure", "review_date"],
-            "properties": {
-                "key": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]*[a-z0-9]$"},
-                "name": text(120), "description": text(4000), "question": text(1000),
-                "paradigm": {"enum": ["human", "model", "hybrid"]},
-                "category": {"enum": ["quality", "safety", "degradation", "retrieval", "format", "language", "other"]},
-                "cadence": {"enum": ["real-time", "async"]},
-                "action_on_failure": {"enum": ["none", "alert", "flag", "retry", "block"]},
-                "scorer": {"type": "object", "required": ["kind"], "description": "A scorer kind and its parameters, e.g. {\"kind\": \"not_contains\", \"words\": [\"delve\"]}."},
-                "pass_rule": {"type": "object", "properties": {"threshold": {"type": "string"}, "direction": {"enum": ["at_least", "at_most"]}}},
-                "stage": {"enum": ["crawl", "walk", "run"]},
-                "owner": {"type": "string", "description": "The owner's username."},
-                "cost_per_failure": {"type": "string", "description": "Dollars, e.g. \"2.50\"."},
-                "cost_per_evaluation": {"type": "string"},
-                "review_date": {"type": "string", "format": "date"},
-                "retirement_date": {"type": "string"},
-                "tags": {"type": "array", "items": {"type": "string"}}
-            }},
-        "Metric": {"allOf": [schema("MetricDocument"), {"type": "object", "properties": {
-            "status": {"enum": ["draft", "active", "retired"]}, "status_reason": {"type": "string"},
-            "owner_name": {"type": "string"},
-            "created_at": {"type": "string", "format": "date-time"}, "updated_at": {"type": "string", "format": "date-time"}}}]},
+        "MetricDocument": metric::document(),
+        "Metric": metric::metric(),
+        "RetireBody": {"type": "object", "required": ["reason"], "properties": {"reason": non_blank(Some(1000))}},
         "Rate": {"type": "object", "description": "Passes of n verdicts, the rate (null without verdicts) and its 95% Wilson interval.",
             "properties": {"passes": {"type": "integer"}, "n": {"type": "integer"}, "rate": {"type": ["number", "null"]},
                 "interval": {"type": "object", "properties": {"low": {"type": "number"}, "high": {"type": "number"}}}}},

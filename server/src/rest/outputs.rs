@@ -25,7 +25,11 @@ pub async fn ingest(
     body: Result<Bytes, BytesRejection>,
 ) -> Result<Response, ApiError> {
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
-    let batch = Batch::read(&headers, body, "outputs")?;
+    let mut batch = Batch::read(&headers, body, "outputs")?;
+    super::contract::admit("OutputRecord", &mut batch.values, |copy| {
+        app::domain::output::validate(copy, chrono::Utc::now()).err().unwrap_or_default()
+    })
+    .map_err(ApiError::Records)?;
     let answer = ingest::ingest(
         &caller.pool,
         &state.scorers,
@@ -67,7 +71,7 @@ pub struct ListQuery {
 pub async fn list(
     caller: ApiCaller,
     Path(project): Path<String>,
-    axum::extract::Query(query): axum::extract::Query<ListQuery>,
+    super::query::Query(query): super::query::Query<ListQuery>,
 ) -> Result<Response, ApiError> {
     let caller = caller.for_project(&project, ProjectAccess::Manage).await?;
     let filter = query.filter.parse()?;

@@ -77,13 +77,21 @@ pub fn validate(values: Vec<Value>, now: DateTime<Utc>) -> Result<Vec<NewFeedbac
     let mut seen_ids: HashMap<String, usize> = HashMap::new();
     let mut seen_records: HashMap<String, usize> = HashMap::new();
     for (index, value) in values.into_iter().enumerate() {
+        if let Some(field) = crate::domain::output::field_with_nul(&value) {
+            errors.push(RecordError {
+                index,
+                field,
+                message: "must not contain NUL characters (U+0000)".into(),
+            });
+            continue;
+        }
         let record: FeedbackRecord = match serde_path_to_error::deserialize(value) {
             Ok(record) => record,
             Err(error) => {
                 let field = error.path().to_string();
                 errors.push(RecordError {
                     index,
-                    field: if field == "." { "record".into() } else { field },
+                    field: if field == "." || field.is_empty() { "record".into() } else { field },
                     message: error.into_inner().to_string(),
                 });
                 continue;
@@ -136,23 +144,23 @@ fn check(
         })
     };
     let mut text = |field: &str, value: Option<String>, max: usize| -> Option<String> {
-        let value = value.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty())?;
-        if value.contains('\0') {
-            fail(field, "must not contain NUL characters".into());
-            return None;
-        }
-        if value.chars().count() > max {
-            fail(field, format!("must be at most {max} characters"));
-            return None;
-        }
-        Some(value)
+        crate::domain::text::record_text(value, max).unwrap_or_else(|message| {
+            fail(field, message);
+            None
+        })
     };
     let id = text("id", r.id, 200);
+    // Naming both is refused even when the external id is blank.
+    let both = r.output_id.is_some() && r.external_id.is_some();
     let external = text("external_id", r.external_id, 200);
     let metric = text("metric", r.metric, 100);
     let comment = text("comment", r.comment, MAX_COMMENT);
     let user = text("user", r.user, 200);
     let target = match (r.output_id, external) {
+        (Some(_), _) if both => {
+            fail("output_id", "give output_id or external_id, not both".into());
+            None
+        }
         (Some(id), None) if id > 0 => Some(Target::Output(id)),
         (Some(_), None) => {
             fail("output_id", "must be a positive Vernier output id".into());

@@ -34,12 +34,13 @@ impl StatusReason {
     }
 }
 
-/// Checks that a metric may move from `current` to `next`.
+/// Checks that a metric may move from `current` to `next`; a move its state does not allow
+/// conflicts with it (409), as the request itself is well formed.
 pub fn transition(current: Status, next: Status) -> Result<(), AppError> {
     if current.can_become(next) {
         Ok(())
     } else {
-        Err(AppError::invalid(
+        Err(AppError::conflict(
             "status",
             format!("a {current} metric cannot become {next}"),
         ))

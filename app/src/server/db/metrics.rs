@@ -214,13 +214,14 @@ pub async fn update_in(
     definition: &MetricDefinition,
     by: Actor,
 ) -> Result<MetricView, AppError> {
+    // The metric first: an address naming none is "not found", whatever the body says.
+    let current = lock(connection, project_id, key).await?;
     if definition.key != key {
         return Err(AppError::invalid(
             "key",
             "cannot be changed; create a new metric and retire this one",
         ));
     }
-    let current = lock(connection, project_id, key).await?;
     let changes = definition.changes_from(&current.definition);
     if changes.is_empty() {
         return Ok(current);
@@ -291,9 +292,12 @@ pub async fn find_by_id(pool: &PgPool, id: i64) -> Result<MetricView, AppError> 
 }
 
 /// A metric of the project by key, locked for the rest of the transaction, or "not found".
+/// `FOR NO KEY UPDATE`: edits of the metric wait for each other, but scores referring to it
+/// (whose foreign key takes `KEY SHARE`) are still written meanwhile — `FOR UPDATE` made an
+/// edit and an ingest wait for each other here and on the rollup locks: a deadlock.
 pub async fn lock(connection: &mut PgConnection, project_id: i64, key: &str) -> Result<MetricView, AppError> {
     sqlx::query_as::<_, MetricRow>(&format!(
-        "{SELECT} WHERE m.project_id = $1 AND m.key = $2 FOR UPDATE OF m"
+        "{SELECT} WHERE m.project_id = $1 AND m.key = $2 FOR NO KEY UPDATE OF m"
     ))
     .bind(project_id)
     .bind(key)

@@ -1,0 +1,57 @@
+"""The REST API under property-based testing: schemathesis (from PyPI) reads Vernier's OpenAPI
+document and sends generated requests, schema-valid and schema-violating, to every operation of
+the demo project, with an owner's API key.
+
+Every check of schemathesis runs; the three the issue asks for are:
+  - not_a_server_error: no 5xx;
+  - positive_data_acceptance: no schema-valid request refused (a 422 on valid data fails);
+  - negative_data_rejection: no schema-violating request accepted.
+What JSON Schema cannot state (rules across fields, and what depends on stored data or the
+clock) is written in scripts/api_fuzz_hooks.py, which shapes the generated requests accordingly.
+
+Usage: python api_fuzz.py BASE_URL WORK_DIR SCHEMATHESIS   (a running Vernier with the demo)
+Environment: API_FUZZ_SECONDS (default 240) bounds the run; API_FUZZ_EXAMPLES (default 40) is
+the number of generated cases per operation and phase; API_FUZZ_ARGS adds schemathesis options
+(e.g. "--include-operation-id updateMetric --output-sanitize false" to look at one operation).
+Prints "api checks passed: N" (N: operations tested, none failing) when the run is clean.
+"""
+
+import os
+import subprocess
+import sys
+import xml.etree.ElementTree as ElementTree
+
+from peer_client import Checks, Vernier
+
+BASE, WORK, SCHEMATHESIS = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+HERE = os.path.dirname(os.path.abspath(__file__))
+PROJECT = "support-bot-dach"
+
+vernier = Vernier(BASE)
+vernier.sign_in("owner", "vernier-demo")
+key = vernier.api_key(PROJECT, "schemathesis")
+
+report = os.path.join(WORK, "api-fuzz-junit.xml")
+environment = dict(os.environ, SCHEMATHESIS_HOOKS="api_fuzz_hooks", PYTHONPATH=HERE)
+status = subprocess.run([
+    SCHEMATHESIS, "--config-file", os.path.join(HERE, "schemathesis.toml"),
+    "run", f"{BASE}/api/v1/openapi.json",
+    "--checks", "all",
+    "--header", f"Authorization: Bearer {key}",
+    "--max-time", os.environ.get("API_FUZZ_SECONDS", "240"),
+    "--max-examples", os.environ.get("API_FUZZ_EXAMPLES", "40"),
+    "--workers", "2",
+    "--report", "junit", "--report-junit-path", report,
+    *os.environ.get("API_FUZZ_ARGS", "").split(),
+], env=environment, cwd=WORK).returncode
+
+if not os.path.exists(report):
+    sys.exit(f"FAILED: schemathesis wrote no report (exit {status})")
+check = Checks()
+suites = ElementTree.parse(report).getroot()
+cases = suites.findall(".//testcase")
+failing = [case.get("name") for case in cases if case.find("failure") is not None or case.find("error") is not None]
+check(status == 0 and not failing, f"schemathesis finds nothing (exit {status}; failing: {failing})")
+tested = [case for case in cases if case.find("skipped") is None]
+check(len(tested) >= 20, f"{len(tested)} operations were tested")
+print(f"api checks passed: {len(tested)}")

@@ -1,0 +1,53 @@
+"""What the peer checks share: counted checks, and a Vernier client that signs in through the
+server functions (as the browser does) and calls the REST API with a key.
+
+Only the standard library, so it runs in any virtual environment the checks make.
+"""
+
+import json
+import sys
+import urllib.parse
+import urllib.request
+from http.cookiejar import CookieJar
+
+
+class Checks:
+    """Counts passed checks; the first failure ends the run with its description."""
+
+    def __init__(self):
+        self.passed = 0
+
+    def __call__(self, condition, what):
+        if not condition:
+            sys.exit(f"FAILED: {what}")
+        self.passed += 1
+        print(f"ok: {what}", flush=True)
+
+
+class Vernier:
+    """A signed-in browser session and REST calls against one running Vernier."""
+
+    def __init__(self, base):
+        self.base = base.rstrip("/")
+        self.browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def server_fn(self, name, fields):
+        """Calls a server function as a same-origin form post and answers its JSON."""
+        request = urllib.request.Request(
+            f"{self.base}/api/{name}", data=urllib.parse.urlencode(fields).encode(),
+            headers={"Accept": "application/json", "Origin": self.base})
+        return json.load(self.browser.open(request))
+
+    def sign_in(self, username, password):
+        self.server_fn("login", {"username": username, "password": password})
+
+    def api_key(self, project, name):
+        """A new API key of `project` (the signed-in user must own it); answers the secret."""
+        return self.server_fn("create_api_key", {"project": project, "name": name})["secret"]
+
+    def rest(self, method, path, key, body=None):
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(f"{self.base}{path}", data=data, method=method, headers={
+            "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+        with urllib.request.urlopen(request) as response:
+            return json.load(response)

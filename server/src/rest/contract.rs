@@ -1,0 +1,237 @@
+//! The OpenAPI document enforced: request bodies and query strings are checked against the
+//! document's own schemas, so the document and the server cannot disagree about what is well
+//! formed. The domain's validation runs as well and names problems in its own words; a request
+//! the domain would take but the schema does not is still refused, with the schema's reason.
+
+use super::openapi;
+use super::openapi::text::{NON_BLANK, NO_NUL};
+use app::domain::output::RecordError;
+use jsonschema::error::ValidationErrorKind;
+use jsonschema::{ValidationError, Validator};
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The schemas request bodies are checked against, by component name.
+pub const BODIES: [&str; 5] = ["OutputRecord", "CheckRecord", "FeedbackRecord", "MetricDocument", "RetireBody"];
+
+static VALIDATORS: LazyLock<HashMap<&'static str, Validator>> = LazyLock::new(|| {
+    let components = openapi::openapi()["components"].clone();
+    BODIES
+        .iter()
+        .map(|name| {
+            let schema = json!({"$ref": format!("#/components/schemas/{name}"), "components": components});
+            let validator = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("the OpenAPI schema {name} does not compile: {e}"));
+            (*name, validator)
+        })
+        .collect()
+});
+
+/// Per operation ("GET /api/v1/…"), its query parameters as one object schema.
+static QUERIES: LazyLock<HashMap<String, Validator>> = LazyLock::new(|| {
+    let document = openapi::openapi();
+    let mut validators = HashMap::new();
+    for (path, item) in document["paths"].as_object().into_iter().flatten() {
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            let parameters: Vec<&Value> = operation["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "query")
+                .collect();
+            let properties: serde_json::Map<String, Value> = parameters
+                .iter()
+                .map(|p| (p["name"].as_str().unwrap_or_default().to_owned(), p["schema"].clone()))
+                .collect();
+            let required: Vec<&Value> = parameters.iter().filter(|p| p["required"] == true).map(|p| &p["name"]).collect();
+            let schema = json!({"type": "object", "properties": properties, "required": required});
+            let validator = jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap_or_else(|e| panic!("the query of {method} {path} does not compile: {e}"));
+            validators.insert(format!("{} {path}", method.to_uppercase()), validator);
+        }
+    }
+    validators
+});
+
+/// The first problem of a query string of the operation `method path` (as the document spells
+/// the path, e.g. `/api/v1/projects/{project}/outputs`): a parameter given twice, one holding a
+/// NUL character, or one its schema refuses. Values are read as the schema's type says
+/// (`days=5` is the integer 5). Parameters the document does not name are left alone.
+pub fn query_problem(method: &str, path: &str, query: &str) -> Option<Problem> {
+    let mut values = serde_json::Map::new();
+    for (name, value) in form_urlencoded::parse(query.as_bytes()) {
+        let problem = |message: &str| Some(Problem { field: name.to_string(), message: message.into() });
+        if value.contains('\0') || name.contains('\0') {
+            return problem("must not contain NUL characters (U+0000)");
+        }
+        if values.contains_key(name.as_ref()) {
+            return problem("is given more than once");
+        }
+        values.insert(name.into_owned(), Value::String(value.into_owned()));
+    }
+    let validator = QUERIES.get(&format!("{method} {path}"))?;
+    let typed = validator_typed(path, method, values);
+    let problem = validator.iter_errors(&typed).next().map(|error| describe(&error));
+    problem
+}
+
+/// The values as the document's parameter schemas type them: integers and booleans that parse
+/// become JSON numbers and booleans (others stay text, for the schema to refuse).
+fn validator_typed(path: &str, method: &str, mut values: serde_json::Map<String, Value>) -> Value {
+    static TYPES: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
+        let document = openapi::openapi();
+        let mut types = HashMap::new();
+        for (path, item) in document["paths"].as_object().into_iter().flatten() {
+            for (method, operation) in item.as_object().into_iter().flatten() {
+                for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                    if let Some(kind) = parameter["schema"]["type"].as_str() {
+                        let name = parameter["name"].as_str().unwrap_or_default();
+                        types.insert(format!("{} {path} {name}", method.to_uppercase()), kind.to_owned());
+                    }
+                }
+            }
+        }
+        types
+    });
+    for (name, value) in values.iter_mut() {
+        let text = value.as_str().unwrap_or_default().to_owned();
+        match TYPES.get(&format!("{method} {path} {name}")).map(String::as_str) {
+            Some("integer") => {
+                if let Ok(number) = text.parse::<i64>() {
+                    *value = number.into();
+                }
+            }
+            Some("boolean") if text == "true" || text == "false" => *value = Value::Bool(text == "true"),
+            _ => {}
+        }
+    }
+    Value::Object(values)
+}
+
+/// A problem of a body: the top-level field it is in ("record" for the body as a whole) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+/// The first problem of `value` against the component schema `name`, if any.
+pub fn problem(name: &str, value: &Value) -> Option<Problem> {
+    let validator = VALIDATORS
+        .get(name)
+        .unwrap_or_else(|| panic!("{name} is not one of contract::BODIES"));
+    let problem = validator.iter_errors(value).next().map(|error| describe(&error));
+    problem
+}
+
+/// Whole numbers written with a fraction (`5.0`) become integers, as JSON Schema reads them
+/// (`5.0` is an integer there), so the domain's integer fields take them too.
+pub fn whole_numbers(value: &mut Value) {
+    match value {
+        Value::Number(number) if !number.is_i64() && !number.is_u64() => {
+            if let Some(float) = number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0) {
+                *value = Value::from(float as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
+    }
+}
+
+/// A batch of records checked against the component schema `name`: `Ok` when every record
+/// fits, else every record's first problem — in the domain's words (`domain` validates a
+/// copy) where it finds any, else the schema's.
+pub fn admit(
+    name: &str,
+    values: &mut [Value],
+    domain: impl FnOnce(Vec<Value>) -> Vec<RecordError>,
+) -> Result<(), Vec<RecordError>> {
+    values.iter_mut().for_each(whole_numbers);
+    let problems = records(name, values);
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let own_words = domain(values.to_vec());
+    Err(if own_words.is_empty() { problems } else { own_words })
+}
+
+/// Every record's first problem against the component schema `name`, by index.
+pub fn records(name: &str, values: &[Value]) -> Vec<RecordError> {
+    values
+        .iter()
+        .enumerate()
+        .filter_map(|(index, value)| {
+            problem(name, value).map(|p| RecordError {
+                index,
+                field: p.field,
+                message: p.message,
+            })
+        })
+        .collect()
+}
+
+fn describe(error: &ValidationError<'_>) -> Problem {
+    let top = error
+        .instance_path()
+        .as_str()
+        .split('/')
+        .nth(1)
+        .map(|segment| segment.replace("~1", "/").replace("~0", "~"));
+    let (field, message) = match error.kind() {
+        ValidationErrorKind::Required { property } => (
+            top.or_else(|| property.as_str().map(str::to_owned)),
+            format!("{property} is required"),
+        ),
+        ValidationErrorKind::AdditionalProperties { unexpected } if top.is_none() => (
+            unexpected.first().cloned(),
+            format!("is not a field of this record (unexpected: {})", unexpected.join(", ")),
+        ),
+        ValidationErrorKind::Pattern { pattern } if pattern == NO_NUL => {
+            (top, "must not contain NUL characters (U+0000)".into())
+        }
+        ValidationErrorKind::Pattern { pattern } if pattern == NON_BLANK => {
+            (top, "must not be blank or contain NUL characters (U+0000)".into())
+        }
+        _ => (top, error.to_string()),
+    };
+    Problem {
+        field: field.filter(|f| !f.is_empty()).unwrap_or_else(|| "record".into()),
+        message,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_body_schema_compiles() {
+        for name in BODIES {
+            assert!(VALIDATORS.contains_key(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn problems_name_the_top_level_field() {
+        let found = |value: Value| problem("OutputRecord", &value).map(|p| p.field);
+        assert_eq!(found(json!({"version": "v", "input": "q", "output": "a"})), None);
+        assert_eq!(found(json!({"version": "v", "input": "q"})).as_deref(), Some("output"));
+        assert_eq!(found(json!({"version": " ", "input": "q", "output": "a"})).as_deref(), Some("version"));
+        assert_eq!(
+            found(json!({"version": "v", "input": "q", "output": "a", "colour": 1})).as_deref(),
+            Some("colour")
+        );
+        assert_eq!(
+            found(json!({"version": "v", "input": "q", "output": "a", "metadata": {"k": ["\u{0}"]}})).as_deref(),
+            Some("metadata")
+        );
+        let blank = problem("OutputRecord", &json!({"version": "\u{3000}", "input": "q", "output": "a"})).unwrap();
+        assert!(blank.message.contains("blank"), "{}", blank.message);
+    }
+}
