@@ -138,13 +138,18 @@ pub fn routes() -> Router<AppState> {
     }
     paths
         .into_iter()
-        .fold(Router::new(), |router, (path, handler)| router.route(path, handler))
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
         .layer(axum::middleware::from_fn(refuse_nul))
 }
 
 /// An address holding an encoded NUL character names nothing Vernier can store (PostgreSQL
 /// keeps no text with one): 404 before any handler looks it up.
-async fn refuse_nul(request: axum::extract::Request, next: axum::middleware::Next) -> axum::response::Response {
+async fn refuse_nul(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
     use axum::response::IntoResponse;
     if request.uri().path().to_ascii_lowercase().contains("%00") {
         return error::ApiError::from(app::error::AppError::NotFound("The address".into())).into_response();

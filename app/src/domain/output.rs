@@ -123,7 +123,9 @@ pub fn field_with_nul(record: &Value) -> Option<String> {
         match value {
             Value::String(text) => text.contains('\0'),
             Value::Array(items) => items.iter().any(has_nul),
-            Value::Object(fields) => fields.iter().any(|(key, value)| key.contains('\0') || has_nul(value)),
+            Value::Object(fields) => fields
+                .iter()
+                .any(|(key, value)| key.contains('\0') || has_nul(value)),
             _ => false,
         }
     }
@@ -131,7 +133,13 @@ pub fn field_with_nul(record: &Value) -> Option<String> {
         Value::Object(fields) => fields
             .iter()
             .find(|(key, value)| key.contains('\0') || has_nul(value))
-            .map(|(key, _)| if key.is_empty() || key.contains('\0') { "record".into() } else { key.clone() }),
+            .map(|(key, _)| {
+                if key.is_empty() || key.contains('\0') {
+                    "record".into()
+                } else {
+                    key.clone()
+                }
+            }),
         other => has_nul(other).then(|| "record".into()),
     }
 }
@@ -159,7 +167,11 @@ pub fn validate(values: Vec<Value>, now: DateTime<Utc>) -> Result<Vec<NewOutput>
                     index,
                     // A problem with the record as a whole, or with a key that has no name
                     // (`""`), is reported on the record; the message names the key.
-                    field: if field == "." || field.is_empty() { "record".into() } else { field },
+                    field: if field == "." || field.is_empty() {
+                        "record".into()
+                    } else {
+                        field
+                    },
                     message: error.into_inner().to_string(),
                 });
                 continue;
@@ -435,7 +447,11 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!((errors[0].index, errors[0].field.as_str()), (0, "record"));
-        assert!(errors[0].message.contains("unknown field"), "{}", errors[0].message);
+        assert!(
+            errors[0].message.contains("unknown field"),
+            "{}",
+            errors[0].message
+        );
     }
 
     #[test]

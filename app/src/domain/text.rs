@@ -119,7 +119,10 @@ mod tests {
         assert_eq!(record_text(None, 3), Ok(None));
         assert_eq!(record_text(Some("  ".into()), 3), Ok(None));
         assert_eq!(record_text(Some(" ab".into()), 3), Ok(Some("ab".into())));
-        assert_eq!(record_text(Some("abc ".into()), 3).unwrap_err(), "must be at most 3 characters");
+        assert_eq!(
+            record_text(Some("abc ".into()), 3).unwrap_err(),
+            "must be at most 3 characters"
+        );
     }
 
     #[test]

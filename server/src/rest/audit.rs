@@ -5,8 +5,8 @@ use super::caller::ApiCaller;
 use super::csv_body;
 use super::dashboards::Format;
 use super::error::ApiError;
-use app::domain::audit::AuditFilter;
 use super::query::Query;
+use app::domain::audit::AuditFilter;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 

@@ -4,12 +4,12 @@
 
 use super::caller::ApiCaller;
 use super::error::ApiError;
+use super::query::Query;
 use app::domain::membership::ProjectAccess;
 use app::domain::output;
 use app::server::realtime::{self, CheckAnswer};
 use app::server::scoring::ScoringInput;
 use app::server::state::AppState;
-use super::query::Query;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::Json;
@@ -42,7 +42,11 @@ fn recorded_by_default() -> bool {
 fn with_defaults(record: &mut Value) {
     let Value::Object(fields) = record else { return };
     fields.entry("version").or_insert_with(|| "unversioned".into());
-    if !fields.get("messages").is_some_and(|m| m.as_array().is_some_and(|m| !m.is_empty())) {
+    let has_messages = fields
+        .get("messages")
+        .and_then(Value::as_array)
+        .is_some_and(|m| !m.is_empty());
+    if !has_messages {
         fields.entry("input").or_insert_with(|| "".into());
     }
 }
@@ -66,7 +70,9 @@ pub async fn check(
             Ok(outputs) if outputs.iter().any(|o| o.eval.is_some()) => vec![output::RecordError {
                 index: 0,
                 field: "run".into(),
-                message: "the real-time check takes production replies; send an eval run's outputs to /outputs".into(),
+                message:
+                    "the real-time check takes production replies; send an eval run's outputs to /outputs"
+                        .into(),
             }],
             Ok(_) => Vec::new(),
         }

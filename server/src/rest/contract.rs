@@ -13,7 +13,13 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// The schemas request bodies are checked against, by component name.
-pub const BODIES: [&str; 5] = ["OutputRecord", "CheckRecord", "FeedbackRecord", "MetricDocument", "RetireBody"];
+pub const BODIES: [&str; 5] = [
+    "OutputRecord",
+    "CheckRecord",
+    "FeedbackRecord",
+    "MetricDocument",
+    "RetireBody",
+];
 
 static VALIDATORS: LazyLock<HashMap<&'static str, Validator>> = LazyLock::new(|| {
     let components = openapi::openapi()["components"].clone();
@@ -44,9 +50,18 @@ static QUERIES: LazyLock<HashMap<String, Validator>> = LazyLock::new(|| {
                 .collect();
             let properties: serde_json::Map<String, Value> = parameters
                 .iter()
-                .map(|p| (p["name"].as_str().unwrap_or_default().to_owned(), p["schema"].clone()))
+                .map(|p| {
+                    (
+                        p["name"].as_str().unwrap_or_default().to_owned(),
+                        p["schema"].clone(),
+                    )
+                })
                 .collect();
-            let required: Vec<&Value> = parameters.iter().filter(|p| p["required"] == true).map(|p| &p["name"]).collect();
+            let required: Vec<&Value> = parameters
+                .iter()
+                .filter(|p| p["required"] == true)
+                .map(|p| &p["name"])
+                .collect();
             let schema = json!({"type": "object", "properties": properties, "required": required});
             let validator = jsonschema::options()
                 .should_validate_formats(true)
@@ -65,7 +80,12 @@ static QUERIES: LazyLock<HashMap<String, Validator>> = LazyLock::new(|| {
 pub fn query_problem(method: &str, path: &str, query: &str) -> Option<Problem> {
     let mut values = serde_json::Map::new();
     for (name, value) in form_urlencoded::parse(query.as_bytes()) {
-        let problem = |message: &str| Some(Problem { field: name.to_string(), message: message.into() });
+        let problem = |message: &str| {
+            Some(Problem {
+                field: name.to_string(),
+                message: message.into(),
+            })
+        };
         if value.contains('\0') || name.contains('\0') {
             return problem("must not contain NUL characters (U+0000)");
         }
@@ -91,7 +111,10 @@ fn validator_typed(path: &str, method: &str, mut values: serde_json::Map<String,
                 for parameter in operation["parameters"].as_array().into_iter().flatten() {
                     if let Some(kind) = parameter["schema"]["type"].as_str() {
                         let name = parameter["name"].as_str().unwrap_or_default();
-                        types.insert(format!("{} {path} {name}", method.to_uppercase()), kind.to_owned());
+                        types.insert(
+                            format!("{} {path} {name}", method.to_uppercase()),
+                            kind.to_owned(),
+                        );
                     }
                 }
             }
@@ -134,7 +157,10 @@ pub fn problem(name: &str, value: &Value) -> Option<Problem> {
 pub fn whole_numbers(value: &mut Value) {
     match value {
         Value::Number(number) if !number.is_i64() && !number.is_u64() => {
-            if let Some(float) = number.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0) {
+            if let Some(float) = number
+                .as_f64()
+                .filter(|f| f.fract() == 0.0 && f.abs() < 9_007_199_254_740_992.0)
+            {
                 *value = Value::from(float as i64);
             }
         }
@@ -190,7 +216,10 @@ fn describe(error: &ValidationError<'_>) -> Problem {
         ),
         ValidationErrorKind::AdditionalProperties { unexpected } if top.is_none() => (
             unexpected.first().cloned(),
-            format!("is not a field of this record (unexpected: {})", unexpected.join(", ")),
+            format!(
+                "is not a field of this record (unexpected: {})",
+                unexpected.join(", ")
+            ),
         ),
         ValidationErrorKind::Pattern { pattern } if pattern == NO_NUL => {
             (top, "must not contain NUL characters (U+0000)".into())
@@ -221,17 +250,28 @@ mod tests {
     fn problems_name_the_top_level_field() {
         let found = |value: Value| problem("OutputRecord", &value).map(|p| p.field);
         assert_eq!(found(json!({"version": "v", "input": "q", "output": "a"})), None);
-        assert_eq!(found(json!({"version": "v", "input": "q"})).as_deref(), Some("output"));
-        assert_eq!(found(json!({"version": " ", "input": "q", "output": "a"})).as_deref(), Some("version"));
+        assert_eq!(
+            found(json!({"version": "v", "input": "q"})).as_deref(),
+            Some("output")
+        );
+        assert_eq!(
+            found(json!({"version": " ", "input": "q", "output": "a"})).as_deref(),
+            Some("version")
+        );
         assert_eq!(
             found(json!({"version": "v", "input": "q", "output": "a", "colour": 1})).as_deref(),
             Some("colour")
         );
         assert_eq!(
-            found(json!({"version": "v", "input": "q", "output": "a", "metadata": {"k": ["\u{0}"]}})).as_deref(),
+            found(json!({"version": "v", "input": "q", "output": "a", "metadata": {"k": ["\u{0}"]}}))
+                .as_deref(),
             Some("metadata")
         );
-        let blank = problem("OutputRecord", &json!({"version": "\u{3000}", "input": "q", "output": "a"})).unwrap();
+        let blank = problem(
+            "OutputRecord",
+            &json!({"version": "\u{3000}", "input": "q", "output": "a"}),
+        )
+        .unwrap();
         assert!(blank.message.contains("blank"), "{}", blank.message);
     }
 }

@@ -4,9 +4,9 @@
 use super::caller::ApiCaller;
 use super::csv_body;
 use super::error::ApiError;
+use super::query::Query;
 use app::domain::membership::ProjectAccess;
 use app::server::dashboards::{self, CompareQuery};
-use super::query::Query;
 use axum::extract::Path;
 use axum::response::{IntoResponse, Response};
 use axum::Json;

@@ -4,11 +4,11 @@
 
 use super::caller::ApiCaller;
 use super::error::ApiError;
+use super::query::Query;
 use app::domain::dataset::file;
 use app::domain::dataset::report::{RunComparison, RunView};
 use app::domain::membership::ProjectAccess;
 use app::server::{datasets, db};
-use super::query::Query;
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

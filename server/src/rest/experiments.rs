@@ -4,10 +4,10 @@
 
 use super::caller::ApiCaller;
 use super::error::ApiError;
+use super::query::Query;
 use app::domain::experiment::analysis::ExperimentView;
 use app::domain::membership::ProjectAccess;
 use app::server::experiments::{self, ArmAnswer};
-use super::query::Query;
 use axum::extract::Path;
 use axum::Json;
 

@@ -25,7 +25,9 @@ pub async fn submit(
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let mut batch = Batch::read(&headers, body, "feedback")?;
     super::contract::admit("FeedbackRecord", &mut batch.values, |copy| {
-        app::domain::feedback::record::validate(copy, chrono::Utc::now()).err().unwrap_or_default()
+        app::domain::feedback::record::validate(copy, chrono::Utc::now())
+            .err()
+            .unwrap_or_default()
     })
     .map_err(super::error::ApiError::Records)?;
     // Keys are per route: a client may number its outputs and its feedback alike.

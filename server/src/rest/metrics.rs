@@ -4,6 +4,7 @@
 use super::caller::{Allowed, ApiCaller};
 use super::contract;
 use super::error::ApiError;
+use super::query::Query;
 use app::domain::membership::ProjectAccess;
 use app::domain::metric::document::MetricDocument;
 use app::domain::metric::filter::MetricFilter;
@@ -12,7 +13,6 @@ use app::domain::metric::{MetricDefinition, MetricView};
 use app::error::AppError;
 use app::server::{db, metric_lifecycle};
 use axum::extract::rejection::JsonRejection;
-use super::query::Query;
 use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::Json;
@@ -79,10 +79,14 @@ pub async fn get(
 fn definition(body: Result<Json<Value>, JsonRejection>) -> ApiResult<MetricDefinition> {
     let Json(mut value) = body?;
     contract::whole_numbers(&mut value);
-    let document: Result<MetricDocument, AppError> = serde_path_to_error::deserialize(&value).map_err(|error| {
-        let field = error.path().to_string();
-        AppError::invalid(if field == "." { "body" } else { &field }, error.into_inner().to_string())
-    });
+    let document: Result<MetricDocument, AppError> =
+        serde_path_to_error::deserialize(&value).map_err(|error| {
+            let field = error.path().to_string();
+            AppError::invalid(
+                if field == "." { "body" } else { &field },
+                error.into_inner().to_string(),
+            )
+        });
     let parsed = document.and_then(|document| document.to_input().parse());
     match (contract::problem("MetricDocument", &value), parsed) {
         (_, Err(error)) => Err(error.into()),

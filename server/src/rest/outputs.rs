@@ -27,7 +27,9 @@ pub async fn ingest(
     let caller = caller.for_project(&project, ProjectAccess::Edit).await?;
     let mut batch = Batch::read(&headers, body, "outputs")?;
     super::contract::admit("OutputRecord", &mut batch.values, |copy| {
-        app::domain::output::validate(copy, chrono::Utc::now()).err().unwrap_or_default()
+        app::domain::output::validate(copy, chrono::Utc::now())
+            .err()
+            .unwrap_or_default()
     })
     .map_err(ApiError::Records)?;
     let answer = ingest::ingest(

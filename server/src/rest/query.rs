@@ -19,7 +19,8 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let query = parts.uri.query().unwrap_or_default();
         if let Some(path) = parts.extensions.get::<MatchedPath>() {
-            if let Some(problem) = super::contract::query_problem(parts.method.as_str(), path.as_str(), query) {
+            if let Some(problem) = super::contract::query_problem(parts.method.as_str(), path.as_str(), query)
+            {
                 return Err(AppError::invalid(&problem.field, problem.message).into());
             }
         }
@@ -60,7 +61,9 @@ mod tests {
     }
 
     fn field(query: &str) -> Option<String> {
-        parse::<Params>(query).err().and_then(|e| e.field().map(str::to_owned))
+        parse::<Params>(query)
+            .err()
+            .and_then(|e| e.field().map(str::to_owned))
     }
 
     #[test]

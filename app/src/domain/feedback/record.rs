@@ -91,7 +91,11 @@ pub fn validate(values: Vec<Value>, now: DateTime<Utc>) -> Result<Vec<NewFeedbac
                 let field = error.path().to_string();
                 errors.push(RecordError {
                     index,
-                    field: if field == "." || field.is_empty() { "record".into() } else { field },
+                    field: if field == "." || field.is_empty() {
+                        "record".into()
+                    } else {
+                        field
+                    },
                     message: error.into_inner().to_string(),
                 });
                 continue;
