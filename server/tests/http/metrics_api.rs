@@ -163,7 +163,7 @@ async fn bad_bodies_name_the_field_and_store_nothing(pool: PgPool) {
     let url = format!("{}{METRICS}", app.base);
     let cases = [
         (document("valid-json", "-1"), "cost_per_failure"),
-        (json!({"key": "x1", "nmae": "typo"}), "body"),
+        (json!({"key": "x1", "nmae": "typo"}), "nmae"),
         (
             {
                 let mut d = document("valid-json", "1");

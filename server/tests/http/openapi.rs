@@ -114,7 +114,7 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
 
     let check = &doc["paths"]["/api/v1/projects/{project}/check"]["post"];
     let example = &check["requestBody"]["content"]["application/json"]["example"];
-    assert!(validator(&doc, &json!({"$ref": "#/components/schemas/OutputRecord"})).is_valid(example));
+    assert!(validator(&doc, &json!({"$ref": "#/components/schemas/CheckRecord"})).is_valid(example));
     let response = Client::new()
         .post(format!("{}/api/v1/projects/support-bot-dach/check", app.base))
         .bearer_auth(&key)
