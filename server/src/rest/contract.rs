@@ -36,8 +36,9 @@ static VALIDATORS: LazyLock<HashMap<&'static str, Validator>> = LazyLock::new(||
         .collect()
 });
 
-/// Per operation ("GET /api/v1/…"), its query parameters as one object schema.
-static QUERIES: LazyLock<HashMap<String, Validator>> = LazyLock::new(|| {
+/// Per operation ("GET /api/v1/…"), its query parameters as one object schema: the schema
+/// (whose properties say how to type each value) and its validator.
+static QUERIES: LazyLock<HashMap<String, (Value, Validator)>> = LazyLock::new(|| {
     let document = openapi::openapi();
     let mut validators = HashMap::new();
     for (path, item) in document["paths"].as_object().into_iter().flatten() {
@@ -67,7 +68,7 @@ static QUERIES: LazyLock<HashMap<String, Validator>> = LazyLock::new(|| {
                 .should_validate_formats(true)
                 .build(&schema)
                 .unwrap_or_else(|e| panic!("the query of {method} {path} does not compile: {e}"));
-            validators.insert(format!("{} {path}", method.to_uppercase()), validator);
+            validators.insert(format!("{} {path}", method.to_uppercase()), (schema, validator));
         }
     }
     validators
@@ -94,36 +95,18 @@ pub fn query_problem(method: &str, path: &str, query: &str) -> Option<Problem> {
         }
         values.insert(name.into_owned(), Value::String(value.into_owned()));
     }
-    let validator = QUERIES.get(&format!("{method} {path}"))?;
-    let typed = validator_typed(path, method, values);
+    let (schema, validator) = QUERIES.get(&format!("{method} {path}"))?;
+    let typed = typed(&schema["properties"], values);
     let problem = validator.iter_errors(&typed).next().map(|error| describe(&error));
     problem
 }
 
-/// The values as the document's parameter schemas type them: integers and booleans that parse
-/// become JSON numbers and booleans (others stay text, for the schema to refuse).
-fn validator_typed(path: &str, method: &str, mut values: serde_json::Map<String, Value>) -> Value {
-    static TYPES: LazyLock<HashMap<String, String>> = LazyLock::new(|| {
-        let document = openapi::openapi();
-        let mut types = HashMap::new();
-        for (path, item) in document["paths"].as_object().into_iter().flatten() {
-            for (method, operation) in item.as_object().into_iter().flatten() {
-                for parameter in operation["parameters"].as_array().into_iter().flatten() {
-                    if let Some(kind) = parameter["schema"]["type"].as_str() {
-                        let name = parameter["name"].as_str().unwrap_or_default();
-                        types.insert(
-                            format!("{} {path} {name}", method.to_uppercase()),
-                            kind.to_owned(),
-                        );
-                    }
-                }
-            }
-        }
-        types
-    });
+/// The values as the parameters' schemas (`properties`) type them: integers and booleans that
+/// parse become JSON numbers and booleans (others stay text, for the schema to refuse).
+fn typed(properties: &Value, mut values: serde_json::Map<String, Value>) -> Value {
     for (name, value) in values.iter_mut() {
         let text = value.as_str().unwrap_or_default().to_owned();
-        match TYPES.get(&format!("{method} {path} {name}")).map(String::as_str) {
+        match properties[name.as_str()]["type"].as_str() {
             Some("integer") => {
                 if let Ok(number) = text.parse::<i64>() {
                     *value = number.into();
