@@ -191,3 +191,42 @@ fn no_module_but_the_seam_writes_score_values_or_verdicts() {
         "the seam itself writes"
     );
 }
+
+/// An edit holds its metric's row lock while it works; scores of that metric must still be
+/// written meanwhile (a `FOR UPDATE` lock made ingest and an edit wait for each other).
+#[sqlx::test(migrations = "../migrations")]
+async fn a_metric_locked_for_an_edit_does_not_block_writing_its_scores(pool: PgPool) {
+    let (metric, outputs) = setup(&pool).await;
+    let (project,): (i64,) = sqlx::query_as("SELECT project_id FROM metrics WHERE id = $1")
+        .bind(metric)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let mut edit = pool.begin().await.unwrap();
+    let locked = crate::server::db::metrics::lock(&mut edit, project, "valid")
+        .await
+        .unwrap();
+    assert_eq!(locked.id, metric);
+
+    let mut ingest = pool.begin().await.unwrap();
+    sqlx::query("SET LOCAL lock_timeout = '2s'")
+        .execute(&mut *ingest)
+        .await
+        .unwrap();
+    let rows = [(outputs[0], row(metric, 1.0))];
+    let written = apply(
+        &mut ingest,
+        ScoreChange::Write {
+            rows: &rows,
+            version: "test-1",
+        },
+    )
+    .await;
+    assert!(
+        written.is_ok(),
+        "the score waited for the metric's lock: {written:?}"
+    );
+    ingest.commit().await.unwrap();
+    edit.rollback().await.unwrap();
+    assert_eq!(of_output(&pool, outputs[0]).await.unwrap().len(), 1);
+}
