@@ -19,6 +19,7 @@ Prints "api checks passed: N" (N: operations tested, none failing) when the run 
 import os
 import subprocess
 import sys
+import urllib.error
 import xml.etree.ElementTree as ElementTree
 
 from peer_client import Checks, Vernier
@@ -30,6 +31,18 @@ PROJECT = "support-bot-dach"
 vernier = Vernier(BASE)
 vernier.sign_in("owner", "vernier-demo")
 key = vernier.api_key(PROJECT, "schemathesis")
+# The one metric the hooks turn feedback scorers onto (see api_fuzz_hooks.py); a second run
+# against the same server finds it made (409).
+try:
+    vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics", key, {
+        "key": "fuzz-feedback", "name": "Fuzz feedback", "question": "Did the end user like the answer?",
+        "paradigm": "human", "category": "quality", "cadence": "async", "action_on_failure": "none",
+        "scorer": {"kind": "user_feedback", "scale": {"type": "thumbs"}},
+        "pass_rule": {"threshold": 1, "direction": "at_least"}, "stage": "crawl", "owner": "owner",
+        "cost_per_failure": "1", "review_date": "2030-01-01"})
+except urllib.error.HTTPError as error:
+    if error.code != 409:
+        raise
 
 report = os.path.join(WORK, "api-fuzz-junit.xml")
 environment = dict(os.environ, SCHEMATHESIS_HOOKS="api_fuzz_hooks", PYTHONPATH=HERE)

@@ -21,6 +21,9 @@ Stored data (the demo project support-bot-dach):
   - feedback names an output by id, or waits 24 h for its external id -> 422 output_id / external_id
   - compare's versions a and b are versions of the project           -> 422 a / b
   - PUT keeps the metric's key (the body's key is the path's)        -> 422 key
+  - a metric with scores (or queued for rating) does not become a feedback metric, and a
+    feedback metric with answers keeps its scale: a PUT to kind user_feedback goes to
+    fuzz-feedback, a feedback metric api_fuzz.py made that nothing ever scores -> 422 scorer
 Clock:
   - an output's timestamp is at most a day ahead; feedback's `at` 5 minutes -> 422 timestamp / at
 Several values:
@@ -47,6 +50,9 @@ FEEDBACK_METRIC = "thumbs-up"
 HUMAN_METRIC, AUTOMATED_METRIC = "helpfulness", "answers-the-question"
 # The metrics the rules above rely on are left as the demo made them.
 KEPT = {FEEDBACK_METRIC, HUMAN_METRIC, AUTOMATED_METRIC}
+# A feedback metric without scores or answers (api_fuzz.py creates it): only feedback scorers
+# are PUT on it, and feedback is only ever sent to FEEDBACK_METRIC.
+FEEDBACK_TARGET = "fuzz-feedback"
 EVAL_FIELDS = ("dataset", "dataset_version", "item_id", "run")
 
 
@@ -109,7 +115,13 @@ def feedback(body):
 def compiles(pattern):
     """Whether Rust's regex crate would take it (approximately: Python's re, without the
     constructs only one of them has)."""
-    if re.search(r"\(\?[<=!P#]|\\[0-9]|\\[ABZzbGx]|\\[pP]|\{,|\[\[:", pattern):
+    if re.search(r"\(\?[<=!P#aL]|\\[0-9]|\\[ABZzbGx]|\\[pP]|\{,|\[\[:", pattern):
+        return False
+    # Rust takes a brace only as a counted repetition after something to repeat (Python takes
+    # a stray one as a literal): with escapes gone, every brace must be one.
+    bare = re.sub(r"\\.", "e", pattern)
+    if re.sub(r"(?<=[^(|{])\{[0-9]+(,[0-9]*)?\}", "", bare).count("{") or \
+            re.sub(r"\{[0-9]+(,[0-9]*)?\}", "", bare).count("}"):
         return False
     try:
         re.compile(pattern)
@@ -173,10 +185,6 @@ def map_case(ctx, case):
         case.path_parameters["key"] = f"{key}-elsewhere"  # no such metric: 404
     if not positive(case):
         return case
-    for name in list(case.headers or {}):
-        if name.lower() == "idempotency-key":  # one key per body: the body's digest
-            digest = hashlib.sha256(json.dumps(case.body, sort_keys=True).encode()).hexdigest()
-            case.headers[name] = f"{str(case.headers[name])[:100]}-{digest}"
     if method == "POST" and path.endswith("/outputs"):
         outputs(case.body)
     elif method == "POST" and path.endswith("/check"):
@@ -188,11 +196,21 @@ def map_case(ctx, case):
     elif method == "POST" and path.endswith("/metrics"):
         metric(case.body)
     elif method == "PUT" and path.endswith("/metrics/{key}"):
-        metric(case.body, key=(case.path_parameters or {}).get("key"))
+        to_feedback = isinstance(case.body, dict) and isinstance(case.body.get("scorer"), dict) \
+            and case.body["scorer"].get("kind") == "user_feedback"
+        if to_feedback:
+            case.path_parameters["key"] = FEEDBACK_TARGET
+        elif case.path_parameters.get("key") == FEEDBACK_TARGET:
+            case.path_parameters["key"] = f"{FEEDBACK_TARGET}-elsewhere"  # no such metric: 404
+        metric(case.body, key=case.path_parameters.get("key"))
     elif method == "GET" and path.endswith("/compare") and case.query is not None:
         case.query["a"], case.query["b"] = VERSIONS
         compare_range(case.query)
     elif method == "GET" and path.endswith("/trend") and case.query is not None:
         if case.query.get("grain") == "hour" and isinstance(case.query.get("days"), int):
             case.query["days"] = min(case.query["days"], 2)
+    for name in list(case.headers or {}):
+        if name.lower() == "idempotency-key":  # one key per (final) body: the body's digest
+            digest = hashlib.sha256(json.dumps(case.body, sort_keys=True).encode()).hexdigest()
+            case.headers[name] = f"{str(case.headers[name])[:100]}-{digest}"
     return case
