@@ -98,6 +98,9 @@ peer backup scripts/backup-roundtrip.sh "${DATABASE_URL%/*}/$e2e_db" "$target_di
 say "crash durability (100,000 outputs from 4 retrying clients; Vernier killed twice, PostgreSQL restarted in immediate mode)"
 peer crash scripts/crash-durability.sh "$target_dir/debug/server" "$work"
 
+say "coverage-guided fuzzing (cargo fuzz: output records, scorer specs, metrics-as-code, rubrics; ${FUZZ_SECONDS:-30} s each)"
+peer fuzz scripts/fuzz.sh "${FUZZ_SECONDS:-30}" "$work/fuzz"
+
 passed=$((cargo_passed + ${e2e_passed:-0} + peer_passed))
 failed=$((cargo_failed + ${e2e_failed:-0} + peer_failed))
 echo "total: $passed passed, $failed failed"

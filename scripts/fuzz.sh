@@ -37,4 +37,4 @@ for target in "${targets[@]}"; do
   fi
   passed=$((passed + 1))
 done
-echo "fuzz targets passed: $passed"
+echo "fuzz checks passed: $passed"

@@ -112,7 +112,15 @@ pub fn parse_levels(scale: Scale, text: &str) -> Result<Vec<Level>, AppError> {
         if levels.iter().any(|l| l.label.eq_ignore_ascii_case(label)) {
             return Err(bad(format!("line {}: the label '{label}' is used twice", i + 1)));
         }
-        if description.chars().count() > 2_000 || examples.chars().count() > 4_000 {
+        let examples: Vec<String> = examples
+            .split(';')
+            .map(str::trim)
+            .filter(|e| !e.is_empty())
+            .map(str::to_owned)
+            .collect();
+        // The examples are measured as they are written back ("a; b"), so what is accepted
+        // is accepted again when the form shows it.
+        if description.chars().count() > 2_000 || examples.join("; ").chars().count() > 4_000 {
             return Err(bad(format!("line {}: description or examples too long", i + 1)));
         }
         let value = match scale {
@@ -123,12 +131,7 @@ pub fn parse_levels(scale: Scale, text: &str) -> Result<Vec<Level>, AppError> {
             value,
             label: label.to_owned(),
             description: description.to_owned(),
-            examples: examples
-                .split(';')
-                .map(str::trim)
-                .filter(|e| !e.is_empty())
-                .map(str::to_owned)
-                .collect(),
+            examples,
         });
     }
     Ok(levels)
@@ -138,9 +141,11 @@ pub fn parse_levels(scale: Scale, text: &str) -> Result<Vec<Level>, AppError> {
 pub fn levels_text(levels: &[Level]) -> String {
     levels
         .iter()
-        .map(|l| {
-            let line = format!("{} | {} | {}", l.label, l.description, l.examples.join("; "));
-            line.trim_end_matches([' ', '|']).to_owned()
+        .map(|l| match (l.description.is_empty(), l.examples.is_empty()) {
+            // Empty parts at the end are left out, not trimmed away: an example may end in '|'.
+            (true, true) => l.label.clone(),
+            (_, true) => format!("{} | {}", l.label, l.description),
+            _ => format!("{} | {} | {}", l.label, l.description, l.examples.join("; ")),
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -208,6 +213,42 @@ mod tests {
         assert_eq!(value_range(&draft.levels), (1.0, 3.0));
         assert_eq!(level_for_key(&draft.levels, 3).unwrap().label, "Complete");
         assert!(level_for_key(&draft.levels, 0).is_none());
+        assert_eq!(
+            parse_levels(Scale::Ordinal, &levels_text(&draft.levels)).unwrap(),
+            draft.levels
+        );
+    }
+
+    /// Found by the rubric fuzz target: writing levels back trimmed every trailing '|', so an
+    /// example ending in one lost it.
+    #[test]
+    fn levels_written_as_text_keep_an_example_that_ends_in_a_bar() {
+        let draft = RubricDraft::parse(&input(
+            "ordinal",
+            "Useless\nPartial | | Asks \"yes |\" |\nFull | Answers",
+        ))
+        .unwrap();
+        assert_eq!(draft.levels[1].examples, ["Asks \"yes |\" |"]);
+        assert_eq!(draft.levels[1].description, "");
+        assert_eq!(
+            levels_text(&draft.levels),
+            "Useless\nPartial |  | Asks \"yes |\" |\nFull | Answers"
+        );
+        assert_eq!(
+            parse_levels(Scale::Ordinal, &levels_text(&draft.levels)).unwrap(),
+            draft.levels
+        );
+    }
+
+    /// Found by the rubric fuzz target: "a;b" is written back as "a; b", so a limit on the
+    /// typed text let examples through that were refused when the form was saved unchanged.
+    #[test]
+    fn examples_are_measured_as_they_are_written_back() {
+        let packed = vec!["x"; 1_500].join(";"); // 2,999 characters typed, 4,498 written
+        let error = RubricDraft::parse(&input("ordinal", &format!("Low | | {packed}\nHigh"))).unwrap_err();
+        assert_eq!(error.field(), Some("levels"));
+        let fits = vec!["x"; 1_333].join(";"); // 3,997 written
+        let draft = RubricDraft::parse(&input("ordinal", &format!("Low | | {fits}\nHigh"))).unwrap();
         assert_eq!(
             parse_levels(Scale::Ordinal, &levels_text(&draft.levels)).unwrap(),
             draft.levels
