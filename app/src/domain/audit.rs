@@ -36,6 +36,11 @@ impl Action {
     pub fn category(self) -> &'static str {
         self.as_str().split('.').next().unwrap_or_default()
     }
+
+    /// Whether an admin should look twice: a failed or locked sign-in (someone may be guessing).
+    pub fn is_alarm(self) -> bool {
+        matches!(self, Self::SignInFailed | Self::SignInLocked)
+    }
 }
 
 /// The categories, for the filter.
@@ -144,6 +149,12 @@ mod tests {
             assert!(CATEGORIES.contains(&action.category()), "{action:?}");
         }
         assert_eq!(Action::parse("api_key.revoked").unwrap(), Action::ApiKeyRevoked);
+    }
+
+    #[test]
+    fn only_failed_and_locked_sign_ins_are_alarms() {
+        let alarms: Vec<Action> = Action::ALL.iter().copied().filter(|a| a.is_alarm()).collect();
+        assert_eq!(alarms, [Action::SignInFailed, Action::SignInLocked]);
     }
 
     #[test]

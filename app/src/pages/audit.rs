@@ -64,7 +64,7 @@ const COLUMNS: &[Column] = &[
 fn AuditTable(entries: Vec<AuditEntry>) -> impl IntoView {
     view! {
         <DataTable rows=entries columns=COLUMNS empty="No entries match." testid="audit-table" row=|e: AuditEntry| {
-            let alarm = matches!(e.action.category(), "sign_in") && e.action.as_str() != "sign_in.succeeded";
+            let alarm = e.action.is_alarm();
             view! {
                 <tr data-testid=format!("audit-{}", e.id) class:row-alarm=alarm>
                     <td>{e.at.format("%Y-%m-%d %H:%M:%S").to_string()}</td>
