@@ -39,6 +39,7 @@ Several values:
 import datetime
 import hashlib
 import json
+import os
 import re
 
 import schemathesis
@@ -48,8 +49,9 @@ OWNER = "owner"
 VERSIONS = ["prompt-v1", "prompt-v2"]
 FEEDBACK_METRIC = "thumbs-up"
 HUMAN_METRIC, AUTOMATED_METRIC = "helpfulness", "answers-the-question"
-# The metrics the rules above rely on are left as the demo made them.
-KEPT = {FEEDBACK_METRIC, HUMAN_METRIC, AUTOMATED_METRIC}
+# The metrics the rules above rely on, and every metric made before the run (api_fuzz.py lists
+# them), are left as they were: their scores, answers and queues decide what an edit may do.
+KEPT = {FEEDBACK_METRIC, HUMAN_METRIC, AUTOMATED_METRIC} | set(filter(None, os.environ.get("API_FUZZ_KEPT", "").split(",")))
 # A feedback metric without scores or answers (api_fuzz.py creates it): only feedback scorers
 # are PUT on it, and feedback is only ever sent to FEEDBACK_METRIC.
 FEEDBACK_TARGET = "fuzz-feedback"
@@ -181,7 +183,7 @@ def compare_range(query):
 def map_case(ctx, case):
     method, path = case.operation.method.upper(), case.operation.path
     key = (case.path_parameters or {}).get("key")
-    if path.startswith("/api/v1/projects/{project}/metrics/{key}") and method != "GET" and key in KEPT:
+    if path.startswith("/api/v1/projects/{project}/metrics/{key}") and method != "GET" and key in KEPT - {FEEDBACK_TARGET}:
         case.path_parameters["key"] = f"{key}-elsewhere"  # no such metric: 404
     if not positive(case):
         return case
