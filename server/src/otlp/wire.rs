@@ -164,7 +164,18 @@ pub fn decode(headers: &HeaderMap, body: &[u8]) -> Result<(ExportTraceServiceReq
     let request = match encoding {
         Encoding::Protobuf => ExportTraceServiceRequest::decode(bytes)
             .map_err(|e| format!("the body is not an OTLP ExportTraceServiceRequest in protobuf: {e}")),
-        Encoding::Json => serde_json::from_slice(bytes)
+        Encoding::Json => serde_json::from_slice::<serde_json::Value>(bytes)
+            .map_err(|e| e.to_string())
+            .and_then(|value| {
+                // serde would read a message written as an array; OTLP JSON writes objects.
+                let objects = value["resourceSpans"]
+                    .as_array()
+                    .is_some_and(|items| items.iter().all(serde_json::Value::is_object));
+                if !objects {
+                    return Err("resourceSpans must be a list of objects".to_owned());
+                }
+                serde_json::from_value(value).map_err(|e| e.to_string())
+            })
             .map_err(|e| format!("the body is not an OTLP ExportTraceServiceRequest in JSON: {e}")),
     }
     .map_err(|message| Failure::new(StatusCode::BAD_REQUEST, message, encoding))?;

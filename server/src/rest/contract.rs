@@ -128,11 +128,36 @@ pub struct Problem {
 
 /// The first problem of `value` against the component schema `name`, if any.
 pub fn problem(name: &str, value: &Value) -> Option<Problem> {
+    // Free-form parts (a JSON Schema scorer's schema) have no pattern to refuse a NUL, and
+    // PostgreSQL stores none: refused wherever it is, keys included, on its top-level field.
+    if let Some(field) = value.as_object().and_then(|fields| {
+        fields
+            .iter()
+            .find(|(key, inner)| key.contains('\0') || has_nul(inner))
+            .map(|(key, _)| key.clone())
+    }) {
+        return Some(Problem {
+            field,
+            message: "must not contain NUL characters (U+0000)".into(),
+        });
+    }
     let validator = VALIDATORS
         .get(name)
         .unwrap_or_else(|| panic!("{name} is not one of contract::BODIES"));
     let problem = validator.iter_errors(value).next().map(|error| describe(&error));
     problem
+}
+
+/// Whether a string or key anywhere in `value` holds a NUL.
+fn has_nul(value: &Value) -> bool {
+    match value {
+        Value::String(text) => text.contains('\0'),
+        Value::Array(items) => items.iter().any(has_nul),
+        Value::Object(fields) => fields
+            .iter()
+            .any(|(key, inner)| key.contains('\0') || has_nul(inner)),
+        _ => false,
+    }
 }
 
 /// Whole numbers written with a fraction (`5.0`) become integers, as JSON Schema reads them
@@ -227,6 +252,17 @@ mod tests {
         for name in BODIES {
             assert!(VALIDATORS.contains_key(name), "{name}");
         }
+    }
+
+    #[test]
+    fn a_nul_anywhere_is_refused_on_its_top_level_field() {
+        // Found by schemathesis: a NUL in a key of a JSON Schema scorer's schema reached
+        // PostgreSQL's jsonb (500).
+        let metric =
+            json!({"key": "k", "scorer": {"kind": "json_schema", "schema": {"a\u{0}": {"b": [1, "c"]}}}});
+        let found = problem("MetricDocument", &metric).unwrap();
+        assert_eq!(found.field, "scorer");
+        assert!(found.message.contains("NUL"), "{}", found.message);
     }
 
     #[test]
