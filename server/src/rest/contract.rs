@@ -130,12 +130,7 @@ pub struct Problem {
 pub fn problem(name: &str, value: &Value) -> Option<Problem> {
     // Free-form parts (a JSON Schema scorer's schema) have no pattern to refuse a NUL, and
     // PostgreSQL stores none: refused wherever it is, keys included, on its top-level field.
-    if let Some(field) = value.as_object().and_then(|fields| {
-        fields
-            .iter()
-            .find(|(key, inner)| key.contains('\0') || has_nul(inner))
-            .map(|(key, _)| key.clone())
-    }) {
+    if let Some(field) = app::domain::output::field_with_nul(value) {
         return Some(Problem {
             field,
             message: "must not contain NUL characters (U+0000)".into(),
@@ -146,18 +141,6 @@ pub fn problem(name: &str, value: &Value) -> Option<Problem> {
         .unwrap_or_else(|| panic!("{name} is not one of contract::BODIES"));
     let problem = validator.iter_errors(value).next().map(|error| describe(&error));
     problem
-}
-
-/// Whether a string or key anywhere in `value` holds a NUL.
-fn has_nul(value: &Value) -> bool {
-    match value {
-        Value::String(text) => text.contains('\0'),
-        Value::Array(items) => items.iter().any(has_nul),
-        Value::Object(fields) => fields
-            .iter()
-            .any(|(key, inner)| key.contains('\0') || has_nul(inner)),
-        _ => false,
-    }
 }
 
 /// Whole numbers written with a fraction (`5.0`) become integers, as JSON Schema reads them
