@@ -87,6 +87,9 @@ peer prometheus scripts/prometheus-scrape.sh "127.0.0.1:$port" "$metrics_token" 
 say "a real OpenTelemetry client sends GenAI spans (Python's opentelemetry-sdk and OTLP/HTTP exporter from PyPI)"
 peer otel scripts/otel-python.sh "http://127.0.0.1:$port" "$work"
 
+say "the REST API under property-based testing (schemathesis from PyPI: every operation, valid and invalid requests)"
+peer api scripts/api-fuzz.sh "http://127.0.0.1:$port" "$work"
+
 say "backup and restore (pg_dump, pg_restore into a fresh database, a second Vernier reads it back)"
 kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null || true
 server_pid=""

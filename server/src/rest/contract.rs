@@ -237,6 +237,71 @@ mod tests {
         }
     }
 
+    /// Every object a request body may hold either takes no keys of its own choosing or says
+    /// its keys hold no NUL and what its values may be, so that what the document allows,
+    /// PostgreSQL can store.
+    #[test]
+    fn every_free_form_object_of_a_body_states_its_keys_hold_no_nul() {
+        fn visit(schema: &Value, at: &str, components: &Value, seen: &mut Vec<String>) {
+            match schema {
+                Value::Object(fields) => {
+                    if let Some(reference) = fields.get("$ref").and_then(Value::as_str) {
+                        let name = reference.trim_start_matches("#/components/schemas/");
+                        if !seen.iter().any(|s| s == name) {
+                            seen.push(name.to_owned());
+                            visit(&components[name], name, components, seen);
+                        }
+                    }
+                    let object = match &fields.get("type") {
+                        Some(Value::String(kind)) => kind == "object",
+                        Some(Value::Array(kinds)) => kinds.iter().any(|k| k == "object"),
+                        _ => false,
+                    };
+                    let extra = fields.get("additionalProperties");
+                    if object && extra != Some(&Value::Bool(false)) {
+                        assert_eq!(
+                            fields.get("propertyNames").map(|names| &names["pattern"]),
+                            Some(&json!(NO_NUL)),
+                            "a free-form object in {at} does not refuse NUL in its keys"
+                        );
+                        assert!(
+                            extra.is_some_and(|e| e != &Value::Bool(true)),
+                            "a free-form object in {at} takes any value (a NUL in a string too)"
+                        );
+                    }
+                    for (name, value) in fields {
+                        visit(value, &format!("{at}/{name}"), components, seen);
+                    }
+                }
+                Value::Array(items) => items.iter().for_each(|item| visit(item, at, components, seen)),
+                _ => {}
+            }
+        }
+        let components = &openapi::openapi()["components"]["schemas"];
+        let mut seen: Vec<String> = BODIES.iter().map(|name| name.to_string()).collect();
+        for name in BODIES {
+            visit(&components[name], name, components, &mut seen);
+        }
+        assert!(seen.iter().any(|name| name == "JsonValue"), "{seen:?}");
+    }
+
+    #[test]
+    fn the_document_refuses_a_nul_in_a_key_of_a_json_schema_scorers_schema() {
+        // Found by schemathesis: the document allowed it, the server refused it.
+        let metric = json!({"key": "reply-shape", "name": "Reply has our shape",
+            "question": "Can our integration read every reply?", "paradigm": "model",
+            "category": "format", "cadence": "real-time", "action_on_failure": "retry",
+            "scorer": {"kind": "json_schema", "schema": {"a\u{0}": true}},
+            "pass_rule": {"threshold": 1, "direction": "at_least"}, "stage": "crawl",
+            "owner": "owner", "cost_per_failure": "1", "review_date": "2027-03-01"});
+        let mut fine = metric.clone();
+        fine["scorer"]["schema"] = json!({"a": {"b": [1, "c"]}});
+        let errors: Vec<String> =
+            VALIDATORS["MetricDocument"].iter_errors(&fine).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+        assert!(!VALIDATORS["MetricDocument"].is_valid(&metric));
+    }
+
     #[test]
     fn a_nul_anywhere_is_refused_on_its_top_level_field() {
         // Found by schemathesis: a NUL in a key of a JSON Schema scorer's schema reached

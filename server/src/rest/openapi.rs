@@ -486,7 +486,7 @@ fn core_schemas() -> Value {
         }},
         "MetricDocument": metric::document(),
         "Metric": metric::metric(),
-        "RetireBody": {"type": "object", "required": ["reason"], "properties": {"reason": non_blank(Some(1000))}},
+        "RetireBody": {"type": "object", "additionalProperties": false, "required": ["reason"], "properties": {"reason": non_blank(Some(1000))}},
         "Rate": {"type": "object", "description": "Passes of n verdicts, the rate (null without verdicts) and its 95% Wilson interval.",
             "properties": {"passes": {"type": "integer"}, "n": {"type": "integer"}, "rate": {"type": ["number", "null"]},
                 "interval": {"type": "object", "properties": {"low": {"type": "number"}, "high": {"type": "number"}}}}},

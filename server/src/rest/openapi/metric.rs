@@ -6,7 +6,7 @@
 //! "2.50", dates as YYYY-MM-DD. (Metrics-as-code files are read more loosely; see
 //! `app::domain::metric::document`.)
 
-use super::text::{non_blank, text};
+use super::text::{json_object, non_blank, text};
 use app::domain::feedback::MAX_CATEGORIES;
 use app::domain::metric::scorer::{MAX_PATTERN, MAX_WORDS, MODELLED_LANGUAGES};
 use app::domain::metric::MAX_TAGS;
@@ -99,7 +99,7 @@ pub fn scorer() -> Value {
                        {"required": ["max"], "properties": {"max": {"type": "integer"}}}]}
         ]},
         kind("valid_json", "The reply is valid JSON.", json!({}), &[]),
-        kind("json_schema", "The reply is JSON conforming to a schema.", json!({"schema": {"type": ["object", "boolean"]}}), &["schema"]),
+        kind("json_schema", "The reply is JSON conforming to a schema.", json!({"schema": {"anyOf": [{"type": "boolean"}, json_object()]}}), &["schema"]),
         kind("language_match", "The reply's language is the expected one (a metadata key, else the conversation's).", json!({
             "expected_key": nullable(text(None)), "min_chars": u32_schema(0),
             "min_confidence": {"type": "number", "minimum": 0, "maximum": 1},

@@ -3,7 +3,7 @@
 //! `app::domain::feedback::record` enforce: a request valid here is accepted unless it names
 //! something the project does not hold, and a request invalid here is refused with 422.
 
-use super::text::{non_blank, text, WHITESPACE};
+use super::text::{json_object, non_blank, text, WHITESPACE};
 use app::domain::output::{MAX_BATCH, MAX_GRADE, MAX_TEXT};
 use serde_json::{json, Map, Value};
 
@@ -19,7 +19,7 @@ fn json_value() -> Value {
         text(None),
         {"type": ["number", "boolean", "null"]},
         {"type": "array", "items": {"$ref": "#/components/schemas/JsonValue"}},
-        {"type": "object", "propertyNames": text(None), "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}}
+        json_object()
     ]})
 }
 
@@ -35,8 +35,7 @@ fn output_properties(eval: bool) -> Map<String, Value> {
         "output": text(Some(MAX_TEXT)),
         "expected_output": text(Some(MAX_TEXT)),
         "source": {"enum": ["production", "eval", "synthetic"], "description": "Default production (eval for an eval run's output)."},
-        "metadata": {"type": "object", "propertyNames": text(None), "additionalProperties": {"$ref": "#/components/schemas/JsonValue"},
-            "description": "Segment metadata: language, customer, channel, any key; at most 16 KiB of JSON."},
+        "metadata": with_description(json_object(), "Segment metadata: language, customer, channel, any key; at most 16 KiB of JSON."),
         "retrieved_ids": ids.clone(),
         "relevant_ids": ids,
         "relevance": {

@@ -33,3 +33,9 @@ pub fn non_blank(max: Option<usize>) -> Value {
     schema["pattern"] = NON_BLANK.into();
     schema
 }
+
+/// A JSON object of any keys and values, without a NUL character in a key or a string however
+/// deep (PostgreSQL stores no JSON with one); its values are the `JsonValue` component.
+pub fn json_object() -> Value {
+    json!({"type": "object", "propertyNames": text(None), "additionalProperties": {"$ref": "#/components/schemas/JsonValue"}})
+}
