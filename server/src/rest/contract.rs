@@ -296,8 +296,10 @@ mod tests {
             "owner": "owner", "cost_per_failure": "1", "review_date": "2027-03-01"});
         let mut fine = metric.clone();
         fine["scorer"]["schema"] = json!({"a": {"b": [1, "c"]}});
-        let errors: Vec<String> =
-            VALIDATORS["MetricDocument"].iter_errors(&fine).map(|e| e.to_string()).collect();
+        let errors: Vec<String> = VALIDATORS["MetricDocument"]
+            .iter_errors(&fine)
+            .map(|e| e.to_string())
+            .collect();
         assert!(errors.is_empty(), "{errors:?}");
         assert!(!VALIDATORS["MetricDocument"].is_valid(&metric));
     }
