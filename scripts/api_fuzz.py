@@ -16,10 +16,12 @@ the number of generated cases per operation and phase; API_FUZZ_ARGS adds schema
 Prints "api checks passed: N" (N: operations tested, none failing) when the run is clean.
 """
 
+import json
 import os
 import subprocess
 import sys
 import urllib.error
+import urllib.parse
 import xml.etree.ElementTree as ElementTree
 
 from peer_client import Checks, Vernier
@@ -48,6 +50,7 @@ except urllib.error.HTTPError as error:
 # answers and queues the schema cannot know of: the hooks leave them as they are.
 existing = [metric["key"] for metric in vernier.rest("GET", f"/api/v1/projects/{PROJECT}/metrics", key)]
 report = os.path.join(WORK, "api-fuzz-junit.xml")
+timings = os.path.join(WORK, "api-fuzz.har")
 environment = dict(os.environ, SCHEMATHESIS_HOOKS="api_fuzz_hooks", PYTHONPATH=HERE,
                    API_FUZZ_KEPT=",".join(existing))
 status = subprocess.run([
@@ -58,7 +61,7 @@ status = subprocess.run([
     "--max-time", os.environ.get("API_FUZZ_SECONDS", "240"),
     "--max-examples", os.environ.get("API_FUZZ_EXAMPLES", "40"),
     "--workers", "2",
-    "--report", "junit", "--report-junit-path", report,
+    "--report", "junit,har", "--report-junit-path", report, "--report-har-path", timings,
     *os.environ.get("API_FUZZ_ARGS", "").split(),
 ], env=environment, cwd=WORK).returncode
 
@@ -71,4 +74,13 @@ failing = [case.get("name") for case in cases if case.find("failure") is not Non
 check(status == 0 and not failing, f"schemathesis finds nothing (exit {status}; failing: {failing})")
 tested = [case for case in cases if case.find("skipped") is None]
 check(len(tested) >= 20, f"{len(tested)} operations were tested")
+# The slowest requests, for the log (the run is bounded by time; latency is measured by
+# `bench`, see docs/benchmarks.md): a request that waits on a lock shows here first.
+if os.path.exists(timings):
+    with open(timings) as har:
+        entries = json.load(har)["log"]["entries"]
+    print(f"slowest of {len(entries)} requests:")
+    for entry in sorted(entries, key=lambda e: e["time"], reverse=True)[:5]:
+        request = entry["request"]
+        print(f"  {entry['time']:8.0f} ms  {request['method']} {urllib.parse.urlsplit(request['url']).path} -> {entry['response']['status']}")
 print(f"api checks passed: {len(tested)}")
