@@ -134,6 +134,29 @@ async fn prune_rollups(pool: PgPool) {
     }
 }
 
+/// Where the server's autovacuum is off, analyzes the tables grown past its thresholds every
+/// 30 seconds (`db::statistics`): without statistics the planner's guesses turn millisecond
+/// queries into minute-long ones as the data grows.
+async fn keep_statistics(pool: PgPool) {
+    use app::server::db::statistics;
+    match statistics::autovacuum_on(&pool).await {
+        Ok(true) => return,
+        Ok(false) => tracing::warn!(
+            "autovacuum is off on this PostgreSQL server: Vernier analyzes its own tables every 30 s"
+        ),
+        Err(error) => return tracing::error!("reading the autovacuum setting: {error}"),
+    }
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
+    while !pool.is_closed() {
+        every.tick().await;
+        match statistics::analyze_stale(&pool).await {
+            Ok(tables) if !tables.is_empty() => tracing::debug!(?tables, "analyzed"),
+            Ok(_) => {}
+            Err(error) => tracing::error!("analyzing tables: {error}"),
+        }
+    }
+}
+
 /// The whole application as an Axum router.
 pub async fn build_router(
     pool: PgPool,
@@ -184,6 +207,7 @@ pub async fn build_router(
     ));
     tokio::spawn(app::server::worker::Worker::new(pool.clone(), scorers.clone()).run());
     tokio::spawn(prune_rollups(pool.clone()));
+    tokio::spawn(keep_statistics(pool.clone()));
     let alerting = app::server::alerting::Alerting::new(
         &operations.public_url,
         app::domain::monitor::channel::Allowed {

@@ -31,6 +31,7 @@ pub mod rubrics;
 pub mod scores;
 pub mod scoring_jobs;
 pub mod sign_in_failures;
+pub mod statistics;
 pub mod trends;
 pub mod users;
 
