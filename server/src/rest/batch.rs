@@ -44,9 +44,12 @@ impl Batch {
             ))
             .into());
         }
+        // The digest is of the records as read, keys sorted (serde_json's maps are ordered):
+        // the same records sent again replay, whatever their key order, spacing or framing
+        // (an array, one object, NDJSON).
         let idempotency = idempotency_key(headers)?.map(|key| ingest::Idempotency {
             key,
-            digest: api_keys::digest(&body),
+            digest: api_keys::digest(&serde_json::to_vec(&values).unwrap_or_default()),
         });
         Ok(Batch { values, idempotency })
     }

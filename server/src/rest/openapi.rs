@@ -50,7 +50,7 @@ fn with(mut base: Value, extra: Value) -> Value {
 /// The optional `Idempotency-Key` header of the batch routes.
 fn idempotency_key() -> Value {
     json!({"name": "Idempotency-Key", "in": "header", "required": false,
-           "description": "Sent again with the same body, the request is answered as the first one was (for 24 hours).",
+           "description": "Sent again with the same records (in any key order, spacing or framing), the request is answered as the first one was (for 24 hours); with other records it is refused (422).",
            "schema": {"type": "string", "pattern": "^[\\x21-\\x7E]{1,200}$"}})
 }
 

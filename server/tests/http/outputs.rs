@@ -137,6 +137,19 @@ async fn a_repeated_idempotency_key_answers_as_the_first_time(pool: PgPool) {
         1,
         "records without external ids are still stored once"
     );
+    // The same records, their keys in another order and as NDJSON: the same request.
+    let reordered = Client::new()
+        .post(format!("{}{OUTPUTS}", app.base))
+        .bearer_auth(&key)
+        .header("idempotency-key", "req-1")
+        .header("content-type", "application/x-ndjson")
+        .body("{\"output\": \"Hallo! Wie kann ich helfen?\",  \"input\": \"Hallo\", \"version\": \"v1\"}\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reordered.status(), StatusCode::CREATED);
+    assert_eq!(reordered.headers()["idempotent-replayed"], "true");
+    assert_eq!(count(&app.pool, "outputs").await, 1);
 
     let other = send(json!([{"version": "v1", "input": "x", "output": "y"}]), "req-1")
         .await
