@@ -119,6 +119,9 @@ def compiles(pattern):
     constructs only one of them has)."""
     if re.search(r"\(\?[<=!P#aL]|\\[0-9]|\\[ABZzbGx]|\\[pP]|\{,|\[\[:", pattern):
         return False
+    # Rust escapes only ASCII characters (Python takes `\Ä` as a literal Ä).
+    if re.search(r"\\[^\x00-\x7f]", pattern):
+        return False
     # Rust takes a brace only as a counted repetition after something to repeat (Python takes
     # a stray one as a literal): with escapes gone, every brace must be one.
     bare = re.sub(r"\\.", "e", pattern)

@@ -134,25 +134,25 @@ async fn prune_rollups(pool: PgPool) {
     }
 }
 
-/// Where the server's autovacuum is off, analyzes the tables grown past its thresholds every
-/// 30 seconds (`db::statistics`): without statistics the planner's guesses turn millisecond
-/// queries into minute-long ones as the data grows.
-async fn keep_statistics(pool: PgPool) {
-    use app::server::db::statistics;
-    match statistics::autovacuum_on(&pool).await {
+/// Where the server's autovacuum is off, vacuums and analyzes the tables past its thresholds
+/// every 30 seconds (`db::upkeep`): without it dead rows pile up and the planner guesses, and
+/// millisecond queries become minute-long ones as the data grows.
+async fn keep_tables(pool: PgPool) {
+    use app::server::db::upkeep;
+    match upkeep::autovacuum_on(&pool).await {
         Ok(true) => return,
         Ok(false) => tracing::warn!(
-            "autovacuum is off on this PostgreSQL server: Vernier analyzes its own tables every 30 s"
+            "autovacuum is off on this PostgreSQL server: Vernier vacuums and analyzes its own tables every 30 s"
         ),
         Err(error) => return tracing::error!("reading the autovacuum setting: {error}"),
     }
     let mut every = tokio::time::interval(std::time::Duration::from_secs(30));
     while !pool.is_closed() {
         every.tick().await;
-        match statistics::analyze_stale(&pool).await {
-            Ok(tables) if !tables.is_empty() => tracing::debug!(?tables, "analyzed"),
+        match upkeep::run_due(&pool).await {
+            Ok(tables) if !tables.is_empty() => tracing::debug!(?tables, "vacuumed or analyzed"),
             Ok(_) => {}
-            Err(error) => tracing::error!("analyzing tables: {error}"),
+            Err(error) => tracing::error!("table upkeep: {error}"),
         }
     }
 }
@@ -207,7 +207,7 @@ pub async fn build_router(
     ));
     tokio::spawn(app::server::worker::Worker::new(pool.clone(), scorers.clone()).run());
     tokio::spawn(prune_rollups(pool.clone()));
-    tokio::spawn(keep_statistics(pool.clone()));
+    tokio::spawn(keep_tables(pool.clone()));
     let alerting = app::server::alerting::Alerting::new(
         &operations.public_url,
         app::domain::monitor::channel::Allowed {

@@ -31,8 +31,8 @@ pub mod rubrics;
 pub mod scores;
 pub mod scoring_jobs;
 pub mod sign_in_failures;
-pub mod statistics;
 pub mod trends;
+pub mod upkeep;
 pub mod users;
 
 use crate::error::AppError;
