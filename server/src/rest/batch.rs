@@ -49,7 +49,7 @@ impl Batch {
         // (an array, one object, NDJSON).
         let idempotency = idempotency_key(headers)?.map(|key| ingest::Idempotency {
             key,
-            digest: api_keys::digest(&serde_json::to_vec(&values).unwrap_or_default()),
+            digest: api_keys::digest(serde_json::to_vec(&values).unwrap_or_default()),
         });
         Ok(Batch { values, idempotency })
     }
