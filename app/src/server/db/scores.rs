@@ -3,7 +3,7 @@
 
 use super::database;
 use super::rollups::{self, Scope};
-use crate::domain::metric::scorer::PassRule;
+use crate::domain::metric::scorer::{storable_value, PassRule};
 use crate::domain::output_browse::ScoreView;
 use crate::error::AppError;
 use crate::server::scoring::active::ScoreRow;
@@ -199,7 +199,11 @@ async fn write(
     let written: Vec<Written> = sqlx::query_as(statement)
         .bind(rows.iter().map(|(id, _)| *id).collect::<Vec<_>>())
         .bind(rows.iter().map(|(_, r)| r.metric_id).collect::<Vec<_>>())
-        .bind(rows.iter().map(|(_, r)| r.value).collect::<Vec<_>>())
+        .bind(
+            rows.iter()
+                .map(|(_, r)| r.value.map(storable_value))
+                .collect::<Vec<_>>(),
+        )
         .bind(rows.iter().map(|(_, r)| r.passed).collect::<Vec<_>>())
         .bind(rows.iter().map(|(_, r)| r.rationale.as_str()).collect::<Vec<_>>())
         .bind(rows.iter().map(|(_, r)| r.error.as_deref()).collect::<Vec<_>>())

@@ -230,3 +230,33 @@ async fn a_metric_locked_for_an_edit_does_not_block_writing_its_scores(pool: PgP
     edit.rollback().await.unwrap();
     assert_eq!(of_output(&pool, outputs[0]).await.unwrap().len(), 1);
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn values_too_small_or_too_large_to_square_are_stored_within_range(pool: PgPool) {
+    // Found by schemathesis: an NDCG of about 1e-213 (a relevance grade of 9e-211) made the
+    // rollups' sum of squares underflow, and PostgreSQL failed the whole batch.
+    let (metric, outputs) = setup(&pool).await;
+    write(
+        &pool,
+        &[
+            (outputs[0], row(metric, 9.2e-211)),
+            (outputs[1], row(metric, 6.5e300)),
+        ],
+    )
+    .await;
+    let stored: Vec<f64> =
+        sqlx::query_scalar("SELECT value FROM scores WHERE metric_id = $1 ORDER BY output_id")
+            .bind(metric)
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, vec![0.0, 1e100]);
+    let squares: f64 = sqlx::query_scalar(
+        "SELECT sum(value_sum_squares) FROM score_rollups WHERE metric_id = $1 AND grain = 'day' AND segment_key = ''",
+    )
+    .bind(metric)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(squares, 1e200);
+}
