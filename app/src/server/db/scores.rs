@@ -3,8 +3,9 @@
 
 use super::database;
 use super::rollups::{self, Scope};
-use crate::domain::metric::scorer::{storable_value, PassRule};
+use crate::domain::metric::scorer::PassRule;
 use crate::domain::output_browse::ScoreView;
+use crate::domain::score_value::storable_value;
 use crate::error::AppError;
 use crate::server::scoring::active::ScoreRow;
 use sqlx::{PgConnection, PgPool};
