@@ -22,6 +22,7 @@ pub mod output_browse;
 pub mod project;
 pub mod role;
 pub mod rubric;
+pub mod score_row;
 pub mod score_value;
 pub mod scoring_job;
 pub mod stats;

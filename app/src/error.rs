@@ -70,6 +70,16 @@ impl AppError {
         }
     }
 
+    /// An unexpected failure: logged here with `context` and the request's id, answered as the
+    /// opaque `Internal` variant carrying that id as the reference a user can quote.
+    #[cfg(feature = "ssr")]
+    pub fn internal(context: &str, error: impl std::fmt::Display) -> Self {
+        let reference = crate::server::request::current_id()
+            .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string());
+        tracing::error!(%reference, "{context}: {error}");
+        Self::Internal(format!("ref {reference}"))
+    }
+
     /// The HTTP status this error answers with.
     pub fn status(&self) -> u16 {
         match self {
@@ -90,7 +100,7 @@ impl AppError {
 #[cfg(feature = "ssr")]
 impl From<sqlx::Error> for AppError {
     fn from(error: sqlx::Error) -> Self {
-        crate::server::auth::internal("database", crate::server::request::chain(&error))
+        Self::internal("database", crate::server::request::chain(&error))
     }
 }
 

@@ -8,7 +8,7 @@ use app::domain::output;
 use app::domain::project::NewProject;
 use app::domain::user::NewUser;
 use app::error::AppError;
-use app::server::{db, metric_lifecycle, password};
+use app::server::{db, ingest, metric_lifecycle, password};
 use sqlx::PgPool;
 
 mod alerts;
@@ -138,10 +138,10 @@ pub async fn seed_samples(pool: &PgPool) -> Result<(), AppError> {
     let traffic = traffic::records(now);
     let batch = output::validate(traffic.clone(), now)
         .map_err(|errors| AppError::Internal(format!("demo records are invalid: {errors:?}")))?;
-    let scorers = app::server::ingest::scorers(pool, project.id).await?;
+    let scorers = app::server::scorer_cache::scorers(pool, project.id).await?;
     for chunk in batch.chunks(1000) {
         let mut tx = pool.begin().await.map_err(db::database)?;
-        db::outputs::ingest(&mut tx, project.id, chunk, &scorers).await?;
+        ingest::store_scored(&mut tx, project.id, chunk, &scorers).await?;
         tx.commit().await.map_err(db::database)?;
     }
     judge::seed(pool, project.id, owner.id).await?;

@@ -16,10 +16,10 @@ use app::domain::metric::kinds::Status;
 use app::domain::metric::MetricView;
 use app::domain::otlp::BatchReport;
 use app::domain::output;
+use app::domain::score_row::ScoreRow;
 use app::error::AppError;
-use app::server::scoring::active::ScoreRow;
 use app::server::state::AppState;
-use app::server::{db, ingest};
+use app::server::{db, idempotent, ingest};
 use mapping::{Evaluation, MappedSpan};
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
 use std::collections::HashMap;
@@ -82,8 +82,8 @@ pub async fn receive(
             )
             .await
             .map_err(|refused| match refused {
-                ingest::Refused::App(error) => error,
-                ingest::Refused::Records(records) => AppError::invalid(
+                idempotent::Refused::App(error) => error,
+                idempotent::Refused::Records(records) => AppError::invalid(
                     "spans",
                     records
                         .iter()

@@ -198,9 +198,9 @@ pub async fn build_router(
 
     // The language guardrail's models load once per process, here rather than in the first check.
     tokio::task::spawn_blocking(app::server::scoring::language::warm_up);
-    let scorers = std::sync::Arc::new(app::server::realtime::ScorerCache::default());
+    let scorers = std::sync::Arc::new(app::server::scorer_cache::ScorerCache::default());
     let keys = std::sync::Arc::new(app::server::key_cache::KeyCache::default());
-    tokio::spawn(app::server::realtime::listen(
+    tokio::spawn(app::server::scorer_cache::listen(
         pool.clone(),
         scorers.clone(),
         keys.clone(),

@@ -54,7 +54,7 @@ pub async fn apply_import(project: String, format: String, text: String) -> Resu
         .pool
         .begin()
         .await
-        .map_err(|e| auth::internal("begin import", e))?;
+        .map_err(|e| AppError::internal("begin import", e))?;
     for (item, definition) in plan.items.iter().zip(&plan.definitions) {
         match item.change {
             document::PlannedChange::Create => {
@@ -69,7 +69,7 @@ pub async fn apply_import(project: String, format: String, text: String) -> Resu
     }
     tx.commit()
         .await
-        .map_err(|e| auth::internal("commit import", e))?;
+        .map_err(|e| AppError::internal("commit import", e))?;
     Ok(plan)
 }
 

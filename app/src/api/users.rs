@@ -33,7 +33,7 @@ pub async fn create_user(
     let clear = user.password.expose().to_owned();
     let hash = password::blocking(move || password::hash(&clear))
         .await
-        .map_err(|e| auth::internal("hash password", e))?;
+        .map_err(|e| AppError::internal("hash password", e))?;
     let created = db::users::insert(&caller.pool, &user, &hash).await?;
     tracing::info!(by = %caller.user.username, user = %created.username, role = %created.role, "user created");
     crate::server::audit::note(

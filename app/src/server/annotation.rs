@@ -5,9 +5,9 @@
 //! [`db::adjudications`].
 
 use super::db;
-use super::scoring::active::ScoreRow;
 use crate::domain::annotation::settle::{settle as label_of, ItemRatings};
 use crate::domain::metric::scorer::PassRule;
+use crate::domain::score_row::ScoreRow;
 use crate::error::AppError;
 use db::scores::ScoreChange;
 use sqlx::{PgConnection, PgPool};

@@ -36,7 +36,7 @@ impl AuthSession {
         leptos_axum::extract::<Session>()
             .await
             .map(Self)
-            .map_err(|e| internal("session missing", e))
+            .map_err(|e| AppError::internal("session missing", e))
     }
 
     /// Wraps a session taken from a request elsewhere (the HTTP gate).
@@ -49,21 +49,24 @@ impl AuthSession {
         self.0
             .cycle_id()
             .await
-            .map_err(|e| internal("cycle session id", e))?;
+            .map_err(|e| AppError::internal("cycle session id", e))?;
         self.0
             .insert(USER_ID, user_id)
             .await
-            .map_err(|e| internal("store session", e))?;
+            .map_err(|e| AppError::internal("store session", e))?;
         let now = chrono::Utc::now().timestamp();
         self.0
             .insert(SIGNED_IN_AT, now)
             .await
-            .map_err(|e| internal("store session", e))
+            .map_err(|e| AppError::internal("store session", e))
     }
 
     /// Ends the session on the server: its record is deleted and the cookie cleared.
     pub async fn log_out(&self) -> Result<(), AppError> {
-        self.0.flush().await.map_err(|e| internal("flush session", e))
+        self.0
+            .flush()
+            .await
+            .map_err(|e| AppError::internal("flush session", e))
     }
 
     /// The signed-in user's id, if the session has one and it is within its absolute lifetime.
@@ -72,12 +75,12 @@ impl AuthSession {
             .0
             .get(USER_ID)
             .await
-            .map_err(|e| internal("read session", e))?;
+            .map_err(|e| AppError::internal("read session", e))?;
         let signed_in_at: Option<i64> = self
             .0
             .get(SIGNED_IN_AT)
             .await
-            .map_err(|e| internal("read session", e))?;
+            .map_err(|e| AppError::internal("read session", e))?;
         let (Some(id), Some(signed_in_at)) = (id, signed_in_at) else {
             return Ok(None);
         };
@@ -212,15 +215,6 @@ pub async fn require_queue(queue: i64) -> Result<QueueCaller, AppError> {
 /// The pool and session for the few server functions anonymous callers may use (sign-in).
 pub async fn public() -> Result<(PgPool, AuthSession), AppError> {
     Ok((state()?.pool, AuthSession::current().await?))
-}
-
-/// Logs an unexpected error in full and returns the opaque variant shown to users, whose
-/// reference is the request's id (a time stamp outside a request).
-pub fn internal(context: &str, error: impl std::fmt::Display) -> AppError {
-    let reference = super::request::current_id()
-        .unwrap_or_else(|| chrono::Utc::now().format("%Y%m%dT%H%M%S%.3f").to_string());
-    tracing::error!(%reference, "{context}: {error}");
-    AppError::Internal(format!("ref {reference}"))
 }
 
 /// The projects `user` belongs to, with their role in each; admins, every project as owners.

@@ -268,7 +268,7 @@ pub async fn health(
         (texts, pairs)
     })
     .await
-    .map_err(|e| super::auth::internal("near-duplicates", e))?;
+    .map_err(|e| AppError::internal("near-duplicates", e))?;
     let (production, segments) = db::datasets::production_segments(pool, project_id).await?;
     let coverage = health::coverage(&items, &segments, production, &t);
     let linked: Vec<i64> = items.iter().filter_map(|i| i.output_id).collect();

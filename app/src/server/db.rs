@@ -9,6 +9,7 @@ pub mod datasets;
 pub mod endpoints;
 pub mod eval_runs;
 pub mod experiments;
+pub mod exposition;
 pub mod feedback;
 #[cfg(test)]
 pub mod fixture;
@@ -30,6 +31,7 @@ pub mod rollups;
 pub mod rubrics;
 pub mod scores;
 pub mod scoring_jobs;
+pub mod secrets;
 pub mod sign_in_failures;
 pub mod trends;
 pub mod upkeep;

@@ -5,12 +5,12 @@
 //! Feedback naming an output not logged yet waits for it ([`attach_waiting`]).
 
 use super::db;
-use super::ingest::{self, Answer, Idempotency, Refused};
-use super::scoring::active::ScoreRow;
+use super::idempotent::{self, Answer, Idempotency, Refused};
 use crate::domain::feedback::record::{self, Resolved};
 use crate::domain::feedback::{combine, Combine};
 use crate::domain::metric::scorer::ScorerSpec;
 use crate::domain::output::{NewOutput, RecordError};
+use crate::domain::score_row::ScoreRow;
 use crate::error::AppError;
 use db::outputs::Ingested;
 use db::scores::ScoreChange;
@@ -52,7 +52,7 @@ pub async fn submit(
     values: Vec<Value>,
     idempotency: Option<Idempotency>,
 ) -> Result<Answer, Refused> {
-    if let Some(answer) = ingest::replay(pool, project_id, idempotency.as_ref()).await? {
+    if let Some(answer) = idempotent::replay(pool, project_id, idempotency.as_ref()).await? {
         return Ok(answer);
     }
     let now = chrono::Utc::now();
@@ -126,11 +126,11 @@ pub async fn submit(
         scores,
         feedback: outcome,
     };
-    let body = serde_json::to_value(&submitted).map_err(|e| super::auth::internal("encode answer", e))?;
-    ingest::remember(&mut tx, project_id, idempotency.as_ref(), &body).await?;
+    let body = serde_json::to_value(&submitted).map_err(|e| AppError::internal("encode answer", e))?;
+    idempotent::remember(&mut tx, project_id, idempotency.as_ref(), &body).await?;
     tx.commit().await.map_err(AppError::from)?;
     Ok(Answer {
-        status: ingest::CREATED,
+        status: idempotent::CREATED,
         body,
         replayed: false,
     })

@@ -3,9 +3,9 @@
 //! through the score seam; a hybrid score whose parts are no longer both there is withdrawn.
 
 use super::db;
-use super::scoring::active::ScoreRow;
 use crate::domain::hybrid::combine;
 use crate::domain::metric::scorer::ScorerSpec;
+use crate::domain::score_row::ScoreRow;
 use crate::error::AppError;
 use db::scores::ScoreChange;
 use sqlx::PgConnection;

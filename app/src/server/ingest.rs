@@ -4,105 +4,20 @@
 //! in one transaction.
 
 use super::db;
-use super::realtime::ScorerCache;
-use super::scoring::active::{self, ActiveScorer, ScoreRow};
-use crate::domain::metric::filter::ParsedFilter;
-use crate::domain::metric::kinds::Status;
-use crate::domain::output::{self, RecordError};
+use super::idempotent::{remember, replay, Answer, Idempotency, Refused, CREATED};
+use super::scorer_cache::{ProjectScorers, ScorerCache};
+use super::scoring::active::{score_all, ActiveScorer};
+use crate::domain::output;
+use crate::domain::score_row::ScoreRow;
 use crate::error::AppError;
+use db::outputs::Ingested;
 use serde_json::Value;
-use sqlx::PgPool;
-
-/// The status a stored batch answers with (and a replay repeats).
-pub const CREATED: u16 = 201;
-
-/// The scorers of every active automated metric of a project.
-pub async fn scorers(pool: &PgPool, project_id: i64) -> Result<Vec<ActiveScorer>, AppError> {
-    let filter = ParsedFilter {
-        status: Some(Status::Active),
-        ..Default::default()
-    };
-    Ok(active::from_metrics(
-        &db::metrics::list(pool, Some(project_id), &filter).await?,
-    ))
-}
-
-/// A client's idempotency key and the digest of the request it came with.
-#[derive(Debug, Clone)]
-pub struct Idempotency {
-    pub key: String,
-    pub digest: Vec<u8>,
-}
-
-/// What an ingest answers: its status and JSON body, and whether it is a replay of an earlier
-/// request with the same idempotency key.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Answer {
-    pub status: u16,
-    pub body: Value,
-    pub replayed: bool,
-}
-
-/// Why a batch was refused.
-#[derive(Debug)]
-pub enum Refused {
-    /// Records that do not validate, each named by index and field; nothing was stored.
-    Records(Vec<RecordError>),
-    /// Anything else (a reused idempotency key, a database failure).
-    App(AppError),
-}
-
-impl From<AppError> for Refused {
-    fn from(error: AppError) -> Self {
-        Self::App(error)
-    }
-}
-
-/// The first answer to a request with the same idempotency key, when there was one; a key
-/// reused with another body is an error on `Idempotency-Key`.
-pub async fn replay(
-    pool: &PgPool,
-    project_id: i64,
-    idempotency: Option<&Idempotency>,
-) -> Result<Option<Answer>, AppError> {
-    let Some(Idempotency { key, digest }) = idempotency else {
-        return Ok(None);
-    };
-    let Some(remembered) = db::idempotency::find(pool, project_id, key).await? else {
-        return Ok(None);
-    };
-    if &remembered.digest != digest {
-        return Err(AppError::invalid(
-            "Idempotency-Key",
-            "was already used with a different request body",
-        ));
-    }
-    Ok(Some(Answer {
-        status: remembered.status,
-        body: remembered.response,
-        replayed: true,
-    }))
-}
-
-/// Remembers a created answer under the request's idempotency key, in its transaction.
-pub async fn remember(
-    connection: &mut sqlx::PgConnection,
-    project_id: i64,
-    idempotency: Option<&Idempotency>,
-    body: &Value,
-) -> Result<(), AppError> {
-    match idempotency {
-        Some(Idempotency { key, digest }) => {
-            db::idempotency::remember(connection, project_id, key, digest, CREATED, body).await
-        }
-        None => Ok(()),
-    }
-}
+use sqlx::{PgConnection, PgPool};
 
 /// Scores every output of `batch` with the project's scorers, off the async runtime and spread
 /// over the machine's cores; answers the batch back with each output's score rows.
 pub async fn score_batch(
-    scorers: std::sync::Arc<super::realtime::ProjectScorers>,
+    scorers: std::sync::Arc<ProjectScorers>,
     batch: Vec<output::NewOutput>,
 ) -> Result<(Vec<output::NewOutput>, Vec<Vec<ScoreRow>>), AppError> {
     tokio::task::spawn_blocking(move || {
@@ -110,7 +25,7 @@ pub async fn score_batch(
         (batch, rows)
     })
     .await
-    .map_err(|e| super::auth::internal("score a batch", e))
+    .map_err(|e| AppError::internal("score a batch", e))
 }
 
 /// Each output's score rows, in order, the batch cut into one part per core.
@@ -120,18 +35,12 @@ fn score_in_parallel(scorers: &[ActiveScorer], batch: &[output::NewOutput]) -> V
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
     let threads = cores.min(batch.len() / PER_THREAD).max(1);
     if threads == 1 {
-        return batch.iter().map(|o| db::outputs::score_all(scorers, o)).collect();
+        return batch.iter().map(|o| score_all(scorers, o)).collect();
     }
     std::thread::scope(|scope| {
         let parts: Vec<_> = batch
             .chunks(batch.len().div_ceil(threads))
-            .map(|part| {
-                scope.spawn(move || {
-                    part.iter()
-                        .map(|o| db::outputs::score_all(scorers, o))
-                        .collect::<Vec<_>>()
-                })
-            })
+            .map(|part| scope.spawn(move || part.iter().map(|o| score_all(scorers, o)).collect::<Vec<_>>()))
             .collect();
         parts
             .into_iter()
@@ -141,6 +50,21 @@ fn score_in_parallel(scorers: &[ActiveScorer], batch: &[output::NewOutput]) -> V
             })
             .collect()
     })
+}
+
+/// Stores an already validated batch in `connection`'s transaction, scoring each new output with
+/// `scorers` on the calling thread (the demo's bulk load and tests; requests go through
+/// [`store`]).
+pub async fn store_scored(
+    connection: &mut PgConnection,
+    project_id: i64,
+    batch: &[output::NewOutput],
+    scorers: &[ActiveScorer],
+) -> Result<Ingested, AppError> {
+    db::outputs::ingest(connection, project_id, batch, |_, output| {
+        score_all(scorers, output)
+    })
+    .await
 }
 
 /// Ingests `records` into the project: see the module documentation.
@@ -178,7 +102,7 @@ pub async fn store(
         .map_err(Refused::Records)?;
     let (batch, mut scored) = score_batch(scorers.clone(), batch).await?;
     let reported_metrics: Vec<i64> = reported.iter().flatten().map(|row| row.metric_id).collect();
-    let ingested = db::outputs::ingest_scored(&mut tx, project_id, &batch, |index, _| {
+    let ingested = db::outputs::ingest(&mut tx, project_id, &batch, |index, _| {
         let mut rows = std::mem::take(&mut scored[index]);
         rows.extend(reported.get_mut(index).map(std::mem::take).unwrap_or_default());
         rows
@@ -192,7 +116,7 @@ pub async fn store(
     db::monitors::wake(&mut tx, &scored).await?;
     // Feedback that arrived before its output counts from now.
     super::feedback::attach_waiting(&mut tx, project_id, &batch, &ingested).await?;
-    let body = serde_json::to_value(&ingested).map_err(|e| super::auth::internal("encode answer", e))?;
+    let body = serde_json::to_value(&ingested).map_err(|e| AppError::internal("encode answer", e))?;
     remember(&mut tx, project_id, idempotency, &body).await?;
     tx.commit().await.map_err(AppError::from)?;
     Ok(Answer {
@@ -235,10 +159,7 @@ mod tests {
             .collect();
         let batch = output::validate(records, chrono::Utc::now()).unwrap();
         let parallel = score_in_parallel(&scorers, &batch);
-        let serial: Vec<Vec<ScoreRow>> = batch
-            .iter()
-            .map(|o| db::outputs::score_all(&scorers, o))
-            .collect();
+        let serial: Vec<Vec<ScoreRow>> = batch.iter().map(|o| score_all(&scorers, o)).collect();
         assert_eq!(parallel, serial);
         assert_eq!(parallel.len(), 300);
         let failed_language = parallel

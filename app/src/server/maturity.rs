@@ -5,8 +5,10 @@
 use super::db;
 use crate::domain::maturity::history::EventKind;
 use crate::domain::maturity::standing::{MaturityRow, ProjectReview};
-use crate::domain::maturity::{self, Item, Review};
-use crate::domain::metric::kinds::Stage;
+use crate::domain::maturity::{self, AgreementFacts, Item, Review};
+use crate::domain::metric::filter::ParsedFilter;
+use crate::domain::metric::kinds::{Stage, Status};
+use crate::domain::metric::MetricView;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
@@ -15,7 +17,17 @@ use sqlx::PgPool;
 /// the last one recorded.
 pub async fn review(pool: &PgPool, project_id: i64, now: DateTime<Utc>) -> Result<ProjectReview, AppError> {
     let thresholds = db::maturity::thresholds(pool, project_id).await?;
-    let evidence = db::maturity::evidence(pool, project_id, &thresholds, now).await?;
+    let active = db::metrics::list(
+        pool,
+        Some(project_id),
+        &ParsedFilter {
+            status: Some(Status::Active),
+            ..ParsedFilter::default()
+        },
+    )
+    .await?;
+    let agreement = agreement_facts(pool, project_id, &active).await?;
+    let evidence = db::maturity::evidence(pool, project_id, &thresholds, now, &active, agreement).await?;
     let review = maturity::review(&evidence, &thresholds, now.date_naive());
     note_stage(pool, project_id, &review).await?;
     let sign_off = db::maturity::sign_off(pool, project_id).await?;
@@ -32,24 +44,33 @@ pub async fn review(pool: &PgPool, project_id: i64, now: DateTime<Utc>) -> Resul
     })
 }
 
+/// What people's ratings of the active human metrics measure, for the review's evidence.
+async fn agreement_facts(
+    pool: &PgPool,
+    project_id: i64,
+    active: &[MetricView],
+) -> Result<Vec<AgreementFacts>, AppError> {
+    let mut facts = Vec::new();
+    for metric in active {
+        if let Some(found) = super::annotation::metric_agreement(pool, project_id, metric).await? {
+            facts.push(AgreementFacts {
+                metric: metric.definition.key.clone(),
+                alpha: found
+                    .alphas
+                    .first()
+                    .and_then(|(_, alpha)| alpha.as_ref().ok().copied()),
+                items: found.items as u64,
+            });
+        }
+    }
+    Ok(facts)
+}
+
 /// Records the computed stage when it differs from the last recorded (or none was).
 async fn note_stage(pool: &PgPool, project_id: i64, review: &Review) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
-    // One writer per project at a time, so two readers do not record the same change twice
-    // (class -1: the rollups' score locks use classes 0 and up).
-    sqlx::query("SELECT pg_advisory_xact_lock(-1, $1::int4)")
-        .bind(project_id as i32)
-        .execute(&mut *tx)
-        .await?;
-    let last: Option<Option<String>> = sqlx::query_scalar(
-        "SELECT stage FROM maturity_events WHERE project_id = $1 AND kind = 'stage_change'
-         ORDER BY at DESC, id DESC LIMIT 1",
-    )
-    .bind(project_id)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let now = review.stage.map_or("", |s| s.as_str());
-    if last.map(|stage| stage.unwrap_or_default()).as_deref() != Some(now) {
+    let last = db::maturity::last_stage_for_update(&mut tx, project_id).await?;
+    if last != Some(review.stage) {
         db::maturity::record(
             &mut tx,
             project_id,
@@ -179,13 +200,7 @@ pub async fn overview(
     let mut rows = Vec::with_capacity(projects.len());
     for (slug, name, id) in projects {
         let current = review(pool, *id, now).await?;
-        let due: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM metrics WHERE project_id = $1 AND status = 'active' AND review_date < $2",
-        )
-        .bind(id)
-        .bind(now.date_naive())
-        .fetch_one(pool)
-        .await?;
+        let due = db::metrics::count_review_due(pool, *id, now.date_naive()).await?;
         let impact = super::dashboards::overview(pool, *id, 30, now.date_naive()).await?;
         // Rows come sorted by dollar impact, largest first.
         let top_impact = impact
@@ -200,7 +215,7 @@ pub async fn overview(
             computed: current.review.stage,
             backed: current.backed,
             completion: current.review.completion(),
-            metrics_due: usize::try_from(due).unwrap_or(0),
+            metrics_due: due,
             top_impact,
             last_reviewed: db::maturity::last_reviewed(pool, *id).await?,
         });

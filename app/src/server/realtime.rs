@@ -1,105 +1,20 @@
-//! The real-time check: cached scorers of the real-time metrics, the verdicts and the action,
-//! and recording checks after the answer has gone.
-//!
-//! The cache is rebuilt lazily after Postgres announces a metric change (`NOTIFY
-//! vernier_metrics`, sent by a trigger), so every server sees edits made through any of them.
+//! The real-time check: the verdicts of the real-time metrics (from the scorer cache) and the
+//! action, and recording checks after the answer has gone.
 
-use super::ingest;
-use super::key_cache::KeyCache;
-use super::scoring::active::{ActiveScorer, ScoreRow};
+use super::db;
+use super::scorer_cache::ScorerCache;
+use super::scoring::active::{score_all, ActiveScorer};
 use super::scoring::ScoringInput;
 use super::telemetry::Telemetry;
 use crate::domain::metric::kinds::{Cadence, FailureAction};
 use crate::domain::output::NewOutput;
+use crate::domain::score_row::ScoreRow;
 use crate::error::AppError;
 use serde::{Deserialize, Serialize};
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use std::collections::HashMap;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use tokio::sync::mpsc;
-
-/// The channel Postgres announces metric changes on.
-pub const CHANNEL: &str = "vernier_metrics";
-
-/// A project's compiled scorers: every active automated metric, and the real-time ones.
-#[derive(Debug, Default)]
-pub struct ProjectScorers {
-    pub all: Vec<ActiveScorer>,
-    pub realtime: Vec<ActiveScorer>,
-}
-
-/// Compiled scorers per project.
-#[derive(Debug, Default)]
-pub struct ScorerCache {
-    projects: RwLock<HashMap<i64, Arc<ProjectScorers>>>,
-}
-
-impl ScorerCache {
-    /// The project's scorers, compiled on first use after a change.
-    pub async fn get(&self, pool: &PgPool, project_id: i64) -> Result<Arc<ProjectScorers>, AppError> {
-        if let Some(cached) = self
-            .projects
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(&project_id)
-        {
-            return Ok(cached.clone());
-        }
-        let all = ingest::scorers(pool, project_id).await?;
-        let realtime = all
-            .iter()
-            .filter(|s| s.cadence == Cadence::RealTime)
-            .cloned()
-            .collect();
-        let scorers = Arc::new(ProjectScorers { all, realtime });
-        self.projects
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(project_id, scorers.clone());
-        Ok(scorers)
-    }
-
-    /// Forgets one project's scorers (`None`: every project's).
-    pub fn invalidate(&self, project_id: Option<i64>) {
-        let mut projects = self.projects.write().unwrap_or_else(|e| e.into_inner());
-        match project_id {
-            Some(id) => {
-                projects.remove(&id);
-            }
-            None => projects.clear(),
-        }
-    }
-}
-
-/// Listens for metric and key changes and invalidates the caches; runs for the life of the server.
-pub async fn listen(pool: PgPool, cache: Arc<ScorerCache>, keys: Arc<KeyCache>) {
-    loop {
-        let mut listener = match PgListener::connect_with(&pool).await {
-            Ok(listener) => listener,
-            Err(error) => {
-                tracing::warn!("metric change listener cannot connect: {error}");
-                tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-                continue;
-            }
-        };
-        if let Err(error) = listener.listen_all([CHANNEL, super::key_cache::CHANNEL]).await {
-            tracing::warn!("cannot LISTEN: {error}");
-            tokio::time::sleep(std::time::Duration::from_secs(2)).await;
-            continue;
-        }
-        // Changes may have been missed while not listening.
-        cache.invalidate(None);
-        keys.forget_keys();
-        while let Ok(notification) = listener.recv().await {
-            if notification.channel() == CHANNEL {
-                cache.invalidate(notification.payload().parse().ok());
-            } else {
-                keys.forget_keys();
-            }
-        }
-    }
-}
 
 /// One metric's verdict on the checked reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -241,15 +156,15 @@ async fn record(
         .cloned()
         .collect();
     let outputs: Vec<NewOutput> = batch.iter().map(|(output, _)| output.clone()).collect();
-    let mut tx = pool.begin().await.map_err(super::db::database)?;
-    let ingested = super::db::outputs::ingest_scored(&mut tx, project_id, &outputs, |index, output| {
+    let mut tx = pool.begin().await.map_err(db::database)?;
+    let ingested = db::outputs::ingest(&mut tx, project_id, &outputs, |index, output| {
         let mut rows = batch[index].1.clone();
-        rows.extend(super::db::outputs::score_all(&others, output));
+        rows.extend(score_all(&others, output));
         rows
     })
     .await?;
     super::feedback::attach_waiting(&mut tx, project_id, &outputs, &ingested).await?;
-    tx.commit().await.map_err(super::db::database)?;
+    tx.commit().await.map_err(db::database)?;
     Ok(())
 }
 

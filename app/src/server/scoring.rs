@@ -19,7 +19,7 @@ use serde_json::{Map, Value};
 use words::WordList;
 
 /// Version of the built-in scorers, recorded with every score they produce.
-pub const VERSION: &str = "builtin-1";
+pub const VERSION: &str = crate::domain::score_row::BUILTIN_SCORER_VERSION;
 
 /// What a scorer sees of one output.
 #[derive(Debug, Clone, Copy, Default)]

@@ -6,6 +6,7 @@
 //! values are opened only where a secret is used (calling an endpoint, signing a webhook), never
 //! returned by a route, never logged.
 
+use super::db;
 use crate::error::AppError;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
@@ -122,14 +123,6 @@ pub fn open(sealed: &str) -> Result<String, AppError> {
     key()?.open(sealed)
 }
 
-/// The columns holding secrets: table, key column, secret column (an empty webhook secret is
-/// "none" and stays empty).
-const COLUMNS: [(&str, &str, &str); 3] = [
-    ("project_endpoints", "project_id", "chat_api_key"),
-    ("project_endpoints", "project_id", "embeddings_api_key"),
-    ("alert_channels", "id", "secret"),
-];
-
 /// Seals every stored secret that is still plain (written before secrets were sealed) with
 /// `key`; answers how many. Run at start-up.
 pub async fn seal_plain(pool: &PgPool, key: &SecretKey) -> Result<u64, AppError> {
@@ -150,21 +143,10 @@ async fn reseal(
 ) -> Result<u64, AppError> {
     let mut tx = pool.begin().await?;
     let mut changed = 0;
-    for (table, id, column) in COLUMNS {
-        let rows: Vec<(i64, String)> = sqlx::query_as(&format!(
-            "SELECT {id}, {column} FROM {table} WHERE {column} IS NOT NULL AND {column} <> '' FOR UPDATE"
-        ))
-        .fetch_all(&mut *tx)
-        .await?;
-        for (row, value) in rows {
-            if let Some(sealed) = change(&value)? {
-                sqlx::query(&format!("UPDATE {table} SET {column} = $2 WHERE {id} = $1"))
-                    .bind(row)
-                    .bind(sealed)
-                    .execute(&mut *tx)
-                    .await?;
-                changed += 1;
-            }
+    for stored in db::secrets::all_for_update(&mut tx).await? {
+        if let Some(sealed) = change(&stored.value)? {
+            db::secrets::replace(&mut tx, &stored, &sealed).await?;
+            changed += 1;
         }
     }
     tx.commit().await?;

@@ -18,7 +18,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub sessions: SessionPolicy,
     /// Compiled real-time scorers per project.
-    pub scorers: std::sync::Arc<super::realtime::ScorerCache>,
+    pub scorers: std::sync::Arc<super::scorer_cache::ScorerCache>,
     /// Verified API keys and project ids.
     pub keys: std::sync::Arc<super::key_cache::KeyCache>,
     /// Records real-time checks off the request path.

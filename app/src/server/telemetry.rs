@@ -5,6 +5,7 @@
 //! versions, monitors, route templates and states, plus the values of only those segment keys
 //! an owner exported; never output ids.
 
+use super::db;
 use crate::error::AppError;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -102,7 +103,7 @@ impl Telemetry {
     pub async fn render(&self, pool: &PgPool) -> Result<String, AppError> {
         let stored = stored_metrics(pool).await?;
         let mut text = String::new();
-        let failed = |e: std::fmt::Error| super::auth::internal("encode metrics", e);
+        let failed = |e: std::fmt::Error| AppError::internal("encode metrics", e);
         encode(&mut text, &self.registry).map_err(failed)?;
         // Each encoding ends the exposition with `# EOF`; only the last may.
         if let Some(cut) = text.strip_suffix("# EOF\n") {
@@ -116,33 +117,9 @@ impl Telemetry {
 /// The real-time check's route template.
 pub const CHECK_ROUTE: &str = "/api/v1/projects/{project}/check";
 
-#[derive(sqlx::FromRow)]
-struct Evaluations {
-    project: String,
-    metric: String,
-    version: String,
-    segment_key: String,
-    segment_value: String,
-    passes: i64,
-    failures: i64,
-    not_applicable: i64,
-    errors: i64,
-    cost_per_failure: i64,
-}
-
 /// Vernier's numbers as of now, from the daily rollups (kept for good) and the monitors.
 async fn stored_metrics(pool: &PgPool) -> Result<Registry, AppError> {
-    let rows: Vec<Evaluations> = sqlx::query_as(
-        "SELECT p.slug AS project, m.key AS metric, v.label AS version, r.segment_key, r.segment_value,
-            sum(r.passes)::bigint AS passes, sum(r.failures)::bigint AS failures,
-            sum(r.not_applicable)::bigint AS not_applicable, sum(r.errors)::bigint AS errors, m.cost_per_failure
-         FROM score_rollups r JOIN metrics m ON m.id = r.metric_id JOIN projects p ON p.id = m.project_id
-         JOIN system_versions v ON v.id = r.version_id
-         WHERE r.grain = 'day' AND (r.segment_key = '' OR r.segment_key = ANY(p.exported_segment_keys))
-         GROUP BY p.slug, m.key, v.label, r.segment_key, r.segment_value, m.cost_per_failure",
-    )
-    .fetch_all(pool)
-    .await?;
+    let rows = db::exposition::evaluations(pool).await?;
     let mut all = Registry::default();
     register_process(&mut all);
     let mut evaluations: Vec<(Labels, u64)> = Vec::new();
@@ -195,14 +172,15 @@ async fn stored_metrics(pool: &PgPool) -> Result<Registry, AppError> {
         "Dollars lost to failures: failures times the metric's cost per failure",
         costs,
     );
-    let monitors: Vec<(String, String, String, String)> = sqlx::query_as(
-        "SELECT p.slug, mo.name, m.key, mo.state FROM monitors mo JOIN projects p ON p.id = mo.project_id
-         JOIN metrics m ON m.id = mo.metric_id ORDER BY p.slug, mo.name",
-    )
-    .fetch_all(pool)
-    .await?;
+    let monitors = db::exposition::monitor_states(pool).await?;
     let mut gauges: Vec<(Labels, i64)> = Vec::new();
-    for (project, monitor, metric, state) in &monitors {
+    for db::exposition::MonitorStateRow {
+        project,
+        monitor,
+        metric,
+        state,
+    } in &monitors
+    {
         for option in crate::domain::monitor::MonitorState::ALL {
             gauges.push((
                 vec![
@@ -221,12 +199,7 @@ async fn stored_metrics(pool: &PgPool) -> Result<Registry, AppError> {
         "1 for the state each monitor is in, 0 for the others",
         gauges,
     );
-    let (scoring, deliveries): (i64, i64) = sqlx::query_as(
-        "SELECT (SELECT count(*) FROM scoring_jobs WHERE status IN ('queued', 'running')),
-                (SELECT count(*) FROM alert_deliveries WHERE status = 'pending')",
-    )
-    .fetch_one(pool)
-    .await?;
+    let (scoring, deliveries) = db::exposition::queue_depths(pool).await?;
     register_gauges(
         &mut all,
         "vernier_worker_queue_depth",

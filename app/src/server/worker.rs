@@ -7,11 +7,12 @@
 
 use super::db::scores::ScoreChange;
 use super::db::{self, scores, scoring_jobs};
-use super::realtime::ScorerCache;
-use super::scoring::active::{scorer_version, ActiveScorer, Retry, ScoreRow};
+use super::scorer_cache::ScorerCache;
+use super::scoring::active::ActiveScorer;
 use super::scoring::external::{Endpoints, Failure};
 use super::scoring::{Compiled, ScoringInput};
 use crate::domain::output::NewOutput;
+use crate::domain::score_row::{Retry, ScoreRow, BUILTIN_SCORER_VERSION};
 use crate::domain::scoring_job::JobStatus;
 use crate::error::AppError;
 use futures::StreamExt;
@@ -263,7 +264,7 @@ impl Worker {
 fn version(scorer: &ActiveScorer, endpoints: &Endpoints) -> String {
     match &scorer.scorer {
         Ok(Compiled::External(external)) => external.version(endpoints),
-        _ => scorer_version().to_owned(),
+        _ => BUILTIN_SCORER_VERSION.to_owned(),
     }
 }
 

@@ -12,7 +12,7 @@ use app::domain::dataset::edit::Mode;
 use app::domain::dataset::{Difficulty, Item, Origin, Tags};
 use app::domain::output::Message;
 use app::error::AppError;
-use app::server::realtime::ScorerCache;
+use app::server::scorer_cache::ScorerCache;
 use app::server::{datasets, db, ingest};
 use chrono::{Duration, Utc};
 use serde_json::{json, Value};

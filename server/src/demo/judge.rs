@@ -6,9 +6,9 @@
 
 use app::domain::metric::kinds::Status;
 use app::domain::metric::MetricInput;
+use app::domain::score_row::ScoreRow;
 use app::error::AppError;
 use app::server::db::scores::ScoreChange;
-use app::server::scoring::active::ScoreRow;
 use app::server::{db, metric_lifecycle};
 use sqlx::PgPool;
 

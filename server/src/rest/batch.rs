@@ -6,7 +6,7 @@ use super::error::ApiError;
 use app::domain::output::{RecordError, MAX_BATCH};
 use app::error::AppError;
 use app::server::state::AppState;
-use app::server::{api_keys, ingest};
+use app::server::{api_keys, idempotent};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
@@ -20,7 +20,7 @@ pub const MAX_BODY: usize = 16 * 1024 * 1024;
 /// A batch request's records and idempotency key.
 pub struct Batch {
     pub values: Vec<Value>,
-    pub idempotency: Option<ingest::Idempotency>,
+    pub idempotency: Option<idempotent::Idempotency>,
 }
 
 impl Batch {
@@ -47,7 +47,7 @@ impl Batch {
         // The digest is of the records as read, keys sorted (serde_json's maps are ordered):
         // the same records sent again replay, whatever their key order, spacing or framing
         // (an array, one object, NDJSON).
-        let idempotency = idempotency_key(headers)?.map(|key| ingest::Idempotency {
+        let idempotency = idempotency_key(headers)?.map(|key| idempotent::Idempotency {
             key,
             digest: api_keys::digest(serde_json::to_vec(&values).unwrap_or_default()),
         });
@@ -59,11 +59,11 @@ impl Batch {
 /// record's problems.
 pub fn respond(
     state: &AppState,
-    answer: Result<ingest::Answer, ingest::Refused>,
+    answer: Result<idempotent::Answer, idempotent::Refused>,
 ) -> Result<Response, ApiError> {
     let answer = answer.map_err(|refused| match refused {
-        ingest::Refused::Records(records) => ApiError::Records(records),
-        ingest::Refused::App(error) => error.into(),
+        idempotent::Refused::Records(records) => ApiError::Records(records),
+        idempotent::Refused::App(error) => error.into(),
     })?;
     if !answer.replayed {
         // Scores changed: the monitors of their metrics look again within seconds.

@@ -31,7 +31,7 @@ pub async fn submit(
     })
     .map_err(super::error::ApiError::Records)?;
     // Keys are per route: a client may number its outputs and its feedback alike.
-    let idempotency = batch.idempotency.map(|i| app::server::ingest::Idempotency {
+    let idempotency = batch.idempotency.map(|i| app::server::idempotent::Idempotency {
         key: format!("feedback:{}", i.key),
         ..i
     });

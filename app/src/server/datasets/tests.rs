@@ -4,8 +4,9 @@
 use super::*;
 use crate::domain::dataset::run;
 use crate::server::db::fixture::{active_no_delve, fixture, Fixture};
-use crate::server::ingest::{self, Refused};
-use crate::server::realtime::ScorerCache;
+use crate::server::idempotent::{self, Refused};
+use crate::server::ingest;
+use crate::server::scorer_cache::ScorerCache;
 use serde_json::{json, Value};
 
 const GOLDEN: &str = r#"{"id": "cancel", "input": "Wie kündige ich?", "expected_output": "Im Kundenkonto.", "tags": {"language": "de"}}
@@ -35,7 +36,7 @@ async fn golden(pool: &PgPool, f: &Fixture) -> Dataset {
     db::datasets::find(pool, f.project, "golden").await.unwrap()
 }
 
-async fn send(pool: &PgPool, f: &Fixture, records: Vec<Value>) -> Result<ingest::Answer, Refused> {
+async fn send(pool: &PgPool, f: &Fixture, records: Vec<Value>) -> Result<idempotent::Answer, Refused> {
     ingest::ingest(pool, &ScorerCache::default(), f.project, records, None).await
 }
 
@@ -44,7 +45,7 @@ fn answer(run: &str, version: i32, item: &str, reply: &str) -> Value {
            "run": run, "output": reply, "external_id": format!("{run}-{item}")})
 }
 
-fn refused(result: Result<ingest::Answer, Refused>) -> Vec<(usize, String)> {
+fn refused(result: Result<idempotent::Answer, Refused>) -> Vec<(usize, String)> {
     match result {
         Err(Refused::Records(errors)) => errors.into_iter().map(|e| (e.index, e.field)).collect(),
         Err(other) => panic!("{other:?}"),

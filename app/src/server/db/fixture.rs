@@ -60,9 +60,9 @@ pub async fn ingest(
         }
     }
     let batch = crate::domain::output::validate(values, chrono::Utc::now()).unwrap();
-    let scorers = crate::server::ingest::scorers(pool, project).await.unwrap();
+    let scorers = crate::server::scorer_cache::scorers(pool, project).await.unwrap();
     let mut tx = pool.begin().await.unwrap();
-    let ingested = super::outputs::ingest(&mut tx, project, &batch, &scorers)
+    let ingested = crate::server::ingest::store_scored(&mut tx, project, &batch, &scorers)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -4,7 +4,9 @@
 
 use crate::domain::maturity::challenge::{Challenge, ChallengeDraft};
 use crate::domain::maturity::history::{EventKind, MaturityEvent, SignOff};
-use crate::domain::maturity::{Attestation, ChallengeFacts, Evidence, Item, MetricFacts, Review, Thresholds};
+use crate::domain::maturity::{
+    AgreementFacts, Attestation, ChallengeFacts, Evidence, Item, MetricFacts, Review, Thresholds,
+};
 use crate::domain::metric::kinds::Stage;
 use crate::domain::metric::scorer::ScorerSpec;
 use crate::domain::metric::MetricView;
@@ -170,28 +172,36 @@ fn metric_facts(metric: &MetricView, with_goal: &[i64]) -> MetricFacts {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct AttestationRow {
+    item: String,
+    note: String,
+    by: String,
+    at: DateTime<Utc>,
+}
+
+#[derive(sqlx::FromRow)]
+struct MonitorRow {
+    name: String,
+    metric: String,
+    channels: i64,
+}
+
 /// What the review of the project is computed from, as of `now`.
+/// `active` are the project's active metrics and `agreement` what people's ratings of them
+/// measure (computed by the annotation use case), both gathered by the caller.
 pub async fn evidence(
     pool: &PgPool,
     project_id: i64,
     thresholds: &Thresholds,
     now: DateTime<Utc>,
+    active: &[MetricView],
+    agreement: Vec<AgreementFacts>,
 ) -> Result<Evidence, AppError> {
-    use crate::domain::metric::filter::ParsedFilter;
-    use crate::domain::metric::kinds::Status;
     let purpose: String = sqlx::query_scalar("SELECT purpose FROM projects WHERE id = $1")
         .bind(project_id)
         .fetch_one(pool)
         .await?;
-    let active = super::metrics::list(
-        pool,
-        Some(project_id),
-        &ParsedFilter {
-            status: Some(Status::Active),
-            ..ParsedFilter::default()
-        },
-    )
-    .await?;
     let with_goal: Vec<i64> = sqlx::query_scalar(
         "SELECT DISTINCT cm.metric_id FROM challenge_metrics cm JOIN challenges c ON c.id = cm.challenge_id
          WHERE c.project_id = $1 AND c.goal <> ''",
@@ -233,31 +243,18 @@ pub async fn evidence(
     .bind(project_id)
     .fetch_one(pool)
     .await?;
-    let mut agreement = Vec::new();
-    for metric in &active {
-        if let Some(found) = crate::server::annotation::metric_agreement(pool, project_id, metric).await? {
-            agreement.push(crate::domain::maturity::AgreementFacts {
-                metric: metric.definition.key.clone(),
-                alpha: found
-                    .alphas
-                    .first()
-                    .and_then(|(_, alpha)| alpha.as_ref().ok().copied()),
-                items: found.items as u64,
-            });
-        }
-    }
     let attested_since = now - chrono::Duration::days(i64::from(thresholds.attestation_days));
-    let attestations: Vec<(String, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "SELECT a.item, a.note, u.display_name, a.attested_at FROM maturity_attestations a
+    let attestations: Vec<AttestationRow> = sqlx::query_as(
+        "SELECT a.item, a.note, u.display_name AS by, a.attested_at AS at FROM maturity_attestations a
          JOIN users u ON u.id = a.attested_by WHERE a.project_id = $1 AND a.attested_at >= $2 ORDER BY a.item",
     )
     .bind(project_id)
     .bind(attested_since)
     .fetch_all(pool)
     .await?;
-    let monitors: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT mo.name, m.key, (SELECT count(*) FROM monitor_channels mc JOIN alert_channels c ON c.id = mc.channel_id
-                                 WHERE mc.monitor_id = mo.id AND c.disabled_at IS NULL)
+    let monitors: Vec<MonitorRow> = sqlx::query_as(
+        "SELECT mo.name, m.key AS metric, (SELECT count(*) FROM monitor_channels mc JOIN alert_channels c ON c.id = mc.channel_id
+                                 WHERE mc.monitor_id = mo.id AND c.disabled_at IS NULL) AS channels
          FROM monitors mo JOIN metrics m ON m.id = mo.metric_id
          WHERE mo.project_id = $1 AND m.status = 'active' ORDER BY mo.name",
     )
@@ -296,10 +293,10 @@ pub async fn evidence(
             .collect(),
         monitors: monitors
             .into_iter()
-            .map(|(name, metric, channels)| crate::domain::maturity::MonitorFacts {
-                name,
-                metric,
-                channels: u32::try_from(channels).unwrap_or(u32::MAX),
+            .map(|row| crate::domain::maturity::MonitorFacts {
+                name: row.name,
+                metric: row.metric,
+                channels: u32::try_from(row.channels).unwrap_or(u32::MAX),
             })
             .collect(),
         purpose,
@@ -322,17 +319,49 @@ pub async fn evidence(
         rated_outputs: count(rated_outputs),
         attestations: attestations
             .into_iter()
-            .filter_map(|(item, note, by, at)| {
-                Item::parse(&item)
-                    .ok()
-                    .map(|item| Attestation { item, note, by, at })
+            .filter_map(|row| {
+                Item::parse(&row.item).ok().map(|item| Attestation {
+                    item,
+                    note: row.note,
+                    by: row.by,
+                    at: row.at,
+                })
             })
             .collect(),
     })
 }
 
+/// Takes the project's stage-writer lock for `connection`'s transaction and answers the last
+/// computed stage recorded (`Some(None)`: "no stage" was recorded; `None`: nothing ever was).
+/// One writer per project at a time, so two readers do not record the same change twice
+/// (advisory class -1: the rollups' score locks use classes 0 and up).
+pub async fn last_stage_for_update(
+    connection: &mut PgConnection,
+    project_id: i64,
+) -> Result<Option<Option<Stage>>, AppError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(-1, $1::int4)")
+        .bind(project_id as i32)
+        .execute(&mut *connection)
+        .await?;
+    let last: Option<Option<String>> = sqlx::query_scalar(
+        "SELECT stage FROM maturity_events WHERE project_id = $1 AND kind = 'stage_change'
+         ORDER BY at DESC, id DESC LIMIT 1",
+    )
+    .bind(project_id)
+    .fetch_optional(&mut *connection)
+    .await?;
+    Ok(last.map(|stage| {
+        stage
+            .filter(|s| !s.is_empty())
+            .and_then(|s| Stage::parse(&s).ok())
+    }))
+}
+
 /// Records an event of the project's review history.
-#[allow(clippy::too_many_arguments)]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "one column each; the callers name every one"
+)]
 pub async fn record(
     connection: &mut PgConnection,
     project_id: i64,

@@ -46,8 +46,8 @@ struct MetricRow {
 impl MetricRow {
     fn into_view(self) -> Result<MetricView, AppError> {
         // Stored enums decode as themselves (`choice!`); only the scorer JSON is parsed here.
-        let scorer: ScorerSpec = serde_json::from_value(self.scorer)
-            .map_err(|e| super::super::auth::internal("stored scorer", e))?;
+        let scorer: ScorerSpec =
+            serde_json::from_value(self.scorer).map_err(|e| AppError::internal("stored scorer", e))?;
         Ok(MetricView {
             id: self.id,
             project_slug: self.project_slug,
@@ -112,8 +112,8 @@ enum Value<'a> {
 
 /// The editable columns and their values: the one list an insert and an update write.
 fn columns(definition: &MetricDefinition, owner: i64) -> Result<Vec<(&'static str, Value<'_>)>, AppError> {
-    let scorer = serde_json::to_value(&definition.scorer)
-        .map_err(|e| super::super::auth::internal("encode scorer", e))?;
+    let scorer =
+        serde_json::to_value(&definition.scorer).map_err(|e| AppError::internal("encode scorer", e))?;
     Ok(vec![
         ("name", Value::Text(&definition.name)),
         ("description", Value::Text(&definition.description)),
@@ -453,6 +453,22 @@ pub async fn costly(
         .into_iter()
         .map(|r| (r.id, Money::from_micros(r.spend), Money::from_micros(r.found)))
         .collect())
+}
+
+/// How many of the project's active metrics are past their review date on `today`.
+pub async fn count_review_due(
+    pool: &PgPool,
+    project_id: i64,
+    today: chrono::NaiveDate,
+) -> Result<usize, AppError> {
+    let due: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM metrics WHERE project_id = $1 AND status = 'active' AND review_date < $2",
+    )
+    .bind(project_id)
+    .bind(today)
+    .fetch_one(pool)
+    .await?;
+    Ok(usize::try_from(due).unwrap_or(0))
 }
 
 #[cfg(test)]

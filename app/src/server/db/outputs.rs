@@ -4,9 +4,8 @@
 use super::database;
 use super::scores::ScoreChange;
 use crate::domain::output::NewOutput;
+use crate::domain::score_row::{ScoreRow, BUILTIN_SCORER_VERSION};
 use crate::error::AppError;
-use crate::server::scoring::active::{scorer_version, ActiveScorer, ScoreRow};
-use crate::server::scoring::ScoringInput;
 use serde::Serialize;
 use sqlx::PgConnection;
 use std::collections::HashMap;
@@ -29,29 +28,9 @@ pub struct Ingested {
     pub outputs: Vec<Stored>,
 }
 
-/// Stores a validated batch and scores the new outputs with `scorers`, atomically.
-pub async fn ingest(
-    connection: &mut PgConnection,
-    project_id: i64,
-    batch: &[NewOutput],
-    scorers: &[ActiveScorer],
-) -> Result<Ingested, AppError> {
-    ingest_scored(connection, project_id, batch, |_, output| {
-        score_all(scorers, output)
-    })
-    .await
-}
-
-/// Every score `scorers` give `output`.
-pub fn score_all(scorers: &[ActiveScorer], output: &NewOutput) -> Vec<ScoreRow> {
-    let users = output.user_messages();
-    let input = ScoringInput::of(output, &users);
-    scorers.iter().filter_map(|s| s.score(&input)).collect()
-}
-
 /// Stores a validated batch; `score(index, output)` gives the scores of each new output (a
 /// duplicate is not scored again).
-pub async fn ingest_scored(
+pub async fn ingest(
     connection: &mut PgConnection,
     project_id: i64,
     batch: &[NewOutput],
@@ -107,7 +86,7 @@ pub async fn ingest_scored(
             });
         }
     }
-    let version = scorer_version();
+    let version = BUILTIN_SCORER_VERSION;
     super::scores::apply(connection, ScoreChange::Insert { rows: &rows, version }).await?;
     let accepted = inserted.len();
     Ok(Ingested {

@@ -5,9 +5,9 @@ use super::database;
 use super::rollups::{self, Scope};
 use crate::domain::metric::scorer::PassRule;
 use crate::domain::output_browse::ScoreView;
+use crate::domain::score_row::ScoreRow;
 use crate::domain::score_value::storable_value;
 use crate::error::AppError;
-use crate::server::scoring::active::ScoreRow;
 use sqlx::{PgConnection, PgPool};
 
 /// One score: an output scored by a metric.

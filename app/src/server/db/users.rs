@@ -21,7 +21,7 @@ impl UserRow {
         let role = self
             .role
             .parse()
-            .map_err(|e: String| super::super::auth::internal("stored role", e))?;
+            .map_err(|e: String| AppError::internal("stored role", e))?;
         Ok(UserView {
             id: self.id,
             username: self.username,

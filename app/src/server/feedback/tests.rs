@@ -5,8 +5,9 @@ use super::*;
 use crate::domain::metric::kinds::Status;
 use crate::domain::metric::MetricInput;
 use crate::server::db::fixture::{fixture, Fixture};
+use crate::server::ingest;
 use crate::server::metric_lifecycle::{create, set_status};
-use crate::server::realtime::ScorerCache;
+use crate::server::scorer_cache::ScorerCache;
 use serde_json::json;
 
 async fn metric(pool: &PgPool, f: &Fixture, key: &str, paradigm: &str, scorer: &str, threshold: &str) {

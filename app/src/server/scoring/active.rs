@@ -1,10 +1,12 @@
 //! The scorers of a project's active model-centric metrics, compiled once per batch (and, for
 //! the real-time check, cached), and the score rows they produce.
 
-use super::{Compiled, ScoringInput, Skip, VERSION};
+use super::{Compiled, ScoringInput, Skip};
 use crate::domain::metric::kinds::{Cadence, FailureAction, Paradigm, Status};
 use crate::domain::metric::scorer::PassRule;
 use crate::domain::metric::MetricView;
+use crate::domain::output::NewOutput;
+use crate::domain::score_row::{Retry, ScoreRow};
 
 /// One metric ready to score.
 #[derive(Debug, Clone)]
@@ -34,43 +36,6 @@ impl ActiveScorer {
             action,
             scorer: Compiled::new(&crate::domain::metric::scorer::ScorerSpec::parse_json(spec).unwrap()),
         }
-    }
-}
-
-/// A score to store: `value` and `passed` are `None` when the scorer did not apply, failed or
-/// waits for the worker.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ScoreRow {
-    pub metric_id: i64,
-    pub value: Option<f64>,
-    pub passed: Option<bool>,
-    pub rationale: String,
-    pub error: Option<String>,
-    /// Set when the worker must score it (again): an endpoint scorer, or one that failed.
-    pub retry: Option<Retry>,
-}
-
-/// When the worker tries a score (again).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Retry {
-    /// Attempts made so far.
-    pub attempts: i16,
-    /// Seconds to wait before the next attempt.
-    pub after_secs: i32,
-}
-
-impl Retry {
-    /// Waiting for its first attempt.
-    pub const NOW: Retry = Retry {
-        attempts: 0,
-        after_secs: 0,
-    };
-}
-
-impl ScoreRow {
-    /// Whether the worker has yet to score it.
-    pub fn pending(&self) -> bool {
-        self.retry.is_some() && self.error.is_none()
     }
 }
 
@@ -116,6 +81,13 @@ impl ActiveScorer {
     }
 }
 
+/// Every score `scorers` give `output`.
+pub fn score_all(scorers: &[ActiveScorer], output: &NewOutput) -> Vec<ScoreRow> {
+    let users = output.user_messages();
+    let input = ScoringInput::of(output, &users);
+    scorers.iter().filter_map(|s| s.score(&input)).collect()
+}
+
 impl ActiveScorer {
     /// A row of this metric; `passed` follows from the value and the pass rule.
     pub fn row(&self, value: Option<f64>, rationale: String, error: Option<String>) -> ScoreRow {
@@ -128,9 +100,4 @@ impl ActiveScorer {
             retry: None,
         }
     }
-}
-
-/// The version recorded with built-in scores.
-pub fn scorer_version() -> &'static str {
-    VERSION
 }

@@ -43,9 +43,11 @@ async fn ingest(pool: &PgPool, f: &Fixture, replies: &[&str]) {
         .map(|reply| json!({"version": "v1", "input": "Wie kündige ich?", "output": reply, "expected_output": "Gerne.", "timestamp": now}))
         .collect();
     let batch = crate::domain::output::validate(values, now).unwrap();
-    let scorers = crate::server::ingest::scorers(pool, f.project).await.unwrap();
+    let scorers = crate::server::scorer_cache::scorers(pool, f.project)
+        .await
+        .unwrap();
     let mut tx = pool.begin().await.unwrap();
-    db::outputs::ingest(&mut tx, f.project, &batch, &scorers)
+    crate::server::ingest::store_scored(&mut tx, f.project, &batch, &scorers)
         .await
         .unwrap();
     tx.commit().await.unwrap();

@@ -211,7 +211,7 @@ pub async fn parts(pool: &PgPool) -> (f64, f64, Vec<(String, f64)>) {
         .fetch_one(pool)
         .await
         .expect("project");
-    let scorers = app::server::ingest::scorers(pool, project)
+    let scorers = app::server::scorer_cache::scorers(pool, project)
         .await
         .expect("scorers");
     assert_eq!(scorers.len(), TEMPLATES.len(), "five active scorers");

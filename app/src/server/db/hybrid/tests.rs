@@ -69,9 +69,11 @@ async fn failed_samples_and_hybrid_scores_build_on_automated_metrics(pool: PgPoo
         .map(|i| json!({"version": "v1", "input": "Hilfe?", "output": format!("Antwort{}", "!".repeat(i)), "timestamp": now}))
         .collect();
     let batch = crate::domain::output::validate(values, now).unwrap();
-    let scorers = crate::server::ingest::scorers(&pool, f.project).await.unwrap();
+    let scorers = crate::server::scorer_cache::scorers(&pool, f.project)
+        .await
+        .unwrap();
     let mut tx = pool.begin().await.unwrap();
-    crate::server::db::outputs::ingest(&mut tx, f.project, &batch, &scorers)
+    crate::server::ingest::store_scored(&mut tx, f.project, &batch, &scorers)
         .await
         .unwrap();
     tx.commit().await.unwrap();

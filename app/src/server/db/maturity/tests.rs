@@ -15,6 +15,28 @@ async fn with_purpose(pool: &PgPool, f: &Fixture) {
         .unwrap();
 }
 
+/// The evidence of `project` as of `now`, with its active metrics as the use case lists them.
+async fn evidence_of(
+    pool: &PgPool,
+    project: i64,
+    now: DateTime<Utc>,
+    agreement: Vec<AgreementFacts>,
+) -> Evidence {
+    let active = crate::server::db::metrics::list(
+        pool,
+        Some(project),
+        &crate::domain::metric::filter::ParsedFilter {
+            status: Some(crate::domain::metric::kinds::Status::Active),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    evidence(pool, project, &Thresholds::default(), now, &active, agreement)
+        .await
+        .unwrap()
+}
+
 #[sqlx::test(migrations = "../migrations")]
 async fn the_evidence_reflects_the_projects_data(pool: PgPool) {
     let f = fixture(&pool).await;
@@ -63,9 +85,16 @@ async fn the_evidence_reflects_the_projects_data(pool: PgPool) {
     .await
     .unwrap();
 
-    let found = evidence(&pool, f.project, &Thresholds::default(), now)
-        .await
-        .unwrap();
+    let measured = vec![AgreementFacts {
+        metric: "tone".into(),
+        alpha: Some(0.81),
+        items: 40,
+    }];
+    let found = evidence_of(&pool, f.project, now, measured.clone()).await;
+    assert_eq!(
+        found.agreement, measured,
+        "the agreement is the caller's, passed through"
+    );
     assert_eq!(found.purpose, "Answer support tickets in German.");
     assert_eq!(found.outputs_recent, 2, "the last 7 days only");
     assert!(found.last_output.unwrap() > now - Duration::hours(3));
@@ -86,9 +115,7 @@ async fn the_evidence_reflects_the_projects_data(pool: PgPool) {
     );
     assert_eq!(found.attestations[0].by, "Otto Owner");
     assert_eq!((found.ratings_recent, found.rated_outputs), (0, 0));
-    let later = evidence(&pool, f.project, &Thresholds::default(), now + Duration::days(8))
-        .await
-        .unwrap();
+    let later = evidence_of(&pool, f.project, now + Duration::days(8), Vec::new()).await;
     assert_eq!(later.outputs_recent, 0, "a week without traffic");
 }
 
@@ -161,9 +188,7 @@ async fn attestations_and_withdrawals_are_history(pool: PgPool) {
     )
     .await
     .unwrap();
-    let evidence = evidence(&pool, f.project, &Thresholds::default(), Utc::now())
-        .await
-        .unwrap();
+    let evidence = evidence_of(&pool, f.project, Utc::now(), Vec::new()).await;
     assert_eq!(evidence.attestations.len(), 1);
     assert_eq!(
         evidence.attestations[0].note, "Slack #bot-alerts",

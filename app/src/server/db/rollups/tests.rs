@@ -4,10 +4,10 @@
 use super::*;
 use crate::domain::metric::kinds::Direction;
 use crate::domain::metric::scorer::PassRule;
+use crate::domain::score_row::{Retry, ScoreRow};
 use crate::server::db::fixture::annotation::{annotator, create_queue, human_metric, queue_input, rate_next};
 use crate::server::db::fixture::{active_no_delve, fixture, ingest};
 use crate::server::db::scores::{apply, ScoreChange, ScoreKey};
-use crate::server::scoring::active::{Retry, ScoreRow};
 use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use serde_json::json;
 use std::collections::BTreeMap;

@@ -2,8 +2,8 @@
 
 use super::*;
 use crate::domain::metric::kinds::Direction;
+use crate::domain::score_row::ScoreRow;
 use crate::server::db::fixture::fixture;
-use crate::server::scoring::active::ScoreRow;
 use serde_json::json;
 
 /// Two stored outputs of the fixture's project and one metric; answers (metric, outputs).
@@ -24,7 +24,7 @@ async fn setup(pool: &PgPool) -> (i64, Vec<i64>) {
         .collect();
     let batch = crate::domain::output::validate(records, now).unwrap();
     let mut tx = pool.begin().await.unwrap();
-    let stored = crate::server::db::outputs::ingest(&mut tx, f.project, &batch, &[])
+    let stored = crate::server::ingest::store_scored(&mut tx, f.project, &batch, &[])
         .await
         .unwrap();
     tx.commit().await.unwrap();
