@@ -21,6 +21,7 @@ pub mod realtime;
 pub mod request;
 pub mod scorer_cache;
 pub mod scoring;
+pub mod secret_rotation;
 pub mod secrets;
 pub mod security;
 pub mod sign_in;

@@ -401,7 +401,8 @@ mod tests {
             comparison
                 .explanations
                 .iter()
-                .any(|e| e.contains("explained by") && e.contains("language=de (")),
+                .any(|e| e.metric_key == "reply-language"
+                    && e.sentence().contains("explained by language=de (")),
             "{:?}",
             comparison.explanations
         );

@@ -177,7 +177,8 @@ async fn shutdown_signal() {
 /// transaction. With a key file, the new key is written beside it first (`secret.key.new`) and
 /// replaces it after the database commits, so a crash midway leaves both keys on disk.
 async fn rotate_secret_key(config: &Config, url: &str) -> Result<(), String> {
-    use app::server::secrets::{self, SecretKey};
+    use app::server::secret_rotation;
+    use app::server::secrets::SecretKey;
     use server::secret_key::{self, Source};
     let pool = startup::connect(url).await?;
     let (old, source) = secret_key::load(config.secret_key.as_deref(), &config.data_dir)?;
@@ -190,7 +191,7 @@ async fn rotate_secret_key(config: &Config, url: &str) -> Result<(), String> {
         }
         Source::Environment => None,
     };
-    let count = secrets::rotate(&pool, &old, &new)
+    let count = secret_rotation::rotate(&pool, &old, &new)
         .await
         .map_err(|e| e.to_string())?;
     match staged {

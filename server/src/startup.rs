@@ -173,7 +173,7 @@ pub async fn build_router(
             .unwrap_or_else(app::server::secrets::SecretKey::generate),
     );
     let key = app::server::secrets::key().map_err(|e| e.to_string())?;
-    let sealed = app::server::secrets::seal_plain(&pool, key)
+    let sealed = app::server::secret_rotation::seal_plain(&pool, key)
         .await
         .map_err(|e| format!("cannot seal stored secrets: {e}"))?;
     if sealed > 0 {

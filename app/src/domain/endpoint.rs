@@ -142,6 +142,43 @@ fn parse_url(field: &str, url: &str) -> Result<String, AppError> {
     Ok(url.to_owned())
 }
 
+/// An endpoint with its secret, as the worker uses it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// Base URL up to the version, without a trailing slash.
+    pub url: String,
+    pub model: String,
+    pub api_key: Option<String>,
+}
+
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("url", &self.url)
+            .field("model", &self.model)
+            .field("api_key", &self.api_key.as_ref().map(|_| "…"))
+            .finish()
+    }
+}
+
+/// A project's endpoints.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoints {
+    pub chat: Option<Endpoint>,
+    pub embeddings: Option<Endpoint>,
+    pub timeout: std::time::Duration,
+}
+
+impl Default for Endpoints {
+    fn default() -> Self {
+        Self {
+            chat: None,
+            embeddings: None,
+            timeout: std::time::Duration::from_millis(DEFAULT_TIMEOUT_MS as u64),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

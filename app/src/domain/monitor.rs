@@ -113,14 +113,15 @@ impl Status {
     }
 }
 
-/// Why a notification goes out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Reason {
-    /// The state changed to the one notified.
-    Changed,
-    /// Still firing, and the reminder interval passed.
-    Reminder,
-}
+crate::choice!(
+    /// Why a notification goes out.
+    Reason, "reason" {
+        /// The state changed to the one notified.
+        Changed = "changed", "State changed";
+        /// Still firing, and the reminder interval passed.
+        Reminder = "reminder", "Reminder";
+    }
+);
 
 /// A notification to send, with what was observed.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]

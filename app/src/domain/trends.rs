@@ -3,6 +3,7 @@
 //! these from the rollups through `server::dashboards`.
 
 pub mod compare;
+pub mod explain;
 pub mod overview;
 pub mod trend;
 

@@ -13,10 +13,10 @@ use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::membership::ProjectAccess;
-use crate::domain::monitor::channel::{ChannelKind, ChannelView, DeliveryView};
+use crate::domain::monitor::channel::{ChannelKind, ChannelView, DeliveryStatus, DeliveryView};
 use crate::domain::monitor::draft::window_words;
 use crate::domain::monitor::view::{AlertEvent, MonitorView};
-use crate::domain::monitor::MonitorState;
+use crate::domain::monitor::{MonitorState, Reason};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos::server::ServerAction;
@@ -303,7 +303,7 @@ fn MonitorRow(
 
 #[component]
 fn EventRow(event: AlertEvent, actions: Actions, slug: String, open: bool) -> impl IntoView {
-    let reminder = event.reason == "reminder";
+    let reminder = event.reason == Reason::Reminder;
     let acknowledged = match (&event.acknowledged_by, event.acknowledged_at) {
         (Some(by), Some(at)) => view! { <span data-testid="acknowledged-by">{format!("{by}, {}", at.format("%m-%d %H:%M"))}</span> }.into_any(),
         _ if open => view! { <AcknowledgeButton event=event.id actions slug/> }.into_any(),
@@ -352,8 +352,8 @@ fn Channels(
     let tested = move || {
         actions.send_test.value().get().map(|result| match result {
             Ok(d) => view! {
-                <p class:alert={d.status != "delivered"} class:notice={d.status == "delivered"} class:notice-ok={d.status == "delivered"} role="status" data-testid="test-result">
-                    {if d.status == "delivered" {
+                <p class:alert={d.status != DeliveryStatus::Delivered} class:notice={d.status == DeliveryStatus::Delivered} class:notice-ok={d.status == DeliveryStatus::Delivered} role="status" data-testid="test-result">
+                    {if d.status == DeliveryStatus::Delivered {
                         format!("Test message delivered ({}, {} ms).", d.response_code.unwrap_or_default(), d.latency_ms.unwrap_or_default())
                     } else {
                         format!("Test message failed: {}", if d.last_error.is_empty() { "no answer".to_owned() } else { d.last_error.clone() })
@@ -388,11 +388,11 @@ fn Channels(
                         <td>{d.created_at.format("%m-%d %H:%M:%S").to_string()}</td>
                         <td>{channel_name(d.channel_id)}</td>
                         <td>{d.summary.clone()}</td>
-                        <td><span class=match d.status.as_str() { "delivered" => "badge good", "pending" => "badge warn", _ => "badge bad" } data-testid="delivery-status">{d.status.clone()}</span></td>
+                        <td><span class=match d.status { DeliveryStatus::Delivered => "badge good", DeliveryStatus::Pending => "badge warn", _ => "badge bad" } data-testid="delivery-status">{d.status.label()}</span></td>
                         <td class="num">{d.attempts}</td>
                         <td class="num">{d.response_code.map(|c| c.to_string()).unwrap_or_else(|| "—".into())}</td>
                         <td class="num">{d.latency_ms.map(|ms| format!("{ms} ms")).unwrap_or_else(|| "—".into())}</td>
-                        <td>{if d.status == "pending" && d.attempts > 0 {
+                        <td>{if d.status == DeliveryStatus::Pending && d.attempts > 0 {
                             format!("{}; next at {}", d.last_error, d.next_attempt_at.format("%H:%M:%S"))
                         } else {
                             d.last_error.clone()

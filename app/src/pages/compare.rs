@@ -101,7 +101,7 @@ fn Results(page: ComparePage) -> impl IntoView {
             comparison
                 .explanations
                 .iter()
-                .any(|e| e.starts_with(&name_of(&comparison.rows, &a.metric_key)))
+                .any(|e| e.metric_key == a.metric_key)
         })
         .cloned()
         .collect();
@@ -113,7 +113,7 @@ fn Results(page: ComparePage) -> impl IntoView {
         .cloned()
         .collect();
     view! {
-        {comparison.explanations.iter().map(|e| view! { <p class="callout" data-testid="compare-explanation">{e.clone()}</p> }).collect_view()}
+        {comparison.explanations.iter().map(|e| view! { <p class="callout" data-testid="compare-explanation">{e.sentence()}</p> }).collect_view()}
         <p class="muted" data-testid="compare-method">
             {format!(
                 "{} comparisons (every metric in all traffic and in each segment). p-values are adjusted with Benjamini–Hochberg; a verdict needs q < {FDR}. Each test is a two-proportion z-test, or Fisher's exact test when an expected count is below 5.",
@@ -166,13 +166,6 @@ fn ComparisonTable(rows: Vec<ComparisonRow>, testid: &'static str, empty: &'stat
             }
         }/>
     }
-}
-
-fn name_of(rows: &[ComparisonRow], key: &str) -> String {
-    rows.iter()
-        .find(|r| r.metric_key == key)
-        .map(|r| r.metric_name.clone())
-        .unwrap_or_default()
 }
 
 const SHARE_COLUMNS: &[Column] = &[

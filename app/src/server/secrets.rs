@@ -6,13 +6,11 @@
 //! values are opened only where a secret is used (calling an endpoint, signing a webhook), never
 //! returned by a route, never logged.
 
-use super::db;
 use crate::error::AppError;
 use base64::engine::general_purpose::STANDARD as B64;
 use base64::Engine;
 use chacha20poly1305::aead::{Aead, AeadCore, KeyInit, OsRng};
 use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
-use sqlx::PgPool;
 use std::sync::OnceLock;
 
 /// The prefix of a sealed value (the format's version).
@@ -121,36 +119,6 @@ pub fn seal(plain: &str) -> Result<String, AppError> {
 /// Opens a secret with the installed key.
 pub fn open(sealed: &str) -> Result<String, AppError> {
     key()?.open(sealed)
-}
-
-/// Seals every stored secret that is still plain (written before secrets were sealed) with
-/// `key`; answers how many. Run at start-up.
-pub async fn seal_plain(pool: &PgPool, key: &SecretKey) -> Result<u64, AppError> {
-    reseal(pool, |value| {
-        Ok((!value.starts_with(PREFIX)).then(|| key.seal(value)))
-    })
-    .await
-}
-
-/// Re-seals every stored secret from `old` to `new` in one transaction; answers how many.
-pub async fn rotate(pool: &PgPool, old: &SecretKey, new: &SecretKey) -> Result<u64, AppError> {
-    reseal(pool, |value| Ok(Some(new.seal(&old.open(value)?)))).await
-}
-
-async fn reseal(
-    pool: &PgPool,
-    change: impl Fn(&str) -> Result<Option<String>, AppError>,
-) -> Result<u64, AppError> {
-    let mut tx = pool.begin().await?;
-    let mut changed = 0;
-    for stored in db::secrets::all_for_update(&mut tx).await? {
-        if let Some(sealed) = change(&stored.value)? {
-            db::secrets::replace(&mut tx, &stored, &sealed).await?;
-            changed += 1;
-        }
-    }
-    tx.commit().await?;
-    Ok(changed)
 }
 
 #[cfg(test)]

@@ -523,7 +523,13 @@ fn core_schemas() -> Value {
                 "a": schema("Rate"), "b": schema("Rate"), "change": {"type": "object"}, "q": {"type": "number"},
                 "verdict": {"type": "object", "properties": {"kind": {"enum": ["regression", "improvement", "no_significant_change", "too_little_data"]}, "needed": {"type": "integer"}}}}}},
             "attributions": {"type": "array", "items": {"type": "object"}},
-            "explanations": {"type": "array", "items": {"type": "string"}}}},
+            "explanations": {"type": "array", "description": "Per metric whose total changed significantly, the segments whose own rate explains most of the change (fractions, B − A).",
+                "items": schema("Explanation")}}},
+        "Explanation": {"type": "object", "required": ["metric_key", "metric_name", "total_change", "segments"], "properties": {
+            "metric_key": {"type": "string"}, "metric_name": {"type": "string"}, "total_change": {"type": "number"},
+            "segments": {"type": "array", "items": {"type": "object", "required": ["segment", "rate_effect", "own_change"], "properties": {
+                "segment": {"type": "object", "properties": {"key": {"type": "string"}, "value": {"type": "string"}}},
+                "rate_effect": {"type": "number"}, "own_change": {"type": "number"}}}}}},
         "Trend": {"type": "object", "required": ["metric_key", "grain", "points", "markers"], "properties": {
             "metric_key": {"type": "string"}, "metric_name": {"type": "string"}, "grain": {"enum": ["day", "hour"]},
             "points": {"type": "array", "items": {"type": "object", "properties": {

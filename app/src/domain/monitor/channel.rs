@@ -137,6 +137,19 @@ pub struct ChannelView {
     pub disabled_reason: String,
 }
 
+crate::choice!(
+    /// Where one delivery stands.
+    DeliveryStatus, "status" {
+        /// Waiting for its (next) attempt.
+        Pending = "pending", "pending";
+        Delivered = "delivered", "delivered";
+        /// Gave up after its attempts, or the receiver refused it.
+        Failed = "failed", "failed";
+        /// Its channel was disabled before it was delivered.
+        Abandoned = "abandoned", "abandoned";
+    }
+);
+
 /// One delivery as the channel's log shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -145,7 +158,7 @@ pub struct DeliveryView {
     pub channel_id: i64,
     /// What was sent: the monitor and state, or "Test message".
     pub summary: String,
-    pub status: String,
+    pub status: DeliveryStatus,
     pub attempts: i32,
     pub response_code: Option<i32>,
     pub last_error: String,

@@ -50,8 +50,7 @@ pub struct AlertEvent {
     pub metric_name: String,
     pub previous_state: MonitorState,
     pub state: MonitorState,
-    /// "changed" or "reminder".
-    pub reason: String,
+    pub reason: super::Reason,
     pub observed_text: String,
     pub verdicts: i64,
     pub at: DateTime<Utc>,

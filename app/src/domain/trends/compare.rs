@@ -2,6 +2,7 @@
 //! p-values corrected for the number of comparisons, a verdict each, and the total change of a
 //! metric split into what each segment's own rate did and what the shift in traffic mix did.
 
+use super::explain::{explain, Explanation};
 use super::{Change, Counts, Rate, MIN_EVALUATIONS};
 use crate::domain::stats::proportions::{benjamini_hochberg, sample_size};
 use serde::{Deserialize, Serialize};
@@ -108,8 +109,8 @@ pub struct Comparison {
     /// How many comparisons the correction counted.
     pub comparisons: usize,
     pub attributions: Vec<Attribution>,
-    /// One sentence per metric whose total changed, naming the segment that explains it most.
-    pub explanations: Vec<String>,
+    /// Per metric whose total changed, the segments that explain it most.
+    pub explanations: Vec<Explanation>,
 }
 
 /// What a release comparison compares: two version labels over a range of days (the compare
@@ -187,7 +188,7 @@ pub fn compare(metrics: &[MetricCounts]) -> Comparison {
         comparisons: tested.len(),
         explanations: metrics
             .iter()
-            .filter_map(|m| explain(m, &attributions, &rows))
+            .filter_map(|m| explain(&m.key, &m.name, &attributions, &rows))
             .collect(),
         rows,
         attributions,
@@ -275,79 +276,6 @@ fn attribute(metric: &MetricCounts) -> Vec<Attribution> {
             }
         })
         .collect()
-}
-
-/// For a metric with a significant change in any row: how far its total moved and the
-/// segments whose own rate accounts for most of it — per segment key, the value that moved the
-/// total most its way, kept when it accounts for at least half of the change (at most two
-/// keys; else the single strongest): "… fell 1.5 points in all traffic; explained by
-/// language=de (1.5 of them; its own pass rate fell 20.1 points) and turn=5+ (…)."
-fn explain(metric: &MetricCounts, attributions: &[Attribution], rows: &[ComparisonRow]) -> Option<String> {
-    let changed = rows.iter().any(|r| {
-        r.metric_key == metric.key && matches!(r.verdict, Verdict::Regression | Verdict::Improvement)
-    });
-    if !changed {
-        return None;
-    }
-    let mine: Vec<&Attribution> = attributions
-        .iter()
-        .filter(|a| a.metric_key == metric.key)
-        .collect();
-    let total = mine.first()?.total_change;
-    if total == 0.0 {
-        return None;
-    }
-    let toward = |share: &Share| share.rate_effect * total.signum();
-    let mut best: Vec<&Share> = mine
-        .iter()
-        .filter_map(|a| {
-            a.shares
-                .iter()
-                // Only segments whose own rate moved the total its way can explain it.
-                .filter(|s| s.segment.value != NONE && toward(s) > 0.0)
-                .max_by(|x, y| toward(x).total_cmp(&toward(y)))
-        })
-        .collect();
-    best.sort_by(|x, y| toward(y).total_cmp(&toward(x)));
-    let strong: Vec<&Share> = best
-        .iter()
-        .copied()
-        .filter(|s| toward(s) >= total.abs() / 2.0)
-        .take(2)
-        .collect();
-    let named = if strong.is_empty() {
-        best.into_iter().take(1).collect()
-    } else {
-        strong
-    };
-    if named.is_empty() {
-        return None;
-    }
-    let moved = |d: f64| if d < 0.0 { "fell" } else { "rose" };
-    let parts: Vec<String> = named
-        .iter()
-        .map(|share| {
-            let own = rows
-                .iter()
-                .find(|r| r.metric_key == metric.key && r.segment.as_ref() == Some(&share.segment))
-                .and_then(|r| r.change.delta)
-                .unwrap_or_default();
-            format!(
-                "{} ({:.1} of them; its own pass rate {} {:.1} points)",
-                share.segment,
-                share.rate_effect.abs() * 100.0,
-                moved(own),
-                own.abs() * 100.0
-            )
-        })
-        .collect();
-    Some(format!(
-        "{} {} {:.1} points in all traffic; explained by {}.",
-        metric.name,
-        moved(total),
-        total.abs() * 100.0,
-        parts.join(" and ")
-    ))
 }
 
 #[cfg(test)]
@@ -459,10 +387,16 @@ mod tests {
             channel.shares.iter().any(|s| s.segment.value == NONE),
             "the rest of the traffic has a part"
         );
+        let sentences: Vec<String> = comparison
+            .explanations
+            .iter()
+            .map(Explanation::sentence)
+            .collect();
         assert_eq!(
-            comparison.explanations,
+            sentences,
             ["Reply language fell 2.0 points in all traffic; explained by language=de (2.0 of them; its own pass rate fell 40.0 points)."]
         );
+        assert_eq!(comparison.explanations[0].metric_key, "reply-language");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! recorded attempt by attempt. A channel failing `disable_after` attempts in a row is disabled
 //! and its waiting deliveries abandoned.
 
-use crate::domain::monitor::channel::{ChannelKind, ChannelView, DeliveryView};
+use crate::domain::monitor::channel::{ChannelKind, ChannelView, DeliveryStatus, DeliveryView};
 use crate::domain::monitor::delivery::{self, Attempt, Outcome};
 use crate::domain::monitor::notice::{self, Notice};
 use crate::error::AppError;
@@ -306,9 +306,9 @@ pub async fn record(
         delivery::outcome(attempt, &tried.result, tried.jitter)
     };
     let (status, next, finished) = match outcome {
-        Outcome::Delivered => ("delivered", now, Some(now)),
-        Outcome::RetryAfter(wait) => ("pending", now + wait, None),
-        Outcome::Failed => ("failed", now, Some(now)),
+        Outcome::Delivered => (DeliveryStatus::Delivered, now, Some(now)),
+        Outcome::RetryAfter(wait) => (DeliveryStatus::Pending, now + wait, None),
+        Outcome::Failed => (DeliveryStatus::Failed, now, Some(now)),
     };
     let (code, error) = match &tried.result {
         Attempt::Answered(code) => (

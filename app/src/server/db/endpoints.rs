@@ -2,9 +2,9 @@
 //! [`load`], for the worker; pages get [`view`], which says whether a key is set.
 
 use super::database;
+use crate::domain::endpoint::{Endpoint, Endpoints};
 use crate::domain::endpoint::{EndpointInput, EndpointView, EndpointsInput, EndpointsView, KeyChange};
 use crate::error::AppError;
-use crate::server::scoring::external::{Endpoint, Endpoints};
 use sqlx::PgPool;
 use std::time::Duration;
 

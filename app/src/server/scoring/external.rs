@@ -5,48 +5,12 @@
 
 use super::outcomes::truncate;
 use super::Outcome;
+use crate::domain::endpoint::{Endpoint, Endpoints};
 use crate::domain::output::NewOutput;
 use regex::Regex;
 use serde_json::{json, Value};
 use std::sync::LazyLock;
 use std::time::Duration;
-
-/// An endpoint with its secret, as the worker uses it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Endpoint {
-    /// Base URL up to the version, without a trailing slash.
-    pub url: String,
-    pub model: String,
-    pub api_key: Option<String>,
-}
-
-impl std::fmt::Debug for Endpoint {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Endpoint")
-            .field("url", &self.url)
-            .field("model", &self.model)
-            .field("api_key", &self.api_key.as_ref().map(|_| "…"))
-            .finish()
-    }
-}
-
-/// A project's endpoints.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Endpoints {
-    pub chat: Option<Endpoint>,
-    pub embeddings: Option<Endpoint>,
-    pub timeout: Duration,
-}
-
-impl Default for Endpoints {
-    fn default() -> Self {
-        Self {
-            chat: None,
-            embeddings: None,
-            timeout: Duration::from_millis(crate::domain::endpoint::DEFAULT_TIMEOUT_MS as u64),
-        }
-    }
-}
 
 /// A scorer that calls an endpoint.
 #[derive(Debug, Clone)]

@@ -282,7 +282,7 @@ async fn failures_back_off_then_disable_the_channel_and_a_success_resets_the_run
         .await
         .unwrap()
         .into_iter()
-        .map(|d| d.status)
+        .map(|d| d.status.as_str().to_owned())
         .collect();
     assert_eq!(&statuses[..2], ["abandoned", "abandoned"], "{statuses:?}");
     assert!(take_due(&pool, now + Duration::days(1), 10, None)

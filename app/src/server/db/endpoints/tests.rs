@@ -61,6 +61,7 @@ async fn endpoint_keys_are_write_only_kept_when_empty_and_cleared_on_request(poo
 
 #[sqlx::test(migrations = "../migrations")]
 async fn keys_are_stored_sealed_plain_ones_are_sealed_at_start_up_and_rotation_reseals_them(pool: PgPool) {
+    use crate::server::secret_rotation;
     use crate::server::secrets::{self, SecretKey, PREFIX};
     let f = fixture(&pool).await;
     save_chat(
@@ -95,8 +96,8 @@ async fn keys_are_stored_sealed_plain_ones_are_sealed_at_start_up_and_rotation_r
         .await
         .unwrap();
     let key = secrets::key().unwrap().clone();
-    assert_eq!(secrets::seal_plain(&pool, &key).await.unwrap(), 1);
-    assert_eq!(secrets::seal_plain(&pool, &key).await.unwrap(), 0);
+    assert_eq!(secret_rotation::seal_plain(&pool, &key).await.unwrap(), 1);
+    assert_eq!(secret_rotation::seal_plain(&pool, &key).await.unwrap(), 0);
     assert_eq!(
         load(&pool, f.project)
             .await
@@ -110,7 +111,7 @@ async fn keys_are_stored_sealed_plain_ones_are_sealed_at_start_up_and_rotation_r
 
     // Rotation re-seals everything under the new key; the old key opens nothing any more.
     let new = SecretKey::generate();
-    assert_eq!(secrets::rotate(&pool, &key, &new).await.unwrap(), 2);
+    assert_eq!(secret_rotation::rotate(&pool, &key, &new).await.unwrap(), 2);
     let stored: String = sqlx::query_scalar("SELECT chat_api_key FROM project_endpoints")
         .fetch_one(&pool)
         .await
@@ -118,7 +119,7 @@ async fn keys_are_stored_sealed_plain_ones_are_sealed_at_start_up_and_rotation_r
     assert_eq!(new.open(&stored).unwrap(), "sk-secret-123");
     assert!(key.open(&stored).is_err());
     assert!(
-        secrets::rotate(&pool, &key, &new).await.is_err(),
+        secret_rotation::rotate(&pool, &key, &new).await.is_err(),
         "a wrong old key changes nothing"
     );
 }

@@ -7,7 +7,7 @@ use super::Defined;
 use crate::domain::money::Money;
 use crate::domain::monitor::notice::Notice;
 use crate::domain::monitor::span::{self, Part};
-use crate::domain::monitor::{self, Notification, Reason, Window};
+use crate::domain::monitor::{self, Notification, Window};
 use crate::error::AppError;
 use chrono::{DateTime, Duration, Utc};
 use sqlx::types::Json;
@@ -187,10 +187,7 @@ async fn evaluate(
     .bind(monitor.id)
     .bind(n.previous.as_str())
     .bind(n.state.as_str())
-    .bind(match n.reason {
-        Reason::Changed => "changed",
-        Reason::Reminder => "reminder",
-    })
+    .bind(n.reason)
     .bind(n.observed)
     .bind(&notice.observed_text)
     .bind(i64::try_from(n.verdicts).unwrap_or(i64::MAX))
