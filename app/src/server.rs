@@ -5,6 +5,7 @@ pub mod annotation;
 pub mod api_keys;
 pub mod audit;
 pub mod auth;
+pub mod channels;
 pub mod dashboards;
 pub mod datasets;
 pub mod db;

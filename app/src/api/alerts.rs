@@ -271,84 +271,22 @@ pub async fn save_channel(
     secret: String,
     disable_after: String,
 ) -> Result<Option<String>, AppError> {
-    use crate::domain::monitor::channel::{check_url, ChannelKind};
+    use crate::domain::monitor::channel_draft::ChannelDraft;
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
-    let name = crate::domain::text::bounded("name", &name, 1, 80)?;
-    let kind = ChannelKind::parse(&kind)?;
-    let url = check_url(kind, &url, auth::state()?.alerting.allowed)?;
-    let disable_after = match disable_after.trim() {
-        "" => 5,
-        text => text
-            .parse::<i32>()
-            .ok()
-            .filter(|n| (1..=100).contains(n))
-            .ok_or_else(|| AppError::invalid("disable_after", "must be a whole number from 1 to 100"))?,
-    };
-    let secret = secret.trim();
-    let (secret, generated) = match kind {
-        ChannelKind::Slack => (Some(String::new()), None),
-        ChannelKind::Webhook if !secret.is_empty() => {
-            if secret.chars().count() < 16 {
-                return Err(AppError::invalid(
-                    "secret",
-                    "must be at least 16 characters (or empty to generate one)",
-                ));
-            }
-            (Some(secret.to_owned()), None)
-        }
-        // An edit keeps the stored secret, if there is one (a Slack channel turned webhook has none).
-        ChannelKind::Webhook
-            if id != 0
-                && db::alert_channels::list(&caller.pool, caller.project_id)
-                    .await?
-                    .iter()
-                    .any(|c| c.id == id && c.signed) =>
-        {
-            (None, None)
-        }
-        ChannelKind::Webhook => {
-            let (key, _) = crate::server::api_keys::generate();
-            let secret = format!("whsec_{}", key.trim_start_matches("vk_").replace('_', ""));
-            (Some(secret.clone()), Some(secret))
-        }
-    };
-    let secret_changed = secret.as_deref().is_some_and(|s| !s.is_empty());
-    let channel = db::alert_channels::NewChannel {
-        name,
-        kind,
-        url,
-        secret,
-        disable_after,
-    };
-    let saved = db::alert_channels::save(
-        &caller.pool,
-        caller.project_id,
-        (id != 0).then_some(id),
-        &channel,
-        caller.user.id,
-    )
-    .await?;
-    let detail = format!(
-        "{} {} {}{}",
-        if id == 0 { "new" } else { "changed" },
-        kind.as_str(),
-        channel.url,
-        if secret_changed {
-            ", signing secret set"
-        } else {
-            ""
-        }
-    );
+    let allowed = auth::state()?.alerting.allowed;
+    let draft = ChannelDraft::parse(id, &name, &kind, &url, &secret, &disable_after, allowed)?;
+    let saved =
+        crate::server::channels::save(&caller.pool, caller.project_id, &draft, caller.user.id).await?;
     crate::server::audit::note(
         &caller.pool,
         &caller.user.username,
         crate::domain::audit::Action::ChannelSaved,
         Some(&project),
-        &format!("{} (channel {saved})", channel.name),
-        detail,
+        &format!("{} (channel {})", draft.name, saved.id),
+        saved.audit_detail(&draft),
     )
     .await;
-    Ok(generated)
+    Ok(saved.generated_secret)
 }
 
 /// Deletes a channel and its delivery log.

@@ -10,6 +10,7 @@
 
 pub mod backtest;
 pub mod channel;
+pub mod channel_draft;
 pub mod delivery;
 pub mod draft;
 pub mod notice;
