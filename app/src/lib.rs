@@ -4,6 +4,8 @@ pub mod api;
 pub mod components;
 pub mod domain;
 pub mod error;
+#[cfg(all(test, feature = "ssr"))]
+mod layering;
 pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod server;

@@ -153,7 +153,7 @@ pub async fn retirement_queue(project: String, quiet_days: i64) -> Result<Vec<Qu
     let quiet = db::metrics::quiet(&pool, projects.as_deref(), quiet_days).await?;
     let costly = db::metrics::costly(&pool, projects.as_deref(), quiet_days).await?;
     let today = chrono::Utc::now().date_naive();
-    let flagged: Vec<i64> = quiet.iter().copied().chain(costly.iter().map(|c| c.0)).collect();
+    let flagged: Vec<i64> = quiet.iter().copied().chain(costly.iter().map(|c| c.id)).collect();
     let candidates = db::metrics::queue_candidates(&pool, projects.as_deref(), today, &flagged).await?;
     let context = review::QueueContext {
         today,
@@ -161,7 +161,7 @@ pub async fn retirement_queue(project: String, quiet_days: i64) -> Result<Vec<Qu
         quiet_days,
         costly: costly
             .into_iter()
-            .map(|(id, spend, found)| (id, (spend, found)))
+            .map(|c| (c.id, (c.spend, c.found)))
             .collect(),
     };
     Ok(review::queue(candidates, &context))

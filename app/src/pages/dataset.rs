@@ -243,7 +243,10 @@ fn Import(import: ServerAction<ImportDataset>, draft: Draft, project: String, na
 
 /// Reads the chosen file's text into `text` (in the browser; the server never sees the file
 /// until it is previewed).
-#[allow(unused_variables)]
+#[cfg_attr(
+    not(feature = "hydrate"),
+    expect(unused_variables, reason = "the file is read in the browser only")
+)]
 fn read_file(ev: leptos::ev::Event, text: RwSignal<String>, file_name: RwSignal<String>) {
     #[cfg(feature = "hydrate")]
     {

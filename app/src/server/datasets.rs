@@ -167,7 +167,7 @@ async fn foreign_outputs(
 }
 
 /// Reads a file and applies it (see [`change`]); a file that does not read is refused whole.
-#[allow(clippy::too_many_arguments)]
+#[expect(clippy::too_many_arguments, reason = "the import form's fields, each named at the one call")]
 pub async fn import(
     pool: &PgPool,
     dataset: &Dataset,
@@ -321,15 +321,15 @@ pub async fn health(
 
 /// Krippendorff's alpha per metric over outputs rated by at least two annotators: nominal for
 /// pass/fail ratings (0 and 1 only), ordinal for scales.
-fn agreement(ratings: &[(String, i64, f64)]) -> Vec<(String, Result<f64, String>)> {
+fn agreement(ratings: &[db::datasets::UnitRating]) -> Vec<(String, Result<f64, String>)> {
     let mut units: BTreeMap<&str, BTreeMap<i64, Vec<f64>>> = BTreeMap::new();
-    for (metric, output, value) in ratings {
+    for rating in ratings {
         units
-            .entry(metric)
+            .entry(&rating.metric)
             .or_default()
-            .entry(*output)
+            .entry(rating.output_id)
             .or_default()
-            .push(*value);
+            .push(rating.value);
     }
     units
         .into_iter()

@@ -102,7 +102,6 @@ pub fn json(value: &AnyValue) -> Value {
                 .collect::<Map<String, Value>>(),
         ),
         Some(Any::BytesValue(bytes)) => Value::String(hex::encode(bytes)),
-        #[allow(unreachable_patterns)]
         Some(_) => Value::Null,
     }
 }

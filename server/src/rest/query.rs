@@ -54,7 +54,7 @@ mod tests {
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
-    #[allow(dead_code)]
+    #[expect(dead_code, reason = "the test reads what the extractor accepts, not the fields")]
     struct Params {
         days: Option<u32>,
         format: Option<String>,

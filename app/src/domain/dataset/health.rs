@@ -192,22 +192,26 @@ pub fn items_with(items: &[Item], key: &str, value: &str) -> u64 {
         .count() as u64
 }
 
-/// The production segment values, with their counts (`(key, value, outputs)`) out of `total`
-/// outputs, that reach the coverage share; each with the dataset's items for it.
-pub fn coverage(
-    items: &[Item],
-    production: &[(String, String, u64)],
-    total: u64,
-    t: &Thresholds,
-) -> Vec<Coverage> {
+/// How many production outputs carried one value of a segment key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SegmentCount {
+    pub key: String,
+    pub value: String,
+    pub outputs: u64,
+}
+
+/// The production segment values, with their counts, out of `total` outputs, that reach the
+/// coverage share; each with the dataset's items for it.
+pub fn coverage(items: &[Item], production: &[SegmentCount], total: u64, t: &Thresholds) -> Vec<Coverage> {
+    let share = |n: u64| n as f64 / total as f64;
     let mut rows: Vec<Coverage> = production
         .iter()
-        .filter(|(_, _, n)| total > 0 && *n as f64 / total as f64 >= t.coverage_share)
-        .map(|(key, value, n)| Coverage {
-            key: key.clone(),
-            value: value.clone(),
-            production_share: *n as f64 / total as f64,
-            items: items_with(items, key, value),
+        .filter(|s| total > 0 && share(s.outputs) >= t.coverage_share)
+        .map(|s| Coverage {
+            key: s.key.clone(),
+            value: s.value.clone(),
+            production_share: share(s.outputs),
+            items: items_with(items, &s.key, &s.value),
         })
         .collect();
     rows.sort_by(|a, b| {

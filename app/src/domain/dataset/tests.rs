@@ -208,11 +208,16 @@ fn coverage_flags_a_frequent_production_segment_with_too_few_items() {
         it.tags.language = Some("en".into());
     }
     items[5].tags.tags = vec!["channel=email".into()];
+    let count = |key: &str, value: &str, outputs| health::SegmentCount {
+        key: key.into(),
+        value: value.into(),
+        outputs,
+    };
     let production = vec![
-        ("language".to_string(), "en".to_string(), 600),
-        ("language".to_string(), "de".to_string(), 100),
-        ("language".to_string(), "it".to_string(), 40),
-        ("channel".to_string(), "email".to_string(), 300),
+        count("language", "en", 600),
+        count("language", "de", 100),
+        count("language", "it", 40),
+        count("channel", "email", 300),
     ];
     let t = Thresholds::default();
     let rows = health::coverage(&items, &production, 1000, &t);

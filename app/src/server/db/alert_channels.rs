@@ -184,7 +184,13 @@ pub async fn queue_test(
     public_url: &str,
     now: DateTime<Utc>,
 ) -> Result<i64, AppError> {
-    let found: Option<(ChannelKind, String, String)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Found {
+        kind: ChannelKind,
+        slug: String,
+        name: String,
+    }
+    let found: Option<Found> = sqlx::query_as(
         "SELECT c.kind, p.slug, p.name FROM alert_channels c JOIN projects p ON p.id = c.project_id
          WHERE c.id = $1 AND c.project_id = $2",
     )
@@ -192,7 +198,7 @@ pub async fn queue_test(
     .bind(project_id)
     .fetch_optional(pool)
     .await?;
-    let (kind, slug, name) = found.ok_or_else(|| AppError::NotFound(format!("Channel {channel_id}")))?;
+    let Found { kind, slug, name } = found.ok_or_else(|| AppError::NotFound(format!("Channel {channel_id}")))?;
     let link = super::monitors::alerts_link(public_url, &slug);
     let body = notice::test_body(kind == ChannelKind::Slack, &slug, &name, &link, now);
     Ok(sqlx::query_scalar(
@@ -348,9 +354,19 @@ pub async fn record(
                 .execute(&mut *tx)
                 .await?;
         } else {
-            let (failures, disable_after, already): (i32, i32, bool) = sqlx::query_as(
+            #[derive(sqlx::FromRow)]
+            struct Run {
+                consecutive_failures: i32,
+                disable_after: i32,
+                already: bool,
+            }
+            let Run {
+                consecutive_failures: failures,
+                disable_after,
+                already,
+            } = sqlx::query_as(
                 "UPDATE alert_channels SET consecutive_failures = consecutive_failures + 1 WHERE id = $1
-                 RETURNING consecutive_failures, disable_after, disabled_at IS NOT NULL",
+                 RETURNING consecutive_failures, disable_after, disabled_at IS NOT NULL AS already",
             )
             .bind(pending.channel_id)
             .fetch_one(&mut *tx)

@@ -2,6 +2,7 @@
 //! measured against. Eval runs are in [`super::eval_runs`].
 
 use super::map_unique;
+use crate::domain::dataset::health::SegmentCount;
 use crate::domain::dataset::{Dataset, Item, Version};
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
@@ -158,10 +159,7 @@ pub async fn mark_reviewed(pool: &PgPool, dataset_id: i64, user: i64) -> Result<
 
 /// The last 30 days' production outputs (outside eval runs): their number, and per segment key
 /// of the project the count of each value.
-pub async fn production_segments(
-    pool: &PgPool,
-    project_id: i64,
-) -> Result<(u64, Vec<(String, String, u64)>), AppError> {
+pub async fn production_segments(pool: &PgPool, project_id: i64) -> Result<(u64, Vec<SegmentCount>), AppError> {
     let total: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outputs WHERE project_id = $1 AND run_id IS NULL AND source = 'production'
            AND occurred_at >= now() - interval '30 days'",
@@ -169,8 +167,14 @@ pub async fn production_segments(
     .bind(project_id)
     .fetch_one(pool)
     .await?;
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT k, o.metadata ->> k, count(*) FROM outputs o JOIN projects p ON p.id = o.project_id
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        key: String,
+        value: String,
+        outputs: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT k AS key, o.metadata ->> k AS value, count(*) AS outputs FROM outputs o JOIN projects p ON p.id = o.project_id
          CROSS JOIN unnest(p.segment_keys) k
          WHERE o.project_id = $1 AND o.run_id IS NULL AND o.source = 'production'
            AND o.occurred_at >= now() - interval '30 days' AND o.metadata ->> k IS NOT NULL
@@ -181,19 +185,30 @@ pub async fn production_segments(
     .await?;
     Ok((
         total as u64,
-        rows.into_iter().map(|(k, v, n)| (k, v, n as u64)).collect(),
+        rows.into_iter()
+            .map(|r| SegmentCount {
+                key: r.key,
+                value: r.value,
+                outputs: r.outputs as u64,
+            })
+            .collect(),
     ))
+}
+
+/// One annotator's rating of one output on one metric.
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct UnitRating {
+    /// The metric's key.
+    pub metric: String,
+    pub output_id: i64,
+    pub value: f64,
 }
 
 /// Per metric (key), the ratings annotators gave the outputs `output_ids` (one unit per output,
 /// each annotator's value), for agreement among them.
-pub async fn ratings_of(
-    pool: &PgPool,
-    project_id: i64,
-    output_ids: &[i64],
-) -> Result<Vec<(String, i64, f64)>, AppError> {
+pub async fn ratings_of(pool: &PgPool, project_id: i64, output_ids: &[i64]) -> Result<Vec<UnitRating>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT m.key, qi.output_id, r.value FROM ratings r
+        "SELECT m.key AS metric, qi.output_id, r.value FROM ratings r
          JOIN assignments a ON a.id = r.assignment_id JOIN queue_items qi ON qi.id = a.item_id
          JOIN metrics m ON m.id = r.metric_id JOIN outputs o ON o.id = qi.output_id
          WHERE qi.output_id = ANY($1) AND o.project_id = $2 AND a.status = 'done'

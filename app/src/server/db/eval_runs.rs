@@ -62,14 +62,23 @@ pub async fn items_by_key(
     version_id: i64,
     keys: &[String],
 ) -> Result<HashMap<String, (i64, Item)>, AppError> {
-    let rows: Vec<(String, i64, sqlx::types::Json<Item>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        item_key: String,
+        id: i64,
+        content: sqlx::types::Json<Item>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT item_key, id, content FROM dataset_items WHERE version_id = $1 AND item_key = ANY($2)",
     )
     .bind(version_id)
     .bind(keys)
     .fetch_all(connection)
     .await?;
-    Ok(rows.into_iter().map(|(k, id, item)| (k, (id, item.0))).collect())
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.item_key, (row.id, row.content.0)))
+        .collect())
 }
 
 /// The run called `name`, created on `version_id` when new: its id and the version it pinned.

@@ -153,8 +153,14 @@ pub async fn daily_verdicts(
     versions: &[String],
     (from, to): (NaiveDate, NaiveDate),
 ) -> Result<Vec<(NaiveDate, Vec<u64>)>, AppError> {
-    let rows: Vec<(DateTime<Utc>, String, i64)> = sqlx::query_as(
-        "SELECT r.bucket, v.label, sum(r.passes + r.failures)::int8 FROM score_rollups r
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        bucket: DateTime<Utc>,
+        label: String,
+        verdicts: i64,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
+        "SELECT r.bucket, v.label, sum(r.passes + r.failures)::int8 AS verdicts FROM score_rollups r
          JOIN system_versions v ON v.id = r.version_id
          WHERE v.project_id = $1 AND r.metric_id = $2 AND v.label = ANY($3) AND r.grain = 'day'
            AND r.segment_key = '' AND r.bucket >= $4 AND r.bucket < $5
@@ -168,13 +174,13 @@ pub async fn daily_verdicts(
     .fetch_all(pool)
     .await?;
     let mut days: Vec<(NaiveDate, Vec<u64>)> = Vec::new();
-    for (bucket, label, n) in rows {
+    for Row { bucket, label, verdicts } in rows {
         let day = bucket.date_naive();
         if days.last().is_none_or(|(last, _)| *last != day) {
             days.push((day, vec![0; versions.len()]));
         }
         if let (Some(arm), Some((_, counts))) = (versions.iter().position(|v| *v == label), days.last_mut()) {
-            counts[arm] = u64::try_from(n).unwrap_or(0);
+            counts[arm] = u64::try_from(verdicts).unwrap_or(0);
         }
     }
     Ok(days)

@@ -18,7 +18,14 @@ pub async fn metrics(
     project_id: i64,
     keys: &[String],
 ) -> Result<HashMap<String, FeedbackMetric>, AppError> {
-    let rows: Vec<(String, i64, Json<ScorerSpec>, Status)> =
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        key: String,
+        id: i64,
+        scorer: Json<ScorerSpec>,
+        status: Status,
+    }
+    let rows: Vec<Row> =
         sqlx::query_as("SELECT key, id, scorer, status FROM metrics WHERE project_id = $1 AND key = ANY($2)")
             .bind(project_id)
             .bind(keys)
@@ -26,15 +33,15 @@ pub async fn metrics(
             .await?;
     Ok(rows
         .into_iter()
-        .map(|(key, id, scorer, status)| {
-            let scale = scorer.0.scale().cloned();
+        .map(|row| {
+            let scale = row.scorer.0.scale().cloned();
             let metric = FeedbackMetric {
-                id,
+                id: row.id,
                 is_feedback: scale.is_some(),
                 scale: scale.unwrap_or(crate::domain::feedback::Scale::Thumbs),
-                retired: status == Status::Retired,
+                retired: row.status == Status::Retired,
             };
-            (key, metric)
+            (row.key, metric)
         })
         .collect())
 }

@@ -420,14 +420,19 @@ pub async fn quiet(pool: &PgPool, projects: Option<&[i64]>, days: i64) -> Result
     .map_err(database)
 }
 
-/// Active metrics whose evaluation spend over the last `days` days (evaluations and scorer
-/// errors × cost per evaluation, from the rollups) exceeds the cost of the failures they found
-/// there: (id, spend, found) in micro-dollars. `projects` narrows them (`None`: every project).
-pub async fn costly(
-    pool: &PgPool,
-    projects: Option<&[i64]>,
-    days: i64,
-) -> Result<Vec<(i64, Money, Money)>, AppError> {
+/// An active metric whose evaluation costs more than the failures it finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Costly {
+    pub id: i64,
+    /// Evaluations and scorer errors × the cost per evaluation.
+    pub spend: Money,
+    /// Failures × the cost per failure.
+    pub found: Money,
+}
+
+/// Active metrics whose evaluation spend over the last `days` days (from the rollups) exceeds
+/// the cost of the failures they found there. `projects` narrows them (`None`: every project).
+pub async fn costly(pool: &PgPool, projects: Option<&[i64]>, days: i64) -> Result<Vec<Costly>, AppError> {
     #[derive(sqlx::FromRow)]
     struct Row {
         id: i64,
@@ -451,7 +456,11 @@ pub async fn costly(
     .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.id, Money::from_micros(r.spend), Money::from_micros(r.found)))
+        .map(|r| Costly {
+            id: r.id,
+            spend: Money::from_micros(r.spend),
+            found: Money::from_micros(r.found),
+        })
         .collect())
 }
 

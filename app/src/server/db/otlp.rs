@@ -63,7 +63,14 @@ pub async fn record(
 
 /// The project's most recent batches, newest first.
 pub async fn recent(pool: &PgPool, project_id: i64, limit: i64) -> Result<Vec<BatchView>, AppError> {
-    let rows: Vec<(i64, chrono::DateTime<chrono::Utc>, String, Json<BatchReport>)> = sqlx::query_as(
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        received_at: chrono::DateTime<chrono::Utc>,
+        encoding: String,
+        report: Json<BatchReport>,
+    }
+    let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, received_at, encoding, report FROM otlp_batches
          WHERE project_id = $1 ORDER BY id DESC LIMIT $2",
     )
@@ -73,11 +80,11 @@ pub async fn recent(pool: &PgPool, project_id: i64, limit: i64) -> Result<Vec<Ba
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, received_at, encoding, Json(report))| BatchView {
-            id,
-            received_at,
-            encoding,
-            report,
+        .map(|row| BatchView {
+            id: row.id,
+            received_at: row.received_at,
+            encoding: row.encoding,
+            report: row.report.0,
         })
         .collect())
 }

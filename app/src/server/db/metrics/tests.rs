@@ -468,11 +468,13 @@ async fn a_metric_whose_evaluation_costs_more_than_the_failures_it_finds_is_cost
     let found = costly(&pool, Some(&[f.project]), 30).await.unwrap();
     // Two evaluations at $1 = $2 against one failure at $0.10.
     assert_eq!(found.len(), 1);
-    let (id, spend, failures) = found[0];
-    assert_eq!((spend, failures), (Money::from_cents(200), Money::from_cents(10)));
+    assert_eq!(
+        (found[0].spend, found[0].found),
+        (Money::from_cents(200), Money::from_cents(10))
+    );
     assert_eq!(
         find(&pool, f.project, "judge-like").await.unwrap().unwrap().id,
-        id
+        found[0].id
     );
     assert!(costly(&pool, Some(&[f.project + 1]), 30)
         .await

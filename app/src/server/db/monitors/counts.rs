@@ -22,8 +22,8 @@ pub(super) struct Scope<'a> {
 }
 
 /// The verdicts and failures among the scores selected by `SCORES`.
-const VERDICTS: &str = "count(*) FILTER (WHERE s.passed IS NOT NULL AND s.error IS NULL),
-        count(*) FILTER (WHERE s.passed = false AND s.error IS NULL)";
+const VERDICTS: &str = "count(*) FILTER (WHERE s.passed IS NOT NULL AND s.error IS NULL) AS verdicts,
+        count(*) FILTER (WHERE s.passed = false AND s.error IS NULL) AS failures";
 
 /// The scope's scores outside eval runs from `$3` (included) to `$4` (excluded): project `$1`,
 /// metric `$2`, version label `$5`, segment key `$6` and value `$7` ('' for none; `turn` is the
@@ -111,20 +111,26 @@ pub async fn buckets(
         value: &value,
     };
     let sql = format!(
-        "SELECT date_bin(make_interval(mins => $8::int), o.occurred_at, '1970-01-01 00:00:00+00'::timestamptz),
+        "SELECT date_bin(make_interval(mins => $8::int), o.occurred_at, '1970-01-01 00:00:00+00'::timestamptz) AS start,
             {VERDICTS} {SCORES} GROUP BY 1 ORDER BY 1"
     );
-    let rows: Vec<(DateTime<Utc>, i64, i64)> = bind_scores(sqlx::query_as(&sql), &scope, from, to)
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        start: DateTime<Utc>,
+        verdicts: i64,
+        failures: i64,
+    }
+    let rows: Vec<Row> = bind_scores(sqlx::query_as(&sql), &scope, from, to)
         .bind(step_minutes as i32)
         .fetch_all(pool)
         .await?;
     let count = |n: i64| u64::try_from(n).unwrap_or(0);
     Ok(rows
         .into_iter()
-        .map(|(start, verdicts, failures)| Bucket {
-            start,
-            verdicts: count(verdicts),
-            failures: count(failures),
+        .map(|row| Bucket {
+            start: row.start,
+            verdicts: count(row.verdicts),
+            failures: count(row.failures),
         })
         .collect())
 }
