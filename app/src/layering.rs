@@ -114,7 +114,9 @@ pub(crate) fn split_source(text: &str) -> (String, Vec<String>) {
             }
             let start = j + 1;
             let mut end = start;
-            while end < chars.len() && !(chars[end] == '"' && (1..=hashes).all(|h| chars.get(end + h) == Some(&'#'))) {
+            while end < chars.len()
+                && !(chars[end] == '"' && (1..=hashes).all(|h| chars.get(end + h) == Some(&'#')))
+            {
                 end += 1;
             }
             literals.push(chars[start..end.min(chars.len())].iter().collect());
@@ -231,7 +233,9 @@ pub(crate) fn named_paths(code: &str, module: &[String]) -> BTreeSet<Vec<String>
 }
 
 fn flat_at(chars: &[char], i: usize, text: &str) -> bool {
-    text.chars().enumerate().all(|(k, c)| chars.get(i + k) == Some(&c))
+    text.chars()
+        .enumerate()
+        .all(|(k, c)| chars.get(i + k) == Some(&c))
 }
 
 /// `use a::{b, c::{d}};` becomes `use a::b; use a::c::d;` so every leaf is one path.
@@ -307,7 +311,10 @@ fn resolve(segments: &[String], module: &[String]) -> Option<Vec<String>> {
 /// The module path of `file` under `src` (`src/server/db/scores.rs` → server, db, scores).
 pub(crate) fn module_of(src: &Path, file: &Path) -> Vec<String> {
     let relative = file.strip_prefix(src).unwrap_or(file).with_extension("");
-    let mut path: Vec<String> = relative.iter().map(|s| s.to_string_lossy().into_owned()).collect();
+    let mut path: Vec<String> = relative
+        .iter()
+        .map(|s| s.to_string_lossy().into_owned())
+        .collect();
     if path.last().is_some_and(|s| s == "lib" || s == "mod") {
         path.pop();
     }
@@ -345,7 +352,11 @@ pub(crate) fn statements_writing<'a>(literals: &'a [String], table: &str) -> Vec
         r#"(?i)\b(insert\s+into|update(\s+only)?|delete\s+from(\s+only)?|merge\s+into|truncate(\s+table)?(\s+only)?)\s+("?public"?\s*\.\s*)?"?{table}"?(\s|\(|,|;|$)|\bcopy\s+("?public"?\s*\.\s*)?"?{table}"?\s*(\(|from\b)"#
     ))
     .expect("a valid pattern");
-    literals.iter().map(String::as_str).filter(|l| pattern.is_match(l)).collect()
+    literals
+        .iter()
+        .map(String::as_str)
+        .filter(|l| pattern.is_match(l))
+        .collect()
 }
 
 /// What breaks the layering in the files under `src`: one line per wrongly named module, and
@@ -363,7 +374,11 @@ pub(crate) fn violations(src: &Path) -> Vec<String> {
         for path in named_paths(&without_test_items(&code), &module) {
             let target = Layer::of(&path);
             if !layer.may_name(&target, &path) {
-                problems.push(format!("{} ({layer:?}) names {} ({target:?})", file.display(), path.join("::")));
+                problems.push(format!(
+                    "{} ({layer:?}) names {} ({target:?})",
+                    file.display(),
+                    path.join("::")
+                ));
             }
             if let (Layer::UseCase(from), Layer::UseCase(to)) = (&layer, &target) {
                 if from != to {
@@ -373,7 +388,10 @@ pub(crate) fn violations(src: &Path) -> Vec<String> {
         }
     }
     for circle in circles(&use_cases) {
-        problems.push(format!("use cases name each other round a circle: {}", circle.join(" → ")));
+        problems.push(format!(
+            "use cases name each other round a circle: {}",
+            circle.join(" → ")
+        ));
     }
     problems
 }

@@ -159,10 +159,7 @@ pub async fn retirement_queue(project: String, quiet_days: i64) -> Result<Vec<Qu
         today,
         quiet: quiet.into_iter().collect(),
         quiet_days,
-        costly: costly
-            .into_iter()
-            .map(|c| (c.id, (c.spend, c.found)))
-            .collect(),
+        costly: costly.into_iter().map(|c| (c.id, (c.spend, c.found))).collect(),
     };
     Ok(review::queue(candidates, &context))
 }

@@ -30,17 +30,28 @@ fn tree(files: &[(&str, &str)]) -> PathBuf {
 #[test]
 fn wrong_imports_of_each_kind_are_caught() {
     let root = tree(&[
-        ("server/db/outputs.rs", "use crate::server::ingest::store;\nuse super::scores::ScoreChange;\n"),
-        ("server/db/users.rs", "fn f() { super::super::auth::internal(\"x\", 1); }\n"),
+        (
+            "server/db/outputs.rs",
+            "use crate::server::ingest::store;\nuse super::scores::ScoreChange;\n",
+        ),
+        (
+            "server/db/users.rs",
+            "fn f() { super::super::auth::internal(\"x\", 1); }\n",
+        ),
         ("domain/output.rs", "use crate::server::{db, request};\n"),
-        ("error.rs", "use crate::server::request::chain;\nfn f() { crate::server::auth::internal(); }\n"),
+        (
+            "error.rs",
+            "use crate::server::request::chain;\nfn f() { crate::server::auth::internal(); }\n",
+        ),
         ("server/ingest.rs", "use super::feedback::attach;\n"),
         ("server/feedback.rs", "use super::ingest::{self, replay};\n"),
         ("server/realtime.rs", "use super::ingest;\n"),
         ("api/metrics.rs", "use crate::pages::metrics::MetricsPage;\n"),
     ]);
     let mut problems = violations(&root);
-    problems.iter_mut().for_each(|p| *p = p.replace(&root.display().to_string(), ""));
+    problems
+        .iter_mut()
+        .for_each(|p| *p = p.replace(&root.display().to_string(), ""));
     problems.sort();
     assert_eq!(
         problems,
@@ -83,7 +94,12 @@ fn comments_strings_and_characters_are_not_code() {
 
 #[test]
 fn relative_paths_and_use_trees_resolve_to_modules() {
-    let module = ["server".to_owned(), "db".to_owned(), "monitors".to_owned(), "evaluation".to_owned()];
+    let module = [
+        "server".to_owned(),
+        "db".to_owned(),
+        "monitors".to_owned(),
+        "evaluation".to_owned(),
+    ];
     let found = named_paths(
         "use super::super::{alert_channels::queue, scores::{self, ScoreChange}};\nuse crate::domain::monitor;\nfn f() { self::g(); }",
         &module,
@@ -130,11 +146,15 @@ fn any_statement_writing_a_table_is_found_however_it_is_spelled() {
 
 #[test]
 fn circles_are_found_whatever_their_length() {
-    let graph: BTreeMap<String, BTreeSet<String>> = [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("d", "e")]
-        .iter()
-        .fold(BTreeMap::new(), |mut g, (from, to)| {
-            g.entry(from.to_string()).or_default().insert(to.to_string());
-            g
-        });
-    assert_eq!(circles(&graph), [vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]]);
+    let graph: BTreeMap<String, BTreeSet<String>> =
+        [("a", "b"), ("b", "c"), ("c", "a"), ("c", "d"), ("d", "e")]
+            .iter()
+            .fold(BTreeMap::new(), |mut g, (from, to)| {
+                g.entry(from.to_string()).or_default().insert(to.to_string());
+                g
+            });
+    assert_eq!(
+        circles(&graph),
+        [vec!["a".to_owned(), "b".to_owned(), "c".to_owned()]]
+    );
 }

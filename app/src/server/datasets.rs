@@ -167,7 +167,10 @@ async fn foreign_outputs(
 }
 
 /// Reads a file and applies it (see [`change`]); a file that does not read is refused whole.
-#[expect(clippy::too_many_arguments, reason = "the import form's fields, each named at the one call")]
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the import form's fields, each named at the one call"
+)]
 pub async fn import(
     pool: &PgPool,
     dataset: &Dataset,

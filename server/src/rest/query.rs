@@ -54,7 +54,10 @@ mod tests {
     use serde::Deserialize;
 
     #[derive(Debug, Deserialize)]
-    #[expect(dead_code, reason = "the test reads what the extractor accepts, not the fields")]
+    #[expect(
+        dead_code,
+        reason = "the test reads what the extractor accepts, not the fields"
+    )]
     struct Params {
         days: Option<u32>,
         format: Option<String>,

@@ -198,7 +198,8 @@ pub async fn queue_test(
     .bind(project_id)
     .fetch_optional(pool)
     .await?;
-    let Found { kind, slug, name } = found.ok_or_else(|| AppError::NotFound(format!("Channel {channel_id}")))?;
+    let Found { kind, slug, name } =
+        found.ok_or_else(|| AppError::NotFound(format!("Channel {channel_id}")))?;
     let link = super::monitors::alerts_link(public_url, &slug);
     let body = notice::test_body(kind == ChannelKind::Slack, &slug, &name, &link, now);
     Ok(sqlx::query_scalar(

@@ -159,7 +159,10 @@ pub async fn mark_reviewed(pool: &PgPool, dataset_id: i64, user: i64) -> Result<
 
 /// The last 30 days' production outputs (outside eval runs): their number, and per segment key
 /// of the project the count of each value.
-pub async fn production_segments(pool: &PgPool, project_id: i64) -> Result<(u64, Vec<SegmentCount>), AppError> {
+pub async fn production_segments(
+    pool: &PgPool,
+    project_id: i64,
+) -> Result<(u64, Vec<SegmentCount>), AppError> {
     let total: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM outputs WHERE project_id = $1 AND run_id IS NULL AND source = 'production'
            AND occurred_at >= now() - interval '30 days'",
@@ -206,7 +209,11 @@ pub struct UnitRating {
 
 /// Per metric (key), the ratings annotators gave the outputs `output_ids` (one unit per output,
 /// each annotator's value), for agreement among them.
-pub async fn ratings_of(pool: &PgPool, project_id: i64, output_ids: &[i64]) -> Result<Vec<UnitRating>, AppError> {
+pub async fn ratings_of(
+    pool: &PgPool,
+    project_id: i64,
+    output_ids: &[i64],
+) -> Result<Vec<UnitRating>, AppError> {
     Ok(sqlx::query_as(
         "SELECT m.key AS metric, qi.output_id, r.value FROM ratings r
          JOIN assignments a ON a.id = r.assignment_id JOIN queue_items qi ON qi.id = a.item_id
@@ -273,3 +280,6 @@ pub async fn outputs_as_items(pool: &PgPool, project_id: i64, ids: &[i64]) -> Re
         })
         .collect())
 }
+
+#[cfg(test)]
+mod tests;

@@ -146,10 +146,17 @@ pub async fn find(pool: &PgPool, project_id: i64, name: &str) -> Result<RunInfo,
 /// Each answered item of the run, in the version's order, with its metrics' verdicts (`None`
 /// where the scorer did not apply or failed).
 pub async fn results(pool: &PgPool, run_id: i64) -> Result<Vec<ItemResult>, AppError> {
-    // Output id, item, metric key, passed, whether the scorer failed.
-    type Row = (i64, sqlx::types::Json<Item>, Option<String>, Option<bool>, bool);
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        output_id: i64,
+        content: sqlx::types::Json<Item>,
+        metric: Option<String>,
+        passed: Option<bool>,
+        /// Whether the scorer failed.
+        failed: bool,
+    }
     let rows: Vec<Row> = sqlx::query_as(
-        "SELECT o.id, di.content, m.key, s.passed, s.error IS NOT NULL
+        "SELECT o.id AS output_id, di.content, m.key AS metric, s.passed, s.error IS NOT NULL AS failed
          FROM outputs o JOIN dataset_items di ON di.id = o.dataset_item_id
          LEFT JOIN scores s ON s.output_id = o.id LEFT JOIN metrics m ON m.id = s.metric_id
          WHERE o.run_id = $1 ORDER BY di.position, m.key",
@@ -158,9 +165,16 @@ pub async fn results(pool: &PgPool, run_id: i64) -> Result<Vec<ItemResult>, AppE
     .fetch_all(pool)
     .await?;
     let mut results: Vec<ItemResult> = Vec::new();
-    for (output_id, item, metric, passed, failed) in rows {
+    for Row {
+        output_id,
+        content,
+        metric,
+        passed,
+        failed,
+    } in rows
+    {
         if results.last().is_none_or(|r| r.output_id != output_id) {
-            let item = item.0;
+            let item = content.0;
             results.push(ItemResult {
                 item_id: item.id,
                 output_id,
@@ -176,3 +190,6 @@ pub async fn results(pool: &PgPool, run_id: i64) -> Result<Vec<ItemResult>, AppE
     }
     Ok(results)
 }
+
+#[cfg(test)]
+mod tests;

@@ -174,7 +174,12 @@ pub async fn daily_verdicts(
     .fetch_all(pool)
     .await?;
     let mut days: Vec<(NaiveDate, Vec<u64>)> = Vec::new();
-    for Row { bucket, label, verdicts } in rows {
+    for Row {
+        bucket,
+        label,
+        verdicts,
+    } in rows
+    {
         let day = bucket.date_naive();
         if days.last().is_none_or(|(last, _)| *last != day) {
             days.push((day, vec![0; versions.len()]));
@@ -209,3 +214,6 @@ pub async fn recent_pass_rate(
         _ => None,
     })
 }
+
+#[cfg(test)]
+mod tests;
