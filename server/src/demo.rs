@@ -402,7 +402,7 @@ mod tests {
                 .explanations
                 .iter()
                 .any(|e| e.metric_key == "reply-language"
-                    && e.sentence().contains("explained by language=de (")),
+                    && e.segments.iter().any(|s| s.segment.to_string() == "language=de")),
             "{:?}",
             comparison.explanations
         );
