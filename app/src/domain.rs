@@ -19,6 +19,7 @@ pub mod monitor;
 pub mod otlp;
 pub mod output;
 pub mod output_browse;
+pub mod person;
 pub mod project;
 pub mod role;
 pub mod rubric;

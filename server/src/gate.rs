@@ -26,6 +26,10 @@ static SERVER_FNS: LazyLock<(HashSet<&'static str>, HashSet<&'static str>)> = La
 /// Largest error body re-read to set the status; errors are small JSON documents.
 const MAX_ERROR_BODY: usize = 64 * 1024;
 
+/// Largest body a server function takes: room for a dataset file of the largest size accepted
+/// (10 MiB) sent as a form field, whose URL encoding can take up to three bytes a character.
+pub const MAX_SERVER_FN_BODY: usize = 32 * 1024 * 1024;
+
 /// The middleware; see the module documentation.
 pub async fn gate(
     State(state): State<AppState>,
@@ -35,6 +39,12 @@ pub async fn gate(
 ) -> Response {
     let path = request.uri().path().to_owned();
     let (all, public) = &*SERVER_FNS;
+    if all.contains(path.as_str()) {
+        request = match within_limit(request).await {
+            Ok(request) => request,
+            Err(too_large) => return error_response(&too_large, &path),
+        };
+    }
     if all.contains(path.as_str()) && !public.contains(path.as_str()) {
         match signed_in_user(&state, &AuthSession::new(session)).await {
             Ok(Some(user)) => {
@@ -51,6 +61,31 @@ pub async fn gate(
         return with_error_status(response).await;
     }
     response
+}
+
+/// The request with its body read whole, or `TooLarge` naming the limit when the body is
+/// larger than [`MAX_SERVER_FN_BODY`] (by its `Content-Length`, or as it is read), before
+/// anything decodes it.
+async fn within_limit(request: Request) -> Result<Request, AppError> {
+    let too_large = || {
+        AppError::TooLarge(format!(
+            "the request is larger than the {} MiB a form may send",
+            MAX_SERVER_FN_BODY >> 20
+        ))
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_SERVER_FN_BODY as u64) {
+        return Err(too_large());
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = to_bytes(body, MAX_SERVER_FN_BODY)
+        .await
+        .map_err(|_| too_large())?;
+    Ok(Request::from_parts(parts, Body::from(bytes)))
 }
 
 /// An error answered the way server functions answer errors, so the browser decodes it.

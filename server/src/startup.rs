@@ -249,7 +249,14 @@ pub async fn build_router(
         .route("/ping", get(|| async { "pong" }))
         .route("/metrics", get(crate::metrics_endpoint::scrape))
         .merge(crate::rest::routes())
-        .leptos_routes(&state, routes, move || shell(options.clone()))
+        .merge(
+            Router::new()
+                .leptos_routes(&state, routes, move || shell(options.clone()))
+                // The gate reads a server function's body whole, up to its own limit.
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::gate::MAX_SERVER_FN_BODY,
+                )),
+        )
         .fallback_service(crate::delivery::site(
             &state.leptos_options,
             axum::handler::Handler::with_state(

@@ -3,7 +3,7 @@
 use crate::domain::metric::catalogue::TemplateSummary;
 use crate::domain::metric::document::ImportPlan;
 use crate::domain::metric::MetricView;
-use crate::domain::user::Person;
+use crate::domain::person::Person;
 use crate::error::AppError;
 use leptos::prelude::*;
 

@@ -28,22 +28,6 @@ pub fn name(value: &str) -> Result<String, AppError> {
     text::identifier("name", value, 1, 60, &['-', '_'])
 }
 
-/// An item's id, a case id or a variant: 1 to 100 characters of letters, digits and `-_.:`
-/// (stable across versions, so that clients can name items in runs).
-pub fn key(field: &str, value: &str) -> Result<String, AppError> {
-    let value = text::bounded(field, value, 1, 100)?;
-    if let Some(bad) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
-    {
-        return Err(AppError::invalid(
-            field,
-            format!("may use only letters, digits and '-', '_', '.', ':'; '{bad}' is not allowed"),
-        ));
-    }
-    Ok(value)
-}
-
 /// A dataset with its latest version.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
@@ -225,7 +209,7 @@ impl Item {
 
     /// Checks and normalises the item; the first wrong field is named.
     pub fn checked(mut self) -> Result<Item, AppError> {
-        self.id = key("id", &self.id)?;
+        self.id = text::item_key("id", &self.id)?;
         let long = |field: &str, value: &Option<String>| -> Result<Option<String>, AppError> {
             match value {
                 None => Ok(None),
@@ -276,8 +260,16 @@ impl Item {
             }
         }
         self.tags.tags = free;
-        self.case_id = self.case_id.as_deref().map(|c| key("case_id", c)).transpose()?;
-        self.variant = self.variant.as_deref().map(|v| key("variant", v)).transpose()?;
+        self.case_id = self
+            .case_id
+            .as_deref()
+            .map(|c| text::item_key("case_id", c))
+            .transpose()?;
+        self.variant = self
+            .variant
+            .as_deref()
+            .map(|v| text::item_key("variant", v))
+            .transpose()?;
         if self.variant.is_some() && self.case_id.is_none() {
             return Err(AppError::invalid(
                 "case_id",

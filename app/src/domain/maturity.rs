@@ -2,7 +2,7 @@
 //! stage has a checklist; an item is met when the evidence shows it, attested when a manager
 //! vouches for it with a note (for what the data cannot show), and otherwise not met. The
 //! computed stage is the highest stage whose items, and every earlier stage's, are all met or
-//! attested. Pure: the evidence is gathered by `server::db::maturity`.
+//! attested. Pure: the database layer gathers the evidence.
 
 pub mod advice;
 pub mod challenge;

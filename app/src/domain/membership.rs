@@ -4,7 +4,7 @@
 //! not a member is told the project does not exist (404), so its existence is not revealed; a
 //! member whose role is too weak is refused (403).
 
-use super::user::Person;
+use super::person::Person;
 use crate::choice;
 use crate::error::AppError;
 use chrono::{DateTime, Utc};

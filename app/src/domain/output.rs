@@ -365,7 +365,7 @@ fn eval_ref(r: &OutputRecord, fail: &mut dyn FnMut(&str, String)) -> Option<Eval
     // comparison's own address.
     for (field, value) in [("run", &run), ("item_id", &item_id)] {
         if let Some(Err(crate::error::AppError::Validation { message, .. })) =
-            value.as_deref().map(|v| crate::domain::dataset::key(field, v))
+            value.as_deref().map(|v| crate::domain::text::item_key(field, v))
         {
             fail(field, message);
             missing = true;

@@ -85,6 +85,22 @@ pub fn identifier(
     Ok(value)
 }
 
+/// An item's id, a case id or a variant: 1 to 100 characters of letters, digits and `-_.:`
+/// (stable across versions, so that clients can name items in runs).
+pub fn item_key(field: &str, value: &str) -> Result<String, AppError> {
+    let value = bounded(field, value, 1, 100)?;
+    if let Some(bad) = value
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || "-_.:".contains(*c)))
+    {
+        return Err(AppError::invalid(
+            field,
+            format!("may use only letters, digits and '-', '_', '.', ':'; '{bad}' is not allowed"),
+        ));
+    }
+    Ok(value)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,10 +1,11 @@
 //! The read side's arithmetic: rollup counts added up, pass rates with their intervals, the
 //! change of a rate between two periods, and money at stake. Pure; the pages and the API get
-//! these from the rollups through `server::dashboards`.
+//! these from the rollups through the dashboards use case.
 
 pub mod compare;
 pub mod explain;
 pub mod overview;
+pub mod segment;
 pub mod trend;
 
 use crate::domain::money::Money;

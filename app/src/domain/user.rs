@@ -17,13 +17,6 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
 }
 
-/// A user as other users see them: in owner pickers and lists.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Person {
-    pub username: String,
-    pub display_name: String,
-}
-
 /// A login name: 3–40 characters of `a-z 0-9 . _ -`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Username(String);

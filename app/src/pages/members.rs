@@ -7,7 +7,7 @@ use crate::components::outcome::loaded;
 use crate::components::page_head::ProjectPageHead;
 use crate::components::params::text_param;
 use crate::domain::membership::{MemberChange, MemberView, ProjectRole};
-use crate::domain::user::Person;
+use crate::domain::person::Person;
 use crate::error::AppError;
 use crate::session::SessionContext;
 use leptos::form::ActionForm;

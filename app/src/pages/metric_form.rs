@@ -9,7 +9,7 @@ use crate::components::params::text_param;
 use crate::domain::metric::kinds::{Cadence, Category, Direction, FailureAction, Paradigm, Stage};
 use crate::domain::metric::scorer::ScorerSpec;
 use crate::domain::metric::MetricInput;
-use crate::domain::user::Person;
+use crate::domain::person::Person;
 use crate::error::AppError;
 use crate::session::SessionContext;
 use leptos::form::ActionForm;

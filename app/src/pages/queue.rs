@@ -10,7 +10,7 @@ use crate::components::outcome::loaded;
 use crate::components::params::{query_params, text_param};
 use crate::domain::membership::ProjectAccess;
 use crate::domain::metric::review::{self, QueueItem};
-use crate::domain::user::Person;
+use crate::domain::person::Person;
 use crate::error::AppError;
 use leptos::form::ActionForm;
 use leptos::prelude::*;

@@ -12,6 +12,7 @@ mod csrf;
 mod delivery;
 mod feedback;
 mod headers;
+mod limits;
 mod matrix;
 mod members;
 mod metrics_api;

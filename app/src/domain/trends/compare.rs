@@ -2,26 +2,14 @@
 //! p-values corrected for the number of comparisons, a verdict each, and the total change of a
 //! metric split into what each segment's own rate did and what the shift in traffic mix did.
 
-use super::explain::{explain, Explanation};
+use super::explain::{Explaining, Explanation};
+pub use super::segment::Segment;
 use super::{Change, Counts, Rate, MIN_EVALUATIONS};
 use crate::domain::stats::proportions::{benjamini_hochberg, sample_size};
 use serde::{Deserialize, Serialize};
 
 /// The false discovery rate the verdicts keep to.
 pub const FDR: f64 = 0.05;
-
-/// A segment: a metadata key and one of its values (`turn` holds `1-4` and `5+`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct Segment {
-    pub key: String,
-    pub value: String,
-}
-
-impl std::fmt::Display for Segment {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}={}", self.key, self.value)
-    }
-}
 
 /// One metric's counts for versions A and B: all traffic, and each segment.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -276,6 +264,73 @@ fn attribute(metric: &MetricCounts) -> Vec<Attribution> {
             }
         })
         .collect()
+}
+
+/// For a metric with a significant change in any row: how far its total moved and the
+/// segments whose own rate accounts for most of it: per segment key, the value that moved the
+/// total most its way, kept when it accounts for at least half of the change (at most two
+/// keys; else the single strongest).
+fn explain(
+    key: &str,
+    name: &str,
+    attributions: &[Attribution],
+    rows: &[ComparisonRow],
+) -> Option<Explanation> {
+    let changed = rows
+        .iter()
+        .any(|r| r.metric_key == key && matches!(r.verdict, Verdict::Regression | Verdict::Improvement));
+    if !changed {
+        return None;
+    }
+    let mine: Vec<&Attribution> = attributions.iter().filter(|a| a.metric_key == key).collect();
+    let total = mine.first()?.total_change;
+    if total == 0.0 {
+        return None;
+    }
+    let toward = |share: &Share| share.rate_effect * total.signum();
+    let mut best: Vec<&Share> = mine
+        .iter()
+        .filter_map(|a| {
+            a.shares
+                .iter()
+                // Only segments whose own rate moved the total its way can explain it.
+                .filter(|s| s.segment.value != NONE && toward(s) > 0.0)
+                .max_by(|x, y| toward(x).total_cmp(&toward(y)))
+        })
+        .collect();
+    best.sort_by(|x, y| toward(y).total_cmp(&toward(x)));
+    let strong: Vec<&Share> = best
+        .iter()
+        .copied()
+        .filter(|s| toward(s) >= total.abs() / 2.0)
+        .take(2)
+        .collect();
+    let named = if strong.is_empty() {
+        best.into_iter().take(1).collect()
+    } else {
+        strong
+    };
+    if named.is_empty() {
+        return None;
+    }
+    let segments = named
+        .iter()
+        .map(|share| Explaining {
+            segment: share.segment.clone(),
+            rate_effect: share.rate_effect,
+            own_change: rows
+                .iter()
+                .find(|r| r.metric_key == key && r.segment.as_ref() == Some(&share.segment))
+                .and_then(|r| r.change.delta)
+                .unwrap_or_default(),
+        })
+        .collect();
+    Some(Explanation {
+        metric_key: key.to_owned(),
+        metric_name: name.to_owned(),
+        total_change: total,
+        segments,
+    })
 }
 
 #[cfg(test)]

@@ -32,16 +32,18 @@ pub async fn insert(pool: &PgPool, entry: &NewEntry<'_>) -> Result<(), AppError>
     Ok(())
 }
 
-type Row = (
-    i64,
-    DateTime<Utc>,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
+/// An entry as stored.
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: DateTime<Utc>,
+    actor: String,
+    action: String,
+    project_slug: Option<String>,
+    target: String,
+    detail: String,
+    address: String,
+}
 
 /// Entries matching `filter`, newest first, at most `limit`.
 pub async fn list(
@@ -70,18 +72,29 @@ pub async fn list(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(id, at, actor, action, project, target, detail, address)| {
-            Some(AuditEntry {
-                id,
-                at,
-                actor,
-                action: Action::parse(&action).ok()?,
-                project,
-                target,
-                detail,
-                address,
-            })
-        })
+        .filter_map(
+            |Row {
+                 id,
+                 at,
+                 actor,
+                 action,
+                 project_slug: project,
+                 target,
+                 detail,
+                 address,
+             }| {
+                Some(AuditEntry {
+                    id,
+                    at,
+                    actor,
+                    action: Action::parse(&action).ok()?,
+                    project,
+                    target,
+                    detail,
+                    address,
+                })
+            },
+        )
         .collect())
 }
 

@@ -242,13 +242,14 @@ pub async fn known_outputs(pool: &PgPool, project_id: i64, ids: &[i64]) -> Resul
 /// input or conversation, the output's expected output, language and topic from its
 /// metadata).
 pub async fn outputs_as_items(pool: &PgPool, project_id: i64, ids: &[i64]) -> Result<Vec<Item>, AppError> {
-    type Row = (
-        i64,
-        Option<String>,
-        Option<sqlx::types::Json<Vec<crate::domain::output::Message>>>,
-        Option<String>,
-        sqlx::types::Json<serde_json::Map<String, serde_json::Value>>,
-    );
+    #[derive(sqlx::FromRow)]
+    struct Row {
+        id: i64,
+        input: Option<String>,
+        messages: Option<sqlx::types::Json<Vec<crate::domain::output::Message>>>,
+        expected_output: Option<String>,
+        metadata: sqlx::types::Json<serde_json::Map<String, serde_json::Value>>,
+    }
     let rows: Vec<Row> = sqlx::query_as(
         "SELECT id, input, messages, expected_output, metadata FROM outputs
          WHERE project_id = $1 AND id = ANY($2) AND run_id IS NULL ORDER BY id",
@@ -259,25 +260,33 @@ pub async fn outputs_as_items(pool: &PgPool, project_id: i64, ids: &[i64]) -> Re
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, input, messages, expected_output, metadata)| {
-            let tag = |key: &str| metadata.0.get(key).and_then(|v| v.as_str()).map(str::to_owned);
-            Item {
-                id: format!("output-{id}"),
-                input,
-                messages: messages.map(|m| m.0),
-                expected_output,
-                expected_label: None,
-                tags: crate::domain::dataset::Tags {
-                    language: tag("language"),
-                    topic: tag("topic"),
-                    ..Default::default()
-                },
-                case_id: None,
-                variant: None,
-                source: crate::domain::dataset::Origin::Production,
-                output_id: Some(id),
-            }
-        })
+        .map(
+            |Row {
+                 id,
+                 input,
+                 messages,
+                 expected_output,
+                 metadata,
+             }| {
+                let tag = |key: &str| metadata.0.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+                Item {
+                    id: format!("output-{id}"),
+                    input,
+                    messages: messages.map(|m| m.0),
+                    expected_output,
+                    expected_label: None,
+                    tags: crate::domain::dataset::Tags {
+                        language: tag("language"),
+                        topic: tag("topic"),
+                        ..Default::default()
+                    },
+                    case_id: None,
+                    variant: None,
+                    source: crate::domain::dataset::Origin::Production,
+                    output_id: Some(id),
+                }
+            },
+        )
         .collect())
 }
 

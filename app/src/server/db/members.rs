@@ -5,7 +5,7 @@
 
 use super::{database, map_unique};
 use crate::domain::membership::{keeps_an_owner, MemberChange, MemberView, Membership, ProjectRole};
-use crate::domain::user::Person;
+use crate::domain::person::Person;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
 

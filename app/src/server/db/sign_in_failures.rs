@@ -80,8 +80,15 @@ pub async fn forget(pool: &PgPool, subjects: &[(Scope, &str)]) -> Result<u64, Ap
     .rows_affected())
 }
 
-/// A stored count: scope, subject, failures, last failure, lock.
-type Row = (String, String, i32, DateTime<Utc>, Option<DateTime<Utc>>);
+/// A stored count of failures, with its lock.
+#[derive(sqlx::FromRow)]
+struct Row {
+    scope: String,
+    subject: String,
+    failures: i32,
+    last_failure_at: DateTime<Utc>,
+    locked_until: Option<DateTime<Utc>>,
+}
 
 /// Every count of recent failures, locked ones first, newest first.
 pub async fn list(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Lockout>, AppError> {
@@ -95,13 +102,13 @@ pub async fn list(pool: &PgPool, now: DateTime<Utc>) -> Result<Vec<Lockout>, App
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|(scope, subject, failures, last_failure_at, locked_until)| {
+        .filter_map(|row| {
             Some(Lockout {
-                scope: Scope::parse(&scope)?,
-                subject,
-                failures: u32::try_from(failures).unwrap_or(0),
-                last_failure_at,
-                locked_until: locked_until.filter(|until| *until > now),
+                scope: Scope::parse(&row.scope)?,
+                subject: row.subject,
+                failures: u32::try_from(row.failures).unwrap_or(0),
+                last_failure_at: row.last_failure_at,
+                locked_until: row.locked_until.filter(|until| *until > now),
             })
         })
         .collect())
