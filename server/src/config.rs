@@ -39,6 +39,17 @@ pub struct Config {
     pub allow_private_webhooks: bool,
     /// `VERNIER_METRICS_TOKEN`: the bearer token Prometheus presents at `/metrics` (unset: off).
     pub metrics_token: Option<String>,
+    /// `VERNIER_CHECK_QUEUE`: recorded checks that may wait in memory (default 4096).
+    pub check_queue: i64,
+    /// `VERNIER_CHECK_JOURNAL`: the folder where recorded checks wait when the database cannot
+    /// keep up (default `check-journal` in the data directory; `off`: no journal, such checks are
+    /// answered unrecorded and counted).
+    pub check_journal: Option<PathBuf>,
+    /// `VERNIER_CHECK_JOURNAL_MAX_MB`: the most the journal may hold on disk (default 1024).
+    pub check_journal_max_mb: i64,
+    /// `VERNIER_SHUTDOWN_DRAIN_SECONDS`: on SIGTERM, how long queued checks may take to be stored
+    /// before the rest go to the journal (default 10).
+    pub shutdown_drain_seconds: i64,
 }
 
 impl Config {
@@ -50,12 +61,18 @@ impl Config {
     /// Reads the configuration through `lookup` (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
         let get = |name: &str| lookup(name).filter(|value| !value.trim().is_empty());
+        let data_dir: PathBuf = get("VERNIER_DATA_DIR")
+            .unwrap_or_else(|| ".vernier".into())
+            .into();
+        let check_journal = match get("VERNIER_CHECK_JOURNAL") {
+            Some(off) if off.trim() == "off" => None,
+            Some(dir) => Some(PathBuf::from(dir.trim())),
+            None => Some(data_dir.join("check-journal")),
+        };
         Ok(Self {
             addr: parse(&get, "VERNIER_ADDR", "127.0.0.1:3000")?,
             database_url: get("DATABASE_URL"),
-            data_dir: get("VERNIER_DATA_DIR")
-                .unwrap_or_else(|| ".vernier".into())
-                .into(),
+            data_dir,
             pg_port: parse(&get, "VERNIER_PG_PORT", "54329")?,
             session_idle_minutes: positive(
                 parse(&get, "VERNIER_SESSION_IDLE_MINUTES", "480")?,
@@ -73,6 +90,16 @@ impl Config {
             trust_forwarded_for: parse(&get, "VERNIER_TRUST_FORWARDED_FOR", "false")?,
             secret_key: get("VERNIER_SECRET_KEY"),
             metrics_token: get("VERNIER_METRICS_TOKEN").map(|token| token.trim().to_owned()),
+            check_queue: positive(parse(&get, "VERNIER_CHECK_QUEUE", "4096")?, "VERNIER_CHECK_QUEUE")?,
+            check_journal,
+            check_journal_max_mb: positive(
+                parse(&get, "VERNIER_CHECK_JOURNAL_MAX_MB", "1024")?,
+                "VERNIER_CHECK_JOURNAL_MAX_MB",
+            )?,
+            shutdown_drain_seconds: positive(
+                parse(&get, "VERNIER_SHUTDOWN_DRAIN_SECONDS", "10")?,
+                "VERNIER_SHUTDOWN_DRAIN_SECONDS",
+            )?,
         })
     }
 }
@@ -124,6 +151,26 @@ mod tests {
             (480, 168)
         );
         assert!(!config.secure_cookies);
+        assert_eq!(
+            config.check_journal,
+            Some(PathBuf::from(".vernier/check-journal"))
+        );
+        assert_eq!((config.check_queue, config.shutdown_drain_seconds), (4096, 10));
+    }
+
+    #[test]
+    fn the_check_journal_follows_the_data_directory_or_is_off() {
+        let moved = config(&[("VERNIER_DATA_DIR", "/srv/vernier")]).unwrap();
+        assert_eq!(
+            moved.check_journal,
+            Some(PathBuf::from("/srv/vernier/check-journal"))
+        );
+        assert_eq!(
+            config(&[("VERNIER_CHECK_JOURNAL", "off")]).unwrap().check_journal,
+            None
+        );
+        let error = config(&[("VERNIER_CHECK_QUEUE", "0")]).unwrap_err();
+        assert!(error.contains("VERNIER_CHECK_QUEUE"), "{error}");
     }
 
     #[test]

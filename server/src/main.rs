@@ -95,7 +95,7 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
     let mut settings = startup::Settings::from_config(config);
     let (key, _) = server::secret_key::load(config.secret_key.as_deref(), &config.data_dir)?;
     settings.operations.secret_key = Some(key);
-    let router = startup::build_router(pool, leptos_options, settings).await?;
+    let (router, state) = startup::build_app(pool, leptos_options, settings).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.addr))?;
@@ -109,7 +109,17 @@ async fn serve(config: &Config, url: &str, demo: bool) -> Result<(), String> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await
-    .map_err(|e| e.to_string())
+    .map_err(|e| e.to_string())?;
+    // No request is in flight any more: store what the recorder holds, for a bounded time.
+    let within = std::time::Duration::from_secs(config.shutdown_drain_seconds as u64);
+    let drained = state.recorder.shutdown(within).await;
+    if drained.lost > 0 {
+        eprintln!(
+            "{} recorded check(s) could not be stored or journaled (see the log)",
+            drained.lost
+        );
+    }
+    Ok(())
 }
 
 /// Says so at start-up when the browser bundle the pages will name is not in the site folder (a

@@ -53,6 +53,8 @@ pub struct Operations {
     pub trust_forwarded_for: bool,
     /// The key sealing stored secrets; `None`: a new random one (tests).
     pub secret_key: Option<app::server::secrets::SecretKey>,
+    /// How real-time checks are recorded (queue, journal).
+    pub recording: app::server::recording::RecorderSettings,
 }
 
 /// Everything `build_router` is configured with.
@@ -90,6 +92,12 @@ impl Settings {
                 trust_forwarded_for: config.trust_forwarded_for,
                 // Loaded by the caller, which may fail: see `secret_key::load`.
                 secret_key: None,
+                recording: app::server::recording::RecorderSettings {
+                    capacity: config.check_queue as usize,
+                    journal: config.check_journal.clone(),
+                    journal_limit_bytes: (config.check_journal_max_mb as u64) << 20,
+                    ..Default::default()
+                },
             },
         }
     }
@@ -163,6 +171,15 @@ pub async fn build_router(
     leptos_options: LeptosOptions,
     settings: impl Into<Settings>,
 ) -> Result<Router, String> {
+    Ok(build_app(pool, leptos_options, settings).await?.0)
+}
+
+/// The router and the state behind it (whose recorder the server drains when it stops).
+pub async fn build_app(
+    pool: PgPool,
+    leptos_options: LeptosOptions,
+    settings: impl Into<Settings>,
+) -> Result<(Router, AppState), String> {
     let Settings { sessions, operations } = settings.into();
     // Stored secrets are sealed under one key per process; plain ones left from before are
     // sealed now.
@@ -226,12 +243,12 @@ pub async fn build_router(
     let telemetry = app::server::telemetry::Telemetry::new(operations.metrics_token.clone());
     let state = AppState {
         keys,
-        recorder: app::server::realtime::CheckRecorder::start(
+        recorder: app::server::recording::CheckRecorder::start(
             pool.clone(),
             scorers.clone(),
-            10_000,
+            operations.recording.clone(),
             telemetry.clone(),
-        ),
+        )?,
         scorers,
         leptos_options,
         pool,
@@ -285,8 +302,8 @@ pub async fn build_router(
             state.clone(),
             crate::metrics_endpoint::count_requests,
         ))
-        .with_state(state);
-    Ok(router)
+        .with_state(state.clone());
+    Ok((router, state))
 }
 
 /// Readiness: the server runs and the database answers.

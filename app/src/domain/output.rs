@@ -56,7 +56,7 @@ pub struct OutputRecord {
 }
 
 /// Which dataset item an eval run's output answers.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvalRef {
     pub dataset: String,
     pub version: i32,
@@ -66,8 +66,9 @@ pub struct EvalRef {
     pub ids: Option<(i64, i64)>,
 }
 
-/// A validated output, ready to store.
-#[derive(Debug, Clone, PartialEq)]
+/// A validated output, ready to store (and, for a recorded check waiting in the journal, to
+/// write to a file and read back).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewOutput {
     pub version: String,
     pub model: Option<String>,

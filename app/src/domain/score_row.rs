@@ -7,7 +7,7 @@ pub const BUILTIN_SCORER_VERSION: &str = "builtin-1";
 
 /// A score to store: `value` and `passed` are `None` when the scorer did not apply, failed or
 /// waits for the worker.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct ScoreRow {
     pub metric_id: i64,
     pub value: Option<f64>,
@@ -19,7 +19,7 @@ pub struct ScoreRow {
 }
 
 /// When the worker tries a score (again).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Retry {
     /// Attempts made so far.
     pub attempts: i16,

@@ -5,6 +5,7 @@ pub mod adjudications;
 pub mod alert_channels;
 pub mod api_keys;
 pub mod audit;
+pub mod check_journal;
 pub mod datasets;
 pub mod endpoints;
 pub mod eval_runs;

@@ -14,42 +14,29 @@ use db::outputs::Ingested;
 use serde_json::Value;
 use sqlx::{PgConnection, PgPool};
 
-/// Scores every output of `batch` with the project's scorers, off the async runtime and spread
-/// over the machine's cores; answers the batch back with each output's score rows.
+/// Scores every output of `batch` with the project's scorers on the scoring pool (off the async
+/// runtime, spread over its threads); answers the batch back with each output's score rows.
 pub async fn score_batch(
     scorers: std::sync::Arc<ProjectScorers>,
     batch: Vec<output::NewOutput>,
 ) -> Result<(Vec<output::NewOutput>, Vec<Vec<ScoreRow>>), AppError> {
-    tokio::task::spawn_blocking(move || {
+    super::cpu::run("score a batch", move || {
         let rows = score_in_parallel(&scorers.all, &batch);
         (batch, rows)
     })
     .await
-    .map_err(|e| AppError::internal("score a batch", e))
 }
 
-/// Each output's score rows, in order, the batch cut into one part per core.
-fn score_in_parallel(scorers: &[ActiveScorer], batch: &[output::NewOutput]) -> Vec<Vec<ScoreRow>> {
-    // Below this a thread costs more than it saves.
-    const PER_THREAD: usize = 64;
-    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let threads = cores.min(batch.len() / PER_THREAD).max(1);
-    if threads == 1 {
-        return batch.iter().map(|o| score_all(scorers, o)).collect();
-    }
-    std::thread::scope(|scope| {
-        let parts: Vec<_> = batch
-            .chunks(batch.len().div_ceil(threads))
-            .map(|part| scope.spawn(move || part.iter().map(|o| score_all(scorers, o)).collect::<Vec<_>>()))
-            .collect();
-        parts
-            .into_iter()
-            .flat_map(|part| {
-                part.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    })
+/// Each output's score rows, in order, scored in parallel on the calling rayon pool.
+pub fn score_in_parallel(scorers: &[ActiveScorer], batch: &[output::NewOutput]) -> Vec<Vec<ScoreRow>> {
+    use rayon::prelude::*;
+    // Below this many outputs a task of their own costs more than it saves.
+    const PER_TASK: usize = 64;
+    batch
+        .par_iter()
+        .with_min_len(PER_TASK)
+        .map(|o| score_all(scorers, o))
+        .collect()
 }
 
 /// Stores an already validated batch in `connection`'s transaction, scoring each new output with

@@ -1,20 +1,11 @@
 //! The real-time check: the verdicts of the real-time metrics (from the scorer cache) and the
-//! action, and recording checks after the answer has gone.
+//! action. Recording the check afterwards is `recording`'s.
 
-use super::db;
-use super::scorer_cache::ScorerCache;
-use super::scoring::active::{score_all, ActiveScorer};
+use super::scoring::active::ActiveScorer;
 use super::scoring::ScoringInput;
-use super::telemetry::Telemetry;
-use crate::domain::metric::kinds::{Cadence, FailureAction};
-use crate::domain::output::NewOutput;
+use crate::domain::metric::kinds::FailureAction;
 use crate::domain::score_row::ScoreRow;
-use crate::error::AppError;
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
-use std::collections::HashMap;
-use std::sync::Arc;
-use tokio::sync::mpsc;
 
 /// One metric's verdict on the checked reply.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -80,123 +71,9 @@ fn severity(action: FailureAction) -> u8 {
     }
 }
 
-/// A check waiting to be stored: the project, the reply and its real-time scores.
-type Recorded = (i64, NewOutput, Vec<ScoreRow>);
-
-/// Records checks in the background, so storage never delays an answer.
-#[derive(Debug, Clone)]
-pub struct CheckRecorder {
-    sender: mpsc::Sender<Recorded>,
-    telemetry: Arc<Telemetry>,
-}
-
-impl CheckRecorder {
-    /// Starts the recording task; up to `capacity` checks wait while the database is busy.
-    /// Checks that cannot be stored are counted in `telemetry`, never dropped silently.
-    pub fn start(
-        pool: PgPool,
-        scorers: Arc<ScorerCache>,
-        capacity: usize,
-        telemetry: Arc<Telemetry>,
-    ) -> Self {
-        let (sender, mut receiver) = mpsc::channel::<Recorded>(capacity);
-        let counted = telemetry.clone();
-        tokio::spawn(async move {
-            while let Some((project_id, output, rows)) = receiver.recv().await {
-                // Drain what queued meanwhile and store it in one transaction per project.
-                let mut batches: HashMap<i64, Vec<(NewOutput, Vec<ScoreRow>)>> =
-                    HashMap::from([(project_id, vec![(output, rows)])]);
-                while let Ok((project_id, output, rows)) = receiver.try_recv() {
-                    batches.entry(project_id).or_default().push((output, rows));
-                }
-                for (project_id, batch) in batches {
-                    if let Err(error) = record(&pool, &scorers, project_id, &batch).await {
-                        tracing::error!(project_id, "recording {} check(s) failed: {error}", batch.len());
-                        counted.unrecorded_checks("storage_error", batch.len() as u64);
-                    }
-                }
-            }
-        });
-        Self { sender, telemetry }
-    }
-
-    /// Queues a check and its real-time scores for recording; when the queue is full the check
-    /// is answered unrecorded, and counted (`vernier_checks_unrecorded_total{reason="queue_full"}`).
-    pub fn record(&self, project_id: i64, output: NewOutput, realtime: Vec<ScoreRow>) {
-        match self.sender.try_send((project_id, output, realtime)) {
-            Ok(()) => {}
-            Err(mpsc::error::TrySendError::Full(_)) => {
-                tracing::warn!(project_id, "check recording queue full; a check was not recorded");
-                self.telemetry.unrecorded_checks("queue_full", 1);
-            }
-            Err(mpsc::error::TrySendError::Closed(_)) => {
-                tracing::error!(
-                    project_id,
-                    "the check recorder has stopped; a check was not recorded"
-                );
-                self.telemetry.unrecorded_checks("recorder_stopped", 1);
-            }
-        }
-    }
-}
-
-/// Stores recorded checks with their real-time scores and the scores of the project's other
-/// active automated metrics (cached), so no reply is scored twice.
-async fn record(
-    pool: &PgPool,
-    cache: &ScorerCache,
-    project_id: i64,
-    batch: &[(NewOutput, Vec<ScoreRow>)],
-) -> Result<(), AppError> {
-    let scorers = cache.get(pool, project_id).await?;
-    let others: Vec<ActiveScorer> = scorers
-        .all
-        .iter()
-        .filter(|s| s.cadence != Cadence::RealTime)
-        .cloned()
-        .collect();
-    let outputs: Vec<NewOutput> = batch.iter().map(|(output, _)| output.clone()).collect();
-    let mut tx = pool.begin().await.map_err(db::database)?;
-    let ingested = db::outputs::ingest(&mut tx, project_id, &outputs, |index, output| {
-        let mut rows = batch[index].1.clone();
-        rows.extend(score_all(&others, output));
-        rows
-    })
-    .await?;
-    super::feedback::attach_waiting(&mut tx, project_id, &outputs, &ingested).await?;
-    tx.commit().await.map_err(db::database)?;
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// The recorder's task runs only when this single-threaded test yields, so a queue of one
-    /// is full from the second check on: those are answered, not stored, and counted.
-    #[sqlx::test(migrations = "../migrations")]
-    async fn checks_the_recorder_cannot_take_are_counted_not_lost_silently(pool: PgPool) {
-        let telemetry = Telemetry::new(None);
-        let recorder = CheckRecorder::start(pool.clone(), Arc::default(), 1, telemetry.clone());
-        let output = crate::domain::output::validate(
-            vec![serde_json::json!({"version": "v1", "input": "Hallo", "output": "Guten Tag"})],
-            chrono::Utc::now(),
-        )
-        .unwrap()
-        .remove(0);
-        for _ in 0..3 {
-            recorder.record(1, output.clone(), Vec::new());
-        }
-        let text = telemetry.render(&pool).await.unwrap();
-        assert!(
-            text.contains("vernier_checks_unrecorded_total{reason=\"queue_full\"} 2"),
-            "{text}"
-        );
-        assert!(
-            text.contains("vernier_checks_unrecorded_total{reason=\"recorder_stopped\"} 0"),
-            "{text}"
-        );
-    }
 
     fn scorer(key: &str, spec: &str, action: FailureAction) -> ActiveScorer {
         ActiveScorer::for_test(1, key, spec, action)

@@ -22,7 +22,7 @@ pub struct AppState {
     /// Verified API keys and project ids.
     pub keys: std::sync::Arc<super::key_cache::KeyCache>,
     /// Records real-time checks off the request path.
-    pub recorder: super::realtime::CheckRecorder,
+    pub recorder: super::recording::CheckRecorder,
     /// Alert settings, the webhook client and the monitors' wake-up.
     pub alerting: std::sync::Arc<super::alerting::Alerting>,
     /// Process metrics for `/metrics`, and its bearer token (`None`: the endpoint is off).

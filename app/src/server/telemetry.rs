@@ -18,8 +18,15 @@ use std::sync::atomic::AtomicU64;
 
 type Labels = Vec<(&'static str, String)>;
 
-/// Why an answered check may not be stored.
-pub const UNRECORDED_REASONS: [&str; 3] = ["queue_full", "storage_error", "recorder_stopped"];
+/// Why an answered check may not be stored (see `recording`).
+pub const UNRECORDED_REASONS: [&str; 6] = [
+    "queue_full",
+    "storage_error",
+    "recorder_stopped",
+    "journal_full",
+    "journal_error",
+    "journal_unreadable",
+];
 
 /// The process's metrics and the scrape token.
 #[derive(Debug)]
@@ -30,6 +37,9 @@ pub struct Telemetry {
     requests: Family<Labels, Counter>,
     check_seconds: Histogram,
     unrecorded: Family<Labels, Counter>,
+    recorded: Counter,
+    journaled: Counter,
+    pending: Family<Labels, Gauge>,
 }
 
 impl Telemetry {
@@ -51,10 +61,30 @@ impl Telemetry {
         let unrecorded = Family::<Labels, Counter>::default();
         registry.register(
             "vernier_checks_unrecorded",
-            "Real-time checks answered but not stored, by reason (queue_full: the recording queue \
-             was full; storage_error: storing their batch failed; recorder_stopped: the recording \
-             task has ended)",
+            "Real-time checks answered but not stored, by reason (queue_full, storage_error or \
+             recorder_stopped where no journal is kept: the queue was full, storing failed, the \
+             server was stopping; journal_full, journal_error: the journal could not take them; \
+             journal_unreadable: a journal line could not be read back)",
             unrecorded.clone(),
+        );
+        let recorded = Counter::default();
+        registry.register(
+            "vernier_checks_recorded",
+            "Real-time checks stored, from the queue or replayed from the journal",
+            recorded.clone(),
+        );
+        let journaled = Counter::default();
+        registry.register(
+            "vernier_checks_journaled",
+            "Real-time checks written to the local journal because the queue was full, their batch \
+             failed or the server was stopping (each is stored when the journal is replayed)",
+            journaled.clone(),
+        );
+        let pending = Family::<Labels, Gauge>::default();
+        registry.register(
+            "vernier_checks_pending",
+            "Real-time checks answered and waiting to be stored, in memory (queue) or on disk (journal)",
+            pending.clone(),
         );
         // Every reason is exported from the start, at 0, so an alert rule can rely on it.
         for reason in UNRECORDED_REASONS {
@@ -66,6 +96,9 @@ impl Telemetry {
             requests,
             check_seconds,
             unrecorded,
+            recorded,
+            journaled,
+            pending,
         })
     }
 
@@ -74,6 +107,25 @@ impl Telemetry {
         self.unrecorded
             .get_or_create(&vec![("reason", reason.to_owned())])
             .inc_by(n);
+    }
+
+    /// Counts `n` checks stored.
+    pub fn recorded_checks(&self, n: u64) {
+        self.recorded.inc_by(n);
+    }
+
+    /// Counts `n` checks written to the journal.
+    pub fn journaled_checks(&self, n: u64) {
+        self.journaled.inc_by(n);
+    }
+
+    /// Sets how many checks wait in memory and in the journal.
+    pub fn pending_checks(&self, queue: i64, journal: i64) {
+        for (place, value) in [("queue", queue), ("journal", journal)] {
+            self.pending
+                .get_or_create(&vec![("where", place.to_owned())])
+                .set(value);
+        }
     }
 
     /// Counts an answered request; `route` is the matched template, never the raw path.

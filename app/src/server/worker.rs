@@ -146,17 +146,32 @@ impl Worker {
             false => Endpoints::default(),
         });
         let count = outputs.len() as i32;
-        let calls = outputs.into_iter().map(|(id, output)| {
-            let (worker, scorer, endpoints) = (self.clone(), scorer.clone(), endpoints.clone());
-            async move { (id, worker.score_one(&scorer, &output, &endpoints, 0).await) }
-        });
-        let rows: Vec<(i64, ScoreRow)> = futures::stream::iter(calls)
-            .buffered(if external { CONCURRENCY } else { 1 })
-            .collect::<Vec<_>>()
-            .await
-            .into_iter()
-            .filter_map(|(id, row)| row.map(|row| (id, row)))
-            .collect();
+        let rows: Vec<(i64, ScoreRow)> = if external {
+            let calls = outputs.into_iter().map(|(id, output)| {
+                let (worker, scorer, endpoints) = (self.clone(), scorer.clone(), endpoints.clone());
+                async move { (id, worker.score_one(&scorer, &output, &endpoints, 0).await) }
+            });
+            futures::stream::iter(calls)
+                .buffered(CONCURRENCY)
+                .collect::<Vec<_>>()
+                .await
+                .into_iter()
+                .filter_map(|(id, row)| row.map(|row| (id, row)))
+                .collect()
+        } else {
+            // Built-in scorers are CPU work: on the scoring pool, not the request threads.
+            let scorer = scorer.clone();
+            super::cpu::run("score a re-scoring chunk", move || {
+                outputs
+                    .into_iter()
+                    .filter_map(|(id, output)| {
+                        let users = output.user_messages();
+                        Some((id, scorer.score(&ScoringInput::of(&output, &users))?))
+                    })
+                    .collect()
+            })
+            .await?
+        };
         let errors = rows.iter().filter(|(_, row)| row.error.is_some()).count() as i32;
         let mut tx = self.pool.begin().await?;
         let version = version(&scorer, &endpoints);

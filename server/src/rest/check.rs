@@ -8,6 +8,7 @@ use super::query::Query;
 use app::domain::membership::ProjectAccess;
 use app::domain::output;
 use app::server::realtime::{self, CheckAnswer};
+use app::server::recording;
 use app::server::scoring::ScoringInput;
 use app::server::state::AppState;
 use axum::extract::rejection::JsonRejection;
@@ -17,11 +18,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::time::Instant;
 
-/// The answer, with the server-side time it took.
+/// The answer, with whether the check will be stored and the server-side time it took.
 #[derive(Debug, Serialize)]
 pub struct CheckResponse {
     #[serde(flatten)]
     pub answer: CheckAnswer,
+    /// `true`: the check is queued or journaled and will be stored; `false`: `record=false`,
+    /// or it could not be taken (counted in `/metrics` by reason).
+    pub recorded: bool,
     pub elapsed_us: u128,
 }
 
@@ -86,11 +90,15 @@ pub async fn check(
     let users = output.user_messages();
     let input = ScoringInput::of(&output, &users);
     let (answer, rows) = realtime::check(&scorers.realtime, &input);
-    if options.record {
-        state.recorder.record(caller.project_id, output, rows);
-    }
+    let recorded = options.record
+        && state.recorder.record(recording::Check {
+            project_id: caller.project_id,
+            output,
+            realtime: rows,
+        });
     Ok(Json(CheckResponse {
         answer,
+        recorded,
         elapsed_us: started.elapsed().as_micros(),
     }))
 }

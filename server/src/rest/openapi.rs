@@ -330,7 +330,7 @@ pub fn openapi() -> Value {
             "/api/v1/projects/{project}/check": {"post": {
                 "operationId": "check",
                 "summary": "Score one reply against the real-time metrics and get the action to take.",
-                "description": "Answers within milliseconds from cached scorers; the check is recorded as an output afterwards (unless `record=false`). `version` and `input` may be omitted. When the recording queue is full (10,000 checks waiting for the database), a check is answered but not recorded, and counted in `/metrics` as `vernier_checks_unrecorded_total{reason=\"queue_full\"}`.",
+                "description": "Answers within milliseconds from cached scorers; the check is recorded as an output afterwards (unless `record=false`), in batches; `recorded` says whether it will be stored. When the database cannot keep up, checks wait in a journal on the server's disk and are stored when it can; a check is answered unrecorded only when the journal cannot take it either (counted in `/metrics` as `vernier_checks_unrecorded_total` by reason). `version` and `input` may be omitted.",
                 "parameters": [project(),
                     {"name": "record", "in": "query", "required": false, "description": "Store the reply as an output (default true).", "schema": {"type": "boolean", "default": true}}],
                 "requestBody": body("CheckRecord", Some(check_example())),
@@ -477,11 +477,12 @@ fn core_schemas() -> Value {
                 "index": {"type": "integer"}, "id": {"type": "integer"}, "duplicate": {"type": "boolean"}}}}
         }},
         "Action": {"enum": ["none", "alert", "flag", "retry", "block"]},
-        "CheckAnswer": {"type": "object", "required": ["action", "verdicts"], "properties": {
+        "CheckAnswer": {"type": "object", "required": ["action", "verdicts", "recorded"], "properties": {
             "action": schema("Action"),
             "verdicts": {"type": "array", "items": {"type": "object", "properties": {
                 "metric": {"type": "string"}, "value": {"type": ["number", "null"]}, "passed": {"type": ["boolean", "null"]},
                 "action": schema("Action"), "rationale": {"type": "string"}}}},
+            "recorded": {"type": "boolean", "description": "Whether the check will be stored (queued or journaled); false with `record=false`, or when it could not be taken."},
             "elapsed_us": {"type": "integer", "description": "Server-side time, microseconds."}
         }},
         "MetricDocument": metric::document(),

@@ -50,6 +50,8 @@ impl TestApp {
                 metrics_token: Some(METRICS_TOKEN.into()),
                 trust_forwarded_for: false,
                 secret_key: None,
+                // No journal: a test server leaves nothing on disk.
+                recording: Default::default(),
             },
         };
         let router = build_router(pool.clone(), options, settings).await.unwrap();
