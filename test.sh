@@ -98,6 +98,9 @@ peer backup scripts/backup-roundtrip.sh "${DATABASE_URL%/*}/$e2e_db" "$target_di
 say "crash durability (100,000 outputs from 4 retrying clients; Vernier killed twice, PostgreSQL restarted in immediate mode)"
 peer crash scripts/crash-durability.sh "$target_dir/debug/server" "$work"
 
+say "recorded checks survive a stop (SIGTERM during a load of checks: none answered as recorded is lost; SIGKILL: what is lost is reported)"
+peer drain scripts/check-drain.sh "$target_dir/debug/server" "$work"
+
 say "coverage-guided fuzzing (cargo fuzz: output records, scorer specs, metrics-as-code, rubrics; ${FUZZ_SECONDS:-30} s each)"
 peer fuzz scripts/fuzz.sh "${FUZZ_SECONDS:-30}" "$work/fuzz"
 

@@ -210,14 +210,12 @@ impl CheckRecorder {
             }
         }
         tracing::info!(
-            waiting = drained.waiting,
-            journaled = drained.journaled,
-            lost = drained.lost,
-            journal_pending = self.journaled(),
-            "check recording stopped: {} waiting when the drain began, {} written to the journal for the next start, {} not recorded",
+            "check recording stopped: {} waiting when the drain began, {} of them written to the journal, \
+             {} not recorded; {} in the journal for the next start",
             drained.waiting,
             drained.journaled,
-            drained.lost
+            drained.lost,
+            self.journaled()
         );
         drained
     }

@@ -127,13 +127,17 @@ async fn checks_are_recorded_with_their_scores_after_answering(pool: PgPool) {
         .iter()
         .enumerate()
     {
-        let (status, _) = check(
+        let (status, answer) = check(
             &app,
             &key,
             json!({"output": text, "external_id": format!("chk-{i}")}),
         )
         .await;
         assert_eq!(status, StatusCode::OK);
+        assert_eq!(
+            answer["recorded"], true,
+            "the answer says the check will be stored"
+        );
     }
     let mut stored = (0i64, 0i64);
     for _ in 0..40 {
@@ -180,16 +184,16 @@ async fn a_check_with_record_false_is_answered_but_not_stored(pool: PgPool) {
             .json(&json!({"output": "Gerne helfe ich Ihnen weiter.", "external_id": id}))
             .send()
     };
-    assert_eq!(
-        send("?record=false", "unrecorded").await.unwrap().status(),
-        StatusCode::OK
-    );
+    let unrecorded = send("?record=false", "unrecorded").await.unwrap();
+    assert_eq!(unrecorded.status(), StatusCode::OK);
+    let answer: serde_json::Value = unrecorded.json().await.unwrap();
+    assert_eq!(answer["recorded"], false);
     let bad = send("?record=maybe", "bad").await.unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let body: serde_json::Value = bad.json().await.unwrap();
     assert_eq!(body["error"]["field"], "record");
     assert_eq!(send("", "recorded").await.unwrap().status(), StatusCode::OK);
-    // Checks are recorded in order, so once the last is stored the first would be too.
+    // The unrecorded check was never queued: once the recorded one is stored, nothing else comes.
     let mut stored: Vec<String> = Vec::new();
     for _ in 0..40 {
         stored = sqlx::query_scalar("SELECT external_id FROM outputs ORDER BY id")
