@@ -1,21 +1,22 @@
 //! The real-time check under concurrent load: `wrk` (Debian's package, a separate process)
-//! with 16 connections for 10 seconds against `GET /ping`, `POST …/check?record=false` and
+//! with 16 connections for 30 seconds against `GET /ping`, `POST …/check?record=false` and
 //! `POST …/check` (every check stored afterwards), on the same server in the same run. Reports
-//! p50, p99 and requests per second, and how many of the answered checks were stored.
+//! p50, p99 and requests per second, and how many of the answered checks were stored once the
+//! recorder (queue and journal) settled.
 
 use sqlx::PgPool;
 use std::process::Command;
 use std::time::Duration;
 
 const CONNECTIONS: u32 = 16;
-const SECONDS: u32 = 10;
+const SECONDS: u32 = 30;
 
 /// One wrk run: latency percentiles (µs) and throughput.
-struct Load {
-    p50: f64,
-    p99: f64,
-    rate: f64,
-    requests: u64,
+pub struct Load {
+    pub p50: f64,
+    pub p99: f64,
+    pub rate: f64,
+    pub requests: u64,
 }
 
 /// Runs the three loads and reports them as a Markdown table, or says why it could not.
@@ -46,21 +47,29 @@ pub async fn run(pool: &PgPool, base: &str, key: &str) -> String {
         .await
         .expect("count")
     };
-    let ping = wrk(&format!("{base}/ping"), None).await;
-    let unrecorded = wrk(&format!("{check}?record=false"), Some(&script)).await;
+    let ping = wrk(&format!("{base}/ping"), None, CONNECTIONS, SECONDS).await;
+    let unrecorded = wrk(
+        &format!("{check}?record=false"),
+        Some(&script),
+        CONNECTIONS,
+        SECONDS,
+    )
+    .await;
     let before = stored().await;
-    let recorded = wrk(&check, Some(&script)).await;
-    // Let the recorder drain what queued during the load: done when two polls a second apart
-    // find nothing new.
+    let started = std::time::Instant::now();
+    let recorded = wrk(&check, Some(&script), CONNECTIONS, SECONDS).await;
+    let answered_in = started.elapsed();
+    // Let the recorder store what waits in its queue and journal: done when three polls a
+    // second apart find nothing new.
     let mut after = stored().await;
-    loop {
+    let mut steady = 0;
+    while steady < 3 {
         tokio::time::sleep(Duration::from_secs(1)).await;
         let now = stored().await;
-        if now == after {
-            break;
-        }
+        steady = if now == after { steady + 1 } else { 0 };
         after = now;
     }
+    let settled_in = started.elapsed() - answered_in - Duration::from_secs(3);
     let _ = std::fs::remove_file(&script);
     let row = |name: &str, load: &Load| {
         format!(
@@ -74,22 +83,26 @@ pub async fn run(pool: &PgPool, base: &str, key: &str) -> String {
     format!(
         "{CONNECTIONS} connections, 2 wrk threads, {SECONDS} s each, on loopback.\n\n\
          | endpoint | p50 | p99 | requests/s | throughput vs /ping |\n| --- | --- | --- | --- | --- |\n{}{}{}\n\
-         Checks answered with recording on: {}; stored as outputs: {} (the rest counted in \
+         Checks answered with recording on: {}; stored as outputs once the recorder settled: {} \
+         (**{:.3}%**), {:.0} s after the load ended (the rest would be counted in \
          `vernier_checks_unrecorded_total`).",
         row("GET /ping", &ping),
         row("POST …/check?record=false", &unrecorded),
         row("POST …/check (recorded)", &recorded),
         recorded.requests,
         after - before,
+        (after - before) as f64 * 100.0 / recorded.requests.max(1) as f64,
+        settled_in.as_secs_f64(),
     )
 }
 
-async fn wrk(url: &str, script: Option<&std::path::Path>) -> Load {
+/// Runs wrk against `url` (with `script`, if any) over `connections` for `seconds`.
+pub async fn wrk(url: &str, script: Option<&std::path::Path>, connections: u32, seconds: u32) -> Load {
     let mut command = tokio::process::Command::new("wrk");
     command.args([
-        "-t2",
-        &format!("-c{CONNECTIONS}"),
-        &format!("-d{SECONDS}s"),
+        &format!("-t{}", connections.min(2)),
+        &format!("-c{connections}"),
+        &format!("-d{seconds}s"),
         "--latency",
     ]);
     if let Some(script) = script {

@@ -99,7 +99,13 @@ pub async fn run(client: &Client, base: &str, keys: &(String, String), pool: &Pg
 
 /// Outputs per second through `POST …/outputs` of `project`, each share of bodies sent by a
 /// client of its own, all at once.
-async fn api_rate(client: &Client, base: &str, project: &str, key: &str, shares: Vec<Vec<String>>) -> f64 {
+pub async fn api_rate(
+    client: &Client,
+    base: &str,
+    project: &str,
+    key: &str,
+    shares: Vec<Vec<String>>,
+) -> f64 {
     let outputs: usize = shares.iter().map(Vec::len).sum::<usize>() * BATCH;
     let started = Instant::now();
     let clients = shares.into_iter().map(|bodies| {

@@ -21,11 +21,13 @@ mod concurrent;
 mod dashboards;
 mod ingest;
 mod language;
+mod rescoring;
 
+use app::server::recording::RecorderSettings;
 use leptos::prelude::LeptosOptions;
 use reqwest::Client;
 use serde_json::{json, Value};
-use server::startup::{build_router, connect, SessionSettings};
+use server::startup::{build_router, connect, Operations, SessionSettings, Settings};
 use sqlx::{Connection, PgConnection};
 use std::time::{Duration, Instant};
 
@@ -103,7 +105,20 @@ async fn run(url: String) -> String {
         absolute: chrono::Duration::hours(1),
         secure: false,
     };
-    let router = build_router(pool.clone(), options, sessions)
+    // Recording as a server runs it: with its journal (in a folder of the run's own).
+    let journal = std::env::temp_dir().join(format!("vernier-bench-journal-{}", std::process::id()));
+    let settings = Settings {
+        sessions,
+        operations: Operations {
+            public_url: "http://127.0.0.1:3000".into(),
+            recording: RecorderSettings {
+                journal: Some(journal.clone()),
+                ..RecorderSettings::default()
+            },
+            ..Operations::default()
+        },
+    };
+    let router = build_router(pool.clone(), options, settings)
         .await
         .expect("router");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -115,14 +130,13 @@ async fn run(url: String) -> String {
     let client = Client::new();
     let rates = ingest::run(&client, &base, &keys, &pool, url).await;
     let (parse_rate, scoring_rate, per_scorer) = ingest::parts(&pool).await;
-    let check = latencies(
-        &client,
-        &format!("{base}/api/v1/projects/support-bot-dach/check"),
-        Some(&key),
-    )
-    .await;
+    let check_url = format!("{base}/api/v1/projects/support-bot-dach/check");
+    let check = latencies(&client, &check_url, Some(&key)).await;
+    let check_off = latencies(&client, &format!("{check_url}?record=false"), Some(&key)).await;
     let ping = latencies(&client, &format!("{base}/ping"), None).await;
     let concurrent = concurrent::run(&pool, &base, &key).await;
+    let rescoring = rescoring::run(&client, &pool, &base).await;
+    let _ = std::fs::remove_dir_all(&journal);
     let copy = rates.copy;
     let row = |name: &str, rate: f64, baseline: f64| {
         format!(
@@ -147,9 +161,11 @@ async fn run(url: String) -> String {
          | benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
          {}{}{}{}{}{per_scorer}\n\
          | benchmark | Vernier | baseline | ratio |\n| --- | --- | --- | --- |\n\
-         | /check p50 vs /ping p50 (one client, sequential) | {} | {} | {:.2} |\n\
-         | /check p99 vs /ping p99 (one client, sequential) | {} | {} | {:.2} |\n\
-         | /check requests/s vs /ping (one client, sequential) | {:.0} | {:.0} | {:.2} |\n\n{concurrent}",
+         | /check p50 vs /ping p50 (one client, sequential, recorded) | {} | {} | {:.2} |\n\
+         | /check p99 vs /ping p99 (one client, sequential, recorded) | {} | {} | {:.2} |\n\
+         | /check requests/s vs /ping (one client, sequential, recorded) | {:.0} | {:.0} | {:.2} |\n\
+         | /check?record=false p50 vs /ping p50 | {} | {} | {:.2} |\n\
+         | /check?record=false p99 vs /ping p99 | {} | {} | {:.2} |\n\n{concurrent}\n\n{rescoring}",
         row(
             &format!("ingest, one client (batches of {BATCH}, {n} scorers) vs COPY, one connection"),
             rates.api,
@@ -184,7 +200,42 @@ async fn run(url: String) -> String {
         check.rate,
         ping.rate,
         check.rate / ping.rate,
+        micros(check_off.p50),
+        micros(ping.p50),
+        check_off.p50.as_secs_f64() / ping.p50.as_secs_f64(),
+        micros(check_off.p99),
+        micros(ping.p99),
+        check_off.p99.as_secs_f64() / ping.p99.as_secs_f64(),
     )
+}
+
+/// A client signed in as the demo owner.
+async fn owner(base: &str) -> Client {
+    let owner = Client::builder().cookie_store(true).build().expect("client");
+    call(
+        &owner,
+        base,
+        "login",
+        vec![("username", "owner"), ("password", server::demo::DEMO_PASSWORD)],
+    )
+    .await;
+    owner
+}
+
+/// Calls a server function as a form post and answers its response.
+async fn call(client: &Client, base: &str, endpoint: &str, form: Vec<(&str, &str)>) -> reqwest::Response {
+    let response = client
+        .post(format!("{base}/api/{endpoint}"))
+        .form(&form)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("{endpoint}: {e}"));
+    assert!(
+        response.status().is_success(),
+        "{endpoint}: {}",
+        response.status()
+    );
+    response
 }
 
 fn micros(d: Duration) -> String {
@@ -194,31 +245,21 @@ fn micros(d: Duration) -> String {
 /// Signs in as the demo owner, activates five real-time metrics and creates a key; also makes a
 /// project with no metrics ("bench-bare") and a key for it, to measure storage alone.
 async fn prepare(base: &str) -> (String, String) {
-    let owner = Client::builder().cookie_store(true).build().expect("client");
-    let call = |endpoint: &str, form: Vec<(&str, &str)>| {
-        owner.post(format!("{base}/api/{endpoint}")).form(&form).send()
-    };
-    call(
-        "login",
-        vec![("username", "owner"), ("password", server::demo::DEMO_PASSWORD)],
-    )
-    .await
-    .expect("login");
+    let owner = owner(base).await;
     for template in TEMPLATES {
+        let project = ("project", "support-bot-dach");
         call(
+            &owner,
+            base,
             "add_template",
-            vec![("project", "support-bot-dach"), ("template", template)],
+            vec![project, ("template", template)],
         )
-        .await
-        .expect("template");
-        call(
-            "activate_metric",
-            vec![("project", "support-bot-dach"), ("key", template)],
-        )
-        .await
-        .expect("activate");
+        .await;
+        call(&owner, base, "activate_metric", vec![project, ("key", template)]).await;
     }
     call(
+        &owner,
+        base,
         "create_project",
         vec![
             ("name", "Bench bare"),
@@ -227,19 +268,27 @@ async fn prepare(base: &str) -> (String, String) {
             ("purpose", ""),
         ],
     )
-    .await
-    .expect("project");
+    .await;
     let mut keys = Vec::new();
     for project in ["support-bot-dach", "bench-bare"] {
-        let created: Value = call("create_api_key", vec![("project", project), ("name", "bench")])
-            .await
-            .expect("key")
-            .json()
-            .await
-            .expect("key body");
-        keys.push(created["secret"].as_str().expect("secret").to_owned());
+        keys.push(api_key(&owner, base, project).await);
     }
     (keys.remove(0), keys.remove(0))
+}
+
+/// A new API key of `project`.
+async fn api_key(owner: &Client, base: &str, project: &str) -> String {
+    let created: Value = call(
+        owner,
+        base,
+        "create_api_key",
+        vec![("project", project), ("name", "bench")],
+    )
+    .await
+    .json()
+    .await
+    .expect("key body");
+    created["secret"].as_str().expect("secret").to_owned()
 }
 
 struct Latency {
