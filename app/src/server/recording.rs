@@ -78,9 +78,9 @@ impl Default for RecorderSettings {
 pub struct Drained {
     /// Waiting (queued or being written) when the drain began.
     pub waiting: usize,
-    /// Left in the queue at the deadline and written to the journal.
+    /// Written to the journal during the drain (left at the deadline, or in a batch that failed).
     pub journaled: usize,
-    /// Left in the queue at the deadline and not recorded (no journal, or it refused them).
+    /// Not recorded during the drain (no journal, or it refused them; a batch abandoned).
     pub lost: usize,
 }
 
@@ -98,7 +98,10 @@ struct Inner {
     pool: PgPool,
     scorers: Arc<ScorerCache>,
     telemetry: Arc<Telemetry>,
-    journal: Option<Journal>,
+    journal: Option<Arc<Journal>>,
+    /// Checks written to the journal and checks not recorded, since the start.
+    spilled: AtomicUsize,
+    lost: AtomicUsize,
     /// Checks taken from the queue and not yet stored or journaled.
     in_flight: AtomicUsize,
     stop: watch::Sender<bool>,
@@ -114,10 +117,10 @@ impl CheckRecorder {
         telemetry: Arc<Telemetry>,
     ) -> Result<Self, String> {
         let journal = match &settings.journal {
-            Some(dir) => Some(
+            Some(dir) => Some(Arc::new(
                 Journal::open(dir, settings.journal_limit_bytes)
                     .map_err(|e| format!("cannot open the check journal in {}: {e}", dir.display()))?,
-            ),
+            )),
             None => None,
         };
         let capacity = settings.capacity.max(1);
@@ -130,6 +133,8 @@ impl CheckRecorder {
             scorers,
             telemetry,
             journal,
+            spilled: AtomicUsize::new(0),
+            lost: AtomicUsize::new(0),
             in_flight: AtomicUsize::new(0),
             stop: watch::Sender::new(false),
             tasks: std::sync::Mutex::default(),
@@ -167,48 +172,64 @@ impl CheckRecorder {
 
     /// Checks waiting in the journal.
     pub fn journaled(&self) -> u64 {
-        self.inner.journal.as_ref().map_or(0, Journal::pending)
+        self.inner.journal.as_ref().map_or(0, |j| j.pending())
     }
 
     /// Stops recording: waits up to `within` for the queue to be stored, then writes what is
-    /// left to the journal (replayed at the next start) and syncs it. Logs and answers the
-    /// outcome; checks recorded after this go to the journal directly.
+    /// left to the journal (replayed at the next start) and syncs it. A writer still busy
+    /// [`GRACE`] after the deadline is abandoned and its batch counted as not recorded. Logs and
+    /// answers the outcome; checks recorded after this go to the journal directly.
     pub async fn shutdown(&self, within: Duration) -> Drained {
         let inner = &self.inner;
         let waiting = inner.waiting();
+        let (spilled, lost) = (
+            inner.spilled.load(Ordering::SeqCst),
+            inner.lost.load(Ordering::SeqCst),
+        );
         let deadline = tokio::time::Instant::now() + within;
         while inner.waiting() > 0 && tokio::time::Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
         inner.stop.send_replace(true);
         let tasks = std::mem::take(&mut *inner.tasks.lock().unwrap_or_else(|e| e.into_inner()));
-        for task in tasks {
-            let _ = task.await;
+        let abandon_at = tokio::time::Instant::now().max(deadline) + GRACE;
+        for mut task in tasks {
+            if tokio::time::timeout_at(abandon_at, &mut task).await.is_err() {
+                task.abort();
+            }
+        }
+        let abandoned = inner.in_flight.swap(0, Ordering::SeqCst);
+        if abandoned > 0 {
+            tracing::error!(
+                "{abandoned} check(s) being stored when the drain ran out of time are not recorded"
+            );
+            inner
+                .telemetry
+                .unrecorded_checks("recorder_stopped", abandoned as u64);
+            inner.lost.fetch_add(abandoned, Ordering::SeqCst);
         }
         let mut left = Vec::new();
         {
             let mut receiver = inner.receiver.lock().await;
+            // A check recorded from now on finds the queue closed and goes to the journal.
+            receiver.close();
             while let Ok(check) = receiver.try_recv() {
                 left.push(check);
             }
         }
-        let mut drained = Drained {
-            waiting,
-            ..Drained::default()
-        };
-        let count = left.len();
-        if count > 0 {
-            if inner.spill(left, "recorder_stopped") {
-                drained.journaled = count;
-            } else {
-                drained.lost = count;
-            }
+        if !left.is_empty() {
+            inner.spill(left, "recorder_stopped");
         }
         if let Some(journal) = &inner.journal {
             if let Err(error) = journal.seal() {
                 tracing::error!("syncing the check journal at shutdown: {error}");
             }
         }
+        let drained = Drained {
+            waiting,
+            journaled: inner.spilled.load(Ordering::SeqCst) - spilled,
+            lost: inner.lost.load(Ordering::SeqCst) - lost,
+        };
         tracing::info!(
             "check recording stopped: {} waiting when the drain began, {} of them written to the journal, \
              {} not recorded; {} in the journal for the next start",
@@ -220,6 +241,9 @@ impl CheckRecorder {
         drained
     }
 }
+
+/// How long a writer may go on storing its batch after the drain's deadline.
+pub const GRACE: Duration = Duration::from_secs(5);
 
 impl Inner {
     fn waiting(&self) -> usize {
@@ -242,12 +266,14 @@ impl Inner {
         };
         match result {
             Ok(()) => {
+                self.spilled.fetch_add(count as usize, Ordering::SeqCst);
                 self.telemetry.journaled_checks(count);
                 self.report_pending();
                 true
             }
             Err(reason) => {
                 tracing::warn!("{count} check(s) answered but not recorded: {reason}");
+                self.lost.fetch_add(count as usize, Ordering::SeqCst);
                 self.telemetry.unrecorded_checks(reason, count);
                 false
             }
@@ -255,7 +281,7 @@ impl Inner {
     }
 
     fn report_pending(&self) {
-        let journaled = self.journal.as_ref().map_or(0, Journal::pending);
+        let journaled = self.journal.as_ref().map_or(0, |j| j.pending());
         self.telemetry
             .pending_checks(self.waiting() as i64, journaled as i64);
     }
@@ -395,23 +421,36 @@ fn busy(inner: &Inner) -> bool {
 /// Stores the journal's sealed segments, oldest first, a batch per transaction, each with its
 /// progress; a segment is deleted once stored whole.
 async fn replay(inner: &Inner, stop: &watch::Receiver<bool>) -> Result<(), AppError> {
-    let Some(journal) = &inner.journal else {
+    let Some(journal) = inner.journal.clone() else {
         return Ok(());
     };
-    let io = |e: std::io::Error| AppError::internal("read the check journal", e);
     if busy(inner) {
         return Ok(());
     }
-    journal.seal().map_err(io)?;
-    for segment in journal.sealed().map_err(io)? {
-        let read = journal.read(&segment).map_err(io)?;
+    // File work (a sync, a read of up to a segment) off the request threads.
+    let files = journal.clone();
+    let segments = tokio::task::spawn_blocking(move || {
+        files.seal()?;
+        files.sealed()
+    })
+    .await
+    .map_err(|e| AppError::internal("read the check journal", e))?
+    .map_err(|e| AppError::internal("read the check journal", e))?;
+    for segment in segments {
+        let (files, path) = (journal.clone(), segment.clone());
+        let read = tokio::task::spawn_blocking(move || files.read(&path))
+            .await
+            .map_err(|e| AppError::internal("read the check journal", e))?
+            .map_err(|e| AppError::internal("read the check journal", e))?;
         loop {
             if *stop.borrow() || busy(inner) {
                 return Ok(());
             }
             let mut tx = inner.pool.begin().await.map_err(db::database)?;
             let done = db::check_journal::claim(&mut tx, &segment.name).await?;
-            if done >= read.checks.len() {
+            // Another server sharing the folder finished the segment (it deletes the file
+            // before forgetting its progress).
+            if done >= read.checks.len() || !segment.path.exists() {
                 break;
             }
             let chunk = &read.checks[done..(done + BATCH).min(read.checks.len())];
@@ -423,7 +462,8 @@ async fn replay(inner: &Inner, stop: &watch::Receiver<bool>) -> Result<(), AppEr
                 }
                 Err(error) => {
                     drop(tx);
-                    set_aside_refused(inner, &segment.name, done, chunk, error).await?;
+                    tracing::warn!(segment = %segment.name, "replaying {} journaled check(s) failed, trying each alone: {error}", chunk.len());
+                    one_by_one(inner, stop, &segment.name, done, chunk).await?;
                 }
             }
         }
@@ -432,58 +472,78 @@ async fn replay(inner: &Inner, stop: &watch::Receiver<bool>) -> Result<(), AppEr
             inner
                 .telemetry
                 .unrecorded_checks("journal_unreadable", read.unreadable as u64);
+            inner.lost.fetch_add(read.unreadable, Ordering::SeqCst);
         }
         // The file goes first: a crash before its progress is forgotten leaves a row that
         // names no file, never a file whose progress is lost.
-        let lines = read.checks.len() + read.unreadable;
-        let remove = journal.delete(&segment);
+        journal
+            .delete(&segment)
+            .map_err(|e| AppError::internal("delete a replayed journal segment", e))?;
+        journal.replayed(read.checks.len() + read.unreadable);
         db::check_journal::forget(&inner.pool, &segment.name).await?;
-        remove.map_err(io)?;
-        journal.replayed(lines);
     }
     Ok(())
 }
 
-/// A replayed chunk failed. When the database answers, each of its checks is tried alone and
-/// one the database refuses (its project deleted, say) is counted and passed over; when it does
-/// not, the replay stops and tries again later.
-async fn set_aside_refused(
+/// Attempts at a journaled check before it counts as refused.
+const ATTEMPTS: usize = 3;
+
+/// Stores a chunk that failed as a whole check by check. A check that fails [`ATTEMPTS`] times
+/// while the database answers (its project deleted, say) is counted as not recorded and passed
+/// over; when the database does not answer, the replay stops and tries again later.
+async fn one_by_one(
     inner: &Inner,
+    stop: &watch::Receiver<bool>,
     segment: &str,
     done: usize,
     chunk: &[Check],
-    error: AppError,
 ) -> Result<(), AppError> {
-    sqlx::query("SELECT 1")
-        .execute(&inner.pool)
-        .await
-        .map_err(|_| error)?;
     for (offset, check) in chunk.iter().enumerate() {
-        let mut tx = inner.pool.begin().await.map_err(db::database)?;
-        if db::check_journal::claim(&mut tx, segment).await? != done + offset {
-            // Another server replays this segment.
-            return Ok(());
+        let position = done + offset;
+        let mut attempt = 0;
+        loop {
+            if *stop.borrow() {
+                return Ok(());
+            }
+            sqlx::query("SELECT 1")
+                .execute(&inner.pool)
+                .await
+                .map_err(db::database)?;
+            let mut tx = inner.pool.begin().await.map_err(db::database)?;
+            if db::check_journal::claim(&mut tx, segment).await? != position {
+                // Another server replays this segment.
+                return Ok(());
+            }
+            attempt += 1;
+            match store_in(&mut tx, &inner.pool, &inner.scorers, std::slice::from_ref(check)).await {
+                Ok(()) => {
+                    db::check_journal::advance(&mut tx, segment, position + 1).await?;
+                    tx.commit().await.map_err(db::database)?;
+                    inner.telemetry.recorded_checks(1);
+                    break;
+                }
+                Err(error) if attempt >= ATTEMPTS => {
+                    drop(tx);
+                    tracing::error!(
+                        segment,
+                        "a journaled check was refused {ATTEMPTS} times and is not recorded: {error}"
+                    );
+                    let mut tx = inner.pool.begin().await.map_err(db::database)?;
+                    if db::check_journal::claim(&mut tx, segment).await? != position {
+                        return Ok(());
+                    }
+                    db::check_journal::advance(&mut tx, segment, position + 1).await?;
+                    tx.commit().await.map_err(db::database)?;
+                    inner.telemetry.unrecorded_checks("storage_error", 1);
+                    inner.lost.fetch_add(1, Ordering::SeqCst);
+                    break;
+                }
+                Err(_) => {
+                    drop(tx);
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
         }
-        let stored = store_in(&mut tx, &inner.pool, &inner.scorers, std::slice::from_ref(check)).await;
-        let mut tx = match stored {
-            Ok(()) => {
-                inner.telemetry.recorded_checks(1);
-                tx
-            }
-            Err(refused) => {
-                drop(tx);
-                tracing::error!(
-                    segment,
-                    "a journaled check was refused by the database and is not recorded: {refused}"
-                );
-                inner.telemetry.unrecorded_checks("storage_error", 1);
-                let mut again = inner.pool.begin().await.map_err(db::database)?;
-                db::check_journal::claim(&mut again, segment).await?;
-                again
-            }
-        };
-        db::check_journal::advance(&mut tx, segment, done + offset + 1).await?;
-        tx.commit().await.map_err(db::database)?;
     }
     Ok(())
 }

@@ -32,11 +32,12 @@ pub async fn claim(connection: &mut PgConnection, segment: &str) -> Result<usize
     Ok(stored.unwrap_or(0).max(0) as usize)
 }
 
-/// Records, in the transaction storing them, that the segment's first `stored` checks are in.
+/// Records, in the transaction storing them, that the segment's first `stored` checks are in
+/// (progress never moves back).
 pub async fn advance(connection: &mut PgConnection, segment: &str, stored: usize) -> Result<(), AppError> {
     sqlx::query(
         "INSERT INTO check_journal_progress (segment, stored) VALUES ($1, $2)
-         ON CONFLICT (segment) DO UPDATE SET stored = EXCLUDED.stored",
+         ON CONFLICT (segment) DO UPDATE SET stored = GREATEST(check_journal_progress.stored, EXCLUDED.stored)",
     )
     .bind(segment)
     .bind(i32::try_from(stored).unwrap_or(i32::MAX))
@@ -66,6 +67,7 @@ mod tests {
         let mut tx = pool.begin().await.unwrap();
         advance(&mut tx, "a", 500).await.unwrap();
         advance(&mut tx, "a", 700).await.unwrap();
+        advance(&mut tx, "a", 600).await.unwrap();
         assert_eq!(
             claim(&mut tx, "a").await.unwrap(),
             700,

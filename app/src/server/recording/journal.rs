@@ -2,9 +2,11 @@
 //! full, a batch failed, the server was stopping), appended as JSON lines to segment files in a
 //! local folder and replayed into the database later (`recording::replay`).
 //!
-//! A segment is written by one server, line by line, each append flushed to the operating
-//! system (a killed process loses nothing it appended; a power cut may lose what was not yet
-//! synced), and synced when it is sealed. Sealed segments are replayed oldest first; a segment's
+//! A segment is written by one server, line by line, under a name ending `.jsonl.open`, each
+//! append flushed to the operating system (a killed process loses nothing it appended; a power
+//! cut may lose what was not yet synced); sealing syncs it and renames it to `.jsonl`, and only
+//! sealed segments are replayed (a segment left open by a process that is gone is sealed when
+//! the journal is opened). Sealed segments are replayed oldest first; a segment's
 //! progress is kept in the database in the same transaction as its checks, so a segment read
 //! again after a crash stores nothing twice. The folder's size is bounded: past the limit a
 //! check is refused (and counted), never written half.
@@ -65,6 +67,16 @@ impl Journal {
     /// Opens (creating it when missing) the folder, counting the segments a previous run left.
     pub fn open(dir: &Path, limit_bytes: u64) -> io::Result<Self> {
         fs::create_dir_all(dir)?;
+        // Segments a dead process left open are complete as far as they go: seal them.
+        for entry in fs::read_dir(dir)?.filter_map(Result::ok) {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(sealed) = name.strip_suffix(".open") else {
+                continue;
+            };
+            if !writer_alive(&name) {
+                fs::rename(entry.path(), dir.join(sealed))?;
+            }
+        }
         let journal = Journal {
             dir: dir.to_owned(),
             limit_bytes,
@@ -76,7 +88,7 @@ impl Journal {
         for segment in journal.sealed()? {
             let size = fs::metadata(&segment.path)?.len();
             journal.bytes.fetch_add(size, Ordering::Relaxed);
-            let lines = BufReader::new(File::open(&segment.path)?).lines().count() as u64;
+            let lines = BufReader::new(File::open(&segment.path)?).split(b'\n').count() as u64;
             journal.pending.fetch_add(lines, Ordering::Relaxed);
         }
         Ok(journal)
@@ -113,7 +125,7 @@ impl Journal {
             let file = OpenOptions::new()
                 .create_new(true)
                 .append(true)
-                .open(&segment.path)
+                .open(open_path(&segment.path))
                 .map_err(Refused::Io)?;
             open.segment = Some((segment, BufWriter::new(file)));
             open.checks = 0;
@@ -129,39 +141,38 @@ impl Journal {
         Ok(())
     }
 
-    /// Syncs and closes the segment being written, if any: its checks can be replayed.
+    /// Syncs and closes the segment being written, if any: its checks can be replayed. The
+    /// sync happens outside the lock, so appends go on meanwhile (into a new segment).
     pub fn seal(&self) -> io::Result<()> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        Self::seal_open(&mut open)
+        let taken = {
+            let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+            open.checks = 0;
+            open.segment.take()
+        };
+        match taken {
+            Some((segment, writer)) => seal_file(&segment, writer),
+            None => Ok(()),
+        }
     }
 
     fn seal_open(open: &mut Open) -> io::Result<()> {
-        if let Some((_, mut writer)) = open.segment.take() {
-            writer.flush()?;
-            writer.get_ref().sync_all()?;
-        }
         open.checks = 0;
-        Ok(())
+        match open.segment.take() {
+            Some((segment, writer)) => seal_file(&segment, writer),
+            None => Ok(()),
+        }
     }
 
-    /// The sealed segments, oldest first (the one being written is not among them).
+    /// The sealed segments, oldest first (a segment still being written is not among them).
     pub fn sealed(&self) -> io::Result<Vec<Segment>> {
-        let open = self
-            .open
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .segment
-            .as_ref()
-            .map(|(segment, _)| segment.name.clone());
         let mut segments: Vec<Segment> = fs::read_dir(&self.dir)?
             .filter_map(Result::ok)
             .filter_map(|entry| {
                 let name = entry.file_name().to_str()?.to_owned();
-                (name.starts_with("checks-") && name.ends_with(".jsonl") && Some(&name) != open.as_ref())
-                    .then(|| Segment {
-                        path: entry.path(),
-                        name,
-                    })
+                (name.starts_with("checks-") && name.ends_with(".jsonl")).then(|| Segment {
+                    path: entry.path(),
+                    name,
+                })
             })
             .collect();
         segments.sort_by(|a, b| a.name.cmp(&b.name));
@@ -174,8 +185,14 @@ impl Journal {
             checks: Vec::new(),
             unreadable: 0,
         };
-        for line in BufReader::new(File::open(&segment.path)?).lines() {
-            match serde_json::from_str(&line?) {
+        // Byte-wise: a line cut inside a character (a killed process) is one unreadable line,
+        // not an unreadable segment.
+        for line in BufReader::new(File::open(&segment.path)?).split(b'\n') {
+            let line = line?;
+            if line.is_empty() {
+                continue;
+            }
+            match serde_json::from_slice(&line) {
                 Ok(check) => read.checks.push(check),
                 Err(_) => read.unreadable += 1,
             }
@@ -183,10 +200,14 @@ impl Journal {
         Ok(read)
     }
 
-    /// Deletes a replayed segment's file.
+    /// Deletes a replayed segment's file (already gone counts as deleted: another server
+    /// replaying the same folder finished it).
     pub fn delete(&self, segment: &Segment) -> io::Result<()> {
         let size = fs::metadata(&segment.path).map(|m| m.len()).unwrap_or(0);
-        fs::remove_file(&segment.path)?;
+        match fs::remove_file(&segment.path) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => return Err(error),
+            _ => {}
+        }
         let _ = self
             .bytes
             .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |b| {
@@ -214,5 +235,30 @@ impl Journal {
             path: self.dir.join(&name),
             name,
         }
+    }
+}
+
+/// Where a segment is written until it is sealed.
+fn open_path(sealed: &Path) -> PathBuf {
+    let mut name = sealed.as_os_str().to_owned();
+    name.push(".open");
+    PathBuf::from(name)
+}
+
+/// Flushes, syncs and renames a segment to its sealed name.
+fn seal_file(segment: &Segment, mut writer: BufWriter<File>) -> io::Result<()> {
+    writer.flush()?;
+    writer.get_ref().sync_all()?;
+    fs::rename(open_path(&segment.path), &segment.path)
+}
+
+/// Whether the process that writes the open segment `name` (`checks-<time>-<pid>-<n>.jsonl.open`)
+/// still runs on this machine.
+fn writer_alive(name: &str) -> bool {
+    let pid = name.split('-').nth(2).and_then(|pid| pid.parse::<u32>().ok());
+    match pid {
+        Some(pid) if pid == std::process::id() => true,
+        Some(pid) => Path::new(&format!("/proc/{pid}")).exists(),
+        None => false,
     }
 }

@@ -179,6 +179,8 @@ async fn a_shutdown_out_of_time_journals_the_rest_and_the_next_start_stores_it_o
     // A check recorded after the shutdown goes to the journal too.
     assert!(first.record(check(f.project, 120)));
     assert_eq!(first.journaled(), 121);
+    // Its segment is sealed by the next shutdown (or, were the process gone, by the next start).
+    assert_eq!(first.shutdown(Duration::ZERO).await, Drained::default());
 
     let second = CheckRecorder::start(
         pool.clone(),
@@ -207,7 +209,8 @@ async fn a_segment_replayed_again_after_a_crash_stores_only_what_it_had_not(pool
     journal.seal().unwrap();
     let segment = journal.sealed().unwrap().remove(0);
     // A crash after the first three were stored with their progress, before the file was
-    // deleted; and half a line at the end, as a killed process may leave.
+    // deleted; and half a line at the end, cut inside a character, as a killed process may
+    // leave.
     let mut tx = pool.begin().await.unwrap();
     db::check_journal::advance(&mut tx, &segment.name, 3)
         .await
@@ -216,7 +219,9 @@ async fn a_segment_replayed_again_after_a_crash_stores_only_what_it_had_not(pool
     std::fs::OpenOptions::new()
         .append(true)
         .open(&segment.path)
-        .and_then(|mut file| std::io::Write::write_all(&mut file, b"{\"project_id\": 1, \"outp"))
+        .and_then(|mut file| {
+            std::io::Write::write_all(&mut file, b"{\"project_id\": 1, \"output\": \"Gr\xc3")
+        })
         .unwrap();
     drop(journal);
 
@@ -270,4 +275,26 @@ async fn a_full_journal_refuses_and_counts(pool: PgPool) {
     let refused = counter(&text, "vernier_checks_unrecorded_total{reason=\"journal_full\"}") as usize;
     assert_eq!(refused, 40 - taken);
     assert_eq!(stored(&pool, f.project).await as usize, taken);
+}
+
+#[test]
+fn a_segment_left_open_by_a_dead_process_is_sealed_when_the_journal_opens() {
+    let folder = Folder::new("left-open");
+    std::fs::create_dir_all(&folder.0).unwrap();
+    let line = serde_json::to_string(&check(1, 0)).unwrap();
+    // No process has this id (Linux's ids stay below 2^22).
+    let left = folder
+        .0
+        .join("checks-00000000000000000001-4294967294-000000.jsonl.open");
+    std::fs::write(&left, format!("{line}\n{line}\n")).unwrap();
+    let journal = Journal::open(&folder.0, 1 << 20).unwrap();
+    assert_eq!(journal.pending(), 2);
+    let sealed = journal.sealed().unwrap();
+    assert_eq!(sealed.len(), 1);
+    assert_eq!(journal.read(&sealed[0]).unwrap().checks.len(), 2);
+    // A segment being written is never listed.
+    journal.append(&[check(1, 1)]).unwrap();
+    assert_eq!(journal.sealed().unwrap().len(), 1);
+    journal.seal().unwrap();
+    assert_eq!(journal.sealed().unwrap().len(), 2);
 }
