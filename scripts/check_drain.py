@@ -21,6 +21,7 @@ import time
 import urllib.parse
 import urllib.request
 
+import peer_client
 from peer_client import Checks, Vernier
 
 BASE, DATABASE_URL, SERVER_COMMAND, JOURNAL = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -32,20 +33,12 @@ server = None
 
 
 def psql(sql):
-    return subprocess.run(["psql", DATABASE_URL, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return peer_client.psql(DATABASE_URL, sql)
 
 
 def start_server():
     global server
-    server = subprocess.Popen(SERVER_COMMAND, shell=True, start_new_session=True)
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{BASE}/health", timeout=2)
-            return
-        except Exception:
-            time.sleep(0.25)
-    sys.exit("FAILED: Vernier did not start")
+    server = peer_client.start_server(SERVER_COMMAND, BASE)
 
 
 def journaled():

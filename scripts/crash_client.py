@@ -24,6 +24,7 @@ import time
 import urllib.error
 import urllib.request
 
+import peer_client
 from peer_client import Checks, Vernier
 
 BASE, DATABASE_URL, SERVER_COMMAND, PG_RESTART = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3], sys.argv[4]
@@ -40,8 +41,7 @@ check = Checks()
 
 
 def psql(sql):
-    return subprocess.run(["psql", DATABASE_URL, "-XAtqc", sql], check=True, capture_output=True,
-                          text=True).stdout.strip()
+    return peer_client.psql(DATABASE_URL, sql)
 
 
 # ---- the server process ----------------------------------------------------------------------
@@ -51,14 +51,7 @@ server = None
 
 def start_server():
     global server
-    server = subprocess.Popen(SERVER_COMMAND, shell=True, start_new_session=True)
-    for _ in range(240):
-        try:
-            urllib.request.urlopen(f"{BASE}/health", timeout=2)
-            return
-        except Exception:
-            time.sleep(0.25)
-    sys.exit("FAILED: Vernier did not start")
+    server = peer_client.start_server(SERVER_COMMAND, BASE)
 
 
 def kill_server():

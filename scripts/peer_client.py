@@ -5,10 +5,31 @@ Only the standard library, so it runs in any virtual environment the checks make
 """
 
 import json
+import subprocess
 import sys
+import time
 import urllib.parse
 import urllib.request
 from http.cookiejar import CookieJar
+
+
+def psql(database_url, sql):
+    """Runs one statement with psql and answers its unaligned output."""
+    return subprocess.run(["psql", database_url, "-XAtqc", sql], check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def start_server(command, base):
+    """Starts the shell command serving Vernier in a session of its own and waits until `base`
+    answers /health (a minute at most); answers the process."""
+    server = subprocess.Popen(command, shell=True, start_new_session=True)
+    for _ in range(240):
+        try:
+            urllib.request.urlopen(f"{base}/health", timeout=2)
+            return server
+        except Exception:
+            time.sleep(0.25)
+    sys.exit("FAILED: Vernier did not start")
 
 
 class Checks:
