@@ -17,6 +17,7 @@ pub mod idempotent;
 pub mod ingest;
 pub mod key_cache;
 pub mod maturity;
+pub mod membership;
 pub mod metric_lifecycle;
 pub mod password;
 pub mod realtime;

@@ -74,16 +74,20 @@ pub async fn change_member_role(project: String, username: String, role: String)
 #[server(endpoint = "remove_member")]
 pub async fn remove_member(project: String, username: String) -> Result<(), AppError> {
     let caller = auth::require_project(&project, ProjectAccess::Edit).await?;
-    db::members::remove(&caller.pool, caller.project_id, &username, caller.user.id).await?;
+    let released =
+        crate::server::membership::remove(&caller.pool, caller.project_id, &username, caller.user.id).await?;
     auth::state()?.keys.forget_keys();
-    tracing::info!(by = %caller.user.username, project = %project, member = %username.trim(), "member removed");
+    tracing::info!(by = %caller.user.username, project = %project, member = %username.trim(), released, "member removed");
     crate::server::audit::note(
         &caller.pool,
         &caller.user.username,
         crate::domain::audit::Action::MemberRemoved,
         Some(&project),
         username.trim(),
-        "",
+        match released {
+            0 => String::new(),
+            n => format!("{n} pending assignment(s) released"),
+        },
     )
     .await;
     Ok(())

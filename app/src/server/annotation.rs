@@ -74,7 +74,11 @@ pub async fn adjudicate(
 
 /// Writes (or withdraws) the item's final label of each of its metrics as that metric's score
 /// of the output; hybrid metrics follow.
-async fn settle(connection: &mut PgConnection, item_id: i64, output_id: i64) -> Result<(), AppError> {
+pub(super) async fn settle(
+    connection: &mut PgConnection,
+    item_id: i64,
+    output_id: i64,
+) -> Result<(), AppError> {
     for metric in db::ratings::settling(connection, item_id).await? {
         let ratings = ItemRatings {
             rated: &metric.rated,

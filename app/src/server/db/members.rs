@@ -206,11 +206,17 @@ pub async fn change_role(
     change(pool, project_id, username, Some(role), by).await
 }
 
-/// Removes a member; the last owner cannot be removed. Their sessions stay, but from their next
-/// request on they have no access to the project. An owner who is removed or demoted loses
-/// the API keys they created in the project (revoked in the same transaction).
-pub async fn remove(pool: &PgPool, project_id: i64, username: &str, by: i64) -> Result<(), AppError> {
-    change(pool, project_id, username, None, by).await
+/// Removes a member within the caller's transaction and answers their user id; the last owner
+/// cannot be removed. Their sessions stay, but from their next request on they have no access
+/// to the project. An owner who is removed loses the API keys they created in the project. (The
+/// use case `membership::remove` also releases what they were assigned to rate.)
+pub async fn remove_in(
+    connection: &mut PgConnection,
+    project_id: i64,
+    username: &str,
+    by: i64,
+) -> Result<i64, AppError> {
+    change_in(connection, project_id, username, None, by).await
 }
 
 async fn change(
@@ -221,13 +227,27 @@ async fn change(
     by: i64,
 ) -> Result<(), AppError> {
     let mut tx = pool.begin().await?;
+    change_in(&mut tx, project_id, username, next, by).await?;
+    tx.commit().await.map_err(database)
+}
+
+/// Changes (or, with `next` `None`, ends) a membership; answers the member's user id. An owner
+/// who is removed or demoted loses the API keys they created in the project, in the same
+/// transaction.
+async fn change_in(
+    tx: &mut PgConnection,
+    project_id: i64,
+    username: &str,
+    next: Option<ProjectRole>,
+    by: i64,
+) -> Result<i64, AppError> {
     sqlx::query("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
         .bind(project_id)
         .execute(&mut *tx)
         .await?;
-    let (user_id, current) = member(&mut tx, project_id, username).await?;
+    let (user_id, current) = member(&mut *tx, project_id, username).await?;
     if next == Some(current) {
-        return Ok(());
+        return Ok(user_id);
     }
     // Only owners who can still sign in keep a project owned.
     let owners: i64 = sqlx::query_scalar(
@@ -252,10 +272,10 @@ async fn change(
     query.execute(&mut *tx).await?;
     if current == ProjectRole::Owner && next != Some(ProjectRole::Owner) {
         // An owner's API keys act with owner rights: they end with the owner's.
-        super::api_keys::revoke_created_by(&mut tx, Some(project_id), user_id).await?;
+        super::api_keys::revoke_created_by(&mut *tx, Some(project_id), user_id).await?;
     }
-    record(&mut tx, project_id, user_id, by, Some(current), next).await?;
-    tx.commit().await.map_err(database)
+    record(&mut *tx, project_id, user_id, by, Some(current), next).await?;
+    Ok(user_id)
 }
 
 /// The id and current role of member `username`, or a validation error on `username`.

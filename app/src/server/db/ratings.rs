@@ -212,6 +212,27 @@ pub async fn skip_in(
     Ok((item_id, output_id))
 }
 
+/// Marks every pending assignment of `annotator` in the project's queues as skipped, saying
+/// why; answers each released (item, output).
+pub async fn release_pending(
+    connection: &mut PgConnection,
+    project_id: i64,
+    annotator: i64,
+    why: &str,
+) -> Result<Vec<(i64, i64)>, AppError> {
+    Ok(sqlx::query_as(
+        "UPDATE assignments a SET status = 'skipped', comment = $3, updated_at = now()
+         FROM queue_items i JOIN annotation_queues q ON q.id = i.queue_id
+         WHERE a.item_id = i.id AND q.project_id = $1 AND a.annotator_id = $2 AND a.status = 'pending'
+         RETURNING i.id, i.output_id",
+    )
+    .bind(project_id)
+    .bind(annotator)
+    .bind(why)
+    .fetch_all(connection)
+    .await?)
+}
+
 async fn set_status(
     connection: &mut PgConnection,
     assignment_id: i64,

@@ -88,7 +88,9 @@ async fn adding_an_unknown_user_or_a_member_twice_is_refused_on_username_and_cha
 #[sqlx::test(migrations = "../migrations")]
 async fn the_last_owner_can_be_neither_removed_nor_demoted_but_a_second_owner_frees_them(pool: PgPool) {
     let f = fixture(&pool).await;
-    let error = remove(&pool, f.project, "owner", f.owner).await.unwrap_err();
+    let error = crate::server::membership::remove(&pool, f.project, "owner", f.owner)
+        .await
+        .unwrap_err();
     assert_eq!(error.field(), Some("username"));
     let error = change_role(&pool, f.project, "owner", ProjectRole::Manager, f.owner)
         .await
@@ -102,7 +104,9 @@ async fn the_last_owner_can_be_neither_removed_nor_demoted_but_a_second_owner_fr
     change_role(&pool, f.project, "owner", ProjectRole::Manager, f.owner)
         .await
         .unwrap();
-    remove(&pool, f.project, "owner", f.owner).await.unwrap();
+    crate::server::membership::remove(&pool, f.project, "owner", f.owner)
+        .await
+        .unwrap();
     assert_eq!(
         roles(&list(&pool, f.project).await.unwrap()),
         [("olga", ProjectRole::Owner)]
@@ -250,7 +254,9 @@ async fn a_deactivated_owner_does_not_keep_a_project_owned(pool: PgPool) {
         .execute(&pool)
         .await
         .unwrap();
-    let error = remove(&pool, f.project, "owner", f.owner).await.unwrap_err();
+    let error = crate::server::membership::remove(&pool, f.project, "owner", f.owner)
+        .await
+        .unwrap_err();
     assert!(error.message().contains("last owner"), "{error}");
 }
 
