@@ -116,15 +116,16 @@ fn Results(page: ComparePage) -> impl IntoView {
         {comparison.explanations.iter().map(|e| view! { <p class="callout" data-testid="compare-explanation">{e.sentence()}</p> }).collect_view()}
         <p class="muted" data-testid="compare-method">
             {format!(
-                "{} comparisons (every metric in all traffic and in each segment). p-values are adjusted with Benjamini–Hochberg; a verdict needs q < {FDR}. Each test is a two-proportion z-test, or Fisher's exact test when an expected count is below 5.",
-                comparison.comparisons
+                "{} {} tested (every metric in all traffic and in each segment, where both versions have data). p-values are adjusted with Benjamini–Hochberg over these; a verdict needs q < {FDR}. Each test is a two-proportion z-test, or Fisher's exact test when an expected count is below 5.",
+                comparison.comparisons,
+                plural(comparison.comparisons, "comparison", "comparisons")
             )}
         </p>
         <h2>"Significant changes"</h2>
         <ComparisonTable rows=significant testid="compare-significant"
             empty="No metric changed significantly, in all traffic or in any segment."/>
         <details class="card" data-testid="compare-all">
-            <summary>{format!("All {} comparisons, including those without a significant change or with too little data", every.len())}</summary>
+            <summary>{rows_summary(every.len(), comparison.comparisons)}</summary>
             <ComparisonTable rows=every testid="compare-table" empty="No active metrics to compare."/>
         </details>
         {(!explained.is_empty()).then(|| view! {
@@ -135,6 +136,26 @@ fn Results(page: ComparePage) -> impl IntoView {
         })}
     }
     .into_any()
+}
+
+/// The word for `n` things.
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 {
+        one
+    } else {
+        many
+    }
+}
+
+/// What the table of every row holds, in the same count as the method's sentence: the rows
+/// tested, and those with too little data to test.
+fn rows_summary(rows: usize, tested: usize) -> String {
+    let untested = rows.saturating_sub(tested);
+    let tested_part = format!("{tested} {} tested", plural(tested, "comparison", "comparisons"));
+    match untested {
+        0 => format!("All {tested_part}, including those without a significant change"),
+        n => format!("All {rows} rows: the {tested_part}, and {n} with too little data to test"),
+    }
 }
 
 /// Comparison rows as a table.
@@ -197,5 +218,26 @@ fn AttributionTable(attribution: Attribution) -> impl IntoView {
                     </tr>
                 }/>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_table_of_every_row_counts_as_the_method_does() {
+        assert_eq!(
+            rows_summary(71, 69),
+            "All 71 rows: the 69 comparisons tested, and 2 with too little data to test"
+        );
+        assert_eq!(
+            rows_summary(3, 3),
+            "All 3 comparisons tested, including those without a significant change"
+        );
+        assert_eq!(
+            rows_summary(2, 1),
+            "All 2 rows: the 1 comparison tested, and 1 with too little data to test"
+        );
     }
 }
