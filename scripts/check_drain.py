@@ -116,18 +116,10 @@ def load(kill_with):
 start_server()
 vernier = Vernier(BASE)
 vernier.sign_in("admin", os.environ["VERNIER_ADMIN_PASSWORD"])
-vernier.server_fn("create_project", {"name": "Check drain", "slug": PROJECT, "description": "",
-                                     "purpose": "Checks recorded while Vernier stops."})
-KEY = vernier.api_key(PROJECT, "drain clients")
-for metric, scorer in [("no-delve", {"kind": "not_contains", "words": ["delve"]}),
-                       ("short-enough", {"kind": "length", "unit": "chars", "max": 400}),
-                       ("reply-language", {"kind": "language_match", "expected_key": "language"})]:
-    vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics", KEY, {
-        "key": metric, "name": metric, "question": f"Does the reply pass {metric}?", "paradigm": "model",
-        "category": "format", "cadence": "real-time", "action_on_failure": "flag", "scorer": scorer,
-        "pass_rule": {"threshold": 1, "direction": "at_least"}, "stage": "crawl", "owner": "admin",
-        "cost_per_failure": "0.10", "review_date": "2030-01-01"})
-    vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics/{metric}/activate", KEY, {})
+KEY = vernier.project_with_real_time_metrics(PROJECT, "Check drain", "Checks recorded while Vernier stops.", [
+    ("no-delve", {"kind": "not_contains", "words": ["delve"]}),
+    ("short-enough", {"kind": "length", "unit": "chars", "max": 400}),
+    ("reply-language", {"kind": "language_match", "expected_key": "language"})])
 
 # ---- SIGTERM: nothing answered as recorded is lost ---------------------------------------------
 

@@ -64,16 +64,8 @@ def kill_server():
 start_server()
 vernier = Vernier(BASE)
 vernier.sign_in("admin", os.environ["VERNIER_ADMIN_PASSWORD"])
-vernier.server_fn("create_project", {"name": "Crash durability", "slug": PROJECT, "description": "",
-                             "purpose": "Outputs sent while Vernier and PostgreSQL crash."})
-KEY = vernier.api_key(PROJECT, "crash clients")
-for metric, scorer in METRICS:
-    vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics", KEY, {
-        "key": metric, "name": metric, "question": f"Does the reply pass {metric}?", "paradigm": "model",
-        "category": "format", "cadence": "real-time", "action_on_failure": "flag", "scorer": scorer,
-        "pass_rule": {"threshold": 1, "direction": "at_least"}, "stage": "crawl", "owner": "admin",
-        "cost_per_failure": "0.10", "review_date": "2030-01-01"})
-    vernier.rest("POST", f"/api/v1/projects/{PROJECT}/metrics/{metric}/activate", KEY, {})
+KEY = vernier.project_with_real_time_metrics(PROJECT, "Crash durability",
+                                             "Outputs sent while Vernier and PostgreSQL crash.", METRICS)
 
 # ---- the clients ----------------------------------------------------------------------------
 

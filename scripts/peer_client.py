@@ -72,3 +72,18 @@ class Vernier:
             "Authorization": f"Bearer {key}", "Content-Type": "application/json"})
         with urllib.request.urlopen(request) as response:
             return json.load(response)
+
+    def project_with_real_time_metrics(self, slug, name, purpose, metrics):
+        """Creates a project (the signed-in user owns it), a key for it and an active real-time
+        metric per (key, scorer) of `metrics`, flagging failures; answers the key's secret."""
+        self.server_fn("create_project", {"name": name, "slug": slug, "description": "", "purpose": purpose})
+        key = self.api_key(slug, f"{slug} clients")
+        for metric, scorer in metrics:
+            self.rest("POST", f"/api/v1/projects/{slug}/metrics", key, {
+                "key": metric, "name": metric, "question": f"Does the reply pass {metric}?", "paradigm": "model",
+                "category": "format", "cadence": "real-time", "action_on_failure": "flag", "scorer": scorer,
+                "pass_rule": {"threshold": 1, "direction": "at_least"}, "stage": "crawl", "owner": "admin",
+                "cost_per_failure": "0.10", "review_date": "2030-01-01"})
+            self.rest("POST", f"/api/v1/projects/{slug}/metrics/{metric}/activate", key, {})
+        return key
+

@@ -71,15 +71,7 @@ pub async fn run(pool: &PgPool, base: &str, key: &str) -> String {
     }
     let settled_in = started.elapsed() - answered_in - Duration::from_secs(3);
     let _ = std::fs::remove_file(&script);
-    let row = |name: &str, load: &Load| {
-        format!(
-            "| {name} | {:.0} µs | {:.0} µs | {:.0} | {:.2} |\n",
-            load.p50,
-            load.p99,
-            load.rate,
-            load.rate / ping.rate
-        )
-    };
+    let row = |name: &str, load: &Load| load.row(name, load.rate / ping.rate);
     format!(
         "{CONNECTIONS} connections, 2 wrk threads, {SECONDS} s each, on loopback.\n\n\
          | endpoint | p50 | p99 | requests/s | throughput vs /ping |\n| --- | --- | --- | --- | --- |\n{}{}{}\n\
@@ -94,6 +86,16 @@ pub async fn run(pool: &PgPool, base: &str, key: &str) -> String {
         (after - before) as f64 * 100.0 / recorded.requests.max(1) as f64,
         settled_in.as_secs_f64(),
     )
+}
+
+impl Load {
+    /// A Markdown table row: the name, p50, p99, requests per second and `ratio`.
+    pub fn row(&self, name: &str, ratio: f64) -> String {
+        format!(
+            "| {name} | {:.0} µs | {:.0} µs | {:.0} | {ratio:.2} |\n",
+            self.p50, self.p99, self.rate
+        )
+    }
 }
 
 /// Runs wrk against `url` (with `script`, if any) over `connections` for `seconds`.

@@ -82,15 +82,7 @@ pub async fn run(client: &Client, pool: &PgPool, base: &str) -> String {
         ("done", OUTPUTS as i64),
         "the job re-scored every output"
     );
-    let row = |name: &str, load: &Load| {
-        format!(
-            "| {name} | {:.0} µs | {:.0} µs | {:.0} | {:.2} |\n",
-            load.p50,
-            load.p99,
-            load.rate,
-            load.p99 / rest.p99
-        )
-    };
+    let row = |name: &str, load: &Load| load.row(name, load.p99 / rest.p99);
     format!(
         "`GET /health` ({CONNECTIONS} connections, {SECONDS} s each) at rest and during a re-scoring job of \
          {OUTPUTS} outputs with the language guardrail:\n\n\
