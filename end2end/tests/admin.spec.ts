@@ -58,6 +58,9 @@ test('a deactivated user cannot sign in, and their open session stops working', 
   // The open session is dead on the server.
   await leaver.goto('/');
   await expect(leaver).toHaveURL(/\/login$/);
+  // Typed before hydration, the form would post natively and show no message (seen on a loaded
+  // machine): wait for the app first.
+  await expect(leaver.locator('body[data-hydrated="true"]')).toBeAttached();
 
   // And signing in again is refused with a clear message.
   await leaver.getByTestId('input-username').fill(username);

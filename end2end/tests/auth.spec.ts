@@ -30,6 +30,7 @@ test('an anonymous visitor is sent to sign in', async ({ page }) => {
   await page.goto('/admin/users');
   await expect(page).toHaveURL(/\/login$/);
   await expect(page.getByTestId('login-form')).toBeVisible();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   // and the sign-in works from there
   await page.getByTestId('input-username').fill('manager');
   await page.getByTestId('input-password').fill(DEMO_PASSWORD);
