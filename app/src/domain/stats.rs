@@ -16,6 +16,8 @@ pub mod krippendorff;
 pub mod mcnemar;
 pub mod power;
 pub mod proportions;
+pub mod ratio;
+pub mod sample_ratio;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

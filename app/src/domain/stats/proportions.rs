@@ -59,8 +59,15 @@ pub fn wilson(k: u64, n: u64, z: f64) -> Interval {
     if n == 0 {
         return Interval { low: 0.0, high: 1.0 };
     }
-    let (k, n) = (k as f64, n as f64);
-    let p = k / n;
+    wilson_at(k as f64 / n as f64, n as f64, z)
+}
+
+/// The Wilson score interval of an observed rate `p` over a sample of size `n`, which may be an
+/// effective sample size (not a whole number); `n ≤ 0` gives `[0, 1]`.
+pub fn wilson_at(p: f64, n: f64, z: f64) -> Interval {
+    if n <= 0.0 {
+        return Interval { low: 0.0, high: 1.0 };
+    }
     let z2 = z * z;
     let centre = p + z2 / (2.0 * n);
     let spread = z * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt();
