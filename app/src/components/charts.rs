@@ -449,8 +449,12 @@ mod tests {
     #[test]
     fn the_experiment_chart_puts_each_arms_rate_on_its_interval_top_down() {
         use crate::domain::experiment::analysis::{compare_arms, ExperimentView, Verdict};
-        use crate::domain::experiment::design::{Design, ExperimentForm};
-        use crate::domain::stats::proportions::Proportion;
+        use crate::domain::experiment::design::{Design, ExperimentForm, History};
+        use crate::domain::stats::ratio::UserTotals;
+        // One verdict per user: the intervals are Wilson's.
+        let users = |passes: u64, n: u64| -> Vec<UserTotals> {
+            (0..n).map(|u| UserTotals { passes: u64::from(u < passes), n: 1 }).collect()
+        };
         let form = ExperimentForm {
             key: "ab".into(),
             name: "A/B".into(),
@@ -460,12 +464,12 @@ mod tests {
             ..ExperimentForm::new()
         };
         let design =
-            Design::parse(&form, None, chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()).unwrap();
+            Design::parse(&form, &History::default(), chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()).unwrap();
         let primary = compare_arms(
             "thumbs",
             "Thumbs",
             &design.versions,
-            &[Proportion::new(48, 80), Proportion::new(56, 70)],
+            &[users(48, 80), users(56, 70)],
             0.05,
         );
         let view = ExperimentView {
@@ -474,6 +478,7 @@ mod tests {
             ended_on: None,
             created_by: "owner".into(),
             progress: vec![],
+            units: None,
             horizon: None,
             verdict: Verdict::NoDetectableDifference { worse: vec![] },
             primary: Some(primary),

@@ -5,6 +5,7 @@
 
 pub mod analysis;
 pub mod design;
+pub mod units;
 
 /// FNV-1a over the bytes, 64 bits.
 pub fn fnv1a(bytes: &[u8]) -> u64 {

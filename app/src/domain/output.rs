@@ -31,6 +31,8 @@ pub struct OutputRecord {
     pub version_notes: Option<String>,
     pub conversation_id: Option<String>,
     pub turn_index: Option<i32>,
+    /// The end user's pseudonymous id (A/B tests count users by it).
+    pub user: Option<String>,
     pub input: Option<String>,
     pub messages: Option<Vec<Message>>,
     pub output: Option<String>,
@@ -76,6 +78,9 @@ pub struct NewOutput {
     pub version_notes: Option<String>,
     pub conversation_id: Option<String>,
     pub turn_index: Option<i32>,
+    /// The end user's pseudonymous id.
+    #[serde(default)]
+    pub user: Option<String>,
     pub input: Option<String>,
     pub messages: Option<Vec<Message>>,
     pub output: String,
@@ -299,6 +304,7 @@ fn check(
     }
     let external_id = short("external_id", r.external_id, 200, &mut fail);
     let conversation_id = short("conversation_id", r.conversation_id, 200, &mut fail);
+    let user = short("user", r.user, 200, &mut fail);
     let model = short("model", r.model, 200, &mut fail);
     let prompt_hash = short("prompt_hash", r.prompt_hash, 200, &mut fail);
     let version_notes = short("version_notes", r.version_notes, 2000, &mut fail);
@@ -311,6 +317,7 @@ fn check(
         version_notes,
         conversation_id,
         turn_index: r.turn_index,
+        user,
         input,
         messages: r.messages,
         output: output?,
@@ -493,6 +500,14 @@ mod tests {
         let record = json!({"version": "v1", "input": "x", "output": "y", "external_id": "a-1"});
         let errors = validate(vec![record.clone(), record], now()).unwrap_err();
         assert_eq!((errors[0].index, errors[0].field.as_str()), (1, "external_id"));
+    }
+
+    #[test]
+    fn the_end_user_is_kept_and_a_long_id_is_refused_on_its_field() {
+        let outputs = validate(vec![json!({"version": "v1", "output": "y", "user": " u-5d1c "})], now()).unwrap();
+        assert_eq!(outputs[0].user.as_deref(), Some("u-5d1c"));
+        let errors = validate(vec![json!({"version": "v1", "output": "y", "user": "u".repeat(201)})], now()).unwrap_err();
+        assert_eq!((errors[0].index, errors[0].field.as_str()), (0, "user"));
     }
 
     #[test]

@@ -1,7 +1,8 @@
 //! `/projects/:slug/experiments/:key`: one A/B test. The verdict first; then the design (the
-//! sample each arm needs, stated up front) and each arm's progress towards it; once every arm
-//! has it, the pass rates with their intervals, each variant against the control on the
-//! primary metric and the guardrails, and the primary metric in every segment.
+//! users each arm needs, stated up front) and each arm's progress towards it; the users and
+//! outputs per arm with the sample ratio check; once every arm has its users, the pass rates
+//! per user with their intervals, each variant against the control on the primary metric and
+//! the guardrails, and the primary metric in every segment.
 
 use crate::api::experiments::{get_experiment, StopExperiment};
 use crate::components::charts::{experiment_chart, EChart};
@@ -11,6 +12,8 @@ use crate::components::numbers::{percent, percent_interval, points};
 use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::experiment::analysis::{ExperimentView, MetricResult, Outcome, Verdict};
+use crate::domain::experiment::units::{ArmUnits, Units};
+use crate::domain::stats::sample_ratio::show_p;
 use crate::domain::membership::ProjectAccess;
 use crate::domain::trends::compare::ComparisonRow;
 use leptos::form::ActionForm;
@@ -40,6 +43,7 @@ pub fn ExperimentPage() -> impl IntoView {
                 <Headline e=e.clone()/>
                 <Design e=e.clone()/>
                 <Progress e=e.clone()/>
+                {e.units.clone().map(|units| view! { <UnitsCard units/> })}
                 {e.primary.clone().map(|primary| view! { <Results e=e.clone() primary/> })}
                 {(!e.segments.is_empty()).then(|| view! { <Segments rows=e.segments.clone()/> })}
                 {e.ended_on.is_none().then(|| view! {
@@ -68,7 +72,10 @@ fn StopForm(stop: ServerAction<StopExperiment>, project: String, key: String) ->
 fn Headline(e: ExperimentView) -> impl IntoView {
     let class = match &e.verdict {
         Verdict::Ship { .. } => "banner banner-ok",
-        Verdict::GuardrailBroken { .. } | Verdict::KeepControl => "banner banner-danger",
+        Verdict::GuardrailBroken { .. }
+        | Verdict::KeepControl
+        | Verdict::SampleRatioMismatch { .. }
+        | Verdict::ArmsOnDifferentDays { .. } => "banner banner-danger",
         _ => "banner",
     };
     view! { <p class=class data-testid="experiment-verdict">{e.verdict.headline(&e.design)}</p> }
@@ -86,7 +93,15 @@ fn Design(e: ExperimentView) -> impl IntoView {
         <div class="kpis">
             <div class="kpi" data-testid="kpi-sample">
                 <div class="kpi-value">{d.sample_per_arm.to_string()}</div>
-                <div class="kpi-label">"scored outputs needed per arm"</div>
+                <div class="kpi-label">"users needed per arm"</div>
+            </div>
+            <div class="kpi" data-testid="kpi-design-effect">
+                <div class="kpi-value">{format!("{:.2}", d.design_effect)}</div>
+                <div class="kpi-label">{if d.is_clustering_measured() {
+                    format!("design effect, {:.1} verdicts per user before the test", d.verdicts_per_user)
+                } else {
+                    "design effect assumed (no earlier traffic named its users)".to_owned()
+                }}</div>
             </div>
             <div class="kpi">
                 <div class="kpi-value">{d.versions.len().to_string()}</div>
@@ -116,7 +131,7 @@ fn Progress(e: ExperimentView) -> impl IntoView {
     let needed = u64::from(e.design.sample_per_arm);
     view! {
         <section class="card">
-            <h2>{format!("Scored outputs of {} per arm", e.design.primary)}</h2>
+            <h2>{format!("Users with a verdict of {} per arm", e.design.primary)}</h2>
             {e.progress
                 .into_iter()
                 .map(|(version, n)| view! {
@@ -134,12 +149,67 @@ fn Progress(e: ExperimentView) -> impl IntoView {
     }
 }
 
+const UNIT_COLUMNS: &[Column] = &[
+    Column::text("Version"),
+    Column::number("Users"),
+    Column::number("Outputs"),
+    Column::number("Per user"),
+    Column::number("Left out: other arm's users"),
+    Column::number("Left out: no user id"),
+];
+
+/// The users and outputs per arm, and whether the split and the days hold.
+#[component]
+fn UnitsCard(units: Units) -> impl IntoView {
+    let srm = &units.sample_ratio;
+    let split = format!(
+        "{} users against an even split ({} expected each): χ² = {:.2}, p = {}.",
+        srm.observed.iter().map(u64::to_string).collect::<Vec<_>>().join(" and "),
+        srm.expected.first().map(|e| format!("{e:.0}")).unwrap_or_default(),
+        srm.statistic,
+        show_p(srm.p)
+    );
+    let (class, check) = if srm.mismatch() {
+        ("banner banner-danger", format!("Sample ratio mismatch. {split} Below 0.001 the split is not chance: users were lost or moved after assignment."))
+    } else {
+        ("hint", format!("Sample ratio check passed. {split}"))
+    };
+    let days = units.uneven_day.clone().map(|(day, missing)| {
+        format!("On {day} {} served no users while another arm did: the arms were not measured over the same days.", missing.join(", "))
+    });
+    let left_out: u64 = units.arms.iter().map(|a| a.excluded_outputs + a.anonymous_outputs).sum();
+    view! {
+        <section class="card">
+            <h2>{format!("Users and outputs per arm, through {}", units.through)}</h2>
+            <DataTable rows=units.arms.clone() columns=UNIT_COLUMNS empty="No outputs yet." testid="experiment-units" row=|a: ArmUnits| {
+                let per_user = if a.users == 0 { "—".to_owned() } else { format!("{:.1}", a.outputs as f64 / a.users as f64) };
+                view! {
+                    <tr>
+                        <td class="mono">{a.version}</td>
+                        <td class="num">{a.users}</td>
+                        <td class="num">{a.outputs}</td>
+                        <td class="num">{per_user}</td>
+                        <td class="num">{format!("{} outputs of {} users", a.excluded_outputs, a.excluded_users)}</td>
+                        <td class="num">{a.anonymous_outputs}</td>
+                    </tr>
+                }
+            }/>
+            <p class=class data-testid="experiment-srm">{check}</p>
+            {days.map(|d| view! { <p class="banner banner-danger">{d}</p> })}
+            <p class="hint">{format!(
+                "Arms are counted in users, the unit they are assigned by. {left_out} outputs of the arms' versions are left out: those from users the assignment put in another arm, and those that named no user (send the user field with every output)."
+            )}</p>
+        </section>
+    }
+}
+
 const RATE_COLUMNS: &[Column] = &[
     Column::text("Metric"),
     Column::text("Version"),
     Column::number("Pass rate"),
     Column::text("Interval"),
-    Column::number("n"),
+    Column::number("Users"),
+    Column::number("Verdicts"),
     Column::text("Against the control"),
 ];
 
@@ -151,6 +221,7 @@ struct ResultRow {
     version: String,
     rate: Option<f64>,
     interval: String,
+    users: u64,
     n: u64,
     against: Option<(Option<f64>, String, Outcome)>,
 }
@@ -164,7 +235,11 @@ fn result_rows(metric: &MetricResult, role: &'static str) -> Vec<ResultRow> {
             role,
             version: arm.version.clone(),
             rate: arm.rate,
-            interval: percent_interval(arm.interval),
+            interval: match arm.design_effect {
+                Some(de) => format!("{} · DE {de:.2}", percent_interval(arm.interval)),
+                None => percent_interval(arm.interval),
+            },
+            users: arm.users,
             n: arm.n,
             against: metric
                 .differences
@@ -188,7 +263,7 @@ fn Results(e: ExperimentView, primary: MetricResult) -> impl IntoView {
         rows.extend(result_rows(guardrail, "guardrail"));
     }
     let level = format!(
-        "Intervals at {}% confidence (α = {} per comparison with the control).",
+        "Pass rates are all verdicts' over each arm's users; intervals treat the user as the unit (delta method: DE is how much a user's verdicts agree with each other), at {}% confidence (α = {} per comparison with the control).",
         ((1.0 - e.comparison_alpha) * 1000.0).round() / 10.0,
         e.comparison_alpha
     );
@@ -220,6 +295,7 @@ fn Results(e: ExperimentView, primary: MetricResult) -> impl IntoView {
                         <td class="mono">{r.version}</td>
                         <td class="num">{r.rate.map(percent).unwrap_or_else(|| "—".into())}</td>
                         <td class="hint">{r.interval}</td>
+                        <td class="num">{r.users}</td>
                         <td class="num">{r.n}</td>
                         <td>{against}</td>
                     </tr>
@@ -245,7 +321,7 @@ fn Segments(rows: Vec<ComparisonRow>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"The primary metric in every segment"</h2>
-            <p class="hint">"Read as the release comparison reads versions: each variant against the control inside the segment, p-values adjusted over the segments (Benjamini–Hochberg). For understanding the result, not for declaring it."</p>
+            <p class="hint">"Read as the release comparison reads versions, per verdict: each variant against the control inside the segment, p-values adjusted over the segments (Benjamini–Hochberg). For understanding the result, not for declaring it."</p>
             <DataTable rows=rows columns=SEGMENT_COLUMNS empty="No segments." testid="experiment-segments" row=|r: ComparisonRow| {
                 let rate = |rate: Option<f64>| rate.map(percent).unwrap_or_else(|| "—".into());
                 view! {

@@ -75,6 +75,8 @@ pub fn standing(e: &ExperimentView) -> String {
             )
         }
         Verdict::StoppedEarly { .. } => "stopped early: no result".into(),
+        Verdict::SampleRatioMismatch { .. } => "sample ratio mismatch: no result".into(),
+        Verdict::ArmsOnDifferentDays { .. } => "arms on different days: no result".into(),
         Verdict::Ship { version } => format!("ship {version}"),
         Verdict::GuardrailBroken { version, guardrails } => {
             format!("{version} wins but breaks {}", guardrails.join(", "))

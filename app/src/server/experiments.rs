@@ -1,18 +1,20 @@
 //! A/B tests as a use case: creating one (its metrics and versions checked against the
-//! project, the baseline measured when not stated), reading one at its horizon from the
-//! rollups ([`crate::domain::experiment::analysis`]), and telling a client which arm an end user
-//! is in.
+//! project, the baseline and the clustering of users measured when not stated), reading one at
+//! its horizon per end user ([`crate::domain::experiment::units`],
+//! [`crate::domain::experiment::analysis`]), and telling a client which arm an end user is in.
 
 use super::db;
 use crate::domain::experiment::analysis::{self, analyse, Counted, ExperimentView, Frozen, Verdict};
-use crate::domain::experiment::design::{comparison_alpha, Design, ExperimentForm};
-use crate::domain::stats::proportions::Proportion;
+use crate::domain::experiment::design::{comparison_alpha, Clustering, Design, ExperimentForm, History};
+use crate::domain::experiment::units::{self, UserVerdicts};
+use crate::domain::stats::ratio::{RatioEstimate, UserTotals};
 use crate::domain::trends::compare::{self, MetricCounts};
 use crate::domain::trends::Counts;
 use crate::error::AppError;
 use chrono::{Duration, NaiveDate};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
+use std::collections::HashMap;
 
 /// Days of the control's history the baseline is measured over.
 pub const BASELINE_DAYS: i64 = 30;
@@ -40,14 +42,19 @@ pub async fn create(
         Some(id_of("primary", primary)?)
     };
     let control = crate::domain::text::list(&form.versions).into_iter().next();
-    let measured = match (primary_id, control, form.baseline.trim().is_empty()) {
-        (Some(metric), Some(control), true) => {
-            db::experiments::recent_pass_rate(pool, metric, &control, today - Duration::days(BASELINE_DAYS))
-                .await?
-        }
-        _ => None,
+    let since = today - Duration::days(BASELINE_DAYS);
+    let history = match (primary_id, control) {
+        (Some(metric), Some(control)) => History {
+            pass_rate: if form.baseline.trim().is_empty() {
+                db::experiments::recent_pass_rate(pool, metric, &control, since).await?
+            } else {
+                None
+            },
+            clustering: clustering(pool, project_id, metric, &control, (since, today)).await?,
+        },
+        _ => History::default(),
     };
-    let design = Design::parse(form, measured, today)?;
+    let design = Design::parse(form, &history, today)?;
     let known: Vec<String> = db::output_browse::versions(pool, project_id).await?;
     if let Some(unknown) = design.versions.iter().find(|v| !known.contains(v)) {
         return Err(AppError::invalid(
@@ -65,6 +72,25 @@ pub async fn create(
     let primary_id = id_of("primary", &design.primary)?;
     db::experiments::insert(pool, project_id, &design, (primary_id, &guardrails), created_by).await?;
     Ok(design.key)
+}
+
+/// How the verdicts of metric `metric` on `version` clustered by user over `days`.
+async fn clustering(
+    pool: &PgPool,
+    project_id: i64,
+    metric: i64,
+    version: &str,
+    days: (NaiveDate, NaiveDate),
+) -> Result<Option<Clustering>, AppError> {
+    let rows = db::experiments::user_verdicts(pool, project_id, &[metric], &[version.to_owned()], days).await?;
+    let mut users: HashMap<&str, UserTotals> = HashMap::new();
+    for row in &rows {
+        let totals = users.entry(row.user.as_str()).or_default();
+        totals.passes += row.passes;
+        totals.n += row.n;
+    }
+    let totals: Vec<UserTotals> = users.into_values().collect();
+    Ok(Clustering::of(&RatioEstimate::of(&totals)))
 }
 
 /// Experiment `key` read as of `today`.
@@ -94,153 +120,139 @@ async fn read(
     today: NaiveDate,
 ) -> Result<ExperimentView, AppError> {
     let design = stored.design();
-    let last = stored.ended_on.unwrap_or(today).min(today);
-    let days = db::experiments::daily_verdicts(
-        pool,
-        project_id,
-        stored.primary_metric_id,
-        &design.versions,
-        (design.started_on, last),
-    )
-    .await?;
-    let mut progress = vec![0_u64; design.versions.len()];
-    for (_, counts) in &days {
-        for (total, n) in progress.iter_mut().zip(counts) {
-            *total += n;
-        }
+    if let Some(kept) = &stored.result {
+        return Ok(view_of(&stored, design, kept.0.clone(), Vec::new()));
     }
-    let frozen = match (
-        &stored.result,
-        analysis::horizon(&days, u64::from(design.sample_per_arm)),
-    ) {
-        (Some(kept), _) => Some(kept.0.clone()),
-        (None, Some(horizon)) if today >= analysis::readable_on(horizon) => {
-            let result = result_at(pool, project_id, &design, horizon).await?;
+    let last = stored.ended_on.unwrap_or(today).min(today);
+    let window = (design.started_on, last);
+    let exposures = db::experiments::exposures(pool, project_id, &design.versions, window).await?;
+    let metric_ids: Vec<i64> = std::iter::once(stored.primary_metric_id)
+        .chain(stored.guardrail_metric_ids.iter().copied())
+        .collect();
+    let verdicts = db::experiments::user_verdicts(pool, project_id, &metric_ids, &design.versions, window).await?;
+    let firsts = units::first_verdicts(&design, &verdicts, &design.primary);
+    let horizon = analysis::horizon(&firsts, u64::from(design.sample_per_arm));
+    let progress = running_totals(&firsts, horizon.unwrap_or(last), design.versions.len());
+    let counted = units::count(&design, &exposures, horizon.unwrap_or(last));
+    let frozen = match horizon {
+        Some(horizon) if today >= analysis::readable_on(horizon) => {
+            let result = result_at(pool, project_id, &design, horizon, counted, &verdicts).await?;
             db::experiments::freeze(pool, stored.id, &result).await?;
-            Some(result)
+            result
         }
-        (None, Some(horizon)) => Some(Frozen {
+        Some(horizon) => Frozen {
             horizon,
-            verdict: Verdict::Settling {
-                horizon,
-                read_on: analysis::readable_on(horizon),
-            },
+            verdict: counted.problem().map_or(
+                Verdict::Settling {
+                    horizon,
+                    read_on: analysis::readable_on(horizon),
+                },
+                Verdict::blocked,
+            ),
+            units: Some(counted),
             primary: None,
             guardrails: Vec::new(),
             segments: Vec::new(),
-        }),
-        (None, None) => None,
-    };
-    let (horizon, verdict, primary, guardrails, segments) = match frozen {
-        Some(f) => (Some(f.horizon), f.verdict, f.primary, f.guardrails, f.segments),
+        },
         None => {
             let stopped = stored.ended_on.is_some_and(|end| end <= today);
-            let (verdict, _, _) = analyse(&design, &progress, stopped, None);
-            (None, verdict, None, Vec::new(), Vec::new())
+            let (verdict, _, _) = analyse(&design, &progress, stopped, counted.problem(), None);
+            return Ok(ExperimentView {
+                id: stored.id,
+                comparison_alpha: comparison_alpha(design.alpha, design.versions.len()),
+                progress: design.versions.iter().cloned().zip(progress).collect(),
+                units: Some(counted),
+                design,
+                ended_on: stored.ended_on,
+                created_by: stored.created_by,
+                horizon: None,
+                verdict,
+                primary: None,
+                guardrails: Vec::new(),
+                segments: Vec::new(),
+            });
         }
     };
-    Ok(ExperimentView {
+    Ok(view_of(&stored, design, frozen, progress))
+}
+
+/// Each arm's users with a first verdict up to `through`.
+fn running_totals(firsts: &[(NaiveDate, Vec<u64>)], through: NaiveDate, arms: usize) -> Vec<u64> {
+    let mut totals = vec![0_u64; arms];
+    for (_, counts) in firsts.iter().filter(|(day, _)| *day <= through) {
+        for (total, n) in totals.iter_mut().zip(counts) {
+            *total += n;
+        }
+    }
+    totals
+}
+
+/// The view of an experiment whose horizon is known (`progress` empty: every arm had its sample).
+fn view_of(stored: &db::experiments::Stored, design: Design, frozen: Frozen, progress: Vec<u64>) -> ExperimentView {
+    let needed = u64::from(design.sample_per_arm);
+    let progress = if progress.is_empty() {
+        frozen
+            .primary
+            .as_ref()
+            .map(|p| p.arms.iter().map(|a| a.users.max(needed)).collect())
+            .unwrap_or_else(|| vec![needed; design.versions.len()])
+    } else {
+        progress
+    };
+    ExperimentView {
         id: stored.id,
         comparison_alpha: comparison_alpha(design.alpha, design.versions.len()),
         progress: design.versions.iter().cloned().zip(progress).collect(),
+        units: frozen.units,
         design,
         ended_on: stored.ended_on,
-        created_by: stored.created_by,
-        horizon,
-        verdict,
-        primary,
-        guardrails,
-        segments,
-    })
+        created_by: stored.created_by.clone(),
+        horizon: Some(frozen.horizon),
+        verdict: frozen.verdict,
+        primary: frozen.primary,
+        guardrails: frozen.guardrails,
+        segments: frozen.segments,
+    }
 }
 
-/// The result at `horizon`: counts from the first day up to it, from the rollups.
+/// The result at `horizon`: each metric's users' totals from the first day up to it; the
+/// segments from the rollups.
 async fn result_at(
     pool: &PgPool,
     project_id: i64,
     design: &Design,
     horizon: NaiveDate,
+    counted: units::Units,
+    verdicts: &[UserVerdicts],
 ) -> Result<Frozen, AppError> {
-    let mut segments = Vec::new();
-    let counted = {
-        let counts = db::trends::by_version_and_segment(
-            pool,
-            project_id,
-            &design.versions,
-            (design.started_on, horizon),
-        )
-        .await?;
-        let metrics = db::metrics::list(pool, Some(project_id), &Default::default()).await?;
-        let name = |key: &str| {
-            metrics
-                .iter()
-                .find(|m| m.definition.key == key)
-                .map(|m| (m.id, m.definition.name.clone()))
-        };
-        let arms_of = |metric_id: i64, segment: Option<&compare::Segment>| -> Vec<Counts> {
-            design
-                .versions
-                .iter()
-                .map(|version| {
-                    counts
-                        .iter()
-                        .find(|c| {
-                            c.metric_id == metric_id && &c.version == version && c.segment.as_ref() == segment
-                        })
-                        .map(|c| c.counts)
-                        .unwrap_or_default()
-                })
-                .collect()
-        };
-        let metric_counts = |key: &str| -> Option<(String, String, Vec<Proportion>)> {
-            let (id, name) = name(key)?;
-            let arms = arms_of(id, None).iter().map(Counts::pass_rate).collect();
-            Some((key.to_owned(), name, arms))
-        };
-        let primary = metric_counts(&design.primary);
-        let guardrails: Vec<(String, String, Vec<Proportion>)> = design
-            .guardrails
+    let metrics = db::metrics::list(pool, Some(project_id), &Default::default()).await?;
+    let name = |key: &str| {
+        metrics
             .iter()
-            .filter_map(|key| metric_counts(key))
-            .collect();
-        // The primary metric inside every segment, each treatment against the control.
-        if let Some((primary_id, primary_name)) = name(&design.primary) {
-            let mut seen: Vec<compare::Segment> = counts
-                .iter()
-                .filter(|c| c.metric_id == primary_id)
-                .filter_map(|c| c.segment.clone())
-                .collect();
-            seen.sort();
-            seen.dedup();
-            for (arm, version) in design.versions.iter().enumerate().skip(1) {
-                let pair = |segment: Option<&compare::Segment>| {
-                    let arms = arms_of(primary_id, segment);
-                    (arms[0], arms[arm])
-                };
-                let metric = MetricCounts {
-                    key: format!("{} ({version})", design.primary),
-                    name: primary_name.clone(),
-                    total: pair(None),
-                    segments: seen.iter().map(|s| (s.clone(), pair(Some(s)))).collect(),
-                };
-                segments.extend(
-                    compare::compare(&[metric])
-                        .rows
-                        .into_iter()
-                        .filter(|row| row.segment.is_some()),
-                );
-            }
-        }
-        primary.map(|p| (p, guardrails))
+            .find(|m| m.definition.key == key)
+            .map(|m| (m.id, m.definition.name.clone()))
     };
-    let at_horizon = counted
+    let metric_totals = |key: &str| -> Option<(String, String, Vec<Vec<UserTotals>>)> {
+        let (_, name) = name(key)?;
+        Some((key.to_owned(), name, units::totals(design, verdicts, key, horizon)))
+    };
+    let primary = metric_totals(&design.primary);
+    let guardrails: Vec<(String, String, Vec<Vec<UserTotals>>)> =
+        design.guardrails.iter().filter_map(|key| metric_totals(key)).collect();
+    let problem = counted.problem();
+    let segments = match (name(&design.primary), &problem) {
+        (Some(primary), None) => segments(pool, project_id, design, horizon, primary).await?,
+        _ => Vec::new(),
+    };
+    let at_horizon = primary
         .as_ref()
-        .map(|(primary, guardrails)| (counted_of(primary), guardrails.iter().map(counted_of).collect()));
+        .map(|primary| (counted_of(primary), guardrails.iter().map(counted_of).collect()));
     let needed = u64::from(design.sample_per_arm);
     let progress = vec![needed; design.versions.len()];
-    let (verdict, primary, guardrails) = analyse(design, &progress, false, at_horizon);
+    let (verdict, primary, guardrails) = analyse(design, &progress, false, problem, at_horizon);
     Ok(Frozen {
         horizon,
+        units: Some(counted),
         verdict,
         primary,
         guardrails,
@@ -248,8 +260,62 @@ async fn result_at(
     })
 }
 
+/// The primary metric inside every segment, each treatment against the control, as the release
+/// comparison reads versions (from the rollups, per output: for understanding the result, not
+/// for declaring it).
+async fn segments(
+    pool: &PgPool,
+    project_id: i64,
+    design: &Design,
+    horizon: NaiveDate,
+    (primary_id, primary_name): (i64, String),
+) -> Result<Vec<compare::ComparisonRow>, AppError> {
+    let counts =
+        db::trends::by_version_and_segment(pool, project_id, &design.versions, (design.started_on, horizon)).await?;
+    let arms_of = |segment: Option<&compare::Segment>| -> Vec<Counts> {
+        design
+            .versions
+            .iter()
+            .map(|version| {
+                counts
+                    .iter()
+                    .find(|c| c.metric_id == primary_id && &c.version == version && c.segment.as_ref() == segment)
+                    .map(|c| c.counts)
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let mut seen: Vec<compare::Segment> = counts
+        .iter()
+        .filter(|c| c.metric_id == primary_id)
+        .filter_map(|c| c.segment.clone())
+        .collect();
+    seen.sort();
+    seen.dedup();
+    let mut rows = Vec::new();
+    for (arm, version) in design.versions.iter().enumerate().skip(1) {
+        let pair = |segment: Option<&compare::Segment>| {
+            let arms = arms_of(segment);
+            (arms[0], arms[arm])
+        };
+        let metric = MetricCounts {
+            key: format!("{} ({version})", design.primary),
+            name: primary_name.clone(),
+            total: pair(None),
+            segments: seen.iter().map(|s| (s.clone(), pair(Some(s)))).collect(),
+        };
+        rows.extend(
+            compare::compare(&[metric])
+                .rows
+                .into_iter()
+                .filter(|row| row.segment.is_some()),
+        );
+    }
+    Ok(rows)
+}
+
 /// A metric's (key, name, arms) as the analysis reads them.
-fn counted_of((key, name, arms): &(String, String, Vec<Proportion>)) -> Counted<'_> {
+fn counted_of((key, name, arms): &(String, String, Vec<Vec<UserTotals>>)) -> Counted<'_> {
     Counted {
         key: key.as_str(),
         name: name.as_str(),

@@ -147,6 +147,13 @@ fn one(
         .find_map(|key| attributes.text(key))
         .unwrap_or_else(|| trace_id.clone());
     record.insert("conversation_id".into(), conversation_id.into());
+    // The end user: OpenTelemetry's `user.id` (formerly `enduser.id`).
+    if let Some(user) = ["user.id", "enduser.id"]
+        .iter()
+        .find_map(|key| attributes.text(key).or_else(|| resource.text(key)))
+    {
+        record.insert("user".into(), user.into());
+    }
     let last_user = talk
         .input
         .iter()

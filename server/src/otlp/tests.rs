@@ -280,6 +280,7 @@ fn openinference_llm_spans_map_and_its_other_kinds_are_ignored() {
                     kv("llm.token_count.prompt", Any::IntValue(20)),
                     kv("llm.token_count.completion", Any::IntValue(6)),
                     s("session.id", "sess-9"),
+                    s("user.id", "u-77"),
                 ],
                 vec![],
             ),
@@ -293,6 +294,7 @@ fn openinference_llm_spans_map_and_its_other_kinds_are_ignored() {
     assert_eq!(r["output"], "Refunds within 30 days.");
     assert_eq!(r["model"], "claude-3-5-sonnet");
     assert_eq!(r["conversation_id"], "sess-9");
+    assert_eq!(r["user"], "u-77", "the end user, for A/B tests");
     assert_eq!(
         (r["tokens_in"].as_i64(), r["tokens_out"].as_i64()),
         (Some(20), Some(6))

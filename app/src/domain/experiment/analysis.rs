@@ -1,17 +1,22 @@
-//! Reading an A/B test at its fixed horizon: the first day on which every arm has the sample
+//! Reading an A/B test at its fixed horizon: the first day on which every arm has the users
 //! its design asked for. Until then the verdict is "keep collecting" and no rate is shown (a
 //! test read every day and stopped on a good one finds winners that are not there). At the
 //! horizon, each treatment is compared with the control on the primary metric and on every
-//! guardrail: pass rates with Wilson intervals, the difference with Newcombe's interval, both at
-//! the design's level split over the comparisons (Bonferroni). A treatment wins when its
-//! interval lies above zero and every guardrail is measured and not worse.
+//! guardrail, **per end user** (the unit of randomisation, [`super::units`]): pass rates as
+//! ratios of per-user sums with delta-method intervals, the difference by Newcombe's method on
+//! them ([`crate::domain::stats::ratio`]), both at the design's level split over the
+//! comparisons (Bonferroni). A treatment wins when its interval lies above zero and every
+//! guardrail is measured and not worse. A sample ratio mismatch, or arms that ran on different
+//! days, blocks any verdict.
 //!
 //! The result is read [`SETTLE_DAYS`] after the horizon, when late feedback on the horizon's
 //! outputs is in, and then kept: it does not move as more traffic or feedback arrives.
 
 use super::design::{comparison_alpha, Design};
+use super::units::{Problem, Units};
 use crate::domain::stats::power::normal_quantile;
-use crate::domain::stats::proportions::{newcombe, wilson, Interval, Proportion};
+use crate::domain::stats::proportions::Interval;
+use crate::domain::stats::ratio::{difference, RatioEstimate, UserTotals};
 use crate::domain::trends::compare::ComparisonRow;
 use crate::domain::trends::MIN_EVALUATIONS;
 use chrono::NaiveDate;
@@ -45,10 +50,16 @@ pub fn horizon(days: &[(NaiveDate, Vec<u64>)], needed: u64) -> Option<NaiveDate>
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ArmRate {
     pub version: String,
+    /// Users with verdicts (results read before users were counted have 0).
+    #[serde(default)]
+    pub users: u64,
     pub passes: u64,
     pub n: u64,
     pub rate: Option<f64>,
     pub interval: Interval,
+    /// How much wider than independent verdicts the users make the variance.
+    #[serde(default)]
+    pub design_effect: Option<f64>,
 }
 
 /// What a comparison with the control found.
@@ -90,34 +101,36 @@ pub struct MetricResult {
 }
 
 /// Compares every arm of one metric with the first (the control) at level `alpha` per
-/// comparison; `counts` are in the design's version order.
+/// comparison; `users` holds each arm's users' totals, in the design's version order.
 pub fn compare_arms(
     key: &str,
     name: &str,
     versions: &[String],
-    counts: &[Proportion],
+    users: &[Vec<UserTotals>],
     alpha: f64,
 ) -> MetricResult {
     let z = normal_quantile(1.0 - alpha / 2.0);
+    let estimates: Vec<RatioEstimate> = users.iter().map(|u| RatioEstimate::of(u)).collect();
     let arms: Vec<ArmRate> = versions
         .iter()
-        .zip(counts)
-        .map(|(version, p)| ArmRate {
+        .zip(&estimates)
+        .map(|(version, e)| ArmRate {
             version: version.clone(),
-            passes: p.passes,
-            n: p.n,
-            rate: p.rate(),
-            interval: wilson(p.passes, p.n, z),
+            users: e.users,
+            passes: e.passes,
+            n: e.n,
+            rate: e.rate,
+            interval: e.interval(z),
+            design_effect: e.design_effect(),
         })
         .collect();
-    let control = counts.first().copied().unwrap_or_default();
+    let control = estimates.first().copied().unwrap_or_else(|| RatioEstimate::of(&[]));
     let differences = versions
         .iter()
-        .zip(counts)
+        .zip(&estimates)
         .skip(1)
-        .map(|(version, p)| {
-            let interval = newcombe(*p, control, z);
-            let delta = p.rate().zip(control.rate()).map(|(t, c)| t - c);
+        .map(|(version, e)| {
+            let (delta, interval) = difference(e, &control, z);
             let outcome = match delta {
                 Some(_) if interval.low > 0.0 => Outcome::Better,
                 Some(_) if interval.high < 0.0 => Outcome::Worse,
@@ -143,7 +156,13 @@ pub fn compare_arms(
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Verdict {
-    /// Not every arm has its sample: `smallest` is the smallest arm's verdicts so far.
+    /// The arms do not hold the users the design's split expects (p below
+    /// [`crate::domain::stats::sample_ratio::MISMATCH_P`]): users were lost or moved after
+    /// assignment, and no comparison can be trusted.
+    SampleRatioMismatch { users: Vec<u64>, p: f64 },
+    /// On `day` some arm served users and `missing` none: the arms did not run over the same days.
+    ArmsOnDifferentDays { day: NaiveDate, missing: Vec<String> },
+    /// Not every arm has its sample: `smallest` is the smallest arm's users so far.
     KeepCollecting { smallest: u64, needed: u64 },
     /// Stopped before every arm had its sample: no result can be declared.
     StoppedEarly { smallest: u64, needed: u64 },
@@ -240,11 +259,20 @@ impl Verdict {
             .map(String::as_str)
             .unwrap_or("the control");
         match self {
+            Verdict::SampleRatioMismatch { users, p } => format!(
+                "No result can be read: the arms hold {} users where the design splits them evenly (sample ratio mismatch, p = {}). Users were lost, duplicated or moved between arms after assignment; find out why before trusting any comparison.",
+                users.iter().map(u64::to_string).collect::<Vec<_>>().join(" and "),
+                crate::domain::stats::sample_ratio::show_p(*p)
+            ),
+            Verdict::ArmsOnDifferentDays { day, missing } => format!(
+                "No result can be read: on {day} {} served no users while another arm did, so the arms were not measured over the same days.",
+                missing.join(", ")
+            ),
             Verdict::KeepCollecting { smallest, needed } => format!(
-                "Keep collecting: the smallest arm has {smallest} of the {needed} scored outputs it needs; no result until every arm has them."
+                "Keep collecting: the smallest arm has {smallest} of the {needed} users it needs; no result until every arm has them."
             ),
             Verdict::StoppedEarly { smallest, needed } => format!(
-                "Stopped before the sample was reached ({smallest} of {needed} in the smallest arm): no result can be declared."
+                "Stopped before the sample was reached ({smallest} of {needed} users in the smallest arm): no result can be declared."
             ),
             Verdict::Settling { horizon, read_on } => format!(
                 "Every arm reached its sample on {horizon}. The result is read on {read_on}, once late feedback on those days is in, and then kept."
@@ -285,8 +313,20 @@ impl Verdict {
     pub fn is_decided(&self) -> bool {
         !matches!(
             self,
-            Verdict::KeepCollecting { .. } | Verdict::StoppedEarly { .. } | Verdict::Settling { .. }
+            Verdict::KeepCollecting { .. }
+                | Verdict::StoppedEarly { .. }
+                | Verdict::Settling { .. }
+                | Verdict::SampleRatioMismatch { .. }
+                | Verdict::ArmsOnDifferentDays { .. }
         )
+    }
+
+    /// The verdict a problem with the units forces.
+    pub fn blocked(problem: Problem) -> Self {
+        match problem {
+            Problem::SampleRatioMismatch { users, p } => Verdict::SampleRatioMismatch { users, p },
+            Problem::ArmsOnDifferentDays { day, missing } => Verdict::ArmsOnDifferentDays { day, missing },
+        }
     }
 }
 
@@ -297,8 +337,11 @@ pub struct ExperimentView {
     pub design: Design,
     pub ended_on: Option<NaiveDate>,
     pub created_by: String,
-    /// Verdicts of the primary metric per arm so far (design order).
+    /// Users with a verdict of the primary metric per arm so far (design order).
     pub progress: Vec<(String, u64)>,
+    /// Users and outputs per arm, the sample ratio check and the days (at the horizon once
+    /// read, else so far).
+    pub units: Option<Units>,
     /// The day the sample was reached; results are counted up to it.
     pub horizon: Option<NaiveDate>,
     pub verdict: Verdict,
@@ -316,29 +359,38 @@ pub struct ExperimentView {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Frozen {
     pub horizon: NaiveDate,
+    /// The units at the horizon (results read before users were counted have none).
+    #[serde(default)]
+    pub units: Option<Units>,
     pub verdict: Verdict,
     pub primary: Option<MetricResult>,
     pub guardrails: Vec<MetricResult>,
     pub segments: Vec<ComparisonRow>,
 }
 
-/// The counts an analysis reads: per metric key, the arms' verdicts over the horizon.
+/// The counts an analysis reads: per metric key, the arms' users' totals over the horizon.
 pub struct Counted<'a> {
     pub key: &'a str,
     pub name: &'a str,
-    pub arms: Vec<Proportion>,
+    pub arms: Vec<Vec<UserTotals>>,
 }
 
-/// The verdict and results of a design given its progress and, at the horizon, its counts.
+/// The verdict and results of a design given its progress (users per arm), what its units say
+/// is wrong, and, at the horizon, its counts. A problem blocks the verdict before the horizon
+/// as at it.
 pub fn analyse(
     design: &Design,
     progress: &[u64],
     stopped: bool,
+    problem: Option<Problem>,
     at_horizon: Option<(Counted<'_>, Vec<Counted<'_>>)>,
 ) -> (Verdict, Option<MetricResult>, Vec<MetricResult>) {
     let needed = u64::from(design.sample_per_arm);
     let smallest = progress.iter().copied().min().unwrap_or(0);
     let alpha = comparison_alpha(design.alpha, design.versions.len());
+    if let Some(problem) = problem {
+        return (Verdict::blocked(problem), None, Vec::new());
+    }
     match at_horizon {
         None if stopped => (Verdict::StoppedEarly { smallest, needed }, None, Vec::new()),
         None => (Verdict::KeepCollecting { smallest, needed }, None, Vec::new()),

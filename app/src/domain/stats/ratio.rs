@@ -4,18 +4,20 @@
 //! Metric Analytics"; the ratio estimator of Cochran's *Sampling Techniques*, eq. 6.9):
 //!
 //! ```text
-//! Var(R) = Σ (passesᵤ − R·nᵤ)² / (K (K − 1) n̄²)       K users, n̄ = Σ n / K
+//! Var(R) = Σ (passesᵤ − R·nᵤ)² / (K n̄)²       K users, n̄ = Σ n / K, so K n̄ = N verdicts
 //! ```
 //!
-//! Verdicts of one user are correlated (a user whose questions the bot cannot answer fails
-//! again and again); counting them as independent trials makes intervals too narrow. The
-//! **design effect** `DE = Var(R) / (R(1 − R) / N)` says how many times wider the variance is
-//! than `N` independent verdicts would give, and `N / DE` is the **effective sample size**.
+//! (the moments are the sample's own, as Deng et al. write them: no `K − 1`). Verdicts of one
+//! user are correlated (a user whose questions the bot cannot answer fails again and again);
+//! counting them as independent trials makes intervals too narrow. The **design effect**
+//! `DE = Var(R) / (R(1 − R) / N)` says how many times wider the variance is than `N`
+//! independent verdicts would give, and `N / DE` is the **effective sample size**.
 //!
-//! The `K − 1` is Cochran's small-sample correction: with one verdict per user the variance is
-//! `R(1 − R)/(K − 1)`, the binomial's with that correction. Intervals are Wilson's at the
-//! effective sample size (Korn & Graubard 1998, for clustered samples), so they stay inside
-//! `[0, 1]`; a difference of two rates uses Newcombe's method on those intervals (MOVER).
+//! With one verdict per user the variance is exactly the binomial `R(1 − R)/K` (`DE = 1`).
+//! Intervals are Wilson's at the effective sample size (Korn & Graubard 1998, for clustered
+//! samples), so they stay inside `[0, 1]` and are Wilson's own at one verdict per user; a
+//! difference of two rates uses Newcombe's method on those intervals (MOVER), Newcombe's own
+//! interval at one verdict per user.
 //!
 //! Degenerate cases have one documented answer each:
 //!
@@ -53,7 +55,7 @@ pub struct RatioEstimate {
 
 impl RatioEstimate {
     /// The estimate over `users` (users without verdicts are left out: they change neither the
-    /// rate nor, but for the `K/(K−1)` factor, its variance).
+    /// rate nor its variance).
     pub fn of(users: &[UserTotals]) -> Self {
         let users: Vec<UserTotals> = users.iter().copied().filter(|u| u.n > 0).collect();
         let k = users.len() as u64;
@@ -62,12 +64,11 @@ impl RatioEstimate {
         let rate = (n > 0).then(|| passes as f64 / n as f64);
         let variance = match rate {
             Some(r) if k >= 2 => {
-                let mean_n = n as f64 / k as f64;
                 let residuals: f64 = users
                     .iter()
                     .map(|u| (u.passes as f64 - r * u.n as f64).powi(2))
                     .sum();
-                Some(residuals / (k as f64 * (k as f64 - 1.0) * mean_n * mean_n))
+                Some(residuals / (n as f64).powi(2))
             }
             _ => None,
         };

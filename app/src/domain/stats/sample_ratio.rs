@@ -33,6 +33,15 @@ impl SampleRatio {
     }
 }
 
+/// A p-value for people: four decimals, or in scientific notation when smaller.
+pub fn show_p(p: f64) -> String {
+    if p < 0.0001 {
+        format!("{p:.1e}")
+    } else {
+        format!("{p:.4}")
+    }
+}
+
 /// Checks `observed` users per arm against the design's `weights` (any positive scale:
 /// `[1, 1]` is an even split).
 pub fn check(observed: &[u64], weights: &[f64]) -> SampleRatio {
@@ -95,6 +104,12 @@ mod tests {
         close(uneven.statistic, 62.5);
         assert_eq!(uneven.expected, vec![800.0, 200.0]);
         close(uneven.p, 2.664_446_389_235_92e-15);
+    }
+
+    #[test]
+    fn p_values_read_as_people_write_them() {
+        assert_eq!(show_p(0.317_310_5), "0.3173");
+        assert_eq!(show_p(6.334e-5), "6.3e-5");
     }
 
     #[test]

@@ -1,9 +1,11 @@
-//! A/B tests: their stored designs, and the daily verdicts of a metric per version that find
-//! the horizon. The reading itself is the use case [`crate::server::experiments`].
+//! A/B tests: their stored designs, and what their versions' outputs say per end user (which
+//! users each version served on which day, and their verdicts). The reading itself is the use
+//! case [`crate::server::experiments`].
 
 use super::map_unique;
 use crate::domain::experiment::analysis::Frozen;
 use crate::domain::experiment::design::Design;
+use crate::domain::experiment::units::{Exposure, UserVerdicts};
 use crate::error::AppError;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sqlx::PgPool;
@@ -18,12 +20,16 @@ pub struct Stored {
     pub versions: Vec<String>,
     pub primary_metric_id: i64,
     pub primary_key: String,
+    pub guardrail_metric_ids: Vec<i64>,
     pub guardrail_keys: Vec<String>,
     pub baseline: f64,
     pub minimum_change: f64,
     pub alpha: f64,
     pub power: f64,
     pub sample_per_arm: i32,
+    pub verdicts_per_arm: i32,
+    pub verdicts_per_user: f64,
+    pub design_effect: f64,
     pub started_on: NaiveDate,
     pub ended_on: Option<NaiveDate>,
     pub created_by: String,
@@ -46,16 +52,19 @@ impl Stored {
             alpha: self.alpha,
             power: self.power,
             sample_per_arm: u32::try_from(self.sample_per_arm).unwrap_or(0),
+            verdicts_per_arm: u32::try_from(self.verdicts_per_arm).unwrap_or(0),
+            verdicts_per_user: self.verdicts_per_user,
+            design_effect: self.design_effect,
             started_on: self.started_on,
         }
     }
 }
 
 const SELECT: &str =
-    "SELECT e.id, e.key, e.name, e.hypothesis, e.versions, e.primary_metric_id, pm.key AS primary_key,
+    "SELECT e.id, e.key, e.name, e.hypothesis, e.versions, e.primary_metric_id, pm.key AS primary_key, e.guardrail_metric_ids,
         ARRAY(SELECT m.key FROM unnest(e.guardrail_metric_ids) WITH ORDINALITY g(id, n)
               JOIN metrics m ON m.id = g.id ORDER BY g.n) AS guardrail_keys,
-        e.baseline, e.minimum_change, e.alpha, e.power, e.sample_per_arm, e.started_on, e.ended_on,
+        e.baseline, e.minimum_change, e.alpha, e.power, e.sample_per_arm, e.verdicts_per_arm, e.verdicts_per_user, e.design_effect, e.started_on, e.ended_on,
         u.username AS created_by, e.result
      FROM experiments e JOIN metrics pm ON pm.id = e.primary_metric_id JOIN users u ON u.id = e.created_by";
 
@@ -69,8 +78,9 @@ pub async fn insert(
 ) -> Result<i64, AppError> {
     sqlx::query_scalar(
         "INSERT INTO experiments (project_id, key, name, hypothesis, versions, primary_metric_id, guardrail_metric_ids,
-            baseline, minimum_change, alpha, power, sample_per_arm, started_on, created_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) RETURNING id",
+            baseline, minimum_change, alpha, power, sample_per_arm, started_on, created_by, verdicts_per_arm,
+            verdicts_per_user, design_effect)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) RETURNING id",
     )
     .bind(project_id)
     .bind(&design.key)
@@ -86,6 +96,9 @@ pub async fn insert(
     .bind(i32::try_from(design.sample_per_arm).unwrap_or(i32::MAX))
     .bind(design.started_on)
     .bind(created_by)
+    .bind(i32::try_from(design.verdicts_per_arm).unwrap_or(i32::MAX))
+    .bind(design.verdicts_per_user)
+    .bind(design.design_effect)
     .fetch_one(pool)
     .await
     .map_err(|e| map_unique(e, "experiments_project_key_key", "key", "an experiment of this project has this key"))
@@ -144,51 +157,77 @@ fn midnight(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN))
 }
 
-/// Verdicts (passes + failures) of metric `metric_id` per day and version among `versions`
-/// (in their order), over the days `[from, to]`, from the rollups; days without any are left out.
-pub async fn daily_verdicts(
+/// The UTC day of an output, as the queries below group by it.
+const DAY: &str = "(o.occurred_at AT TIME ZONE 'UTC')::date";
+
+/// Production outputs of `versions` over the days `[from, to]`, per end user (`None`: outputs
+/// that named none), version and day.
+pub async fn exposures(
     pool: &PgPool,
     project_id: i64,
-    metric_id: i64,
     versions: &[String],
     (from, to): (NaiveDate, NaiveDate),
-) -> Result<Vec<(NaiveDate, Vec<u64>)>, AppError> {
-    #[derive(sqlx::FromRow)]
-    struct Row {
-        bucket: DateTime<Utc>,
-        label: String,
-        verdicts: i64,
-    }
-    let rows: Vec<Row> = sqlx::query_as(
-        "SELECT r.bucket, v.label, sum(r.passes + r.failures)::int8 AS verdicts FROM score_rollups r
-         JOIN system_versions v ON v.id = r.version_id
-         WHERE v.project_id = $1 AND r.metric_id = $2 AND v.label = ANY($3) AND r.grain = 'day'
-           AND r.segment_key = '' AND r.bucket >= $4 AND r.bucket < $5
-         GROUP BY r.bucket, v.label ORDER BY r.bucket",
-    )
+) -> Result<Vec<Exposure>, AppError> {
+    let rows: Vec<(Option<String>, String, NaiveDate, i64)> = sqlx::query_as(&format!(
+        "SELECT o.end_user, v.label, {DAY} AS day, count(*)::int8 FROM outputs o
+         JOIN system_versions v ON v.id = o.version_id
+         WHERE o.project_id = $1 AND v.project_id = $1 AND v.label = ANY($2) AND o.source = 'production'
+           AND o.occurred_at >= $3 AND o.occurred_at < $4
+         GROUP BY 1, 2, 3"
+    ))
     .bind(project_id)
-    .bind(metric_id)
     .bind(versions)
     .bind(midnight(from))
     .bind(midnight(to) + chrono::Duration::days(1))
     .fetch_all(pool)
     .await?;
-    let mut days: Vec<(NaiveDate, Vec<u64>)> = Vec::new();
-    for Row {
-        bucket,
-        label,
-        verdicts,
-    } in rows
-    {
-        let day = bucket.date_naive();
-        if days.last().is_none_or(|(last, _)| *last != day) {
-            days.push((day, vec![0; versions.len()]));
-        }
-        if let (Some(arm), Some((_, counts))) = (versions.iter().position(|v| *v == label), days.last_mut()) {
-            counts[arm] = u64::try_from(verdicts).unwrap_or(0);
-        }
-    }
-    Ok(days)
+    Ok(rows
+        .into_iter()
+        .map(|(user, version, day, outputs)| Exposure {
+            user,
+            version,
+            day,
+            outputs: u64::try_from(outputs).unwrap_or(0),
+        })
+        .collect())
+}
+
+/// Verdicts (passes and failures) of the metrics `metric_ids` on production outputs of
+/// `versions` over the days `[from, to]` that named their end user, per user, version, metric
+/// key and day.
+pub async fn user_verdicts(
+    pool: &PgPool,
+    project_id: i64,
+    metric_ids: &[i64],
+    versions: &[String],
+    (from, to): (NaiveDate, NaiveDate),
+) -> Result<Vec<UserVerdicts>, AppError> {
+    let rows: Vec<(String, String, String, NaiveDate, i64, i64)> = sqlx::query_as(&format!(
+        "SELECT o.end_user, v.label, m.key, {DAY} AS day, count(*) FILTER (WHERE s.passed)::int8, count(*)::int8
+         FROM scores s JOIN outputs o ON o.id = s.output_id JOIN system_versions v ON v.id = o.version_id
+         JOIN metrics m ON m.id = s.metric_id
+         WHERE o.project_id = $1 AND v.label = ANY($3) AND s.metric_id = ANY($2) AND s.passed IS NOT NULL
+           AND o.end_user IS NOT NULL AND o.source = 'production' AND o.occurred_at >= $4 AND o.occurred_at < $5
+         GROUP BY 1, 2, 3, 4"
+    ))
+    .bind(project_id)
+    .bind(metric_ids)
+    .bind(versions)
+    .bind(midnight(from))
+    .bind(midnight(to) + chrono::Duration::days(1))
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(user, version, metric, day, passes, n)| UserVerdicts {
+            user,
+            version,
+            metric,
+            day,
+            passes: u64::try_from(passes).unwrap_or(0),
+            n: u64::try_from(n).unwrap_or(0),
+        })
+        .collect())
 }
 
 /// The pass rate of metric `metric_id` for `version` over the days since `since`, from the

@@ -166,17 +166,17 @@ async fn insert_outputs(
     sqlx::query_scalar(
         "INSERT INTO outputs (id, project_id, version_id, external_id, conversation_id, turn_index, input, messages,
             output, expected_output, source, metadata, retrieved_ids, relevant_ids, latency_ms, tokens_in, tokens_out, occurred_at,
-            relevance, run_id, dataset_item_id)
+            relevance, run_id, dataset_item_id, end_user)
          OVERRIDING SYSTEM VALUE
          SELECT t.id, $1, t.version_id, t.external_id, t.conversation_id, t.turn_index, t.input, NULLIF(t.messages, 'null'::jsonb),
             t.output, t.expected_output, t.source, t.metadata,
             ARRAY(SELECT jsonb_array_elements_text(t.retrieved)), ARRAY(SELECT jsonb_array_elements_text(t.relevant)),
-            t.latency_ms, t.tokens_in, t.tokens_out, t.occurred_at, t.relevance, t.run_id, t.item_id
+            t.latency_ms, t.tokens_in, t.tokens_out, t.occurred_at, t.relevance, t.run_id, t.item_id, t.end_user
          FROM UNNEST($2::bigint[], $3::bigint[], $4::text[], $5::text[], $6::int[], $7::text[], $8::jsonb[], $9::text[],
             $10::text[], $11::text[], $12::jsonb[], $13::jsonb[], $14::jsonb[], $15::int[], $16::int[], $17::int[], $18::timestamptz[],
-            $19::jsonb[], $20::bigint[], $21::bigint[])
+            $19::jsonb[], $20::bigint[], $21::bigint[], $22::text[])
             AS t(id, version_id, external_id, conversation_id, turn_index, input, messages, output, expected_output, source,
-                 metadata, retrieved, relevant, latency_ms, tokens_in, tokens_out, occurred_at, relevance, run_id, item_id)
+                 metadata, retrieved, relevant, latency_ms, tokens_in, tokens_out, occurred_at, relevance, run_id, item_id, end_user)
          ON CONFLICT (project_id, external_id) DO NOTHING
          RETURNING id",
     )
@@ -201,6 +201,7 @@ async fn insert_outputs(
     .bind(json(|o| serde_json::json!(o.relevance)))
     .bind(batch.iter().map(|o| o.eval.as_ref().and_then(|e| e.ids).map(|(run, _)| run)).collect::<Vec<_>>())
     .bind(batch.iter().map(|o| o.eval.as_ref().and_then(|e| e.ids).map(|(_, item)| item)).collect::<Vec<_>>())
+    .bind(column(|o| o.user.clone()))
     .fetch_all(&mut *connection)
     .await
     .map_err(database)
@@ -213,6 +214,7 @@ struct ScoringRow {
     label: String,
     conversation_id: Option<String>,
     turn_index: Option<i32>,
+    end_user: Option<String>,
     input: Option<String>,
     messages: Option<sqlx::types::Json<Vec<crate::domain::output::Message>>>,
     output: String,
@@ -240,6 +242,7 @@ impl ScoringRow {
                 version_notes: None,
                 conversation_id: self.conversation_id,
                 turn_index: self.turn_index,
+                user: self.end_user,
                 input: self.input,
                 messages: self.messages.map(|m| m.0),
                 output: self.output,
@@ -260,7 +263,7 @@ impl ScoringRow {
     }
 }
 
-const SCORING_COLUMNS: &str = "o.id, v.label, o.conversation_id, o.turn_index, o.input, o.messages, o.output,
+const SCORING_COLUMNS: &str = "o.id, v.label, o.conversation_id, o.turn_index, o.end_user, o.input, o.messages, o.output,
     o.expected_output, o.source, o.metadata, o.retrieved_ids, o.relevant_ids, o.relevance, o.latency_ms,
     o.tokens_in, o.tokens_out, o.occurred_at, o.external_id";
 

@@ -1,5 +1,5 @@
-//! Database tests of A/B tests: created against the project, read at the horizon from the
-//! rollups, arms assigned to users.
+//! Database tests of A/B tests: created against the project, read at the horizon per end user,
+//! arms assigned to users.
 
 use super::*;
 use crate::domain::experiment::analysis::{Outcome, Verdict};
@@ -10,16 +10,31 @@ fn today() -> NaiveDate {
     chrono::Utc::now().date_naive()
 }
 
-/// `n` outputs of `version` in language `language`, of which `failing` say "delve".
+/// `n` users of experiment "shorter" in the arm of `arm` (0: v1, 1: v2), with ids that start
+/// with `prefix`.
+fn users_in(arm: usize, prefix: &str, n: usize) -> Vec<String> {
+    (0..)
+        .map(|i| format!("{prefix}-{i}"))
+        .filter(|u| crate::domain::experiment::arm("shorter", u, 2) == Some(arm))
+        .take(n)
+        .collect()
+}
+
+/// `n` outputs of `version` in language `language`, each from another user of its arm, of
+/// which `failing` say "delve".
 async fn traffic(pool: &PgPool, f: &Fixture, version: &str, language: &str, n: usize, failing: usize) {
-    let values = (0..n)
-        .map(|i| {
+    let arm = usize::from(version == "v2");
+    let users = users_in(arm, &format!("{version}-{language}-{n}-{failing}"), n);
+    let values = users
+        .iter()
+        .enumerate()
+        .map(|(i, user)| {
             let reply = if i < failing {
                 "Let me delve into it."
             } else {
                 "Gerne."
             };
-            json!({"version": version, "output": reply, "metadata": {"language": language}})
+            json!({"version": version, "output": reply, "user": user, "metadata": {"language": language}})
         })
         .collect();
     ingest(pool, f.project, values).await;
@@ -51,8 +66,9 @@ async fn an_experiment_keeps_collecting_until_every_arm_has_its_sample_then_deci
     let needed = u64::from(view.design.sample_per_arm);
     assert_eq!(
         needed, 93,
-        "50% → 70%: h = 0.4115, n = 2 (1.96 + 0.8416)² / h² = 92.7"
+        "50% → 70%: h = 0.4115, n = 2 (1.96 + 0.8416)² / h² = 92.7; too few earlier users to measure clustering, so one verdict per user"
     );
+    assert!(!view.design.is_clustering_measured());
     assert_eq!(view.progress, vec![("v1".into(), 10), ("v2".into(), 10)]);
     assert_eq!(view.verdict, Verdict::KeepCollecting { smallest: 10, needed });
     assert!(view.primary.is_none() && view.segments.is_empty());
@@ -78,7 +94,13 @@ async fn an_experiment_keeps_collecting_until_every_arm_has_its_sample_then_deci
     let view = super::view(&pool, f.project, "shorter", later).await.unwrap();
     assert_eq!(view.verdict, Verdict::Ship { version: "v2".into() });
     let primary = view.primary.unwrap();
-    assert_eq!(primary.arms[0].n, 110);
+    assert_eq!((primary.arms[0].n, primary.arms[0].users), (110, 110));
+    let units = view.units.clone().unwrap();
+    assert_eq!(
+        units.arms.iter().map(|a| (a.users, a.outputs)).collect::<Vec<_>>(),
+        [(110, 110), (110, 110)]
+    );
+    assert!(!units.sample_ratio.mismatch());
     assert_eq!(primary.differences[0].outcome, Outcome::Better);
     assert!((primary.differences[0].delta.unwrap() - (95.0 / 110.0 - 55.0 / 110.0)).abs() < 1e-9);
     let languages: Vec<String> = view
@@ -229,4 +251,69 @@ async fn each_user_gets_one_arm_for_good_and_the_arms_split_evenly(pool: PgPool)
             .field(),
         Some("user")
     );
+}
+
+/// `users` users of `arm`, each with `each` outputs of `version`, `failing` of each user's
+/// outputs saying "delve".
+async fn heavy(pool: &PgPool, f: &Fixture, arm: usize, version: &str, prefix: &str, (users, each, failing): (usize, usize, usize)) {
+    let values = users_in(arm, prefix, users)
+        .iter()
+        .flat_map(|user| {
+            (0..each).map(move |i| {
+                let reply = if i < failing { "Let me delve into it." } else { "Gerne." };
+                json!({"version": version, "output": reply, "user": user})
+            })
+        })
+        .collect();
+    ingest(pool, f.project, values).await;
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_plan_is_in_users_from_earlier_clustering_and_outputs_from_the_wrong_arm_are_left_out(pool: PgPool) {
+    let f = fixture(&pool).await;
+    active_no_delve(&pool, &f, "no-delve").await;
+    // Earlier traffic of the control: 40 users with 5 verdicts each; half of them fail 4 of 5,
+    // half pass all 5 (a user's verdicts agree with each other).
+    heavy(&pool, &f, 0, "v1", "bad", (20, 5, 4)).await;
+    heavy(&pool, &f, 0, "v1", "good", (20, 5, 0)).await;
+    heavy(&pool, &f, 1, "v2", "early", (5, 1, 0)).await;
+    create(&pool, f.project, &form(), today(), f.owner).await.unwrap();
+    let view = super::view(&pool, f.project, "shorter", today()).await.unwrap();
+    let d = &view.design;
+    // R = 0.6 over 200 verdicts; residuals per user are −2 and +2 (squares 4 × 40 = 160),
+    // Var = 160 / 200² = 0.004 against 0.24 / 200 = 0.0012 independent: DE = 3.333.
+    assert!(d.is_clustering_measured());
+    assert_eq!(d.verdicts_per_user, 5.0);
+    assert!((d.design_effect - 10.0 / 3.0).abs() < 1e-9, "{}", d.design_effect);
+    // 93 verdicts × 3.333 / 5 = 62 users.
+    assert_eq!((d.verdicts_per_arm, d.sample_per_arm), (93, 62));
+    // A user of v2's arm served v1 is left out of v1's arm and counted.
+    heavy(&pool, &f, 1, "v1", "leak", (2, 3, 0)).await;
+    ingest(&pool, f.project, vec![json!({"version": "v2", "output": "Gerne."})]).await;
+    let units = super::view(&pool, f.project, "shorter", today()).await.unwrap().units.unwrap();
+    assert_eq!(
+        (units.arms[0].users, units.arms[0].excluded_users, units.arms[0].excluded_outputs),
+        (40, 2, 6)
+    );
+    assert_eq!((units.arms[1].users, units.arms[1].anonymous_outputs), (5, 1));
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_sample_ratio_mismatch_blocks_the_verdict(pool: PgPool) {
+    let f = fixture(&pool).await;
+    active_no_delve(&pool, &f, "no-delve").await;
+    // v2's arm lost most of its users (a crash before logging, say).
+    heavy(&pool, &f, 0, "v1", "a", (120, 1, 60)).await;
+    heavy(&pool, &f, 1, "v2", "b", (60, 1, 6)).await;
+    create(&pool, f.project, &form(), today(), f.owner).await.unwrap();
+    let view = super::view(&pool, f.project, "shorter", today()).await.unwrap();
+    // chisquare([120, 60]) → 20.0, p = erfc(√10) = 7.74e-06.
+    match &view.verdict {
+        Verdict::SampleRatioMismatch { users, p } => {
+            assert_eq!(users, &vec![120, 60]);
+            assert!((p - 7.744_216_431_044_08e-6).abs() < 1e-12, "{p}");
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(view.primary.is_none());
 }

@@ -30,6 +30,7 @@ fn output_properties(eval: bool) -> Map<String, Value> {
         "version": with_description(non_blank(Some(100)), "System version label; created on first sight."),
         "model": text(Some(200)), "prompt_hash": text(Some(200)), "version_notes": text(Some(2000)),
         "conversation_id": text(Some(200)), "turn_index": int32(0),
+        "user": with_description(text(Some(200)), "The end user's pseudonymous id (as feedback and the arm call take it): A/B tests count users by it, never outputs."),
         "input": text(Some(MAX_TEXT)),
         "messages": {"type": "array", "items": {"$ref": "#/components/schemas/Message"}},
         "output": text(Some(MAX_TEXT)),

@@ -23,16 +23,16 @@ fn users(totals: &[(u64, u64)]) -> Vec<UserTotals> {
 #[test]
 fn a_hand_computed_case() {
     // Five users: 1/1, 0/1, 2/3, 0/2, 3/3. R = 6/10; residuals passes − R·n are 0.4, −0.6, 0.2,
-    // −1.2, 1.2, squares summing to 3.44; n̄ = 2, so Var = 3.44 / (5 · 4 · 2²) = 0.043.
+    // −1.2, 1.2, squares summing to 3.44; N = 10, so Var = 3.44 / 10² = 0.0344.
     let estimate = RatioEstimate::of(&users(&[(1, 1), (0, 1), (2, 3), (0, 2), (3, 3)]));
     assert_eq!((estimate.users, estimate.n, estimate.passes), (5, 10, 6));
     close(estimate.rate.unwrap(), 0.6, 1e-15);
-    close(estimate.variance.unwrap(), 0.043, 1e-15);
-    // Independent verdicts would give 0.6 · 0.4 / 10 = 0.024: DE = 0.043 / 0.024.
-    close(estimate.design_effect().unwrap(), 0.043 / 0.024, 1e-12);
-    close(estimate.effective_n(), 0.24 / 0.043, 1e-12);
+    close(estimate.variance.unwrap(), 0.0344, 1e-15);
+    // Independent verdicts would give 0.6 · 0.4 / 10 = 0.024: DE = 0.0344 / 0.024 = 1.4333.
+    close(estimate.design_effect().unwrap(), 0.0344 / 0.024, 1e-12);
+    close(estimate.effective_n(), 0.24 / 0.0344, 1e-12);
     close(estimate.verdicts_per_user().unwrap(), 2.0, 1e-15);
-    // The interval is Wilson's at n = 5.5814: wider than Wilson's at the 10 verdicts.
+    // The interval is Wilson's at n = 6.9767: wider than Wilson's at the 10 verdicts.
     let clustered = estimate.interval(Z95);
     let naive = wilson(6, 10, Z95);
     assert!(clustered.low < naive.low && clustered.high > naive.high, "{clustered:?} {naive:?}");
@@ -42,23 +42,28 @@ fn a_hand_computed_case() {
 }
 
 #[test]
-fn one_verdict_per_user_is_the_binomial_with_the_small_sample_correction() {
-    // 70 of 100 users pass their one verdict: Var = 0.7 · 0.3 / 99.
-    let one_each: Vec<(u64, u64)> = (0..100).map(|u| (u64::from(u < 70), 1)).collect();
-    let estimate = RatioEstimate::of(&users(&one_each));
-    close(estimate.variance.unwrap(), 0.21 / 99.0, 1e-15);
-    close(estimate.design_effect().unwrap(), 100.0 / 99.0, 1e-12);
-    // The difference of two such arms is Newcombe's interval at n = 99 each (MOVER on Wilson).
-    let better: Vec<(u64, u64)> = (0..100).map(|u| (u64::from(u < 80), 1)).collect();
-    let (delta, interval) = difference(&RatioEstimate::of(&users(&better)), &estimate, Z95);
-    close(delta.unwrap(), 0.1, 1e-12);
-    let t = wilson_at(0.8, 99.0, Z95);
-    let c = wilson_at(0.7, 99.0, Z95);
-    close(interval.low, 0.1 - ((0.8 - t.low).powi(2) + (c.high - 0.7).powi(2)).sqrt(), 1e-12);
-    close(interval.high, 0.1 + ((t.high - 0.8).powi(2) + (0.7 - c.low).powi(2)).sqrt(), 1e-12);
-    // Newcombe's own interval over the 100 verdicts each is a little narrower (n = 100, not 99).
-    let reference = newcombe(Proportion::new(80, 100), Proportion::new(70, 100), Z95);
-    assert!(interval.low < reference.low && interval.high > reference.high);
+fn one_verdict_per_user_is_wilson_and_newcombe_exactly() {
+    // Newcombe (1998): 56/70 against 48/80 is 0.2000 with the interval 0.0524 to 0.3339 (method
+    // 10); with one verdict per user the per-user analysis is the same.
+    let arm = |passes: u64, users: u64| -> Vec<UserTotals> {
+        (0..users)
+            .map(|u| UserTotals {
+                passes: u64::from(u < passes),
+                n: 1,
+            })
+            .collect()
+    };
+    let (treatment, control) = (RatioEstimate::of(&arm(56, 70)), RatioEstimate::of(&arm(48, 80)));
+    close(control.variance.unwrap(), 0.6 * 0.4 / 80.0, 1e-15);
+    close(control.design_effect().unwrap(), 1.0, 1e-12);
+    assert_eq!(control.interval(Z95), wilson(48, 80, Z95));
+    let (delta, interval) = difference(&treatment, &control, Z95);
+    close(delta.unwrap(), 0.2, 1e-12);
+    close(interval.low, 0.0524, 5e-5);
+    close(interval.high, 0.3339, 5e-5);
+    let reference = newcombe(Proportion::new(56, 70), Proportion::new(48, 80), Z95);
+    close(interval.low, reference.low, 1e-12);
+    close(interval.high, reference.high, 1e-12);
 }
 
 #[test]

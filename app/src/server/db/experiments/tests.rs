@@ -1,5 +1,5 @@
 //! Database tests of experiments: designs stored with their metrics, keys unique per project,
-//! stopping, a result kept once, and the daily verdicts per version from the rollups.
+//! stopping, a result kept once, and what the versions' outputs say per end user.
 
 use super::*;
 use crate::domain::experiment::analysis::Verdict;
@@ -18,7 +18,10 @@ fn design(key: &str, started_on: NaiveDate) -> Design {
         minimum_change: 0.05,
         alpha: 0.05,
         power: 0.8,
-        sample_per_arm: 1000,
+        sample_per_arm: 400,
+        verdicts_per_arm: 1000,
+        verdicts_per_user: 3.5,
+        design_effect: 1.4,
         started_on,
     }
 }
@@ -62,6 +65,7 @@ async fn a_design_is_stored_once_per_key_stopped_once_and_its_result_kept_once(p
 
     let result = |version: &str| Frozen {
         horizon: day(4),
+        units: None,
         verdict: Verdict::Ship {
             version: version.into(),
         },
@@ -89,7 +93,7 @@ async fn a_design_is_stored_once_per_key_stopped_once_and_its_result_kept_once(p
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn daily_verdicts_are_counted_per_version_in_the_order_asked(pool: PgPool) {
+async fn outputs_and_verdicts_are_counted_per_user_version_and_day(pool: PgPool) {
     let f = fixture(&pool).await;
     let metric = active_no_delve(&pool, &f, "no-delve").await;
     let today = chrono::Utc::now().date_naive();
@@ -99,28 +103,64 @@ async fn daily_verdicts_are_counted_per_version_in_the_order_asked(pool: PgPool)
         &pool,
         f.project,
         vec![
-            json!({"version": "v1", "output": "Gerne.", "timestamp": at(yesterday)}),
-            json!({"version": "v2", "output": "Let us delve.", "timestamp": at(yesterday)}),
+            json!({"version": "v1", "output": "Gerne.", "user": "u-1", "timestamp": at(yesterday)}),
+            json!({"version": "v2", "output": "Let us delve.", "user": "u-2", "timestamp": at(yesterday)}),
+            json!({"version": "v2", "output": "Gerne.", "user": "u-2", "timestamp": at(today)}),
+            json!({"version": "v2", "output": "Gerne.", "user": "u-2", "timestamp": at(today)}),
             json!({"version": "v2", "output": "Gerne.", "timestamp": at(today)}),
-            json!({"version": "v2", "output": "Gerne.", "timestamp": at(today)}),
+            json!({"version": "v2", "output": "Gerne.", "user": "u-3", "source": "synthetic", "timestamp": at(today)}),
+            json!({"version": "v3", "output": "Gerne.", "user": "u-1", "timestamp": at(today)}),
         ],
     )
     .await;
     let versions = ["v2".to_owned(), "v1".to_owned()];
-    let days = daily_verdicts(&pool, f.project, metric, &versions, (yesterday, today))
+    let mut seen = exposures(&pool, f.project, &versions, (yesterday, today)).await.unwrap();
+    seen.sort_by_key(|e| (e.day, e.version.clone(), e.user.clone()));
+    let rows: Vec<(Option<&str>, &str, NaiveDate, u64)> = seen
+        .iter()
+        .map(|e| (e.user.as_deref(), e.version.as_str(), e.day, e.outputs))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (Some("u-1"), "v1", yesterday, 1),
+            (Some("u-2"), "v2", yesterday, 1),
+            (None, "v2", today, 1),
+            (Some("u-2"), "v2", today, 2),
+        ],
+        "production outputs only, of the versions asked"
+    );
+    let mut verdicts = user_verdicts(&pool, f.project, &[metric], &versions, (yesterday, today))
         .await
         .unwrap();
-    assert_eq!(days, [(yesterday, vec![1, 1]), (today, vec![2, 0])]);
-    let only_today = daily_verdicts(&pool, f.project, metric, &versions, (today, today))
+    verdicts.sort_by_key(|v| (v.day, v.version.clone()));
+    let rows: Vec<(&str, &str, &str, NaiveDate, u64, u64)> = verdicts
+        .iter()
+        .map(|v| (v.user.as_str(), v.version.as_str(), v.metric.as_str(), v.day, v.passes, v.n))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("u-1", "v1", "no-delve", yesterday, 1, 1),
+            ("u-2", "v2", "no-delve", yesterday, 0, 1),
+            ("u-2", "v2", "no-delve", today, 2, 2),
+        ],
+        "verdicts of outputs that named their user"
+    );
+    let only_today = user_verdicts(&pool, f.project, &[metric], &versions, (today, today))
         .await
         .unwrap();
-    assert_eq!(only_today, [(today, vec![2, 0])]);
+    assert_eq!(only_today.len(), 1);
     assert_eq!(
         recent_pass_rate(&pool, metric, "v2", yesterday).await.unwrap(),
-        Some(2.0 / 3.0)
+        Some(4.0 / 5.0)
     );
     assert_eq!(
-        recent_pass_rate(&pool, metric, "v3", yesterday).await.unwrap(),
+        recent_pass_rate(&pool, metric, "v3", today - chrono::Duration::days(2)).await.unwrap(),
+        Some(1.0)
+    );
+    assert_eq!(
+        recent_pass_rate(&pool, metric, "v4", yesterday).await.unwrap(),
         None
     );
 }

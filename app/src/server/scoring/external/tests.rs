@@ -10,6 +10,7 @@ fn output(reply: &str, expected: Option<&str>) -> NewOutput {
         version_notes: None,
         conversation_id: None,
         turn_index: None,
+        user: None,
         input: None,
         messages: Some(vec![Message {
             role: "user".into(),
