@@ -20,6 +20,8 @@ Stored data (the demo project support-bot-dach):
   - feedback names a feedback metric and a value on its scale        -> 422 metric / value
   - feedback names an output by id, or waits 24 h for its external id -> 422 output_id / external_id
   - compare's versions a and b are versions of the project           -> 422 a / b
+  - an experiment's versions, primary and guardrails are the project's, its key is new
+                                                                     -> 422 versions / primary / guardrails / key
   - PUT keeps the metric's key (the body's key is the path's)        -> 422 key
   - a metric with scores (or queued for rating) does not become a feedback metric, and a
     feedback metric with answers keeps its scale: a PUT to kind user_feedback goes to
@@ -31,6 +33,8 @@ Several values:
   - a regex (or score_pattern, with a group) compiles in Rust's regex syntax -> 422 scorer
   - retirement_date is not before review_date                        -> 422 retirement_date
   - a trend by hour covers at most 2 days                            -> 422 days
+  - an experiment's baseline ± its change stays inside 0..1, and the sample it asks for is
+    at most a billion verdicts (a change of 0.00001 asks for more)   -> 422 minimum_change
   - compare's from is not after to, at most 366 days apart           -> 422 from
   - external ids (outputs) and feedback ids are unique within a batch -> 422 external_id / id
   - an Idempotency-Key is sent with one body only (IETF draft)       -> 422 Idempotency-Key
@@ -165,6 +169,23 @@ def metric(document, key=None):
         document["retirement_date"] = review
 
 
+def experiment(design):
+    """A schema-valid design made to name the demo's versions and metrics, under a new key."""
+    if not isinstance(design, dict):
+        return
+    design["versions"] = list(VERSIONS)
+    design["primary"] = FEEDBACK_METRIC
+    design["guardrails"] = [AUTOMATED_METRIC] if design.get("guardrails") else []
+    digest = hashlib.sha256(json.dumps(design, sort_keys=True).encode()).hexdigest()[:16]
+    design["key"] = f"fuzz-{digest}"
+    baseline = design.get("baseline")
+    if isinstance(baseline, (int, float)):
+        design["baseline"] = min(max(baseline, 0.05), 0.95)
+    change = design.get("minimum_change")
+    if isinstance(change, (int, float)):
+        design["minimum_change"] = min(max(change, 0.01), 0.04)
+
+
 def compare_range(query):
     try:
         first = datetime.date.fromisoformat(query.get("from") or "0001-01-01")
@@ -200,6 +221,8 @@ def map_case(ctx, case):
         feedback(case.body)
     elif method == "POST" and path.endswith("/metrics"):
         metric(case.body)
+    elif method == "POST" and path.endswith("/experiments"):
+        experiment(case.body)
     elif method == "PUT" and path.endswith("/metrics/{key}"):
         to_feedback = isinstance(case.body, dict) and isinstance(case.body.get("scorer"), dict) \
             and case.body["scorer"].get("kind") == "user_feedback"

@@ -340,6 +340,36 @@ mod tests {
                 guardrails: vec!["reply-length".into()]
             }
         );
+        // Read per user: the plan came from the clustering before the test, the arms hold the
+        // users the split expects, and the stale cache's outputs are left out and counted.
+        eprintln!(
+            "design: {} users per arm ({} verdicts, {:.2} per user, DE {:.2}); progress {:?}; units {:?}; primary {:?}",
+            view.design.sample_per_arm,
+            view.design.verdicts_per_arm,
+            view.design.verdicts_per_user,
+            view.design.design_effect,
+            view.progress,
+            view.units,
+            view.primary
+        );
+        assert!(view.design.is_clustering_measured());
+        let units = view.units.clone().unwrap();
+        assert!(!units.sample_ratio.mismatch(), "{:?}", units.sample_ratio);
+        assert!(
+            units
+                .arms
+                .iter()
+                .all(|a| a.excluded_outputs > 0 && a.anonymous_outputs == 0),
+            "{units:?}"
+        );
+        let primary = view.primary.clone().unwrap();
+        assert!(
+            primary
+                .arms
+                .iter()
+                .all(|a| a.users < a.n && a.design_effect.is_some()),
+            "{primary:?}"
+        );
         let language = &view.guardrails[1];
         assert_eq!(language.key, "reply-language");
         assert_eq!(language.differences[0].outcome, Outcome::NoDetectableDifference);

@@ -115,8 +115,23 @@ pub fn operations() -> Vec<(&'static str, &'static str, MethodRouter<AppState>)>
         ("GET", "/api/v1/audit", get(audit::list)),
         (
             "GET",
+            "/api/v1/projects/{project}/experiments",
+            get(experiments::list),
+        ),
+        (
+            "POST",
+            "/api/v1/projects/{project}/experiments",
+            post(experiments::create),
+        ),
+        (
+            "GET",
             "/api/v1/projects/{project}/experiments/{key}",
             get(experiments::get),
+        ),
+        (
+            "POST",
+            "/api/v1/projects/{project}/experiments/{key}/stop",
+            post(experiments::stop),
         ),
         (
             "GET",

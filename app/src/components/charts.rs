@@ -453,7 +453,12 @@ mod tests {
         use crate::domain::stats::ratio::UserTotals;
         // One verdict per user: the intervals are Wilson's.
         let users = |passes: u64, n: u64| -> Vec<UserTotals> {
-            (0..n).map(|u| UserTotals { passes: u64::from(u < passes), n: 1 }).collect()
+            (0..n)
+                .map(|u| UserTotals {
+                    passes: u64::from(u < passes),
+                    n: 1,
+                })
+                .collect()
         };
         let form = ExperimentForm {
             key: "ab".into(),
@@ -463,8 +468,12 @@ mod tests {
             baseline: "50%".into(),
             ..ExperimentForm::new()
         };
-        let design =
-            Design::parse(&form, &History::default(), chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap()).unwrap();
+        let design = Design::parse(
+            &form,
+            &History::default(),
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+        )
+        .unwrap();
         let primary = compare_arms(
             "thumbs",
             "Thumbs",

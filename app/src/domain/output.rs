@@ -504,9 +504,17 @@ mod tests {
 
     #[test]
     fn the_end_user_is_kept_and_a_long_id_is_refused_on_its_field() {
-        let outputs = validate(vec![json!({"version": "v1", "output": "y", "user": " u-5d1c "})], now()).unwrap();
+        let outputs = validate(
+            vec![json!({"version": "v1", "output": "y", "user": " u-5d1c "})],
+            now(),
+        )
+        .unwrap();
         assert_eq!(outputs[0].user.as_deref(), Some("u-5d1c"));
-        let errors = validate(vec![json!({"version": "v1", "output": "y", "user": "u".repeat(201)})], now()).unwrap_err();
+        let errors = validate(
+            vec![json!({"version": "v1", "output": "y", "user": "u".repeat(201)})],
+            now(),
+        )
+        .unwrap_err();
         assert_eq!((errors[0].index, errors[0].field.as_str()), (0, "user"));
     }
 

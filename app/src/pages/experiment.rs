@@ -13,8 +13,8 @@ use crate::components::outcome::loaded;
 use crate::components::params::text_param;
 use crate::domain::experiment::analysis::{ExperimentView, MetricResult, Outcome, Verdict};
 use crate::domain::experiment::units::{ArmUnits, Units};
-use crate::domain::stats::sample_ratio::show_p;
 use crate::domain::membership::ProjectAccess;
+use crate::domain::stats::sample_ratio::show_p;
 use crate::domain::trends::compare::ComparisonRow;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -164,8 +164,15 @@ fn UnitsCard(units: Units) -> impl IntoView {
     let srm = &units.sample_ratio;
     let split = format!(
         "{} users against an even split ({} expected each): χ² = {:.2}, p = {}.",
-        srm.observed.iter().map(u64::to_string).collect::<Vec<_>>().join(" and "),
-        srm.expected.first().map(|e| format!("{e:.0}")).unwrap_or_default(),
+        srm.observed
+            .iter()
+            .map(u64::to_string)
+            .collect::<Vec<_>>()
+            .join(" and "),
+        srm.expected
+            .first()
+            .map(|e| format!("{e:.0}"))
+            .unwrap_or_default(),
         srm.statistic,
         show_p(srm.p)
     );
@@ -175,9 +182,13 @@ fn UnitsCard(units: Units) -> impl IntoView {
         ("hint", format!("Sample ratio check passed. {split}"))
     };
     let days = units.uneven_day.clone().map(|(day, missing)| {
-        format!("On {day} {} served no users while another arm did: the arms were not measured over the same days.", missing.join(", "))
+        format!("On {day} {} served no users while another arm did: unless every arm serves users on the same days, the result cannot be read at the horizon.", missing.join(", "))
     });
-    let left_out: u64 = units.arms.iter().map(|a| a.excluded_outputs + a.anonymous_outputs).sum();
+    let left_out: u64 = units
+        .arms
+        .iter()
+        .map(|a| a.excluded_outputs + a.anonymous_outputs)
+        .sum();
     view! {
         <section class="card">
             <h2>{format!("Users and outputs per arm, through {}", units.through)}</h2>

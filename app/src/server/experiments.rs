@@ -82,7 +82,8 @@ async fn clustering(
     version: &str,
     days: (NaiveDate, NaiveDate),
 ) -> Result<Option<Clustering>, AppError> {
-    let rows = db::experiments::user_verdicts(pool, project_id, &[metric], &[version.to_owned()], days).await?;
+    let rows =
+        db::experiments::user_verdicts(pool, project_id, &[metric], &[version.to_owned()], days).await?;
     let mut users: HashMap<&str, UserTotals> = HashMap::new();
     for row in &rows {
         let totals = users.entry(row.user.as_str()).or_default();
@@ -129,7 +130,8 @@ async fn read(
     let metric_ids: Vec<i64> = std::iter::once(stored.primary_metric_id)
         .chain(stored.guardrail_metric_ids.iter().copied())
         .collect();
-    let verdicts = db::experiments::user_verdicts(pool, project_id, &metric_ids, &design.versions, window).await?;
+    let verdicts =
+        db::experiments::user_verdicts(pool, project_id, &metric_ids, &design.versions, window).await?;
     let firsts = units::first_verdicts(&design, &verdicts, &design.primary);
     let horizon = analysis::horizon(&firsts, u64::from(design.sample_per_arm));
     let progress = running_totals(&firsts, horizon.unwrap_or(last), design.versions.len());
@@ -156,7 +158,7 @@ async fn read(
         },
         None => {
             let stopped = stored.ended_on.is_some_and(|end| end <= today);
-            let (verdict, _, _) = analyse(&design, &progress, stopped, counted.problem(), None);
+            let (verdict, _, _) = analyse(&design, &progress, stopped, counted.mismatch(), None);
             return Ok(ExperimentView {
                 id: stored.id,
                 comparison_alpha: comparison_alpha(design.alpha, design.versions.len()),
@@ -188,7 +190,12 @@ fn running_totals(firsts: &[(NaiveDate, Vec<u64>)], through: NaiveDate, arms: us
 }
 
 /// The view of an experiment whose horizon is known (`progress` empty: every arm had its sample).
-fn view_of(stored: &db::experiments::Stored, design: Design, frozen: Frozen, progress: Vec<u64>) -> ExperimentView {
+fn view_of(
+    stored: &db::experiments::Stored,
+    design: Design,
+    frozen: Frozen,
+    progress: Vec<u64>,
+) -> ExperimentView {
     let needed = u64::from(design.sample_per_arm);
     let progress = if progress.is_empty() {
         frozen
@@ -234,11 +241,18 @@ async fn result_at(
     };
     let metric_totals = |key: &str| -> Option<(String, String, Vec<Vec<UserTotals>>)> {
         let (_, name) = name(key)?;
-        Some((key.to_owned(), name, units::totals(design, verdicts, key, horizon)))
+        Some((
+            key.to_owned(),
+            name,
+            units::totals(design, verdicts, key, horizon),
+        ))
     };
     let primary = metric_totals(&design.primary);
-    let guardrails: Vec<(String, String, Vec<Vec<UserTotals>>)> =
-        design.guardrails.iter().filter_map(|key| metric_totals(key)).collect();
+    let guardrails: Vec<(String, String, Vec<Vec<UserTotals>>)> = design
+        .guardrails
+        .iter()
+        .filter_map(|key| metric_totals(key))
+        .collect();
     let problem = counted.problem();
     let segments = match (name(&design.primary), &problem) {
         (Some(primary), None) => segments(pool, project_id, design, horizon, primary).await?,
@@ -271,7 +285,8 @@ async fn segments(
     (primary_id, primary_name): (i64, String),
 ) -> Result<Vec<compare::ComparisonRow>, AppError> {
     let counts =
-        db::trends::by_version_and_segment(pool, project_id, &design.versions, (design.started_on, horizon)).await?;
+        db::trends::by_version_and_segment(pool, project_id, &design.versions, (design.started_on, horizon))
+            .await?;
     let arms_of = |segment: Option<&compare::Segment>| -> Vec<Counts> {
         design
             .versions
@@ -279,7 +294,9 @@ async fn segments(
             .map(|version| {
                 counts
                     .iter()
-                    .find(|c| c.metric_id == primary_id && &c.version == version && c.segment.as_ref() == segment)
+                    .find(|c| {
+                        c.metric_id == primary_id && &c.version == version && c.segment.as_ref() == segment
+                    })
                     .map(|c| c.counts)
                     .unwrap_or_default()
             })

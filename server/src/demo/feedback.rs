@@ -64,7 +64,7 @@ pub fn records(traffic: &[Value]) -> Vec<Value> {
                 "external_id": id,
                 "metric": "thumbs-up",
                 "value": up,
-                "user": format!("u-{}", output["conversation_id"].as_str().unwrap_or(id)),
+                "user": output["user"].as_str().unwrap_or_default(),
                 "at": at.min(Utc::now()),
             });
             if let Some(comment) = comment {
@@ -92,10 +92,12 @@ pub async fn seed(pool: &PgPool, project_id: i64, owner: i64, traffic: &[Value])
         guardrails: "reply-length, reply-language".into(),
         baseline: "78%".into(),
         minimum_change: "10%".into(),
-        started_on: (today - Duration::days(AB_STARTED_DAYS_AGO - 1)).to_string(),
+        started_on: String::new(),
         ..ExperimentForm::new()
     };
-    experiments::create(pool, project_id, &form, today, owner).await?;
+    // Created the day it started: planned from the traffic before it.
+    let started = today - Duration::days(AB_STARTED_DAYS_AGO - 1);
+    experiments::create(pool, project_id, &form, started, owner).await?;
     db::experiments::stop(
         pool,
         project_id,

@@ -1,10 +1,14 @@
 //! The demo project's traffic: six weeks of a multilingual support bot. `prompt-v1` runs until
 //! two weeks ago, then `prompt-v2`, which from the fifth turn of a German conversation answers
 //! in English. German is a small share of traffic, so the total barely moves: the story the
-//! dashboards must tell. Before that, from five to three weeks ago, half the conversations
-//! were served `prompt-v1-concise` in an A/B test: end users liked its short replies better,
-//! but a third of its replies outside German were too short to help (the length guardrail
-//! breaks).
+//! dashboards must tell. Before that, from five to three weeks ago, half the end users
+//! were served `prompt-v1-concise` in an A/B test: they liked its short replies better, but a
+//! third of its replies outside German were too short to help (the length guardrail breaks).
+//!
+//! Conversations come from [`USERS`] end users, a few of them heavy (one user in ten has half
+//! the conversations), and every output names its user, as the A/B test counts them. Now and
+//! then during the test a stale cache served a user the other arm's prompt: those outputs are
+//! left out of the test and counted.
 
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
@@ -13,8 +17,8 @@ use serde_json::{json, Value};
 pub const DAYS: i64 = 42;
 /// Days ago that prompt-v2 was deployed (within the last week, so the week-over-week change shows it).
 pub const V2_DAYS_AGO: i64 = 6;
-/// The A/B test of `prompt-v1-concise` against `prompt-v1`: its key (the arm of a conversation
-/// is the arm API's hash of it) and the days ago it started and ended.
+/// The A/B test of `prompt-v1-concise` against `prompt-v1`: its key (the arm of a user is the
+/// arm API's hash of their id) and the days ago it started and ended.
 pub const AB_TEST: &str = "concise-replies";
 pub const AB_STARTED_DAYS_AGO: i64 = 34;
 pub const AB_ENDED_DAYS_AGO: i64 = 21;
@@ -31,6 +35,21 @@ const SHORT_REPLIES: [[&str; 2]; 4] = [
 
 /// Conversations a day.
 const CONVERSATIONS_PER_DAY: u64 = 60;
+
+/// End users of the support bot.
+pub const USERS: u64 = 500;
+
+/// The end user of a conversation, from a number drawn for it: one user in ten (the heavy
+/// ones) has half the conversations.
+fn user_of(draw: u64) -> String {
+    let heavy = USERS / 10;
+    let index = if draw % 2 == 0 {
+        (draw / 2) % heavy
+    } else {
+        heavy + (draw / 2) % (USERS - heavy)
+    };
+    format!("u-{index:04}")
+}
 
 /// A deterministic hash of the numbers, for varied but repeatable traffic.
 fn mix(parts: &[u64]) -> u64 {
@@ -107,10 +126,14 @@ pub fn records(now: DateTime<Utc>) -> Vec<Value> {
             };
             let (code, questions, replies) = LANGUAGES[language];
             let id = format!("demo-{day}-{conversation}");
+            let user = user_of(h(15));
             let in_test = (AB_ENDED_DAYS_AGO..AB_STARTED_DAYS_AGO).contains(&(days_ago - 1));
+            // One conversation in fifty during the test got the other arm's prompt (a stale cache).
+            let concise = app::domain::experiment::arm(AB_TEST, &user, 2) == Some(1);
+            let concise = concise != (h(16) % 50 == 0);
             let version = if days_ago <= V2_DAYS_AGO {
                 "prompt-v2"
-            } else if in_test && app::domain::experiment::arm(AB_TEST, &id, 2) == Some(1) {
+            } else if in_test && concise {
                 "prompt-v1-concise"
             } else {
                 "prompt-v1"
@@ -141,6 +164,7 @@ pub fn records(now: DateTime<Utc>) -> Vec<Value> {
                     "external_id": format!("{id}-{turn}"),
                     "conversation_id": id,
                     "turn_index": turn,
+                    "user": user,
                     "input": questions[(t(9) % 2) as usize],
                     "output": reply,
                     "source": "production",

@@ -13,12 +13,13 @@ use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// The schemas request bodies are checked against, by component name.
-pub const BODIES: [&str; 5] = [
+pub const BODIES: [&str; 6] = [
     "OutputRecord",
     "CheckRecord",
     "FeedbackRecord",
     "MetricDocument",
     "RetireBody",
+    "ExperimentDesign",
 ];
 
 static VALIDATORS: LazyLock<HashMap<&'static str, Validator>> = LazyLock::new(|| {
@@ -141,6 +142,17 @@ pub fn problem(name: &str, value: &Value) -> Option<Problem> {
         .unwrap_or_else(|| panic!("{name} is not one of contract::BODIES"));
     let problem = validator.iter_errors(value).next().map(|error| describe(&error));
     problem
+}
+
+/// `value` read as a `T`; what does not fit is an error on its path (`body` for the whole).
+pub fn deserialize<T: serde::de::DeserializeOwned>(value: &Value) -> Result<T, app::error::AppError> {
+    serde_path_to_error::deserialize(value).map_err(|error| {
+        let field = error.path().to_string();
+        app::error::AppError::invalid(
+            if field == "." { "body" } else { &field },
+            error.into_inner().to_string(),
+        )
+    })
 }
 
 /// Whole numbers written with a fraction (`5.0`) become integers, as JSON Schema reads them

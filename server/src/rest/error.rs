@@ -59,3 +59,6 @@ impl IntoResponse for ApiError {
         response
     }
 }
+
+/// What a REST handler answers.
+pub type ApiResult<T> = Result<T, ApiError>;

@@ -3,7 +3,7 @@
 
 use super::caller::{Allowed, ApiCaller};
 use super::contract;
-use super::error::ApiError;
+use super::error::ApiResult;
 use super::query::Query;
 use app::domain::membership::ProjectAccess;
 use app::domain::metric::document::MetricDocument;
@@ -44,8 +44,6 @@ impl From<MetricView> for MetricResource {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
-
 fn not_found(key: &str) -> AppError {
     AppError::NotFound(format!("Metric '{key}'"))
 }
@@ -79,14 +77,7 @@ pub async fn get(
 fn definition(body: Result<Json<Value>, JsonRejection>) -> ApiResult<MetricDefinition> {
     let Json(mut value) = body?;
     contract::whole_numbers(&mut value);
-    let document: Result<MetricDocument, AppError> =
-        serde_path_to_error::deserialize(&value).map_err(|error| {
-            let field = error.path().to_string();
-            AppError::invalid(
-                if field == "." { "body" } else { &field },
-                error.into_inner().to_string(),
-            )
-        });
+    let document: Result<MetricDocument, AppError> = contract::deserialize(&value);
     let parsed = document.and_then(|document| document.to_input().parse());
     match (contract::problem("MetricDocument", &value), parsed) {
         (_, Err(error)) => Err(error.into()),

@@ -11,7 +11,7 @@ pub mod text;
 
 use axum::Json;
 use serde_json::{json, Value};
-use text::{non_blank, text, WHITESPACE};
+use text::{list_item, non_blank, text, WHITESPACE};
 
 /// Serves the document.
 pub async fn document() -> Json<Value> {
@@ -288,12 +288,31 @@ pub fn openapi() -> Value {
                 "requestBody": batch_body("FeedbackRecord", feedback_example()),
                 "responses": with(json!({"201": ok("Stored (or already stored, or waiting for its output).", schema("FeedbackStored"))}), error_responses(&["401", "403", "404", "413", "422"]))
             }},
+            "/api/v1/projects/{project}/experiments": {"get": {
+                "operationId": "listExperiments",
+                "summary": "Every A/B test of the project, running first, each read as of today.",
+                "parameters": [project()],
+                "responses": with(json!({"200": ok("The experiments.", schema("ExperimentList"))}), error_responses(&["401", "403", "404"]))
+            }, "post": {
+                "operationId": "createExperiment",
+                "summary": "Create an A/B test from its design (managers and owners): the versions (the control first), the metric that decides, the guardrails and the smallest change worth detecting.",
+                "description": "The sample is planned in end users: the power calculation's independent verdicts per arm, times the design effect, over the verdicts per user that the control's last 30 days of traffic showed (one verdict per user when fewer than 30 users were seen). A `baseline` left out is the control's pass rate of the last 30 days. Outputs count for the test when they name their `user`, and only in the arm the user is assigned to (see the arm call).\n\n```sh\ncurl -X POST https://vernier.example.com/api/v1/projects/support-bot-dach/experiments \\\n  -H 'Authorization: Bearer vk_…' -H 'Content-Type: application/json' \\\n  -d '{\"key\": \"shorter-prompt\", \"name\": \"Shorter prompt\", \"versions\": [\"prompt-v2\", \"prompt-v3\"], \"primary\": \"thumbs-up\", \"guardrails\": [\"reply-language\"], \"minimum_change\": 0.05}'\n```",
+                "parameters": [project()],
+                "requestBody": body("ExperimentDesign", Some(json!({"key": "shorter-prompt", "name": "Shorter prompt", "versions": ["prompt-v2", "prompt-v3"], "primary": "thumbs-up", "guardrails": ["reply-language"], "minimum_change": 0.05}))),
+                "responses": with(json!({"201": ok("Created; the experiment as read today.", schema("Experiment"))}), error_responses(&["400", "401", "403", "404", "409", "415", "422"]))
+            }},
             "/api/v1/projects/{project}/experiments/{key}": {"get": {
                 "operationId": "getExperiment",
-                "summary": "An A/B test read as of today: its design (the sample each arm needs), each arm's progress, and — once every arm has its sample — pass rates with intervals, each variant's difference from the control with its interval on the primary metric and every guardrail, the primary metric per segment, and the verdict.",
-                "description": "The result is read at a fixed horizon: the first day on which every arm has the sample its design asked for, counting up to that day. Before it, `verdict.kind` is `keep_collecting` and no rate is given. Intervals are at the design's α split over the comparisons with the control (Bonferroni).",
+                "summary": "An A/B test read as of today: its design (the users each arm needs), each arm's users and outputs with the sample ratio check, and — once every arm has its users — pass rates per user with intervals, each variant's difference from the control with its interval on the primary metric and every guardrail, the primary metric per segment, and the verdict.",
+                "description": "The result is read at a fixed horizon: the first day on which every arm has the users its design asked for, counting up to that day. Before it, `verdict.kind` is `keep_collecting` and no rate is given. The unit is the end user: outputs from users the assignment put in another arm, or without a user, are left out and counted in `units`; a sample ratio mismatch (chi-square p < 0.001 against the even split) or arms that served users on different days block any verdict. Intervals treat the user as the unit (delta method) at the design's α split over the comparisons with the control (Bonferroni).",
                 "parameters": [project(), path_param("key", "The experiment's key.")],
                 "responses": with(json!({"200": ok("The experiment.", schema("Experiment"))}), error_responses(&["401", "403", "404"]))
+            }},
+            "/api/v1/projects/{project}/experiments/{key}/stop": {"post": {
+                "operationId": "stopExperiment",
+                "summary": "Stop an A/B test (managers and owners): today is its last counted day; one stopped before keeps its day. A test stopped before its sample declares nothing.",
+                "parameters": [project(), path_param("key", "The experiment's key.")],
+                "responses": with(json!({"200": ok("Stopped; the experiment as read today.", schema("Experiment"))}), error_responses(&["401", "403", "404"]))
             }},
             "/api/v1/projects/{project}/experiments/{key}/arm": {"get": {
                 "operationId": "experimentArm",
@@ -444,16 +463,48 @@ fn feedback_schemas() -> Value {
             "arm": {"type": "integer", "minimum": 0, "description": "Its position among the versions; 0 is the control."},
             "running": {"type": "boolean", "description": "False once the experiment was stopped."}
         }},
+        "ExperimentDesign": {"type": "object", "additionalProperties": false,
+            "required": ["key", "name", "versions", "primary", "minimum_change"], "properties": {
+            "key": {"type": "string", "pattern": "^[a-z0-9][a-z0-9_-]{0,62}[a-z0-9]$"},
+            "name": non_blank(Some(120)),
+            "hypothesis": text(Some(2000)),
+            "versions": {"type": "array", "minItems": 2, "maxItems": 6, "uniqueItems": true, "items": list_item(100),
+                "description": "Version labels of the project, the control first."},
+            "primary": list_item(64),
+            "guardrails": {"type": "array", "maxItems": 10, "items": list_item(64), "description": "Metric keys that must not get worse."},
+            "baseline": {"type": ["number", "null"], "exclusiveMinimum": 0, "exclusiveMaximum": 1,
+                "description": "The control's expected pass rate; left out: measured over the last 30 days."},
+            "minimum_change": {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1, "description": "The smallest change worth detecting, as a fraction (0.05 is 5 points)."},
+            "alpha": {"type": ["number", "null"], "exclusiveMinimum": 0, "maximum": 0.2, "description": "Default 0.05."},
+            "power": {"type": ["number", "null"], "minimum": 0.5, "exclusiveMaximum": 0.995, "description": "Default 0.8."},
+            "started_on": {"type": ["string", "null"], "format": "date", "description": "The first day counted; default today."}
+        }},
+        "ExperimentList": {"type": "object", "required": ["experiments"], "properties": {
+            "experiments": {"type": "array", "items": schema("Experiment")}}},
         "Experiment": {"type": "object", "required": ["design", "progress", "verdict"], "properties": {
             "design": {"type": "object", "properties": {
                 "key": {"type": "string"}, "name": {"type": "string"}, "versions": {"type": "array", "items": {"type": "string"}},
                 "primary": {"type": "string"}, "guardrails": {"type": "array", "items": {"type": "string"}},
                 "baseline": {"type": "number"}, "minimum_change": {"type": "number"}, "alpha": {"type": "number"}, "power": {"type": "number"},
-                "sample_per_arm": {"type": "integer"}, "started_on": {"type": "string", "format": "date"}}},
-            "progress": {"type": "array", "description": "[version, verdicts so far] per arm."},
+                "sample_per_arm": {"type": "integer", "description": "End users each arm needs."},
+                "verdicts_per_arm": {"type": "integer", "description": "Independent verdicts each arm needs (the power calculation)."},
+                "verdicts_per_user": {"type": "number", "description": "Earlier traffic's verdicts per user (1: none measured)."},
+                "design_effect": {"type": "number", "description": "Earlier traffic's design effect (1: none measured)."},
+                "started_on": {"type": "string", "format": "date"}}},
+            "progress": {"type": "array", "description": "[version, users with a verdict of the primary metric so far] per arm."},
+            "units": {"type": ["object", "null"], "description": "Users and outputs per arm (and those left out), the sample ratio check and the first day the arms did not both serve users.", "properties": {
+                "through": {"type": "string", "format": "date"},
+                "arms": {"type": "array", "items": {"type": "object", "properties": {
+                    "version": {"type": "string"}, "users": {"type": "integer"}, "outputs": {"type": "integer"},
+                    "excluded_users": {"type": "integer"}, "excluded_outputs": {"type": "integer"}, "anonymous_outputs": {"type": "integer"}}}},
+                "sample_ratio": {"type": "object", "properties": {
+                    "observed": {"type": "array", "items": {"type": "integer"}}, "expected": {"type": "array", "items": {"type": "number"}},
+                    "statistic": {"type": "number"}, "p": {"type": "number", "minimum": 0, "maximum": 1}}},
+                "uneven_day": {"type": ["array", "null"], "description": "[day, [versions that served no users that day]] for the first such day."}}},
             "horizon": {"type": ["string", "null"], "format": "date"},
             "verdict": {"type": "object", "required": ["kind"], "properties": {"kind": {"enum": [
-                "keep_collecting", "stopped_early", "ship", "guardrail_broken", "keep_control", "no_detectable_difference"]}}},
+                "sample_ratio_mismatch", "arms_on_different_days", "keep_collecting", "stopped_early", "settling", "ship",
+                "guardrail_broken", "guardrail_unmeasured", "keep_control", "no_detectable_difference"]}}},
             "primary": {"type": ["object", "null"]},
             "guardrails": {"type": "array"},
             "segments": {"type": "array"},

@@ -10,6 +10,7 @@ mod check;
 mod cross_project;
 mod csrf;
 mod delivery;
+mod experiments;
 mod feedback;
 mod headers;
 mod limits;

@@ -78,6 +78,8 @@ pub(super) const REST_EDIT: [u16; 8] = [401, 404, 403, 403, 403, 200, 200, 404];
 /// Every signed-in user and key, each answered with what it may read.
 pub(super) const REST_SIGNED_IN: [u16; 8] = [401, 200, 200, 200, 200, 200, 200, 200];
 pub(super) const REST_CREATE: [u16; 8] = [401, 404, 403, 403, 403, 201, 201, 404];
+/// Created by managers, owners and admins (A/B tests).
+pub(super) const REST_MANAGE_CREATE: [u16; 8] = [401, 404, 403, 403, 201, 201, 201, 404];
 /// What concerns every project: admins signed in, never a project key.
 pub(super) const REST_ADMIN: [u16; 8] = [401, 403, 403, 403, 403, 403, 200, 403];
 /// OTLP export at the root: an API key only, into its own project.

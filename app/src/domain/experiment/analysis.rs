@@ -124,7 +124,10 @@ pub fn compare_arms(
             design_effect: e.design_effect(),
         })
         .collect();
-    let control = estimates.first().copied().unwrap_or_else(|| RatioEstimate::of(&[]));
+    let control = estimates
+        .first()
+        .copied()
+        .unwrap_or_else(|| RatioEstimate::of(&[]));
     let differences = versions
         .iter()
         .zip(&estimates)

@@ -307,7 +307,13 @@ mod tests {
         assert_eq!(design.started_on, today());
         assert_eq!(design.verdicts_per_arm, 1565);
         assert!(design.describe().starts_with("1565 independent verdicts per arm detect a change of 5 points from a pass rate of 50% with 80% power"), "{}", design.describe());
-        assert!(design.describe().contains("one verdict per user, so each arm needs 1565 users"), "{}", design.describe());
+        assert!(
+            design
+                .describe()
+                .contains("one verdict per user, so each arm needs 1565 users"),
+            "{}",
+            design.describe()
+        );
     }
 
     #[test]
@@ -324,7 +330,13 @@ mod tests {
         let design = Design::parse(&form(), &history, today()).unwrap();
         assert_eq!((design.verdicts_per_arm, design.sample_per_arm), (1565, 783));
         assert!(design.is_clustering_measured());
-        assert!(design.describe().contains("4.0 verdicts per user with a design effect of 2.00"), "{}", design.describe());
+        assert!(
+            design
+                .describe()
+                .contains("4.0 verdicts per user with a design effect of 2.00"),
+            "{}",
+            design.describe()
+        );
         // Never more users than verdicts, never none.
         let extreme = Clustering {
             verdicts_per_user: 1.0,
@@ -337,10 +349,18 @@ mod tests {
         use crate::domain::stats::ratio::{RatioEstimate, UserTotals};
         let few = RatioEstimate::of(&[UserTotals { passes: 1, n: 2 }; 10]);
         assert_eq!(Clustering::of(&few), None);
-        let even: Vec<UserTotals> = (0..40).map(|u| UserTotals { passes: 1 + u % 2, n: 3 }).collect();
+        let even: Vec<UserTotals> = (0..40)
+            .map(|u| UserTotals {
+                passes: 1 + u % 2,
+                n: 3,
+            })
+            .collect();
         let measured = Clustering::of(&RatioEstimate::of(&even)).unwrap();
         assert_eq!(measured.verdicts_per_user, 3.0);
-        assert_eq!(measured.design_effect, 1.0, "users at 1/3 and 2/3 vary less than verdicts would");
+        assert_eq!(
+            measured.design_effect, 1.0,
+            "users at 1/3 and 2/3 vary less than verdicts would"
+        );
     }
 
     #[test]
@@ -362,13 +382,22 @@ mod tests {
             ..form()
         };
         assert_eq!(
-            Design::parse(&measured, &History { pass_rate: Some(0.5), clustering: None }, today())
-                .unwrap()
-                .sample_per_arm,
+            Design::parse(
+                &measured,
+                &History {
+                    pass_rate: Some(0.5),
+                    clustering: None
+                },
+                today()
+            )
+            .unwrap()
+            .sample_per_arm,
             1565
         );
         assert_eq!(
-            Design::parse(&measured, &History::default(), today()).unwrap_err().field(),
+            Design::parse(&measured, &History::default(), today())
+                .unwrap_err()
+                .field(),
             Some("baseline")
         );
         let high = ExperimentForm {
@@ -457,7 +486,9 @@ mod tests {
         ];
         for (form, field) in cases {
             assert_eq!(
-                Design::parse(&form, &History::default(), today()).unwrap_err().field(),
+                Design::parse(&form, &History::default(), today())
+                    .unwrap_err()
+                    .field(),
                 Some(field),
                 "{form:?}"
             );

@@ -6,8 +6,9 @@
 //! - An output without a user id cannot be attributed and is counted as **anonymous**.
 //! - The users per arm are checked against the design's even split
 //!   ([`crate::domain::stats::sample_ratio`]); a mismatch blocks the verdict.
-//! - The arms must have run over the same days: a day on which one arm served users and another
-//!   none makes the result unreadable (the arms saw different weeks, holidays, incidents).
+//! - The arms must have run over the same days: a day up to the horizon on which one arm served
+//!   users and another none makes the result unreadable (the arms saw different weeks,
+//!   holidays, incidents).
 
 use super::arm;
 use super::design::Design;
@@ -65,18 +66,30 @@ pub struct Units {
 }
 
 impl Units {
-    /// Whether the arms can be compared: the split holds and they ran on the same days.
-    pub fn problem(&self) -> Option<Problem> {
-        if self.sample_ratio.mismatch() {
-            return Some(Problem::SampleRatioMismatch {
+    /// What blocks a verdict while the test collects: a sample ratio mismatch (a day on which
+    /// one arm served nobody is normal in the first hours of a test, and is judged at the
+    /// horizon).
+    pub fn mismatch(&self) -> Option<Problem> {
+        self.sample_ratio
+            .mismatch()
+            .then(|| Problem::SampleRatioMismatch {
                 users: self.sample_ratio.observed.clone(),
                 p: self.sample_ratio.p,
-            });
+            })
+    }
+
+    /// Whether the arms can be compared at the horizon: the split holds and they ran on the
+    /// same days.
+    pub fn problem(&self) -> Option<Problem> {
+        if let Some(mismatch) = self.mismatch() {
+            return Some(mismatch);
         }
-        self.uneven_day.as_ref().map(|(day, arms)| Problem::ArmsOnDifferentDays {
-            day: *day,
-            missing: arms.clone(),
-        })
+        self.uneven_day
+            .as_ref()
+            .map(|(day, arms)| Problem::ArmsOnDifferentDays {
+                day: *day,
+                missing: arms.clone(),
+            })
     }
 }
 
@@ -107,7 +120,10 @@ pub fn count(design: &Design, exposures: &[Exposure], through: NaiveDate) -> Uni
     let mut users: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); arms_len];
     let mut excluded: Vec<BTreeSet<&str>> = vec![BTreeSet::new(); arms_len];
     let mut days: BTreeMap<NaiveDate, Vec<bool>> = BTreeMap::new();
-    for e in exposures.iter().filter(|e| e.day >= design.started_on && e.day <= through) {
+    for e in exposures
+        .iter()
+        .filter(|e| e.day >= design.started_on && e.day <= through)
+    {
         let Some(index) = design.versions.iter().position(|v| *v == e.version) else {
             continue;
         };
@@ -128,16 +144,19 @@ pub fn count(design: &Design, exposures: &[Exposure], through: NaiveDate) -> Uni
         arm.users = users.len() as u64;
         arm.excluded_users = excluded.len() as u64;
     }
-    let uneven_day = days.iter().find(|(_, served)| served.contains(&false)).map(|(day, served)| {
-        let missing = design
-            .versions
-            .iter()
-            .zip(served)
-            .filter(|(_, s)| !**s)
-            .map(|(v, _)| v.clone())
-            .collect();
-        (*day, missing)
-    });
+    let uneven_day = days
+        .iter()
+        .find(|(_, served)| served.contains(&false))
+        .map(|(day, served)| {
+            let missing = design
+                .versions
+                .iter()
+                .zip(served)
+                .filter(|(_, s)| !**s)
+                .map(|(v, _)| v.clone())
+                .collect();
+            (*day, missing)
+        });
     let observed: Vec<u64> = arms.iter().map(|a| a.users).collect();
     Units {
         through,
@@ -149,9 +168,16 @@ pub fn count(design: &Design, exposures: &[Exposure], through: NaiveDate) -> Uni
 
 /// Per day (oldest first), the assigned users per arm whose first verdict of `metric` came that
 /// day: the running totals find the horizon ([`super::analysis::horizon`]).
-pub fn first_verdicts(design: &Design, verdicts: &[UserVerdicts], metric: &str) -> Vec<(NaiveDate, Vec<u64>)> {
+pub fn first_verdicts(
+    design: &Design,
+    verdicts: &[UserVerdicts],
+    metric: &str,
+) -> Vec<(NaiveDate, Vec<u64>)> {
     let mut first: HashMap<(&str, usize), NaiveDate> = HashMap::new();
-    for v in verdicts.iter().filter(|v| v.metric == metric && v.n > 0 && v.day >= design.started_on) {
+    for v in verdicts
+        .iter()
+        .filter(|v| v.metric == metric && v.n > 0 && v.day >= design.started_on)
+    {
         if let Some(index) = assigned(design, &v.user, &v.version) {
             let day = first.entry((v.user.as_str(), index)).or_insert(v.day);
             *day = (*day).min(v.day);
@@ -166,7 +192,12 @@ pub fn first_verdicts(design: &Design, verdicts: &[UserVerdicts], metric: &str) 
 
 /// Each arm's users' totals of `metric` up to `through` (assigned users only), in the design's
 /// version order.
-pub fn totals(design: &Design, verdicts: &[UserVerdicts], metric: &str, through: NaiveDate) -> Vec<Vec<UserTotals>> {
+pub fn totals(
+    design: &Design,
+    verdicts: &[UserVerdicts],
+    metric: &str,
+    through: NaiveDate,
+) -> Vec<Vec<UserTotals>> {
     let mut per_user: Vec<BTreeMap<&str, UserTotals>> = vec![BTreeMap::new(); design.versions.len()];
     for v in verdicts
         .iter()
@@ -178,7 +209,10 @@ pub fn totals(design: &Design, verdicts: &[UserVerdicts], metric: &str, through:
             totals.n += v.n;
         }
     }
-    per_user.into_iter().map(|users| users.into_values().collect()).collect()
+    per_user
+        .into_iter()
+        .map(|users| users.into_values().collect())
+        .collect()
 }
 
 #[cfg(test)]

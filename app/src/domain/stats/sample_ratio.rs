@@ -49,7 +49,13 @@ pub fn check(observed: &[u64], weights: &[f64]) -> SampleRatio {
     let weight: f64 = weights.iter().filter(|w| **w > 0.0).sum();
     let expected: Vec<f64> = weights
         .iter()
-        .map(|w| if weight > 0.0 { total as f64 * w.max(0.0) / weight } else { 0.0 })
+        .map(|w| {
+            if weight > 0.0 {
+                total as f64 * w.max(0.0) / weight
+            } else {
+                0.0
+            }
+        })
         .collect();
     let cells: Vec<(f64, f64)> = observed
         .iter()

@@ -263,7 +263,8 @@ impl ScoringRow {
     }
 }
 
-const SCORING_COLUMNS: &str = "o.id, v.label, o.conversation_id, o.turn_index, o.end_user, o.input, o.messages, o.output,
+const SCORING_COLUMNS: &str =
+    "o.id, v.label, o.conversation_id, o.turn_index, o.end_user, o.input, o.messages, o.output,
     o.expected_output, o.source, o.metadata, o.retrieved_ids, o.relevant_ids, o.relevance, o.latency_ms,
     o.tokens_in, o.tokens_out, o.occurred_at, o.external_id";
 

@@ -97,7 +97,11 @@ async fn an_experiment_keeps_collecting_until_every_arm_has_its_sample_then_deci
     assert_eq!((primary.arms[0].n, primary.arms[0].users), (110, 110));
     let units = view.units.clone().unwrap();
     assert_eq!(
-        units.arms.iter().map(|a| (a.users, a.outputs)).collect::<Vec<_>>(),
+        units
+            .arms
+            .iter()
+            .map(|a| (a.users, a.outputs))
+            .collect::<Vec<_>>(),
         [(110, 110), (110, 110)]
     );
     assert!(!units.sample_ratio.mismatch());
@@ -255,12 +259,23 @@ async fn each_user_gets_one_arm_for_good_and_the_arms_split_evenly(pool: PgPool)
 
 /// `users` users of `arm`, each with `each` outputs of `version`, `failing` of each user's
 /// outputs saying "delve".
-async fn heavy(pool: &PgPool, f: &Fixture, arm: usize, version: &str, prefix: &str, (users, each, failing): (usize, usize, usize)) {
+async fn heavy(
+    pool: &PgPool,
+    f: &Fixture,
+    arm: usize,
+    version: &str,
+    prefix: &str,
+    (users, each, failing): (usize, usize, usize),
+) {
     let values = users_in(arm, prefix, users)
         .iter()
         .flat_map(|user| {
             (0..each).map(move |i| {
-                let reply = if i < failing { "Let me delve into it." } else { "Gerne." };
+                let reply = if i < failing {
+                    "Let me delve into it."
+                } else {
+                    "Gerne."
+                };
                 json!({"version": version, "output": reply, "user": user})
             })
         })
@@ -269,7 +284,9 @@ async fn heavy(pool: &PgPool, f: &Fixture, arm: usize, version: &str, prefix: &s
 }
 
 #[sqlx::test(migrations = "../migrations")]
-async fn the_plan_is_in_users_from_earlier_clustering_and_outputs_from_the_wrong_arm_are_left_out(pool: PgPool) {
+async fn the_plan_is_in_users_from_earlier_clustering_and_outputs_from_the_wrong_arm_are_left_out(
+    pool: PgPool,
+) {
     let f = fixture(&pool).await;
     active_no_delve(&pool, &f, "no-delve").await;
     // Earlier traffic of the control: 40 users with 5 verdicts each; half of them fail 4 of 5,
@@ -289,10 +306,23 @@ async fn the_plan_is_in_users_from_earlier_clustering_and_outputs_from_the_wrong
     assert_eq!((d.verdicts_per_arm, d.sample_per_arm), (93, 62));
     // A user of v2's arm served v1 is left out of v1's arm and counted.
     heavy(&pool, &f, 1, "v1", "leak", (2, 3, 0)).await;
-    ingest(&pool, f.project, vec![json!({"version": "v2", "output": "Gerne."})]).await;
-    let units = super::view(&pool, f.project, "shorter", today()).await.unwrap().units.unwrap();
+    ingest(
+        &pool,
+        f.project,
+        vec![json!({"version": "v2", "output": "Gerne."})],
+    )
+    .await;
+    let units = super::view(&pool, f.project, "shorter", today())
+        .await
+        .unwrap()
+        .units
+        .unwrap();
     assert_eq!(
-        (units.arms[0].users, units.arms[0].excluded_users, units.arms[0].excluded_outputs),
+        (
+            units.arms[0].users,
+            units.arms[0].excluded_users,
+            units.arms[0].excluded_outputs
+        ),
         (40, 2, 6)
     );
     assert_eq!((units.arms[1].users, units.arms[1].anonymous_outputs), (5, 1));

@@ -34,6 +34,13 @@ pub fn non_blank(max: Option<usize>) -> Value {
     schema
 }
 
+/// One item of a list the form writes comma-separated (a version label, a metric key): not
+/// blank, without a comma or a NUL character, of at most `max` characters.
+pub fn list_item(max: usize) -> Value {
+    json!({"type": "string", "maxLength": max,
+        "pattern": concat!("^[^,\\u0000]*[^,", whitespace!(), "\\u0000][^,\\u0000]*$")})
+}
+
 /// A JSON object of any keys and values, without a NUL character in a key or a string however
 /// deep (PostgreSQL stores no JSON with one); its values are the `JsonValue` component.
 pub fn json_object() -> Value {

@@ -601,6 +601,29 @@ pub(super) fn rows() -> Vec<Row> {
             |_, _| None,
         ),
         rest(
+            "GET /api/v1/projects/{project}/experiments",
+            REST_READ,
+            |_, _| format!("/api/v1/projects/{PROJECT}/experiments"),
+            |_, _| None,
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/experiments",
+            REST_MANAGE_CREATE,
+            |_, _| format!("/api/v1/projects/{PROJECT}/experiments"),
+            |_, c| {
+                Some(
+                    json!({"key": format!("rest-ab-{}", c.name()), "name": "REST A/B", "versions": ["v1", "v2"],
+                    "primary": "rest-fixed", "baseline": 0.5, "minimum_change": 0.1}),
+                )
+            },
+        ),
+        rest(
+            "POST /api/v1/projects/{project}/experiments/{key}/stop",
+            REST_MANAGE,
+            |_, _| format!("/api/v1/projects/{PROJECT}/experiments/ab-fixed/stop"),
+            |_, _| None,
+        ),
+        rest(
             "GET /api/v1/projects/{project}/experiments/{key}",
             REST_READ,
             |_, _| format!("/api/v1/projects/{PROJECT}/experiments/ab-fixed"),

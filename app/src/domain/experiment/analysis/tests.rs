@@ -54,24 +54,12 @@ fn with_one_verdict_per_user_differences_are_newcombes_interval_and_arms_wilsons
     assert!((d.interval.high - 0.3339).abs() < 5e-5, "{:?}", d.interval);
     assert_eq!(d.outcome, Outcome::Better);
     // Newcombe (1998), single proportion: 81/263, Wilson 0.2553 to 0.3662.
-    let single = compare_arms(
-        "m",
-        "m",
-        &versions,
-        &[one_each(81, 263), one_each(81, 263)],
-        0.05,
-    );
+    let single = compare_arms("m", "m", &versions, &[one_each(81, 263), one_each(81, 263)], 0.05);
     assert!((single.arms[0].interval.low - 0.2553).abs() < 5e-5);
     assert!((single.arms[0].interval.high - 0.3662).abs() < 5e-5);
     assert_eq!(single.differences[0].outcome, Outcome::NoDetectableDifference);
     // An empty arm: no difference can be read.
-    let empty = compare_arms(
-        "m",
-        "m",
-        &versions,
-        &[one_each(0, 0), one_each(5, 10)],
-        0.05,
-    );
+    let empty = compare_arms("m", "m", &versions, &[one_each(0, 0), one_each(5, 10)], 0.05);
     assert_eq!(empty.differences[0].delta, None);
     assert_eq!(empty.differences[0].outcome, Outcome::NoDetectableDifference);
 }
@@ -237,17 +225,35 @@ fn a_heavy_user_makes_the_per_user_interval_wider_and_turns_a_false_win_into_no_
         arm.interval
     );
     assert!(arm.design_effect.unwrap() > 2.0);
-    let naive_low = 0.781_25 - 0.6 - ((0.781_25 - per_verdict.low).powi(2) + (wilson(60, 100, Z95).high - 0.6).powi(2)).sqrt();
+    let naive_low = 0.781_25
+        - 0.6
+        - ((0.781_25 - per_verdict.low).powi(2) + (wilson(60, 100, Z95).high - 0.6).powi(2)).sqrt();
     assert!(naive_low > 0.0, "per verdict it would ship: {naive_low}");
-    assert_eq!(result.differences[0].outcome, Outcome::NoDetectableDifference, "{:?}", result.differences[0]);
+    assert_eq!(
+        result.differences[0].outcome,
+        Outcome::NoDetectableDifference,
+        "{:?}",
+        result.differences[0]
+    );
 }
 
 #[test]
 fn a_problem_with_the_units_blocks_the_verdict_before_and_at_the_horizon() {
     let d = design("prompt-v2, prompt-v3");
-    let mismatch = || Some(Problem::SampleRatioMismatch { users: vec![600, 450], p: 3.7e-6 });
+    let mismatch = || {
+        Some(Problem::SampleRatioMismatch {
+            users: vec![600, 450],
+            p: 3.7e-6,
+        })
+    };
     let (verdict, primary, _) = analyse(&d, &[10, 10], false, mismatch(), None);
-    assert_eq!(verdict, Verdict::SampleRatioMismatch { users: vec![600, 450], p: 3.7e-6 });
+    assert_eq!(
+        verdict,
+        Verdict::SampleRatioMismatch {
+            users: vec![600, 450],
+            p: 3.7e-6
+        }
+    );
     assert!(primary.is_none());
     let (verdict, primary, _) = analyse(
         &d,
@@ -257,11 +263,31 @@ fn a_problem_with_the_units_blocks_the_verdict_before_and_at_the_horizon() {
         Some((counted("thumbs-up", &[(60, 100), (85, 100)]), vec![])),
     );
     assert!(matches!(verdict, Verdict::SampleRatioMismatch { .. }));
-    assert!(primary.is_none(), "no rate is shown for arms that cannot be compared");
-    assert!(verdict.headline(&d).contains("600 and 450 users"), "{}", verdict.headline(&d));
-    assert!(verdict.headline(&d).contains("p = 3.7e-6"), "{}", verdict.headline(&d));
+    assert!(
+        primary.is_none(),
+        "no rate is shown for arms that cannot be compared"
+    );
+    assert!(
+        verdict.headline(&d).contains("600 and 450 users"),
+        "{}",
+        verdict.headline(&d)
+    );
+    assert!(
+        verdict.headline(&d).contains("p = 3.7e-6"),
+        "{}",
+        verdict.headline(&d)
+    );
     assert!(!verdict.is_decided());
-    let days = Some(Problem::ArmsOnDifferentDays { day: day(3), missing: vec!["prompt-v3".into()] });
+    let days = Some(Problem::ArmsOnDifferentDays {
+        day: day(3),
+        missing: vec!["prompt-v3".into()],
+    });
     let (verdict, _, _) = analyse(&d, &[100, 100], false, days, None);
-    assert!(verdict.headline(&d).contains("on 2026-11-03 prompt-v3 served no users"), "{}", verdict.headline(&d));
+    assert!(
+        verdict
+            .headline(&d)
+            .contains("on 2026-11-03 prompt-v3 served no users"),
+        "{}",
+        verdict.headline(&d)
+    );
 }

@@ -69,7 +69,10 @@ fn outputs_from_users_of_the_other_arm_and_without_a_user_are_counted_apart() {
     assert_eq!((control.users, control.outputs), (2, 7));
     assert_eq!((control.excluded_users, control.excluded_outputs), (1, 5));
     let variant = &units.arms[1];
-    assert_eq!((variant.users, variant.outputs, variant.anonymous_outputs), (2, 4, 7));
+    assert_eq!(
+        (variant.users, variant.outputs, variant.anonymous_outputs),
+        (2, 4, 7)
+    );
     assert_eq!(units.uneven_day, None);
     assert_eq!(units.problem(), None);
     // Counted through day 2 only, the variant's day-3 user is not there yet.
@@ -140,5 +143,8 @@ fn users_are_counted_on_the_day_of_their_first_verdict_and_totalled_per_user() {
         vec![UserTotals { passes: 1, n: 1 }, UserTotals { passes: 3, n: 6 }]
     );
     assert_eq!(through_3[1], vec![UserTotals { passes: 2, n: 2 }]);
-    assert_eq!(totals(&design(), &rows, "thumbs-up", day(2))[0], vec![UserTotals { passes: 3, n: 4 }]);
+    assert_eq!(
+        totals(&design(), &rows, "thumbs-up", day(2))[0],
+        vec![UserTotals { passes: 3, n: 4 }]
+    );
 }

@@ -35,7 +35,10 @@ fn a_hand_computed_case() {
     // The interval is Wilson's at n = 6.9767: wider than Wilson's at the 10 verdicts.
     let clustered = estimate.interval(Z95);
     let naive = wilson(6, 10, Z95);
-    assert!(clustered.low < naive.low && clustered.high > naive.high, "{clustered:?} {naive:?}");
+    assert!(
+        clustered.low < naive.low && clustered.high > naive.high,
+        "{clustered:?} {naive:?}"
+    );
     // Users without verdicts change nothing.
     let padded = RatioEstimate::of(&users(&[(1, 1), (0, 1), (2, 3), (0, 2), (3, 3), (0, 0)]));
     assert_eq!(padded, estimate);
@@ -123,10 +126,19 @@ fn counted_per_verdict_the_interval_is_too_narrow_and_per_user_it_is_not() {
         per_verdict += u32::from(wilson(estimate.passes, estimate.n, Z95).contains(TRUE_RATE));
         per_user += u32::from(estimate.interval(Z95).contains(TRUE_RATE));
     }
-    let (per_verdict, per_user) = (f64::from(per_verdict) / runs as f64, f64::from(per_user) / runs as f64);
+    let (per_verdict, per_user) = (
+        f64::from(per_verdict) / runs as f64,
+        f64::from(per_user) / runs as f64,
+    );
     eprintln!("coverage per verdict {per_verdict:.3}, per user {per_user:.3}");
-    assert!(per_verdict < 0.6, "95% intervals over verdicts cover the true rate {per_verdict:.3} of the time");
-    assert!((0.935..=0.965).contains(&per_user), "95% intervals over users cover it {per_user:.3} of the time");
+    assert!(
+        per_verdict < 0.6,
+        "95% intervals over verdicts cover the true rate {per_verdict:.3} of the time"
+    );
+    assert!(
+        (0.935..=0.965).contains(&per_user),
+        "95% intervals over users cover it {per_user:.3} of the time"
+    );
 }
 
 #[test]

@@ -114,7 +114,9 @@ async fn outputs_and_verdicts_are_counted_per_user_version_and_day(pool: PgPool)
     )
     .await;
     let versions = ["v2".to_owned(), "v1".to_owned()];
-    let mut seen = exposures(&pool, f.project, &versions, (yesterday, today)).await.unwrap();
+    let mut seen = exposures(&pool, f.project, &versions, (yesterday, today))
+        .await
+        .unwrap();
     seen.sort_by_key(|e| (e.day, e.version.clone(), e.user.clone()));
     let rows: Vec<(Option<&str>, &str, NaiveDate, u64)> = seen
         .iter()
@@ -136,7 +138,16 @@ async fn outputs_and_verdicts_are_counted_per_user_version_and_day(pool: PgPool)
     verdicts.sort_by_key(|v| (v.day, v.version.clone()));
     let rows: Vec<(&str, &str, &str, NaiveDate, u64, u64)> = verdicts
         .iter()
-        .map(|v| (v.user.as_str(), v.version.as_str(), v.metric.as_str(), v.day, v.passes, v.n))
+        .map(|v| {
+            (
+                v.user.as_str(),
+                v.version.as_str(),
+                v.metric.as_str(),
+                v.day,
+                v.passes,
+                v.n,
+            )
+        })
         .collect();
     assert_eq!(
         rows,
@@ -156,7 +167,9 @@ async fn outputs_and_verdicts_are_counted_per_user_version_and_day(pool: PgPool)
         Some(4.0 / 5.0)
     );
     assert_eq!(
-        recent_pass_rate(&pool, metric, "v3", today - chrono::Duration::days(2)).await.unwrap(),
+        recent_pass_rate(&pool, metric, "v3", today - chrono::Duration::days(2))
+            .await
+            .unwrap(),
         Some(1.0)
     );
     assert_eq!(
