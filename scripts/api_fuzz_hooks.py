@@ -34,7 +34,8 @@ Several values:
   - retirement_date is not before review_date                        -> 422 retirement_date
   - a trend by hour covers at most 2 days                            -> 422 days
   - an experiment's baseline ± its change stays inside 0..1, and the sample it asks for is
-    at most a billion verdicts (a change of 0.00001 asks for more)   -> 422 minimum_change
+    one the power calculation can give (a change of 0.00001 or an α of 1e-300 cannot)
+                                                                     -> 422 minimum_change / alpha
   - compare's from is not after to, at most 366 days apart           -> 422 from
   - external ids (outputs) and feedback ids are unique within a batch -> 422 external_id / id
   - an Idempotency-Key is sent with one body only (IETF draft)       -> 422 Idempotency-Key
@@ -45,6 +46,7 @@ import hashlib
 import json
 import os
 import re
+import uuid
 
 import schemathesis
 
@@ -176,8 +178,12 @@ def experiment(design):
     design["versions"] = list(VERSIONS)
     design["primary"] = FEEDBACK_METRIC
     design["guardrails"] = [AUTOMATED_METRIC] if design.get("guardrails") else []
-    digest = hashlib.sha256(json.dumps(design, sort_keys=True).encode()).hexdigest()[:16]
-    design["key"] = f"fuzz-{digest}"
+    design["key"] = f"fuzz-{uuid.uuid4().hex[:16]}"  # a new key each time (a taken one is 409)
+    for field, low, high in (("alpha", 0.01, 0.2), ("power", 0.5, 0.99)):
+        if isinstance(design.get(field), (int, float)):
+            design[field] = min(max(design[field], low), high)
+    if design.get("started_on") is not None:
+        design["started_on"] = now().date().isoformat()
     baseline = design.get("baseline")
     if isinstance(baseline, (int, float)):
         design["baseline"] = min(max(baseline, 0.05), 0.95)

@@ -17,9 +17,10 @@ test('an A/B test says keep collecting until both arms have their sample, then d
   const day = 24 * 3600 * 1000;
   const timestamp = new Date(Date.now() - 3 * day).toISOString();
   const startedOn = new Date(Date.now() - 4 * day).toISOString().slice(0, 10);
-  const traffic = async (version: string, n: number, failing: number) => {
+  // Outputs of `version`, the i-th from users[i] (none: outputs that name no user).
+  const traffic = async (version: string, n: number, failing: number, users: string[] = []) => {
     const data = Array.from({ length: n }, (_, i) => ({
-      version, input: 'Wie kündige ich?', metadata: { language: 'de' }, timestamp,
+      version, input: 'Wie kündige ich?', metadata: { language: 'de' }, timestamp, user: users[i],
       output: i < failing ? 'Let us delve into your contract.' : 'Im Kundenkonto unter Verträge.',
     }));
     const sent = await client.post(`/api/v1/projects/${PROJECT}/outputs`, { headers: auth, data });
@@ -28,7 +29,8 @@ test('an A/B test says keep collecting until both arms have their sample, then d
   await traffic(control, 1, 0);
   await traffic(variant, 1, 0);
 
-  // The manager designs the test in the form: 50% → 80% needs 38 per arm.
+  // The manager designs the test in the form: 50% → 80% needs 38 independent verdicts per arm,
+  // and with no earlier traffic naming its users, 38 users.
   await signIn(page, 'manager');
   await open(page, `/projects/${PROJECT}/experiments`);
   const form = page.getByTestId('experiment-form');
@@ -46,21 +48,36 @@ test('an A/B test says keep collecting until both arms have their sample, then d
   await page.getByTestId('experiment-created').getByRole('link').click();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(page.getByTestId('kpi-sample')).toContainText('38');
-  await expect(page.getByTestId('experiment-design')).toContainText('38 scored outputs per arm detect a change of 30 points from a pass rate of 50%');
+  await expect(page.getByTestId('kpi-sample')).toContainText('users needed per arm');
+  await expect(page.getByTestId('experiment-design')).toContainText('38 independent verdicts per arm detect a change of 30 points from a pass rate of 50%');
+  await expect(page.getByTestId('experiment-design')).toContainText('each arm needs 38 users');
+
+  // A client splits users between the arms, each always in the same one.
+  const armOf = async (user: string) =>
+    (await (await client.get(`/api/v1/projects/${PROJECT}/experiments/ab-${run}/arm?user=${user}`, { headers: auth })).json()).version;
+  const first = await armOf('u-7');
+  expect([control, variant]).toContain(first);
+  expect(await armOf('u-7')).toEqual(first);
+  const users: Record<string, string[]> = { [control]: [], [variant]: [] };
+  for (let i = 0; users[control].length < 41 || users[variant].length < 41; i++) {
+    const user = `u-${run}-${i}`;
+    users[await armOf(user)].push(user);
+  }
+  // One user per arm so far; the outputs sent before named no user and are left out.
+  await traffic(control, 1, 0, users[control].slice(40));
+  await traffic(variant, 1, 0, users[variant].slice(40));
+  await page.reload();
+  await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();
   await expect(page.getByTestId('experiment-verdict')).toContainText('Keep collecting');
   await expect(page.getByTestId('arm-progress').first()).toContainText('1 of 38');
   await expect(page.getByTestId('experiment-results')).toHaveCount(0);
+  await expect(page.getByTestId('experiment-units')).toContainText(control);
+  await expect(page.getByTestId('experiment-srm')).toContainText('Sample ratio check passed');
 
-  // A client splits users between the arms, each always in the same one.
-  const arm = await client.get(`/api/v1/projects/${PROJECT}/experiments/ab-${run}/arm?user=u-7`, { headers: auth });
-  const answer = await arm.json();
-  expect([control, variant]).toContain(answer.version);
-  const again = await (await client.get(`/api/v1/projects/${PROJECT}/experiments/ab-${run}/arm?user=u-7`, { headers: auth })).json();
-  expect(again).toEqual(answer);
-
-  // Seeded traffic: the control fails half the time, the variant one in ten.
-  await traffic(control, 40, 20);
-  await traffic(variant, 40, 4);
+  // Seeded traffic, each output from another user of its arm: the control fails half the time,
+  // the variant one in ten.
+  await traffic(control, 40, 20, users[control]);
+  await traffic(variant, 40, 4, users[variant]);
   await client.dispose();
   await page.reload();
   await expect(page.locator('body[data-hydrated="true"]')).toBeAttached();

@@ -505,13 +505,13 @@ mod tests {
     #[test]
     fn the_end_user_is_kept_and_a_long_id_is_refused_on_its_field() {
         let outputs = validate(
-            vec![json!({"version": "v1", "output": "y", "user": " u-5d1c "})],
+            vec![json!({"version": "v1", "input": "x", "output": "y", "user": " u-5d1c "})],
             now(),
         )
         .unwrap();
         assert_eq!(outputs[0].user.as_deref(), Some("u-5d1c"));
         let errors = validate(
-            vec![json!({"version": "v1", "output": "y", "user": "u".repeat(201)})],
+            vec![json!({"version": "v1", "input": "x", "output": "y", "user": "u".repeat(201)})],
             now(),
         )
         .unwrap_err();

@@ -43,7 +43,7 @@ pub const USERS: u64 = 500;
 /// ones) has half the conversations.
 fn user_of(draw: u64) -> String {
     let heavy = USERS / 10;
-    let index = if draw % 2 == 0 {
+    let index = if draw.is_multiple_of(2) {
         (draw / 2) % heavy
     } else {
         heavy + (draw / 2) % (USERS - heavy)
