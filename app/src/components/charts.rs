@@ -450,16 +450,8 @@ mod tests {
     fn the_experiment_chart_puts_each_arms_rate_on_its_interval_top_down() {
         use crate::domain::experiment::analysis::{compare_arms, ExperimentView, Verdict};
         use crate::domain::experiment::design::{Design, ExperimentForm, History};
-        use crate::domain::stats::ratio::UserTotals;
         // One verdict per user: the intervals are Wilson's.
-        let users = |passes: u64, n: u64| -> Vec<UserTotals> {
-            (0..n)
-                .map(|u| UserTotals {
-                    passes: u64::from(u < passes),
-                    n: 1,
-                })
-                .collect()
-        };
+        use crate::domain::stats::ratio::one_each as users;
         let form = ExperimentForm {
             key: "ab".into(),
             name: "A/B".into(),

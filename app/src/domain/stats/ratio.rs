@@ -133,5 +133,16 @@ pub fn difference(treatment: &RatioEstimate, control: &RatioEstimate, z: f64) ->
     )
 }
 
+/// `n` users with one verdict each, `passes` of them passing (for tests).
+#[cfg(test)]
+pub(crate) fn one_each(passes: u64, n: u64) -> Vec<UserTotals> {
+    (0..n)
+        .map(|u| UserTotals {
+            passes: u64::from(u < passes),
+            n: 1,
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests;

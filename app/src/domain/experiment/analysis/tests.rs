@@ -1,6 +1,7 @@
 use super::*;
 use crate::domain::experiment::design::{ExperimentForm, History};
 use crate::domain::stats::proportions::{wilson, Z95};
+use crate::domain::stats::ratio::one_each;
 
 fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, d).unwrap()
@@ -62,16 +63,6 @@ fn with_one_verdict_per_user_differences_are_newcombes_interval_and_arms_wilsons
     let empty = compare_arms("m", "m", &versions, &[one_each(0, 0), one_each(5, 10)], 0.05);
     assert_eq!(empty.differences[0].delta, None);
     assert_eq!(empty.differences[0].outcome, Outcome::NoDetectableDifference);
-}
-
-/// `n` users with one verdict each, `passes` of them passing.
-fn one_each(passes: u64, n: u64) -> Vec<UserTotals> {
-    (0..n)
-        .map(|u| UserTotals {
-            passes: u64::from(u < passes),
-            n: 1,
-        })
-        .collect()
 }
 
 fn counted<'a>(key: &'a str, arms: &[(u64, u64)]) -> Counted<'a> {

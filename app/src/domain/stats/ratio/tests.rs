@@ -48,14 +48,7 @@ fn a_hand_computed_case() {
 fn one_verdict_per_user_is_wilson_and_newcombe_exactly() {
     // Newcombe (1998): 56/70 against 48/80 is 0.2000 with the interval 0.0524 to 0.3339 (method
     // 10); with one verdict per user the per-user analysis is the same.
-    let arm = |passes: u64, users: u64| -> Vec<UserTotals> {
-        (0..users)
-            .map(|u| UserTotals {
-                passes: u64::from(u < passes),
-                n: 1,
-            })
-            .collect()
-    };
+    let arm = one_each;
     let (treatment, control) = (RatioEstimate::of(&arm(56, 70)), RatioEstimate::of(&arm(48, 80)));
     close(control.variance.unwrap(), 0.6 * 0.4 / 80.0, 1e-15);
     close(control.design_effect().unwrap(), 1.0, 1e-12);
