@@ -157,6 +157,12 @@ fn midnight(day: NaiveDate) -> DateTime<Utc> {
     Utc.from_utc_datetime(&day.and_time(chrono::NaiveTime::MIN))
 }
 
+/// The instant UTC day `day` ends (the next day's start): days `[from, to]` are the instants
+/// `[midnight(from), end_of(to))`.
+fn end_of(day: NaiveDate) -> DateTime<Utc> {
+    midnight(day) + chrono::Duration::days(1)
+}
+
 /// The UTC day of an output, as the queries below group by it.
 const DAY: &str = "(o.occurred_at AT TIME ZONE 'UTC')::date";
 
@@ -178,7 +184,7 @@ pub async fn exposures(
     .bind(project_id)
     .bind(versions)
     .bind(midnight(from))
-    .bind(midnight(to) + chrono::Duration::days(1))
+    .bind(end_of(to))
     .fetch_all(pool)
     .await?;
     Ok(rows
@@ -214,7 +220,7 @@ pub async fn user_verdicts(
     .bind(metric_ids)
     .bind(versions)
     .bind(midnight(from))
-    .bind(midnight(to) + chrono::Duration::days(1))
+    .bind(end_of(to))
     .fetch_all(pool)
     .await?;
     Ok(rows
