@@ -20,7 +20,7 @@ Stored data (the demo project support-bot-dach):
   - feedback names a feedback metric and a value on its scale        -> 422 metric / value
   - feedback names an output by id, or waits 24 h for its external id -> 422 output_id / external_id
   - compare's versions a and b are versions of the project           -> 422 a / b
-  - an experiment's versions, primary and guardrails are the project's, its key is new
+  - an experiment's control version, primary and guardrails are the project's, its key is new
                                                                      -> 422 versions / primary / guardrails / key
   - PUT keeps the metric's key (the body's key is the path's)        -> 422 key
   - a metric with scores (or queued for rating) does not become a feedback metric, and a

@@ -37,6 +37,7 @@ pub mod sign_in_failures;
 pub mod trends;
 pub mod upkeep;
 pub mod users;
+pub mod verdict_counts;
 
 use crate::error::AppError;
 

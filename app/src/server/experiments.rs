@@ -55,12 +55,15 @@ pub async fn create(
         _ => History::default(),
     };
     let design = Design::parse(form, &history, today)?;
+    // The control is measured against, so it must have served outputs; the other arms may be
+    // new versions, which the arm API is how they first get traffic.
     let known: Vec<String> = db::output_browse::versions(pool, project_id).await?;
-    if let Some(unknown) = design.versions.iter().find(|v| !known.contains(v)) {
+    let control = &design.versions[0];
+    if !known.contains(control) {
         return Err(AppError::invalid(
             "versions",
             format!(
-                "'{unknown}' is not a version of this project (versions appear with their first outputs)"
+                "the control '{control}' is not a version of this project (versions appear with their first outputs; only the other arms may be new)"
             ),
         ));
     }

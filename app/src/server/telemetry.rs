@@ -169,60 +169,84 @@ impl Telemetry {
 /// The real-time check's route template.
 pub const CHECK_ROUTE: &str = "/api/v1/projects/{project}/check";
 
-/// Vernier's numbers as of now, from the daily rollups (kept for good) and the monitors.
+/// Vernier's numbers as of now: counters of verdicts as they were reached (which only go up),
+/// gauges of what stands now from the daily rollups (which re-scoring moves both ways), and the
+/// monitors.
 async fn stored_metrics(pool: &PgPool) -> Result<Registry, AppError> {
-    let rows = db::exposition::evaluations(pool).await?;
     let mut all = Registry::default();
     register_process(&mut all);
     let mut evaluations: Vec<(Labels, u64)> = Vec::new();
     let mut segments: Vec<(Labels, u64)> = Vec::new();
     let mut costs: Vec<(Labels, f64)> = Vec::new();
-    for row in &rows {
-        let base: Labels = vec![
-            ("project", row.project.clone()),
-            ("metric", row.metric.clone()),
-            ("version", row.version.clone()),
+    for count in db::verdict_counts::exported(pool).await? {
+        let mut labels: Labels = vec![
+            ("project", count.project),
+            ("metric", count.metric),
+            ("version", count.version),
         ];
-        let results = [
-            ("pass", row.passes),
-            ("fail", row.failures),
-            ("not_applicable", row.not_applicable),
-            ("error", row.errors),
-        ];
-        for (result, count) in results {
-            let mut labels = base.clone();
-            if row.segment_key.is_empty() {
-                labels.push(("result", result.to_owned()));
-                evaluations.push((labels, count.max(0) as u64));
-            } else {
-                labels.push(("segment_key", row.segment_key.clone()));
-                labels.push(("segment_value", row.segment_value.clone()));
-                labels.push(("result", result.to_owned()));
-                segments.push((labels, count.max(0) as u64));
+        let total = count.count.max(0) as u64;
+        if count.segment_key.is_empty() {
+            if count.result == "fail" {
+                costs.push((labels.clone(), count.failure_cost_usd.max(0.0)));
             }
-        }
-        if row.segment_key.is_empty() {
-            let cost = row.failures.max(0) as f64 * row.cost_per_failure as f64 / 1_000_000.0;
-            costs.push((base, cost));
+            labels.push(("result", count.result));
+            evaluations.push((labels, total));
+        } else {
+            labels.push(("segment_key", count.segment_key));
+            labels.push(("segment_value", count.segment_value));
+            labels.push(("result", count.result));
+            segments.push((labels, total));
         }
     }
     register_each(
         &mut all,
         "vernier_evaluations",
-        "Scores recorded, by project, metric, system version and result (pass, fail, not_applicable, error)",
+        "Verdicts reached, by project, metric, system version and result (pass, fail, \
+         not_applicable, error): each score counted when it first reaches a result and again when a \
+         re-scoring moves it to another; never lowered (vernier_scores says what stands now)",
         evaluations,
     );
     register_each(
         &mut all,
         "vernier_segment_evaluations",
-        "Scores recorded in each value of the segment keys the project's owners export",
+        "Verdicts reached in each value of the segment keys the project's owners export",
         segments,
     );
     register_costs(
         &mut all,
         "vernier_failure_cost_usd",
-        "Dollars lost to failures: failures times the metric's cost per failure",
+        "Dollars lost to failures as they were reached, each at its metric's cost per failure then",
         costs,
+    );
+    let mut standing: Vec<(Labels, i64)> = Vec::new();
+    let mut standing_costs: Vec<(Labels, f64)> = Vec::new();
+    for row in db::exposition::evaluations(pool).await? {
+        let base: Labels = vec![
+            ("project", row.project.clone()),
+            ("metric", row.metric.clone()),
+            ("version", row.version.clone()),
+        ];
+        let results = [row.passes, row.failures, row.not_applicable, row.errors];
+        for (result, count) in db::verdict_counts::RESULTS.into_iter().zip(results) {
+            let mut labels = base.clone();
+            labels.push(("result", result.to_owned()));
+            standing.push((labels, count));
+        }
+        let cost = row.failures.max(0) as f64 * row.cost_per_failure as f64 / 1_000_000.0;
+        standing_costs.push((base, cost));
+    }
+    register_gauges(
+        &mut all,
+        "vernier_scores",
+        "Scores as they stand now, by project, metric, system version and result: a re-scoring \
+         moves them both ways",
+        standing,
+    );
+    register_float_gauges(
+        &mut all,
+        "vernier_standing_failure_cost_usd",
+        "Dollars of the failures standing now, at each metric's cost per failure today",
+        standing_costs,
     );
     let monitors = db::exposition::monitor_states(pool).await?;
     let mut gauges: Vec<(Labels, i64)> = Vec::new();
@@ -342,6 +366,15 @@ fn register_costs(registry: &mut Registry, name: &str, help: &str, totals: Vec<(
     let family = Family::<Labels, Counter<f64, AtomicU64>>::default();
     for (labels, total) in totals {
         family.get_or_create(&labels).inc_by(total);
+    }
+    registry.register(name, help, family);
+}
+
+/// Registers a gauge family holding these dollar values.
+fn register_float_gauges(registry: &mut Registry, name: &str, help: &str, values: Vec<(Labels, f64)>) {
+    let family = Family::<Labels, Gauge<f64, AtomicU64>>::default();
+    for (labels, value) in values {
+        family.get_or_create(&labels).set(value);
     }
     registry.register(name, help, family);
 }

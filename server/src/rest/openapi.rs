@@ -469,7 +469,7 @@ fn feedback_schemas() -> Value {
             "name": non_blank(Some(120)),
             "hypothesis": text(Some(2000)),
             "versions": {"type": "array", "minItems": 2, "maxItems": 6, "uniqueItems": true, "items": list_item(100),
-                "description": "Version labels of the project, the control first."},
+                "description": "Version labels, the control first. The control must have served outputs (its traffic gives the baseline and the verdicts per user); the other arms may be versions not deployed yet, which the arm call is how they get traffic."},
             "primary": list_item(64),
             "guardrails": {"type": "array", "maxItems": 10, "items": list_item(64), "description": "Metric keys that must not get worse."},
             "baseline": {"type": ["number", "null"], "exclusiveMinimum": 0, "exclusiveMaximum": 1,

@@ -43,7 +43,7 @@ async fn a_pipeline_creates_reads_serves_and_stops_an_experiment(pool: PgPool) {
 
     // Refused on the field at fault, nothing stored.
     let refusals = [
-        (json!({"versions": ["v1", "v9"]}), "versions"),
+        (json!({"versions": ["v9", "v1"]}), "versions"), // the control must have served outputs
         (json!({"primary": "nope"}), "primary"),
         (json!({"alpha": 0.5}), "alpha"),
         (json!({"minimum_change": 0}), "minimum_change"),

@@ -112,6 +112,28 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
         "the example's thumbs down scores the ingest example's output: {stored}"
     );
 
+    // The experiment example tests a version not deployed yet against prompt-v2, whose
+    // thumbs-up verdicts give the baseline.
+    let client = Client::new();
+    let served = json!([{"version": "prompt-v2", "output": "Gern.", "external_id": "req-v2", "user": "u-1"}]);
+    let liked = json!([{"external_id": "req-v2", "metric": "thumbs-up", "value": true}]);
+    for (route, body) in [("outputs", served), ("feedback", liked)] {
+        let response = client
+            .post(format!("{}/api/v1/projects/support-bot-dach/{route}", app.base))
+            .bearer_auth(&key)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::CREATED, "{route}");
+    }
+    let experiment = post_example(&app, &doc, &key, "experiments").await;
+    assert_eq!(
+        experiment["design"]["versions"],
+        json!(["prompt-v2", "prompt-v3"]),
+        "{experiment}"
+    );
+
     let check = &doc["paths"]["/api/v1/projects/{project}/check"]["post"];
     let example = &check["requestBody"]["content"]["application/json"]["example"];
     assert!(validator(&doc, &json!({"$ref": "#/components/schemas/CheckRecord"})).is_valid(example));

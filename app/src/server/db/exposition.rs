@@ -1,17 +1,16 @@
-//! What the Prometheus exposition reads at each scrape: evaluations per metric × version ×
-//! exported segment from the daily rollups, each monitor's state, and the worker's queue depths.
+//! What the Prometheus exposition reads at each scrape besides the counters
+//! ([`super::verdict_counts`]): the scores standing now per metric × version from the daily
+//! rollups, each monitor's state, and the worker's queue depths.
 
 use crate::error::AppError;
 use sqlx::PgPool;
 
-/// Counts of one metric × version × segment value over every day kept, with its cost per failure.
+/// Scores standing now of one metric × version over every day kept, with its cost per failure.
 #[derive(Debug, sqlx::FromRow)]
 pub struct Evaluations {
     pub project: String,
     pub metric: String,
     pub version: String,
-    pub segment_key: String,
-    pub segment_value: String,
     pub passes: i64,
     pub failures: i64,
     pub not_applicable: i64,
@@ -19,16 +18,15 @@ pub struct Evaluations {
     pub cost_per_failure: i64,
 }
 
-/// Every metric's counts per version, overall (`segment_key` empty) and per exported segment key.
+/// Every metric's standing scores per version, over all traffic.
 pub async fn evaluations(pool: &PgPool) -> Result<Vec<Evaluations>, AppError> {
     Ok(sqlx::query_as(
-        "SELECT p.slug AS project, m.key AS metric, v.label AS version, r.segment_key, r.segment_value,
-            sum(r.passes)::bigint AS passes, sum(r.failures)::bigint AS failures,
+        "SELECT p.slug AS project, m.key AS metric, v.label AS version, sum(r.passes)::bigint AS passes, sum(r.failures)::bigint AS failures,
             sum(r.not_applicable)::bigint AS not_applicable, sum(r.errors)::bigint AS errors, m.cost_per_failure
          FROM score_rollups r JOIN metrics m ON m.id = r.metric_id JOIN projects p ON p.id = m.project_id
          JOIN system_versions v ON v.id = r.version_id
-         WHERE r.grain = 'day' AND (r.segment_key = '' OR r.segment_key = ANY(p.exported_segment_keys))
-         GROUP BY p.slug, m.key, v.label, r.segment_key, r.segment_value, m.cost_per_failure",
+         WHERE r.grain = 'day' AND r.segment_key = ''
+         GROUP BY p.slug, m.key, v.label, m.cost_per_failure",
     )
     .fetch_all(pool)
     .await?)

@@ -25,6 +25,16 @@ pub(super) enum Scope<'a> {
 const COLUMNS: &str = "metric_id, grain, segment_key, segment_value, version_id, bucket,
     evaluations, passes, failures, not_applicable, errors, value_sum, value_sum_squares";
 
+/// The segments an output `o` of project `p` counts in, as rows `seg(key, value)`: all traffic
+/// ('' and ''), each of the project's segment keys its metadata carries, and its turn bucket.
+pub(super) const SEGMENTS: &str = "CROSS JOIN LATERAL (
+            SELECT '' AS key, '' AS value
+            UNION ALL
+            SELECT k, left(o.metadata ->> k, 100) FROM unnest(p.segment_keys) k WHERE o.metadata ->> k IS NOT NULL
+            UNION ALL
+            SELECT 'turn', CASE WHEN o.turn_index <= 4 THEN '1-4' ELSE '5+' END WHERE o.turn_index IS NOT NULL
+         ) seg";
+
 /// Pushes the SELECT that counts `sign` (1 or -1) times the scores `filter` picks, in the
 /// rollups' [`COLUMNS`]. Each score counts in its day (and hour, when recent) for all traffic,
 /// for each of the project's segment keys its output carries, and for its turn bucket. The
@@ -47,13 +57,7 @@ pub(super) fn push_counts<'a>(
             {sign} * COALESCE(sum(s.value * s.value) FILTER (WHERE s.error IS NULL AND s.passed IS NOT NULL), 0)
                 AS value_sum_squares
          FROM scores s JOIN outputs o ON o.id = s.output_id JOIN projects p ON p.id = o.project_id
-         CROSS JOIN LATERAL (
-            SELECT '' AS key, '' AS value
-            UNION ALL
-            SELECT k, left(o.metadata ->> k, 100) FROM unnest(p.segment_keys) k WHERE o.metadata ->> k IS NOT NULL
-            UNION ALL
-            SELECT 'turn', CASE WHEN o.turn_index <= 4 THEN '1-4' ELSE '5+' END WHERE o.turn_index IS NOT NULL
-         ) seg
+         {SEGMENTS}
          CROSS JOIN LATERAL (
             SELECT 'day' AS grain
             UNION ALL

@@ -3,12 +3,14 @@
 
 use super::database;
 use super::rollups::{self, Scope};
+use super::verdict_counts;
 use crate::domain::metric::scorer::PassRule;
 use crate::domain::output_browse::ScoreView;
 use crate::domain::score_row::ScoreRow;
 use crate::domain::score_value::storable_value;
 use crate::error::AppError;
 use sqlx::{PgConnection, PgPool};
+use std::sync::LazyLock;
 
 /// One score: an output scored by a metric.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -55,6 +57,9 @@ pub struct ScoreChanges {
     pub removed: Vec<ScoreKey>,
     /// Scores that fail now and did not before (new failures included).
     pub newly_failing: Vec<ScoreKey>,
+    /// Scores that reached a result they did not have (one of [`verdict_counts::RESULTS`]):
+    /// new ones with a verdict, and re-scorings that moved one. What the counters count.
+    pub reached: Vec<(ScoreKey, &'static str)>,
 }
 
 impl ScoreChanges {
@@ -64,6 +69,7 @@ impl ScoreChanges {
         self.updated.extend(other.updated);
         self.removed.extend(other.removed);
         self.newly_failing.extend(other.newly_failing);
+        self.reached.extend(other.reached);
     }
 
     /// Whether nothing changed.
@@ -124,23 +130,33 @@ pub async fn apply(connection: &mut PgConnection, change: ScoreChange<'_>) -> Re
         rollups::shift(&mut tx, scope, -1).await?;
     }
     let changes = match change {
-        ScoreChange::Write { rows, version } => write(&mut tx, UPSERT, rows, version).await?,
-        ScoreChange::Insert { rows, version } => write(&mut tx, INSERT, rows, version).await?,
+        ScoreChange::Write { rows, version } => write(&mut tx, &UPSERT, rows, version).await?,
+        ScoreChange::Insert { rows, version } => write(&mut tx, &INSERT, rows, version).await?,
         ScoreChange::Remove { metric_id, outputs } => remove(&mut tx, metric_id, outputs).await?,
         ScoreChange::ReapplyPassRule { metric_id, rule } => reapply(&mut tx, metric_id, rule).await?,
         ScoreChange::Abandon { key, why } => abandon(&mut tx, key, why).await?,
     };
     rollups::shift(&mut tx, scope, 1).await?;
+    verdict_counts::add(&mut tx, &changes.reached).await?;
     tx.commit().await?;
     Ok(changes)
 }
 
-/// (output, metric, existed before, failed before, fails now) of each changed score.
-type Written = (i64, i64, bool, Option<bool>, Option<bool>);
+/// (output, metric, existed before, failed before, fails now, result before, result now) of
+/// each changed score; a result is one of [`verdict_counts::RESULTS`], `None` while pending.
+type Written = (
+    i64,
+    i64,
+    bool,
+    Option<bool>,
+    Option<bool>,
+    Option<String>,
+    Option<String>,
+);
 
 fn changes_of(written: Vec<Written>) -> ScoreChanges {
     let mut changes = ScoreChanges::default();
-    for (output_id, metric_id, existed, was, now) in written {
+    for (output_id, metric_id, existed, was, now, result_was, result_now) in written {
         let key = ScoreKey { output_id, metric_id };
         if existed {
             changes.updated.push(key);
@@ -150,18 +166,25 @@ fn changes_of(written: Vec<Written>) -> ScoreChanges {
         if now == Some(false) && was != Some(false) {
             changes.newly_failing.push(key);
         }
+        if result_now != result_was {
+            if let Some(result) = result_now.as_deref().and_then(verdict_counts::result) {
+                changes.reached.push((key, result));
+            }
+        }
     }
     changes
 }
 
 /// The statement that writes scores, given as UNNEST-ed arrays `$1`…`$9` (see [`write`]). It
 /// answers a [`Written`] row per score.
-const UPSERT: &str = "WITH input AS (
+static UPSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH input AS (
         SELECT * FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[],
                              $8::int[], $9::int[])
             AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)),
      old AS (
-        SELECT s.output_id, s.metric_id, s.passed FROM scores s
+        SELECT s.output_id, s.metric_id, s.passed, {was} AS result FROM scores s
         JOIN input i ON i.output_id = s.output_id AND i.metric_id = s.metric_id),
      up AS (
         INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
@@ -172,24 +195,33 @@ const UPSERT: &str = "WITH input AS (
            value = EXCLUDED.value, passed = EXCLUDED.passed, rationale = EXCLUDED.rationale,
            error = EXCLUDED.error, scorer_version = EXCLUDED.scorer_version, scored_at = now(),
            attempts = EXCLUDED.attempts, retry_at = EXCLUDED.retry_at
-        RETURNING output_id, metric_id, passed)
-     SELECT up.output_id, up.metric_id, old.output_id IS NOT NULL, old.passed, up.passed
-     FROM up LEFT JOIN old ON old.output_id = up.output_id AND old.metric_id = up.metric_id";
+        RETURNING output_id, metric_id, passed, {now} AS result)
+     SELECT up.output_id, up.metric_id, old.output_id IS NOT NULL, old.passed, up.passed, old.result, up.result
+     FROM up LEFT JOIN old ON old.output_id = up.output_id AND old.metric_id = up.metric_id",
+        was = verdict_counts::result_of("s."),
+        now = verdict_counts::result_of(""),
+    )
+});
 
 /// The same write for scores known to be new ([`ScoreChange::Insert`]): no earlier verdict to
 /// look up, no conflict to resolve.
-const INSERT: &str = "INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
+static INSERT: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "INSERT INTO scores (output_id, metric_id, value, passed, rationale, error, scorer_version, attempts, retry_at)
      SELECT t.output_id, t.metric_id, t.value, t.passed, t.rationale, t.error, $7, COALESCE(t.attempts, 0),
             now() + make_interval(secs => t.after_secs)
      FROM UNNEST($1::bigint[], $2::bigint[], $3::float8[], $4::bool[], $5::text[], $6::text[], $8::int[], $9::int[])
         AS t(output_id, metric_id, value, passed, rationale, error, attempts, after_secs)
-     RETURNING output_id, metric_id, false, NULL::bool, passed";
+     RETURNING output_id, metric_id, false, NULL::bool, passed, NULL::text, {}",
+        verdict_counts::result_of("")
+    )
+});
 
 /// Writes `rows` with `statement` ([`UPSERT`] or [`INSERT`]). Every CTE of the upsert sees the
 /// scores as they were before the statement, so `old` holds the verdicts being replaced.
 async fn write(
     connection: &mut PgConnection,
-    statement: &'static str,
+    statement: &str,
     rows: &[(i64, ScoreRow)],
     version: &str,
 ) -> Result<ScoreChanges, AppError> {
@@ -246,19 +278,22 @@ async fn reapply(
     metric_id: i64,
     rule: &PassRule,
 ) -> Result<ScoreChanges, AppError> {
-    let before: std::collections::HashMap<i64, Option<bool>> = sqlx::query_as(
-        "SELECT output_id, passed FROM scores WHERE metric_id = $1 AND value IS NOT NULL FOR UPDATE",
-    )
+    let before: std::collections::HashMap<i64, (Option<bool>, Option<String>)> = sqlx::query_as(&format!(
+        "SELECT output_id, passed, {} FROM scores s WHERE metric_id = $1 AND value IS NOT NULL FOR UPDATE",
+        verdict_counts::result_of("s.")
+    ))
     .bind(metric_id)
     .fetch_all(&mut *connection)
     .await?
     .into_iter()
+    .map(|(output_id, passed, result): (i64, Option<bool>, Option<String>)| (output_id, (passed, result)))
     .collect();
-    let after: Vec<(i64, Option<bool>)> = sqlx::query_as(
+    let after: Vec<(i64, Option<bool>, Option<String>)> = sqlx::query_as(&format!(
         "UPDATE scores SET passed = CASE WHEN $3 = 'at_least' THEN value >= $2 ELSE value <= $2 END
          WHERE metric_id = $1 AND value IS NOT NULL
-         RETURNING output_id, passed",
-    )
+         RETURNING output_id, passed, {}",
+        verdict_counts::result_of("")
+    ))
     .bind(metric_id)
     .bind(rule.threshold)
     .bind(rule.direction.as_str())
@@ -266,9 +301,9 @@ async fn reapply(
     .await?;
     let written = after
         .into_iter()
-        .map(|(output_id, now)| {
-            let was = before.get(&output_id).copied().flatten();
-            (output_id, metric_id, true, was, now)
+        .map(|(output_id, now, result)| {
+            let (was, result_was) = before.get(&output_id).cloned().unwrap_or_default();
+            (output_id, metric_id, true, was, now, result_was, result)
         })
         .collect();
     Ok(changes_of(written))
@@ -301,21 +336,19 @@ pub async fn claim_due(pool: &PgPool, limit: i64, lease_secs: i32) -> Result<Vec
 }
 
 async fn abandon(connection: &mut PgConnection, key: ScoreKey, why: &str) -> Result<ScoreChanges, AppError> {
-    let updated =
-        sqlx::query("UPDATE scores SET retry_at = NULL, error = $3 WHERE output_id = $1 AND metric_id = $2")
-            .bind(key.output_id)
-            .bind(key.metric_id)
-            .bind(why)
-            .execute(connection)
-            .await?;
-    Ok(ScoreChanges {
-        updated: if updated.rows_affected() > 0 {
-            vec![key]
-        } else {
-            Vec::new()
-        },
-        ..ScoreChanges::default()
-    })
+    let written: Option<Written> = sqlx::query_as(&format!(
+        "WITH old AS (SELECT passed, {was} AS result FROM scores s WHERE output_id = $1 AND metric_id = $2)
+         UPDATE scores SET retry_at = NULL, error = $3 WHERE output_id = $1 AND metric_id = $2
+         RETURNING output_id, metric_id, true, (SELECT passed FROM old), passed, (SELECT result FROM old), {now}",
+        was = verdict_counts::result_of("s."),
+        now = verdict_counts::result_of(""),
+    ))
+    .bind(key.output_id)
+    .bind(key.metric_id)
+    .bind(why)
+    .fetch_optional(connection)
+    .await?;
+    Ok(changes_of(written.into_iter().collect()))
 }
 
 /// Every score of the outputs `ids`, by output and metric key.

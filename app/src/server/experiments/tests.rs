@@ -172,7 +172,7 @@ async fn a_design_is_checked_against_the_project(pool: PgPool) {
         ),
         (
             ExperimentForm {
-                versions: "v1, v9".into(),
+                versions: "v9, v1".into(),
                 ..form()
             },
             "versions",
@@ -223,6 +223,19 @@ async fn a_design_is_checked_against_the_project(pool: PgPool) {
         .await
         .unwrap_err();
     assert_eq!(again.field(), Some("key"));
+    // A treatment that has served nothing yet is allowed: the arm API is how it gets traffic.
+    let new_arm = ExperimentForm {
+        key: "brand-new-arm".into(),
+        versions: "v1, v3-not-deployed".into(),
+        ..form()
+    };
+    create(&pool, f.project, &new_arm, today(), f.owner)
+        .await
+        .unwrap();
+    let view = super::view(&pool, f.project, "brand-new-arm", today())
+        .await
+        .unwrap();
+    assert_eq!(view.design.versions, ["v1", "v3-not-deployed"]);
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -1,4 +1,4 @@
-//! Database tests of what a scrape reads: counts per metric and version from the rollups,
+//! Database tests of what a scrape reads: standing scores per metric and version from the rollups,
 //! monitors' states and the worker's queues.
 
 use super::*;
@@ -23,7 +23,6 @@ async fn a_scrape_reads_each_metric_and_version_from_the_rollups(pool: PgPool) {
         .await
         .unwrap()
         .into_iter()
-        .filter(|r| r.segment_key.is_empty())
         .map(|r| (r.metric, r.version, r.passes, r.failures))
         .collect();
     rows.sort();
