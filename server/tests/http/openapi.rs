@@ -115,7 +115,7 @@ async fn the_documented_examples_validate_and_are_accepted(pool: PgPool) {
     // The experiment example tests a version not deployed yet against prompt-v2, whose
     // thumbs-up verdicts give the baseline.
     let client = Client::new();
-    let served = json!([{"version": "prompt-v2", "output": "Gern.", "external_id": "req-v2", "user": "u-1"}]);
+    let served = json!([{"version": "prompt-v2", "input": "Hallo?", "output": "Gern.", "external_id": "req-v2", "user": "u-1"}]);
     let liked = json!([{"external_id": "req-v2", "metric": "thumbs-up", "value": true}]);
     for (route, body) in [("outputs", served), ("feedback", liked)] {
         let response = client
